@@ -1,0 +1,20 @@
+#pragma once
+// The shellscope-cli commands. Each takes the arguments after its name and returns the exit
+// status; bad usage throws UsageError, failures throw std::exception (main prints one line).
+
+#include <string>
+#include <vector>
+
+namespace shellscope::cli {
+
+using Arguments = std::vector<std::string>;
+
+int computeCommand(const Arguments& args);
+int infoCommand(const Arguments& args);
+int exportCsvCommand(const Arguments& args);
+int benchCommand(const Arguments& args);
+int demoCommand(const Arguments& args);
+
+inline constexpr int kExitCancelled = 130;
+
+}  // namespace shellscope::cli

@@ -1,0 +1,25 @@
+#include <iostream>
+
+#include "cli/command_line.h"
+#include "cli/commands.h"
+#include "shellscope/csv_export.h"
+#include "shellscope/session_file.h"
+
+namespace shellscope::cli {
+
+int exportCsvCommand(const Arguments& args) {
+  CommandLine cl("export-csv", "export-csv SESSION.h5 --out DIR",
+                 "Writes runs.csv and, per run, <id>.shells.csv, <id>.batches.csv and <id>.ritz.csv into DIR.",
+                 {{"out", "DIR", "output directory (created when missing)", ""}});
+  if (!cl.parse(args)) {
+    std::cout << cl.help();
+    return 0;
+  }
+  const std::string& path = cl.singlePositional("session file");
+  const std::string directory = cl.required("out");
+  const Session session = readSession(path);
+  for (const std::string& file : exportSessionCsv(session, directory)) std::cout << file << "\n";
+  return 0;
+}
+
+}  // namespace shellscope::cli

@@ -1,0 +1,39 @@
+#include <iostream>
+
+#include "cli/command_line.h"
+#include "cli/commands.h"
+#include "cli/session_summary.h"
+#include "shellscope/session_file.h"
+
+namespace shellscope::cli {
+
+int infoCommand(const Arguments& args) {
+  CommandLine cl("info", "info SESSION.h5 [--run ID] [--profiles]",
+                 "Validates a session file and prints its runs; with --run or --profiles, the shell profiles.",
+                 {
+                     {"run", "ID", "print the shell profile of this run", "", true},
+                     {"profiles", "", "print the shell profile of every run", ""},
+                 });
+  if (!cl.parse(args)) {
+    std::cout << cl.help();
+    return 0;
+  }
+  const std::string& path = cl.singlePositional("session file");
+  const Session session = readSession(path);
+  printSessionSummary(std::cout, path, session);
+  for (const std::string& id : cl.values("run")) {
+    const Run* run = session.findRun(id);
+    if (!run) throw std::runtime_error(path + ": no run '" + id + "'");
+    std::cout << "\n";
+    printRunProfile(std::cout, *run);
+  }
+  if (cl.has("profiles")) {
+    for (const Run& run : session.runs) {
+      std::cout << "\n";
+      printRunProfile(std::cout, run);
+    }
+  }
+  return 0;
+}
+
+}  // namespace shellscope::cli

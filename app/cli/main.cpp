@@ -1,0 +1,52 @@
+// shellscope-cli: the ShellScope engine without a GUI. Kept thin: commands live in their own files.
+#include <iostream>
+#include <map>
+
+#include "cli/command_line.h"
+#include "cli/commands.h"
+#include "shellscope/runtime.h"
+
+namespace {
+
+const char* kUsage =
+    "usage: shellscope-cli COMMAND [options]    (shellscope-cli COMMAND --help for its options)\n"
+    "\n"
+    "commands:\n"
+    "  compute      shell energies of checkpoints on token batches, appended to a session file\n"
+    "  info         validate a session file and print its runs and profiles\n"
+    "  export-csv   write a session's runs as CSV files\n"
+    "  bench        time an operator product M.u against a forward+backward pass\n"
+    "  demo         the built-in default job: compute a session for a built-in model and summarise it\n"
+    "\n"
+    "  --version    versions, the BLAS library in use, CUDA and threads\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace shellscope::cli;
+  const std::map<std::string, int (*)(const Arguments&)> commands{
+      {"compute", computeCommand}, {"info", infoCommand}, {"export-csv", exportCsvCommand},
+      {"bench", benchCommand},     {"demo", demoCommand},
+  };
+  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+    std::cout << kUsage;
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string name = argv[1];
+  try {
+    if (name == "--version") {
+      shellscope::configureThreads(0);
+      std::cout << shellscope::versionLine() << "\n";
+      return 0;
+    }
+    const auto command = commands.find(name);
+    if (command == commands.end()) throw UsageError("unknown command '" + name + "' (see shellscope-cli --help)");
+    return command->second(Arguments(argv + 2, argv + argc));
+  } catch (const UsageError& e) {
+    std::cerr << "shellscope-cli: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "shellscope-cli " << name << ": error: " << e.what() << "\n";
+    return 1;
+  }
+}

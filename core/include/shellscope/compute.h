@@ -1,0 +1,82 @@
+#pragma once
+// The compute driver: shell energies for a list of checkpoints on a list of batches.
+//
+// Work is a list of independent (checkpoint, batch) items. CheckpointComputation computes one
+// item at a time and assembleRun (run.h) merges the items of a checkpoint into a run, so the same
+// items could be spread over processes without touching the numerics. No LibTorch types here.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "shellscope/lanczos.h"
+#include "shellscope/progress.h"
+#include "shellscope/run.h"
+
+namespace shellscope {
+
+enum class DevicePreference { Auto, Cpu, Cuda };
+enum class ComputeDType { Float32, Float64 };
+enum class JvpMethod { ForwardMode, DoubleBackward };
+
+DevicePreference parseDevice(const std::string& text);   ///< auto|cpu|cuda
+ComputeDType parseDType(const std::string& text);         ///< float32|float64
+JvpMethod parseJvpMethod(const std::string& text);        ///< forward|double-backward
+std::string toString(ComputeDType dtype);
+std::string toString(JvpMethod method);
+
+struct ComputeSettings {
+  std::vector<std::string> models;  ///< checkpoint folders or built-in names ("builtin:tiny-lm")
+  std::string data;                 ///< token data; empty: the built-in model's own synthetic data
+  int batches = 8;
+  int batchSize = 4;
+  int seqLen = 64;
+  LanczosMode lanczosMode = LanczosMode::Full;
+  int lanczosSteps = 64;
+  double lanczosTolerance = -1.0;   ///< < 0: by dtype (1e-12 float64, 1e-6 float32)
+  int shellsPerDecade = 4;
+  double lambdaMin = 0.0;           ///< <= 0: automatic window
+  double lambdaMax = 0.0;
+  double relativeFloor = -1.0;      ///< < 0: by dtype (1e-12 float64, 1e-6 float32)
+  DevicePreference device = DevicePreference::Auto;
+  ComputeDType dtype = ComputeDType::Float32;
+  JvpMethod jvpMethod = JvpMethod::ForwardMode;
+  std::uint64_t seed = 0;
+  int threads = 0;                  ///< 0: every available core
+
+  double effectiveTolerance() const;
+  double effectiveRelativeFloor() const;
+  /// Throws std::invalid_argument naming the first bad setting.
+  void validate() const;
+};
+
+/// Names accepted as models without a path.
+std::vector<std::string> builtinModelNames();
+
+/// One checkpoint loaded and ready: computes the spectrum of any of its batches.
+class CheckpointComputation {
+ public:
+  /// Loads the model and opens its data; throws with a clear message on bad input.
+  CheckpointComputation(const ComputeSettings& settings, const std::string& model);
+  ~CheckpointComputation();
+  CheckpointComputation(const CheckpointComputation&) = delete;
+  CheckpointComputation& operator=(const CheckpointComputation&) = delete;
+
+  /// Metadata of the run this checkpoint produces (n_batches filled by assembleRun).
+  const RunMetadata& metadata() const;
+  int batchCount() const;
+
+  /// Lanczos quadrature on batch `batch`; `onStep(step)` is called after every operator product.
+  BatchSpectrum computeBatch(int batch, const std::function<void(int)>& onStep = {});
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Computes one run per model in settings.models, reporting progress on `progress` and stopping
+/// with CancelledError when it is cancelled. Nothing is written anywhere.
+std::vector<Run> computeRuns(const ComputeSettings& settings, ProgressToken& progress);
+
+}  // namespace shellscope

@@ -1,0 +1,226 @@
+// The compute driver (paper Appendix B): per (checkpoint, batch) item, Lanczos on M = J J^T/n from
+// e/||e||, Gauss weights -> masses mean(e^2) w_i; per checkpoint, items merged into a run.
+#include "shellscope/compute.h"
+
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <stdexcept>
+
+#include "engine/builtin_models.h"
+#include "engine/linearization.h"
+#include "engine/operators.h"
+#include "shellscope/runtime.h"
+
+namespace shellscope {
+
+DevicePreference parseDevice(const std::string& text) {
+  if (text == "auto") return DevicePreference::Auto;
+  if (text == "cpu") return DevicePreference::Cpu;
+  if (text == "cuda") return DevicePreference::Cuda;
+  throw std::invalid_argument("unknown device '" + text + "' (expected auto, cpu or cuda)");
+}
+
+ComputeDType parseDType(const std::string& text) {
+  if (text == "float32") return ComputeDType::Float32;
+  if (text == "float64") return ComputeDType::Float64;
+  throw std::invalid_argument("unknown dtype '" + text + "' (expected float32 or float64)");
+}
+
+JvpMethod parseJvpMethod(const std::string& text) {
+  if (text == "forward") return JvpMethod::ForwardMode;
+  if (text == "double-backward") return JvpMethod::DoubleBackward;
+  throw std::invalid_argument("unknown JVP method '" + text + "' (expected forward or double-backward)");
+}
+
+std::string toString(ComputeDType dtype) { return dtype == ComputeDType::Float64 ? "float64" : "float32"; }
+std::string toString(JvpMethod method) { return method == JvpMethod::ForwardMode ? "forward" : "double-backward"; }
+
+double ComputeSettings::effectiveTolerance() const {
+  if (lanczosTolerance >= 0.0) return lanczosTolerance;
+  return dtype == ComputeDType::Float64 ? 1e-12 : 1e-6;
+}
+
+double ComputeSettings::effectiveRelativeFloor() const {
+  if (relativeFloor >= 0.0) return relativeFloor;
+  return dtype == ComputeDType::Float64 ? 1e-12 : 1e-6;
+}
+
+void ComputeSettings::validate() const {
+  auto require = [](bool ok, const std::string& what) {
+    if (!ok) throw std::invalid_argument(what);
+  };
+  require(!models.empty(), "no model given");
+  require(batches >= 1, "--batches must be at least 1");
+  require(batchSize >= 1, "--batch-size must be at least 1");
+  require(seqLen >= 1, "--seq-len must be at least 1");
+  require(lanczosSteps >= 1, "--lanczos-steps must be at least 1");
+  require(shellsPerDecade >= 1 && shellsPerDecade <= 1000, "--shells-per-decade must be between 1 and 1000");
+  require(threads >= 0, "--threads must be 0 (all cores) or more");
+  require(lambdaMin <= 0.0 || lambdaMax <= 0.0 || lambdaMin < lambdaMax, "--lambda-min must be below --lambda-max");
+}
+
+std::vector<std::string> builtinModelNames() {
+  std::vector<std::string> names;
+  for (const auto& name : engine::builtinNames()) names.push_back(engine::kBuiltinPrefix + name);
+  return names;
+}
+
+namespace {
+
+at::Device resolveDevice(DevicePreference preference) {
+  const bool cuda = at::hasCUDA() && at::getNumGPUs() > 0;
+  if (preference == DevicePreference::Cuda && !cuda) {
+    throw std::invalid_argument("--device cuda: this LibTorch build has no CUDA or no GPU is visible");
+  }
+  return (preference != DevicePreference::Cpu && cuda) ? at::Device(at::kCUDA) : at::Device(at::kCPU);
+}
+
+std::string utcNow() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buffer;
+}
+
+}  // namespace
+
+struct CheckpointComputation::Impl {
+  ComputeSettings settings;
+  RunMetadata meta;
+  std::unique_ptr<engine::ModelFunction> model;
+  std::unique_ptr<engine::BatchSource> data;
+  at::Device device{at::kCPU};
+  at::ScalarType dtype = at::kFloat;
+};
+
+CheckpointComputation::CheckpointComputation(const ComputeSettings& settings, const std::string& model)
+    : impl_(std::make_unique<Impl>()) {
+  settings.validate();
+  Impl& d = *impl_;
+  d.settings = settings;
+  d.device = resolveDevice(settings.device);
+  d.dtype = settings.dtype == ComputeDType::Float64 ? at::kDouble : at::kFloat;
+
+  if (!engine::isBuiltinModel(model)) {
+    std::string known;
+    for (const auto& name : builtinModelNames()) known += (known.empty() ? "" : ", ") + name;
+    throw std::invalid_argument("--model " + model + ": this build computes built-in models only (" + known +
+                                "); loading checkpoint folders is not available in it");
+  }
+  if (!settings.data.empty()) {
+    throw std::invalid_argument("--data " + settings.data + ": this build reads no token files; built-in models "
+                                "use their own synthetic data (leave out --data)");
+  }
+  d.model = engine::makeBuiltinModel(model, settings.seed);
+  d.data = engine::makeBuiltinData(*d.model, settings.batches, settings.batchSize, settings.seqLen, settings.seed);
+  d.model->to(d.device, d.dtype);
+
+  RunMetadata& m = d.meta;
+  m.modelName = model.substr(std::string(engine::kBuiltinPrefix).size());
+  m.checkpoint = model;
+  m.step = -1;
+  m.nParams = d.model->parameterCount();
+  m.observable = engine::observableName(d.model->observable());
+  m.device = d.device.str();
+  m.dtype = toString(settings.dtype);
+  m.lanczosMode = toString(settings.lanczosMode);
+  m.lanczosSteps = settings.lanczosSteps;
+  m.shellsPerDecade = settings.shellsPerDecade;
+  m.batchSize = settings.batchSize;
+  m.seqLen = settings.seqLen;
+  m.nBatches = d.data->batchCount();
+  m.dataSource = d.data->description();
+  m.jvpMethod = toString(settings.jvpMethod);
+  m.lanczosTolerance = settings.effectiveTolerance();
+  m.relativeFloor = settings.effectiveRelativeFloor();
+  m.seed = static_cast<std::int64_t>(settings.seed);
+  m.threads = runtimeInfo().threads;
+  m.createdAt = utcNow();
+  m.softwareVersion = "shellscope " + runtimeInfo().shellscopeVersion + " (libtorch " + runtimeInfo().torchVersion + ")";
+}
+
+CheckpointComputation::~CheckpointComputation() = default;
+
+const RunMetadata& CheckpointComputation::metadata() const { return impl_->meta; }
+
+int CheckpointComputation::batchCount() const { return static_cast<int>(impl_->data->batchCount()); }
+
+BatchSpectrum CheckpointComputation::computeBatch(int batchIndex, const std::function<void(int)>& onStep) {
+  Impl& d = *impl_;
+  const double start = monotonicSeconds();
+  engine::Batch batch = d.data->batch(batchIndex, d.dtype);
+  batch.inputs = batch.inputs.to(d.device);
+  batch.targets = batch.targets.to(d.device);
+  engine::BatchLinearization linearization(*d.model, std::move(batch), d.settings.jvpMethod);
+
+  const Eigen::VectorXd e = engine::toEigen(linearization.errors());
+  if (!e.allFinite()) {
+    throw std::runtime_error(d.meta.checkpoint + ", batch " + std::to_string(batchIndex) +
+                             ": the model's outputs are not finite (NaN or infinite logits)");
+  }
+  BatchSpectrum spectrum;
+  spectrum.batchIndex = batchIndex;
+  spectrum.nTokens = e.size();
+  spectrum.errorNorm2 = e.squaredNorm() / static_cast<double>(e.size());
+  spectrum.loss = e.mean();
+
+  LanczosOptions options;
+  options.mode = d.settings.lanczosMode;
+  options.maxSteps = d.settings.lanczosSteps;
+  options.relativeTolerance = d.settings.effectiveTolerance();
+  options.onStep = onStep;
+  LanczosResult result;
+  if (options.mode == LanczosMode::GolubKahan) {
+    engine::ScaledJacobianOperator op(linearization);
+    result = golubKahan(op, e, options);
+  } else {
+    engine::FunctionSpaceOperator op(linearization);
+    result = lanczos(op, e, options);
+  }
+  spectrum.ritzValues = result.ritzValues;
+  spectrum.ritzWeights = result.ritzWeights;
+  spectrum.stepsTaken = result.stepsTaken;
+  spectrum.orthogonalityLoss = result.orthogonalityLoss;
+  spectrum.seconds = monotonicSeconds() - start;
+  return spectrum;
+}
+
+std::vector<Run> computeRuns(const ComputeSettings& settings, ProgressToken& progress) {
+  settings.validate();
+  configureThreads(settings.threads);
+  ShellWindowPolicy policy;
+  policy.lambdaMin = settings.lambdaMin;
+  policy.lambdaMax = settings.lambdaMax;
+  policy.relativeFloor = settings.effectiveRelativeFloor();
+
+  const double totalItems = static_cast<double>(settings.models.size()) * settings.batches;
+  int itemsDone = 0;
+  std::vector<Run> runs;
+  for (size_t c = 0; c < settings.models.size(); ++c) {
+    progress.throwIfCancelled();
+    const double started = monotonicSeconds();
+    CheckpointComputation checkpoint(settings, settings.models[c]);
+    const std::string& name = checkpoint.metadata().modelName;
+    std::vector<BatchSpectrum> spectra;
+    for (int b = 0; b < checkpoint.batchCount(); ++b) {
+      auto onStep = [&](int step) {
+        progress.throwIfCancelled();
+        progress.report((itemsDone + static_cast<double>(step) / settings.lanczosSteps) / totalItems,
+                        name + ": batch " + std::to_string(b + 1) + "/" + std::to_string(checkpoint.batchCount()) +
+                            ", Lanczos step " + std::to_string(step) + "/" + std::to_string(settings.lanczosSteps));
+      };
+      spectra.push_back(checkpoint.computeBatch(b, onStep));
+      ++itemsDone;
+    }
+    RunMetadata meta = checkpoint.metadata();
+    meta.computeSeconds = monotonicSeconds() - started;
+    runs.push_back(assembleRun(meta, std::move(spectra), policy));
+  }
+  progress.report(1.0, "done");
+  return runs;
+}
+
+}  // namespace shellscope

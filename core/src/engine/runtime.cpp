@@ -1,0 +1,86 @@
+// Build and machine facts: LibTorch version, the BLAS library LibTorch really calls, CUDA, threads.
+#include <ATen/Parallel.h>
+#include <dlfcn.h>
+#include <link.h>
+#include <torch/version.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdlib>
+#include <string>
+#include <thread>
+
+#include "shellscope/build_config.h"
+#include "shellscope/runtime.h"
+
+namespace shellscope {
+
+namespace {
+
+int collectLibrary(struct dl_phdr_info* info, size_t, void* data) {
+  auto* found = static_cast<std::string*>(data);
+  const std::string name = info->dlpi_name ? info->dlpi_name : "";
+  const std::string base = name.substr(name.find_last_of('/') + 1);
+  const bool isBlas = base.find("blas") != std::string::npos || base.find("mkl_rt") != std::string::npos ||
+                      base.find("mkl_core") != std::string::npos;
+  // Prefer the generic libblas.so.3 LibTorch links against (an alternatives symlink) over cblas.
+  if (isBlas && (found->empty() || base.rfind("libblas", 0) == 0)) *found = name;
+  return 0;
+}
+
+std::string loadedBlasLibrary() {
+  std::string path;
+  dl_iterate_phdr(collectLibrary, &path);
+  if (path.empty()) return {};
+  char resolved[PATH_MAX];
+  return realpath(path.c_str(), resolved) ? std::string(resolved) : path;
+}
+
+std::string describeBlas(const std::string& library) {
+  using ConfigFn = char* (*)();
+  if (auto config = reinterpret_cast<ConfigFn>(dlsym(RTLD_DEFAULT, "openblas_get_config"))) {
+    return std::string("OpenBLAS (") + config() + ")";
+  }
+  if (library.find("openblas") != std::string::npos) return "OpenBLAS";
+  if (library.find("mkl") != std::string::npos) return "Intel MKL";
+  if (library.find("blis") != std::string::npos) return "BLIS";
+  if (library.find("atlas") != std::string::npos) return "ATLAS";
+  if (library.find("/blas/") != std::string::npos) return "reference BLAS (netlib, slow: install libopenblas0-pthread)";
+  return library.empty() ? "none found (LibTorch's own kernels)" : library;
+}
+
+}  // namespace
+
+RuntimeInfo runtimeInfo() {
+  RuntimeInfo info;
+  info.shellscopeVersion = SHELLSCOPE_VERSION;
+  info.torchVersion = TORCH_VERSION;
+  info.blasLibrary = loadedBlasLibrary();
+  info.blasName = describeBlas(info.blasLibrary);
+  info.cudaAvailable = at::hasCUDA() && at::getNumGPUs() > 0;
+  info.cudaDevices = info.cudaAvailable ? static_cast<int>(at::getNumGPUs()) : 0;
+  info.threads = at::get_num_threads();
+  info.hardwareThreads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return info;
+}
+
+void configureThreads(int threads) {
+  const int count = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (at::get_num_threads() != count) at::set_num_threads(count);
+  using SetThreadsFn = void (*)(int);
+  if (auto setBlasThreads = reinterpret_cast<SetThreadsFn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) {
+    setBlasThreads(count);
+  }
+}
+
+std::string versionLine() {
+  const RuntimeInfo info = runtimeInfo();
+  std::string line = "shellscope " + info.shellscopeVersion + ", libtorch " + info.torchVersion + ", BLAS: " +
+                     info.blasName;
+  if (!info.blasLibrary.empty()) line += " [" + info.blasLibrary + "]";
+  line += ", CUDA: " + (info.cudaAvailable ? std::to_string(info.cudaDevices) + " device(s)" : std::string("no"));
+  line += ", threads: " + std::to_string(info.threads) + " of " + std::to_string(info.hardwareThreads);
+  return line;
+}
+
+}  // namespace shellscope

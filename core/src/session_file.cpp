@@ -1,0 +1,505 @@
+// HDF5 session files, format version 1; the schema is documented in docs/session-format.md.
+#include "shellscope/session_file.h"
+
+#include <H5Cpp.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <type_traits>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "shellscope/build_config.h"
+
+namespace shellscope {
+
+namespace fs = std::filesystem;
+
+SessionFileError::SessionFileError(const std::string& path, const std::string& problem)
+    : std::runtime_error(path + ": " + problem), path_(path), problem_(problem) {}
+
+namespace {
+
+// HDF5 prints its error stack to stderr by default; we turn errors into messages instead.
+void silenceHdf5() { H5::Exception::dontPrint(); }
+
+H5::StrType utf8StringType() {
+  H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
+  type.setCset(H5T_CSET_UTF8);
+  return type;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+void writeAttribute(H5::H5Object& object, const char* name, const std::string& value) {
+  const H5::StrType type = utf8StringType();
+  H5::Attribute attribute = object.createAttribute(name, type, H5::DataSpace(H5S_SCALAR));
+  attribute.write(type, value);
+}
+
+void writeAttribute(H5::H5Object& object, const char* name, std::int64_t value) {
+  H5::Attribute attribute = object.createAttribute(name, H5::PredType::STD_I64LE, H5::DataSpace(H5S_SCALAR));
+  attribute.write(H5::PredType::NATIVE_INT64, &value);
+}
+
+void writeAttribute(H5::H5Object& object, const char* name, double value) {
+  H5::Attribute attribute = object.createAttribute(name, H5::PredType::IEEE_F64LE, H5::DataSpace(H5S_SCALAR));
+  attribute.write(H5::PredType::NATIVE_DOUBLE, &value);
+}
+
+void writeDataset(H5::Group& group, const char* name, const double* data, std::vector<hsize_t> dims) {
+  H5::DataSpace space(static_cast<int>(dims.size()), dims.data());
+  H5::DataSet dataset = group.createDataSet(name, H5::PredType::IEEE_F64LE, space);
+  dataset.write(data, H5::PredType::NATIVE_DOUBLE);
+}
+
+void writeDataset(H5::Group& group, const char* name, const std::int64_t* data, std::vector<hsize_t> dims) {
+  H5::DataSpace space(static_cast<int>(dims.size()), dims.data());
+  H5::DataSet dataset = group.createDataSet(name, H5::PredType::STD_I64LE, space);
+  dataset.write(data, H5::PredType::NATIVE_INT64);
+}
+
+void writeVector(H5::Group& group, const char* name, const Eigen::VectorXd& v) {
+  writeDataset(group, name, v.data(), {static_cast<hsize_t>(v.size())});
+}
+
+void writeVector(H5::Group& group, const char* name, const std::vector<std::int64_t>& v) {
+  writeDataset(group, name, v.data(), {static_cast<hsize_t>(v.size())});
+}
+
+void writeMatrix(H5::Group& group, const char* name, const Eigen::MatrixXd& m) {
+  // HDF5 datasets are row-major; Eigen's default storage is column-major.
+  const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> rowMajor = m;
+  writeDataset(group, name, rowMajor.data(), {static_cast<hsize_t>(m.rows()), static_cast<hsize_t>(m.cols())});
+}
+
+void writeRun(H5::Group& runs, const Run& run) {
+  H5::Group group = runs.createGroup(run.id);
+  const RunMetadata& m = run.meta;
+  writeAttribute(group, "model_name", m.modelName);
+  writeAttribute(group, "checkpoint", m.checkpoint);
+  writeAttribute(group, "step", m.step);
+  writeAttribute(group, "n_params", m.nParams);
+  writeAttribute(group, "observable", m.observable);
+  writeAttribute(group, "device", m.device);
+  writeAttribute(group, "dtype", m.dtype);
+  writeAttribute(group, "lanczos_mode", m.lanczosMode);
+  writeAttribute(group, "lanczos_steps", m.lanczosSteps);
+  writeAttribute(group, "shells_per_decade", m.shellsPerDecade);
+  writeAttribute(group, "batch_size", m.batchSize);
+  writeAttribute(group, "seq_len", m.seqLen);
+  writeAttribute(group, "n_batches", static_cast<std::int64_t>(run.batchCount()));
+  writeAttribute(group, "data_source", m.dataSource);
+  // Provenance beyond the fixed schema.
+  writeAttribute(group, "jvp_method", m.jvpMethod);
+  writeAttribute(group, "lanczos_tolerance", m.lanczosTolerance);
+  writeAttribute(group, "relative_floor", m.relativeFloor);
+  writeAttribute(group, "lambda_floor", run.lambdaFloor);
+  writeAttribute(group, "shell_first_edge_index", static_cast<std::int64_t>(run.window.firstEdgeIndex));
+  writeAttribute(group, "seed", m.seed);
+  writeAttribute(group, "threads", m.threads);
+  writeAttribute(group, "batch_order", m.batchOrder);
+  writeAttribute(group, "created_at", m.createdAt);
+  writeAttribute(group, "software_version", m.softwareVersion);
+  writeAttribute(group, "compute_seconds", m.computeSeconds);
+
+  const std::vector<double> edges = run.window.edges();
+  writeDataset(group, "shell_edges", edges.data(), {static_cast<hsize_t>(edges.size())});
+  writeVector(group, "shell_energy", run.shellEnergy);
+  writeMatrix(group, "shell_energy_batches", run.shellEnergyBatches);
+  writeVector(group, "underflow", run.underflow);
+  writeVector(group, "overflow", run.overflow);
+  writeMatrix(group, "ritz_values", run.ritzValues);
+  writeMatrix(group, "ritz_weights", run.ritzWeights);
+  writeVector(group, "steps_taken", run.stepsTaken);
+  writeVector(group, "error_norm2", run.errorNorm2);
+  writeVector(group, "loss", run.loss);
+  writeVector(group, "n_tokens", run.nTokens);
+  writeVector(group, "batch_index", run.batchIndex);
+  writeVector(group, "orthogonality_loss", run.orthogonalityLoss);
+  writeVector(group, "batch_seconds", run.batchSeconds);
+}
+
+void writeRootAttributes(H5::H5File& file) {
+  writeAttribute(file, "format", std::string(kSessionFormat));
+  writeAttribute(file, "format_version", static_cast<std::int64_t>(kSessionFormatVersion));
+  writeAttribute(file, "created_by", std::string("shellscope ") + SHELLSCOPE_VERSION);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Atomic replacement
+
+std::string temporaryPathFor(const std::string& path) {
+  static std::atomic<unsigned> counter{0};
+  const fs::path target(path);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  return (dir / ("." + target.filename().string() + ".tmp-" + std::to_string(::getpid()) + "-" +
+                 std::to_string(counter++)))
+      .string();
+}
+
+void syncPath(const std::string& path, bool directory) {
+  const int fd = ::open(path.c_str(), directory ? (O_RDONLY | O_DIRECTORY) : O_RDONLY);
+  if (fd < 0) return;  // best effort for directories on exotic file systems
+  ::fsync(fd);
+  ::close(fd);
+}
+
+/// Runs `fill` on a temporary file, then renames it over `path`. Nothing is left behind on error.
+template <typename Fill>
+void replaceAtomically(const std::string& path, Fill fill, const BeforeCommitHook& hook) {
+  const std::string temporary = temporaryPathFor(path);
+  try {
+    fill(temporary);
+    syncPath(temporary, false);
+    if (hook) hook(temporary);
+    if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+      throw SessionFileError(path, std::string("cannot replace the file: ") + std::strerror(errno));
+    }
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove(temporary, ignored);
+    throw;
+  }
+  const fs::path parent = fs::path(path).has_parent_path() ? fs::path(path).parent_path() : fs::path(".");
+  syncPath(parent.string(), true);
+}
+
+void requireWritableDirectory(const std::string& path) {
+  const fs::path parent = fs::path(path).has_parent_path() ? fs::path(path).parent_path() : fs::path(".");
+  std::error_code error;
+  if (!fs::is_directory(parent, error)) {
+    throw SessionFileError(path, "directory '" + parent.string() + "' does not exist");
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading and validation
+
+/// Reads one run group, turning every missing or mis-shaped field into a SessionFileError.
+class RunGroupReader {
+ public:
+  RunGroupReader(const std::string& filePath, H5::Group group, const std::string& groupPath)
+      : filePath_(filePath), group_(std::move(group)), groupPath_(groupPath) {}
+
+  [[noreturn]] void fail(const std::string& problem) const {
+    throw SessionFileError(filePath_, groupPath_ + ": " + problem);
+  }
+
+  bool hasAttribute(const char* name) const { return group_.attrExists(name); }
+  bool hasDataset(const char* name) const { return group_.nameExists(name); }
+
+  H5::Attribute attribute(const char* name) const {
+    if (!group_.attrExists(name)) fail(std::string("missing attribute '") + name + "'");
+    return group_.openAttribute(name);
+  }
+
+  std::string text(const char* name) const {
+    H5::Attribute a = attribute(name);
+    if (a.getTypeClass() != H5T_STRING) fail(std::string("attribute '") + name + "' is not a string");
+    std::string value;
+    a.read(a.getStrType(), value);
+    return value;
+  }
+
+  std::int64_t integer(const char* name) const {
+    H5::Attribute a = attribute(name);
+    if (a.getTypeClass() != H5T_INTEGER || a.getSpace().getSimpleExtentNpoints() != 1) {
+      fail(std::string("attribute '") + name + "' is not an integer");
+    }
+    std::int64_t value = 0;
+    a.read(H5::PredType::NATIVE_INT64, &value);
+    return value;
+  }
+
+  double real(const char* name) const {
+    H5::Attribute a = attribute(name);
+    const H5T_class_t type = a.getTypeClass();
+    if ((type != H5T_FLOAT && type != H5T_INTEGER) || a.getSpace().getSimpleExtentNpoints() != 1) {
+      fail(std::string("attribute '") + name + "' is not a number");
+    }
+    double value = 0;
+    a.read(H5::PredType::NATIVE_DOUBLE, &value);
+    return value;
+  }
+
+  std::string optionalText(const char* name) const { return hasAttribute(name) ? text(name) : std::string(); }
+  std::int64_t optionalInteger(const char* name, std::int64_t fallback) const {
+    return hasAttribute(name) ? integer(name) : fallback;
+  }
+  double optionalReal(const char* name, double fallback) const { return hasAttribute(name) ? real(name) : fallback; }
+
+  /// Reads a dataset of the given rank; `dims` receives its extent.
+  template <typename T>
+  std::vector<T> dataset(const char* name, int rank, std::vector<hsize_t>& dims) const {
+    if (!group_.nameExists(name)) fail(std::string("missing dataset '") + name + "'");
+    H5::DataSet data = group_.openDataSet(name);
+    const H5T_class_t type = data.getTypeClass();
+    const bool wantInteger = std::is_integral<T>::value;
+    if (wantInteger ? type != H5T_INTEGER : (type != H5T_FLOAT && type != H5T_INTEGER)) {
+      fail(std::string("dataset '") + name + "' has the wrong element type");
+    }
+    H5::DataSpace space = data.getSpace();
+    if (space.getSimpleExtentNdims() != rank) {
+      fail(std::string("dataset '") + name + "' should have " + std::to_string(rank) + " dimension(s), has " +
+           std::to_string(space.getSimpleExtentNdims()));
+    }
+    dims.assign(static_cast<size_t>(rank), 0);
+    space.getSimpleExtentDims(dims.data());
+    std::vector<T> values(static_cast<size_t>(space.getSimpleExtentNpoints()));
+    if (!values.empty()) {
+      data.read(values.data(), wantInteger ? H5::PredType::NATIVE_INT64 : H5::PredType::NATIVE_DOUBLE);
+    }
+    return values;
+  }
+
+  Eigen::VectorXd vector(const char* name, hsize_t expected) const {
+    std::vector<hsize_t> dims;
+    std::vector<double> values = dataset<double>(name, 1, dims);
+    requireExtent(name, dims, {expected});
+    return Eigen::Map<Eigen::VectorXd>(values.data(), static_cast<Eigen::Index>(values.size()));
+  }
+
+  std::vector<std::int64_t> integers(const char* name, hsize_t expected) const {
+    std::vector<hsize_t> dims;
+    std::vector<std::int64_t> values = dataset<std::int64_t>(name, 1, dims);
+    requireExtent(name, dims, {expected});
+    return values;
+  }
+
+  Eigen::MatrixXd matrix(const char* name, hsize_t rows, hsize_t columns) const {
+    std::vector<hsize_t> dims;
+    std::vector<double> values = dataset<double>(name, 2, dims);
+    requireExtent(name, dims, {rows, columns});
+    using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    return Eigen::Map<RowMajor>(values.data(), static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(columns));
+  }
+
+  void requireExtent(const char* name, const std::vector<hsize_t>& dims, const std::vector<hsize_t>& expected) const {
+    if (dims == expected) return;
+    auto show = [](const std::vector<hsize_t>& d) {
+      std::string s = "[";
+      for (size_t i = 0; i < d.size(); ++i) s += (i ? "," : "") + std::to_string(d[i]);
+      return s + "]";
+    };
+    fail(std::string("dataset '") + name + "' has shape " + show(dims) + ", expected " + show(expected));
+  }
+
+ private:
+  std::string filePath_;
+  H5::Group group_;
+  std::string groupPath_;
+};
+
+Run readRun(const std::string& filePath, H5::Group group, const std::string& id) {
+  RunGroupReader r(filePath, std::move(group), "/runs/" + id);
+  Run run;
+  run.id = id;
+  RunMetadata& m = run.meta;
+  m.modelName = r.text("model_name");
+  m.checkpoint = r.text("checkpoint");
+  m.step = r.integer("step");
+  m.nParams = r.integer("n_params");
+  m.observable = r.text("observable");
+  m.device = r.text("device");
+  m.dtype = r.text("dtype");
+  m.lanczosMode = r.text("lanczos_mode");
+  m.lanczosSteps = r.integer("lanczos_steps");
+  m.shellsPerDecade = r.integer("shells_per_decade");
+  m.batchSize = r.integer("batch_size");
+  m.seqLen = r.integer("seq_len");
+  m.nBatches = r.integer("n_batches");
+  m.dataSource = r.text("data_source");
+  m.jvpMethod = r.optionalText("jvp_method");
+  m.lanczosTolerance = r.optionalReal("lanczos_tolerance", 0.0);
+  m.relativeFloor = r.optionalReal("relative_floor", 0.0);
+  m.seed = r.optionalInteger("seed", 0);
+  m.threads = r.optionalInteger("threads", 0);
+  if (r.hasAttribute("batch_order")) m.batchOrder = r.text("batch_order");
+  m.createdAt = r.optionalText("created_at");
+  m.softwareVersion = r.optionalText("software_version");
+  m.computeSeconds = r.optionalReal("compute_seconds", 0.0);
+
+  if (m.shellsPerDecade < 1 || m.shellsPerDecade > 1000) r.fail("shells_per_decade must be between 1 and 1000");
+  if (m.nBatches < 1) r.fail("n_batches must be at least 1");
+
+  std::vector<hsize_t> edgeDims;
+  std::vector<double> edges = r.dataset<double>("shell_edges", 1, edgeDims);
+  if (edges.size() < 2) r.fail("dataset 'shell_edges' needs at least 2 edges");
+  if (!(edges[0] > 0.0) || !std::isfinite(edges[0])) r.fail("dataset 'shell_edges' starts at a non-positive edge");
+  const int s = static_cast<int>(m.shellsPerDecade);
+  run.window.shellsPerDecade = s;
+  run.window.firstEdgeIndex = static_cast<int>(std::lround(s * std::log10(edges[0])));
+  run.window.shellCount = static_cast<int>(edges.size()) - 1;
+  for (size_t j = 0; j < edges.size(); ++j) {
+    const double expected = run.window.edge(static_cast<int>(j));
+    if (!(std::abs(edges[j] - expected) <= 1e-9 * expected)) {
+      r.fail("dataset 'shell_edges' is not on the global grid 10^(k/" + std::to_string(s) + ")");
+    }
+  }
+  run.lambdaFloor = r.optionalReal("lambda_floor", edges[0]);
+
+  const hsize_t B = static_cast<hsize_t>(m.nBatches);
+  const hsize_t S = static_cast<hsize_t>(run.window.shellCount);
+  run.shellEnergy = r.vector("shell_energy", S);
+  run.shellEnergyBatches = r.matrix("shell_energy_batches", B, S);
+  run.underflow = r.vector("underflow", B);
+  run.overflow = r.vector("overflow", B);
+  std::vector<hsize_t> ritzDims;
+  r.dataset<double>("ritz_values", 2, ritzDims);
+  if (ritzDims[0] != B) r.fail("dataset 'ritz_values' has " + std::to_string(ritzDims[0]) + " rows, n_batches is " + std::to_string(B));
+  run.ritzValues = r.matrix("ritz_values", B, ritzDims[1]);
+  run.ritzWeights = r.matrix("ritz_weights", B, ritzDims[1]);
+  run.stepsTaken = r.integers("steps_taken", B);
+  run.errorNorm2 = r.vector("error_norm2", B);
+  run.loss = r.vector("loss", B);
+  run.nTokens = r.integers("n_tokens", B);
+
+  // Optional datasets: neutral values when another writer left them out.
+  if (r.hasDataset("batch_index")) {
+    run.batchIndex = r.integers("batch_index", B);
+  } else {
+    for (hsize_t b = 0; b < B; ++b) run.batchIndex.push_back(static_cast<std::int64_t>(b));
+  }
+  run.orthogonalityLoss = r.hasDataset("orthogonality_loss") ? r.vector("orthogonality_loss", B)
+                                                             : Eigen::VectorXd::Zero(static_cast<Eigen::Index>(B));
+  run.batchSeconds = r.hasDataset("batch_seconds") ? r.vector("batch_seconds", B)
+                                                   : Eigen::VectorXd::Zero(static_cast<Eigen::Index>(B));
+  return run;
+}
+
+void readRoot(const std::string& path, H5::H5File& file) {
+  if (!file.attrExists("format")) {
+    throw SessionFileError(path, "not a ShellScope session (the file has no 'format' attribute)");
+  }
+  H5::Attribute format = file.openAttribute("format");
+  std::string formatName;
+  if (format.getTypeClass() == H5T_STRING) format.read(format.getStrType(), formatName);
+  if (formatName != kSessionFormat) {
+    throw SessionFileError(path, "not a ShellScope session (format is '" + formatName + "', expected '" +
+                                     kSessionFormat + "')");
+  }
+  if (!file.attrExists("format_version")) throw SessionFileError(path, "missing attribute 'format_version'");
+  H5::Attribute version = file.openAttribute("format_version");
+  if (version.getTypeClass() != H5T_INTEGER) throw SessionFileError(path, "attribute 'format_version' is not an integer");
+  std::int64_t number = 0;
+  version.read(H5::PredType::NATIVE_INT64, &number);
+  if (number != kSessionFormatVersion) {
+    throw SessionFileError(path, "session format version " + std::to_string(number) +
+                                     " is not supported (this build reads version " +
+                                     std::to_string(kSessionFormatVersion) + ")");
+  }
+  if (!file.nameExists("runs")) throw SessionFileError(path, "missing group '/runs'");
+}
+
+std::vector<std::string> childNames(H5::Group& group) {
+  std::vector<std::string> names;
+  const hsize_t count = group.getNumObjs();
+  for (hsize_t i = 0; i < count; ++i) names.push_back(group.getObjnameByIdx(i));
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+/// Opens `path` for reading with a clear message for the usual failures.
+H5::H5File openExisting(const std::string& path, unsigned flags) {
+  std::error_code error;
+  if (!fs::exists(path, error)) throw SessionFileError(path, "no such file");
+  if (fs::is_directory(path, error)) throw SessionFileError(path, "is a directory, not a session file");
+  const htri_t isHdf5 = H5Fis_hdf5(path.c_str());
+  if (isHdf5 <= 0) throw SessionFileError(path, "not an HDF5 file (no HDF5 signature)");
+  try {
+    return H5::H5File(path, flags);
+  } catch (const H5::Exception& e) {
+    throw SessionFileError(path, "cannot open the HDF5 file, it is truncated or corrupt (" + e.getDetailMsg() + ")");
+  }
+}
+
+}  // namespace
+
+Session readSession(const std::string& path) {
+  silenceHdf5();
+  H5::H5File file = openExisting(path, H5F_ACC_RDONLY);
+  try {
+    readRoot(path, file);
+    H5::Group runs = file.openGroup("runs");
+    Session session;
+    for (const std::string& id : childNames(runs)) {
+      if (runs.childObjType(id) != H5O_TYPE_GROUP) {
+        throw SessionFileError(path, "/runs/" + id + " is not a group");
+      }
+      session.runs.push_back(readRun(path, runs.openGroup(id), id));
+    }
+    return session;
+  } catch (const H5::Exception& e) {
+    throw SessionFileError(path, "the HDF5 file is truncated or corrupt (" + e.getFuncName() + ": " +
+                                     e.getDetailMsg() + ")");
+  }
+}
+
+void writeSession(const std::string& path, const Session& session, const BeforeCommitHook& hook) {
+  silenceHdf5();
+  requireWritableDirectory(path);
+  replaceAtomically(
+      path,
+      [&](const std::string& temporary) {
+        try {
+          H5::H5File file(temporary, H5F_ACC_TRUNC);
+          writeRootAttributes(file);
+          H5::Group runs = file.createGroup("runs");
+          for (const Run& run : session.runs) writeRun(runs, run);
+          file.flush(H5F_SCOPE_GLOBAL);
+        } catch (const H5::Exception& e) {
+          throw SessionFileError(path, "cannot write the session (" + e.getDetailMsg() + ")");
+        }
+      },
+      hook);
+}
+
+std::vector<std::string> appendRuns(const std::string& path, std::vector<Run> runs, const BeforeCommitHook& hook) {
+  silenceHdf5();
+  std::error_code error;
+  if (!fs::exists(path, error)) {
+    Session session;
+    std::vector<std::string> ids;
+    for (Run& run : runs) {
+      run.id.clear();
+      ids.push_back(session.addRun(std::move(run)));
+    }
+    writeSession(path, session, hook);
+    return ids;
+  }
+
+  // Validate the existing file completely before touching it, then add the runs to a copy, so
+  // that any other groups it holds (analysis results, ...) are kept.
+  Session existing = readSession(path);
+  std::vector<std::string> ids;
+  replaceAtomically(
+      path,
+      [&](const std::string& temporary) {
+        fs::copy_file(path, temporary, fs::copy_options::overwrite_existing);
+        try {
+          H5::H5File file(temporary, H5F_ACC_RDWR);
+          H5::Group group = file.openGroup("runs");
+          for (Run& run : runs) {
+            run.id.clear();
+            ids.push_back(existing.addRun(run));
+            Run stored = run;
+            stored.id = ids.back();
+            writeRun(group, stored);
+          }
+          file.flush(H5F_SCOPE_GLOBAL);
+        } catch (const H5::Exception& e) {
+          throw SessionFileError(path, "cannot add runs to the session (" + e.getDetailMsg() + ")");
+        }
+      },
+      hook);
+  return ids;
+}
+
+}  // namespace shellscope
