@@ -8,8 +8,7 @@
 #include <stdexcept>
 
 #include "engine/builtin_models.h"
-#include "engine/linearization.h"
-#include "engine/operators.h"
+#include "engine/batch_spectrum.h"
 #include "shellscope/runtime.h"
 
 namespace shellscope {
@@ -150,42 +149,10 @@ int CheckpointComputation::batchCount() const { return static_cast<int>(impl_->d
 
 BatchSpectrum CheckpointComputation::computeBatch(int batchIndex, const std::function<void(int)>& onStep) {
   Impl& d = *impl_;
-  const double start = monotonicSeconds();
   engine::Batch batch = d.data->batch(batchIndex, d.dtype);
   batch.inputs = batch.inputs.to(d.device);
   batch.targets = batch.targets.to(d.device);
-  engine::BatchLinearization linearization(*d.model, std::move(batch), d.settings.jvpMethod);
-
-  const Eigen::VectorXd e = engine::toEigen(linearization.errors());
-  if (!e.allFinite()) {
-    throw std::runtime_error(d.meta.checkpoint + ", batch " + std::to_string(batchIndex) +
-                             ": the model's outputs are not finite (NaN or infinite logits)");
-  }
-  BatchSpectrum spectrum;
-  spectrum.batchIndex = batchIndex;
-  spectrum.nTokens = e.size();
-  spectrum.errorNorm2 = e.squaredNorm() / static_cast<double>(e.size());
-  spectrum.loss = e.mean();
-
-  LanczosOptions options;
-  options.mode = d.settings.lanczosMode;
-  options.maxSteps = d.settings.lanczosSteps;
-  options.relativeTolerance = d.settings.effectiveTolerance();
-  options.onStep = onStep;
-  LanczosResult result;
-  if (options.mode == LanczosMode::GolubKahan) {
-    engine::ScaledJacobianOperator op(linearization);
-    result = golubKahan(op, e, options);
-  } else {
-    engine::FunctionSpaceOperator op(linearization);
-    result = lanczos(op, e, options);
-  }
-  spectrum.ritzValues = result.ritzValues;
-  spectrum.ritzWeights = result.ritzWeights;
-  spectrum.stepsTaken = result.stepsTaken;
-  spectrum.orthogonalityLoss = result.orthogonalityLoss;
-  spectrum.seconds = monotonicSeconds() - start;
-  return spectrum;
+  return engine::batchSpectrum(*d.model, std::move(batch), d.settings, onStep, d.meta.checkpoint);
 }
 
 std::vector<Run> computeRuns(const ComputeSettings& settings, ProgressToken& progress) {
