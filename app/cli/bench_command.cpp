@@ -60,20 +60,25 @@ int benchCommand(const Arguments& args) {
   }
   std::cout << versionLine() << "\n";
   std::cout << "batch " << options.batchSize << " x " << options.seqLen << " tokens, " << toString(options.dtype)
-            << ", median of " << options.repeats << " (milliseconds)\n\n";
-  std::printf("%-18s %9s %6s %8s %8s %8s %8s %8s %8s %8s | %8s %8s\n", "model", "params", "n", "fwd", "fwd+bwd",
-              "vjp", "jvp-fwd", "jvp-dbl", "Mu-fwd", "Mu-dbl", "ratio-fwd", "ratio-dbl");
+            << ", median of " << options.repeats << " rounds (milliseconds)\n\n";
+  std::printf("%-18s %9s %6s %8s %8s %8s | %-16s %8s %8s %8s %8s\n", "model", "params", "n", "fwd", "fwd+bwd",
+              "vjp", "jvp method", "setup", "jvp", "M.u", "ratio");
   for (const auto& r : results) {
-    std::printf("%-18s %9lld %6lld %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f | %8.2fx %8.2fx\n", r.model.c_str(),
-                static_cast<long long>(r.nParams), static_cast<long long>(r.nPoints), 1e3 * r.forward,
-                1e3 * r.forwardBackward, 1e3 * r.vjp, 1e3 * r.jvpForwardMode, 1e3 * r.jvpDoubleBackward,
-                1e3 * r.productForwardMode, 1e3 * r.productDoubleBackward, r.productForwardMode / r.forwardBackward,
-                r.productDoubleBackward / r.forwardBackward);
+    for (size_t m = 0; m < r.methods.size(); ++m) {
+      const JvpMethodTiming& t = r.methods[m];
+      if (m == 0) {
+        std::printf("%-18s %9lld %6lld %8.2f %8.2f %8.2f", r.model.c_str(), static_cast<long long>(r.nParams),
+                    static_cast<long long>(r.nPoints), 1e3 * r.forward, 1e3 * r.forwardBackward, 1e3 * r.vjp);
+      } else {
+        std::printf("%-18s %9s %6s %8s %8s %8s", "", "", "", "", "", "");
+      }
+      std::printf(" | %-16s %8.2f %8.2f %8.2f %7.2fx\n", toString(t.method).c_str(), 1e3 * t.setup, 1e3 * t.jvp,
+                  1e3 * t.product, t.ratio);
+    }
   }
-  std::printf("\nratio = time per M.u product / time per forward+backward on the same batch.\n"
-              "The double-backward JVP also needs a one-off graph build per batch:");
-  for (const auto& r : results) std::printf(" %s %.1f ms;", r.model.c_str(), 1e3 * r.doubleBackwardSetup);
-  std::printf("\n");
+  std::printf("\nratio = time per product M.u / time per forward+backward on the same batch: the median over\n"
+              "rounds that time every operation in turn, so drift in machine speed cancels. setup = one-off\n"
+              "work per batch beyond the forward pass (double-backward: building the graph of w -> J^T w).\n");
   return 0;
 }
 

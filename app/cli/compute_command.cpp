@@ -30,7 +30,7 @@ int computeCommand(const Arguments& args) {
                      {"relative-floor", "X", "automatic window floor relative to the largest Ritz value", ""},
                      {"device", "DEV", "auto | cpu | cuda", "auto"},
                      {"dtype", "TYPE", "float32 | float64", "float32"},
-                     {"jvp", "METHOD", "forward | double-backward", "forward"},
+                     {"jvp", "METHOD", "forward | forward-ad | double-backward (see docs/engine.md)", "forward"},
                      {"seed", "N", "seed of built-in models and their data", "0"},
                      {"threads", "N", "CPU threads, 0 = all cores", "0"},
                      {"out", "SESSION.h5", "session file to append to", ""},

@@ -55,8 +55,9 @@ class TestOperator : public QObject {
     QTest::addColumn<QString>("model");
     QTest::addColumn<int>("method");
     for (const char* m : {"mlp", "lm-parallel", "lm-sequential", "lm-no-bias"}) {
-      QTest::newRow((std::string(m) + " forward").c_str()) << QString(m) << int(JvpMethod::ForwardMode);
-      QTest::newRow((std::string(m) + " double-backward").c_str()) << QString(m) << int(JvpMethod::DoubleBackward);
+      for (JvpMethod method : {JvpMethod::ForwardMode, JvpMethod::ForwardAD, JvpMethod::DoubleBackward}) {
+        QTest::newRow((std::string(m) + " " + toString(method)).c_str()) << QString(m) << int(method);
+      }
     }
   }
   void productMatchesExplicitJacobian() {
@@ -133,20 +134,31 @@ class TestOperator : public QObject {
     SHELLSCOPE_COMPARE_ERROR(shellscope::test::relativeError(out32, out64), 1e-4);
   }
 
-  void bothJvpMethodsAgreeOnTheBuiltinLm() {
-    // The full-size tiny LM (P ~ 30k): the two JVP methods against each other, in float64.
+  void modelsProvideTheirOwnTangentPass() {
+    // ForwardMode must use the hand-written tangent pass, not silently fall back to dual numbers.
+    for (const char* name : {"mlp", "lm-parallel"}) {
+      const Case c = makeCase(name, at::kDouble);
+      QVERIFY(c.model->linearize(c.batch) != nullptr);
+    }
+  }
+
+  void allJvpMethodsAgreeOnTheBuiltinLm() {
+    // The full-size tiny LM (P ~ 30k): the JVP methods against each other, in float64.
     auto model = makeBuiltinModel("builtin:tiny-lm", 1);
     auto data = makeBuiltinData(*model, 1, 2, 16, 1);
     model->to(at::kCPU, at::kDouble);
     const Batch batch = data->batch(0, at::kDouble);
     BatchLinearization forward(*model, batch, JvpMethod::ForwardMode);
+    BatchLinearization dual(*model, batch, JvpMethod::ForwardAD);
     BatchLinearization backward(*model, batch, JvpMethod::DoubleBackward);
-    FunctionSpaceOperator a(forward), b(backward);
+    FunctionSpaceOperator a(forward), b(dual), c(backward);
     const Eigen::VectorXd u = randomVector(32, 12);
-    Eigen::VectorXd outA(32), outB(32);
+    Eigen::VectorXd outA(32), outB(32), outC(32);
     a.apply(u, outA);
     b.apply(u, outB);
+    c.apply(u, outC);
     SHELLSCOPE_COMPARE_ERROR(shellscope::test::relativeError(outA, outB), 1e-11);
+    SHELLSCOPE_COMPARE_ERROR(shellscope::test::relativeError(outC, outB), 1e-11);
   }
 };
 

@@ -21,19 +21,24 @@ struct OperatorBenchmarkOptions {
   std::uint64_t seed = 0;
 };
 
-/// Median wall-clock seconds of each operation on one batch.
+/// One JVP method: median seconds per JVP and per product M·u, and the product's cost relative to
+/// the forward+backward baseline (median over rounds of the per-round ratio).
+struct JvpMethodTiming {
+  JvpMethod method = JvpMethod::ForwardMode;
+  double setup = 0;    ///< one-off work per batch beyond the recorded forward pass
+  double jvp = 0;
+  double product = 0;
+  double ratio = 0;
+};
+
 struct OperatorBenchmarkResult {
   std::string model;
   std::int64_t nParams = 0;
   std::int64_t nPoints = 0;
-  double forward = 0;                  ///< forward pass that records the graph
-  double forwardBackward = 0;          ///< the baseline: forward + backward of sum(f)
-  double vjp = 0;                      ///< J^T u through the retained graph
-  double jvpForwardMode = 0;           ///< J g by a dual forward pass
-  double jvpDoubleBackward = 0;        ///< J g through the prebuilt graph of w -> J^T w
-  double doubleBackwardSetup = 0;      ///< building that graph (once per batch)
-  double productForwardMode = 0;       ///< M·u = J(J^T u)/n, forward-mode JVP
-  double productDoubleBackward = 0;    ///< M·u, double-backward JVP
+  double forward = 0;          ///< forward pass that records the graph
+  double forwardBackward = 0;  ///< the baseline: forward + backward of sum(f)
+  double vjp = 0;              ///< J^T u through the retained graph
+  std::vector<JvpMethodTiming> methods;
 };
 
 std::vector<OperatorBenchmarkResult> runOperatorBenchmark(const OperatorBenchmarkOptions& options,

@@ -18,11 +18,13 @@ namespace shellscope {
 
 enum class DevicePreference { Auto, Cpu, Cuda };
 enum class ComputeDType { Float32, Float64 };
-enum class JvpMethod { ForwardMode, DoubleBackward };
+/// How J g is computed (engine/linearization.h): forward mode by the model's own tangent pass
+/// where it has one, else dual numbers (default); always LibTorch's dual numbers; double backward.
+enum class JvpMethod { ForwardMode, ForwardAD, DoubleBackward };
 
 DevicePreference parseDevice(const std::string& text);   ///< auto|cpu|cuda
 ComputeDType parseDType(const std::string& text);         ///< float32|float64
-JvpMethod parseJvpMethod(const std::string& text);        ///< forward|double-backward
+JvpMethod parseJvpMethod(const std::string& text);        ///< forward|forward-ad|double-backward
 std::string toString(ComputeDType dtype);
 std::string toString(JvpMethod method);
 

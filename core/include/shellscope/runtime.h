@@ -22,6 +22,13 @@ RuntimeInfo runtimeInfo();
 /// Sets LibTorch's (and OpenBLAS's) thread count; 0 means every available core.
 void configureThreads(int threads);
 
+/// LibTorch's OpenMP threads busy-wait after each parallel region by default, which starves the
+/// OpenBLAS threads doing the matrix products (measured here: forward+backward 3-4x slower with
+/// 2 + 2 threads on 2 cores). libgomp reads OMP_WAIT_POLICY only when it is loaded, so when the
+/// user has not chosen a policy this sets PASSIVE and re-executes the program; call it first in
+/// main(). Returns normally when nothing needs doing or the re-exec is impossible.
+void reexecWithPassiveOpenMpWaiting(int argc, char** argv);
+
 /// One line such as "shellscope 0.1.0, libtorch 1.13.1, BLAS: OpenBLAS 0.3.21 (…), CUDA: no".
 std::string versionLine();
 

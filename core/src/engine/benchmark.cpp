@@ -3,6 +3,7 @@
 #include <torch/csrc/autograd/autograd.h>
 
 #include <algorithm>
+#include <functional>
 
 #include "engine/builtin_models.h"
 #include "engine/linearization.h"
@@ -13,19 +14,42 @@ namespace shellscope {
 
 namespace {
 
-/// Median seconds of `repeats` calls after one warm-up call.
-template <typename Work>
-double medianSeconds(int repeats, Work work) {
-  work();
-  std::vector<double> times;
-  for (int i = 0; i < repeats; ++i) {
-    const double start = monotonicSeconds();
-    work();
-    times.push_back(monotonicSeconds() - start);
+/// Times several operations round-robin, so that drift in machine speed (shared CPUs) hits all of
+/// them alike; reports per-operation medians and per-round ratios to the first one.
+class RoundRobinTimer {
+ public:
+  void add(std::function<void()> work) { work_.push_back(std::move(work)); }
+
+  /// Runs one warm-up round and `rounds` timed rounds.
+  void run(int rounds, ProgressToken& progress) {
+    times_.assign(work_.size(), {});
+    for (auto& w : work_) w();
+    for (int r = 0; r < rounds; ++r) {
+      progress.throwIfCancelled();
+      for (size_t i = 0; i < work_.size(); ++i) {
+        const double start = monotonicSeconds();
+        work_[i]();
+        times_[i].push_back(monotonicSeconds() - start);
+      }
+    }
   }
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
-}
+
+  double median(size_t i) const { return medianOf(times_[i]); }
+  /// Median over rounds of time(i) / time(0).
+  double medianRatio(size_t i) const {
+    std::vector<double> ratios;
+    for (size_t r = 0; r < times_[i].size(); ++r) ratios.push_back(times_[i][r] / times_[0][r]);
+    return medianOf(ratios);
+  }
+
+ private:
+  static double medianOf(std::vector<double> values) {
+    std::sort(values.begin(), values.end());
+    return values[values.size() / 2];
+  }
+  std::vector<std::function<void()>> work_;
+  std::vector<std::vector<double>> times_;
+};
 
 }  // namespace
 
@@ -50,31 +74,51 @@ std::vector<OperatorBenchmarkResult> runOperatorBenchmark(const OperatorBenchmar
     r.model = options.models[i];
     r.nParams = model->parameterCount();
     r.nPoints = batch.pointCount();
-    const int reps = options.repeats;
-    r.forward = medianSeconds(reps, [&] { model->outputs(model->parameters(), batch); });
-    r.forwardBackward = medianSeconds(reps, [&] {
+
+    const at::Tensor u = at::randn({r.nPoints}, model->parameters().front().options());
+    const Eigen::VectorXd uVector = engine::toEigen(u);
+    Eigen::VectorXd out(uVector.size());
+
+    RoundRobinTimer timer;
+    timer.add([&] {  // 0: the baseline
       const at::Tensor f = model->outputs(model->parameters(), batch);
       torch::autograd::grad({f.sum()}, model->parameters(), {}, false, false, true);
     });
+    timer.add([&] { model->outputs(model->parameters(), batch); });  // 1
 
-    engine::BatchLinearization forwardMode(*model, batch, JvpMethod::ForwardMode);
-    const at::Tensor u = at::randn({r.nPoints}, forwardMode.outputs().options());
-    const std::vector<at::Tensor> g = forwardMode.vjp(u);
-    r.vjp = medianSeconds(reps, [&] { forwardMode.vjp(u); });
-    r.jvpForwardMode = medianSeconds(reps, [&] { forwardMode.jvp(g); });
-    engine::FunctionSpaceOperator forwardOp(forwardMode);
-    const Eigen::VectorXd uVector = engine::toEigen(u);
-    Eigen::VectorXd out(uVector.size());
-    r.productForwardMode = medianSeconds(reps, [&] { forwardOp.apply(uVector, out); });
-
-    {
+    const std::vector<JvpMethod> methods{JvpMethod::ForwardMode, JvpMethod::ForwardAD, JvpMethod::DoubleBackward};
+    std::vector<std::unique_ptr<engine::BatchLinearization>> linearizations;
+    std::vector<std::unique_ptr<engine::FunctionSpaceOperator>> operators;
+    std::vector<std::vector<at::Tensor>> tangents;
+    for (JvpMethod method : methods) {
+      JvpMethodTiming timing;
+      timing.method = method;
       const double start = monotonicSeconds();
-      engine::BatchLinearization doubleBackward(*model, batch, JvpMethod::DoubleBackward);
-      doubleBackward.jvp(g);  // builds the graph of w -> J^T w
-      r.doubleBackwardSetup = monotonicSeconds() - start - r.forward;
-      r.jvpDoubleBackward = medianSeconds(reps, [&] { doubleBackward.jvp(g); });
-      engine::FunctionSpaceOperator doubleOp(doubleBackward);
-      r.productDoubleBackward = medianSeconds(reps, [&] { doubleOp.apply(uVector, out); });
+      linearizations.push_back(std::make_unique<engine::BatchLinearization>(*model, batch, method));
+      auto& lin = *linearizations.back();
+      tangents.push_back(lin.vjp(u));
+      lin.jvp(tangents.back());  // double backward: builds the graph of w -> J^T w
+      timing.setup = monotonicSeconds() - start;
+      operators.push_back(std::make_unique<engine::FunctionSpaceOperator>(lin));
+      r.methods.push_back(timing);
+    }
+    timer.add([&] { linearizations[0]->vjp(u); });  // 2
+    for (size_t m = 0; m < methods.size(); ++m) {
+      timer.add([&, m] { linearizations[m]->jvp(tangents[m]); });  // 3 + 2m
+      timer.add([&, m] { operators[m]->apply(uVector, out); });    // 4 + 2m
+    }
+    timer.run(options.repeats, progress);
+
+    r.forwardBackward = timer.median(0);
+    r.forward = timer.median(1);
+    r.vjp = timer.median(2);
+    for (size_t m = 0; m < methods.size(); ++m) {
+      JvpMethodTiming& timing = r.methods[m];
+      timing.jvp = timer.median(3 + 2 * m);
+      timing.product = timer.median(4 + 2 * m);
+      timing.ratio = timer.medianRatio(4 + 2 * m);
+      // Setup as timed above includes the recorded forward pass, one VJP and one JVP.
+      timing.setup = std::max(0.0, timing.setup - r.forward - r.vjp - timing.jvp);
     }
     results.push_back(r);
   }

@@ -28,12 +28,20 @@ ComputeDType parseDType(const std::string& text) {
 
 JvpMethod parseJvpMethod(const std::string& text) {
   if (text == "forward") return JvpMethod::ForwardMode;
+  if (text == "forward-ad") return JvpMethod::ForwardAD;
   if (text == "double-backward") return JvpMethod::DoubleBackward;
-  throw std::invalid_argument("unknown JVP method '" + text + "' (expected forward or double-backward)");
+  throw std::invalid_argument("unknown JVP method '" + text + "' (expected forward, forward-ad or double-backward)");
 }
 
 std::string toString(ComputeDType dtype) { return dtype == ComputeDType::Float64 ? "float64" : "float32"; }
-std::string toString(JvpMethod method) { return method == JvpMethod::ForwardMode ? "forward" : "double-backward"; }
+std::string toString(JvpMethod method) {
+  switch (method) {
+    case JvpMethod::ForwardMode: return "forward";
+    case JvpMethod::ForwardAD: return "forward-ad";
+    case JvpMethod::DoubleBackward: return "double-backward";
+  }
+  return "unknown";
+}
 
 double ComputeSettings::effectiveTolerance() const {
   if (lanczosTolerance >= 0.0) return lanczosTolerance;

@@ -1,6 +1,8 @@
 // GPT-NeoX forward pass (formats.md "Forward pass"), written functionally in the parameters.
 #include "engine/gpt_neox.h"
 
+#include "engine/tensor_ops.h"
+
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -92,29 +94,12 @@ std::pair<at::Tensor, at::Tensor> GptNeoxModel::rotaryTables(std::int64_t length
   return tables;
 }
 
-namespace {
 
-/// rotate_half(x) = cat(-x[..., r/2:], x[..., :r/2])  (the half-split convention).
-at::Tensor rotateHalf(const at::Tensor& x) {
-  const std::int64_t half = x.size(-1) / 2;
-  return at::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
-}
-
-at::Tensor applyRotary(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin, std::int64_t r) {
-  if (r == 0) return x;
-  const at::Tensor rotated = x.narrow(-1, 0, r);
-  const at::Tensor passed = x.narrow(-1, r, x.size(-1) - r);
-  return at::cat({rotated * cos + rotateHalf(rotated) * sin, passed}, -1);
-}
-
-at::Tensor optional(const std::vector<at::Tensor>& p, int slot) { return slot >= 0 ? p[static_cast<size_t>(slot)] : at::Tensor(); }
-
-}  // namespace
-
-at::Tensor GptNeoxModel::attention(const std::vector<at::Tensor>& p, const LayerSlots& s, const at::Tensor& x) const {
+at::Tensor GptNeoxModel::attention(const std::vector<at::Tensor>& p, const LayerSlots& s, const at::Tensor& x,
+                                   LayerActivations* record) const {
   const std::int64_t B = x.size(0), T = x.size(1), heads = config_.numHeads, hs = config_.headSize();
   // Fused QKV rows are interleaved per head: [B, T, heads, 3*hs] -> q, k, v of hs each.
-  const at::Tensor qkv = at::linear(x, p[s.qkvWeight], optional(p, s.qkvBias)).view({B, T, heads, 3 * hs}).permute({0, 2, 1, 3});
+  const at::Tensor qkv = at::linear(x, p[s.qkvWeight], optionalParameter(p, s.qkvBias)).view({B, T, heads, 3 * hs}).permute({0, 2, 1, 3});
   at::Tensor q = qkv.narrow(-1, 0, hs);
   at::Tensor k = qkv.narrow(-1, hs, hs);
   const at::Tensor v = qkv.narrow(-1, 2 * hs, hs);
@@ -129,37 +114,70 @@ at::Tensor GptNeoxModel::attention(const std::vector<at::Tensor>& p, const Layer
   scores = scores.masked_fill(future, lowest);
   const at::Tensor probabilities = at::softmax(scores, -1);
   const at::Tensor merged = at::matmul(probabilities, v).permute({0, 2, 1, 3}).reshape({B, T, heads * hs});
-  return at::linear(merged, p[s.denseWeight], optional(p, s.denseBias));
+  if (record) {
+    record->query = q.detach();
+    record->key = k.detach();
+    record->value = v.detach();
+    record->probabilities = probabilities.detach();
+    record->merged = merged.detach();
+  }
+  return at::linear(merged, p[s.denseWeight], optionalParameter(p, s.denseBias));
 }
 
-at::Tensor GptNeoxModel::mlp(const std::vector<at::Tensor>& p, const LayerSlots& s, const at::Tensor& x) const {
-  return at::linear(at::gelu(at::linear(x, p[s.upWeight], p[s.upBias])), p[s.downWeight], p[s.downBias]);
+at::Tensor GptNeoxModel::mlp(const std::vector<at::Tensor>& p, const LayerSlots& s, const at::Tensor& x,
+                             LayerActivations* record) const {
+  const at::Tensor pre = at::linear(x, p[s.upWeight], p[s.upBias]);
+  const at::Tensor post = at::gelu(pre);
+  if (record) {
+    record->preGelu = pre.detach();
+    record->postGelu = post.detach();
+  }
+  return at::linear(post, p[s.downWeight], p[s.downBias]);
+}
+
+at::Tensor GptNeoxModel::forward(const std::vector<at::Tensor>& p, const at::Tensor& inputIds,
+                                 Activations* record) const {
+  const std::vector<std::int64_t> normShape{config_.hiddenSize};
+  const double eps = config_.layerNormEps;
+  auto norm = [&](const at::Tensor& x, int weight, int bias, NormActivations* keep) {
+    at::Tensor y = at::layer_norm(x, normShape, p[weight], p[bias], eps);
+    if (keep) *keep = NormActivations{x.detach(), y.detach()};
+    return y;
+  };
+  at::Tensor x = at::embedding(p[embedIn_], inputIds);
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    const LayerSlots& s = layers_[l];
+    LayerActivations* keep = record ? &record->layers[l] : nullptr;
+    const at::Tensor attn = attention(p, s, norm(x, s.ln1Weight, s.ln1Bias, keep ? &keep->ln1 : nullptr), keep);
+    if (config_.parallelResidual) {
+      // x + Attn(LN1(x)) + MLP(LN2(x)): LN2 sees x, not x + attn.
+      x = x + attn + mlp(p, s, norm(x, s.ln2Weight, s.ln2Bias, keep ? &keep->ln2 : nullptr), keep);
+    } else {
+      x = x + attn;
+      x = x + mlp(p, s, norm(x, s.ln2Weight, s.ln2Bias, keep ? &keep->ln2 : nullptr), keep);
+    }
+  }
+  return norm(x, finalNormWeight_, finalNormBias_, record ? &record->finalNorm : nullptr);
 }
 
 at::Tensor GptNeoxModel::hiddenStates(const std::vector<at::Tensor>& p, const at::Tensor& inputIds) const {
-  const std::vector<std::int64_t> normShape{config_.hiddenSize};
-  const double eps = config_.layerNormEps;
-  at::Tensor x = at::embedding(p[embedIn_], inputIds);
-  for (const LayerSlots& s : layers_) {
-    const at::Tensor attn = attention(p, s, at::layer_norm(x, normShape, p[s.ln1Weight], p[s.ln1Bias], eps));
-    if (config_.parallelResidual) {
-      // x + Attn(LN1(x)) + MLP(LN2(x)): LN2 sees x, not x + attn.
-      x = x + attn + mlp(p, s, at::layer_norm(x, normShape, p[s.ln2Weight], p[s.ln2Bias], eps));
-    } else {
-      x = x + attn;
-      x = x + mlp(p, s, at::layer_norm(x, normShape, p[s.ln2Weight], p[s.ln2Bias], eps));
-    }
-  }
-  return at::layer_norm(x, normShape, p[finalNormWeight_], p[finalNormBias_], eps);
+  return forward(p, inputIds, nullptr);
 }
 
 at::Tensor GptNeoxModel::logits(const std::vector<at::Tensor>& p, const at::Tensor& inputIds) const {
   return at::matmul(hiddenStates(p, inputIds), p[embedOut_].t());
 }
 
-at::Tensor GptNeoxModel::outputs(const std::vector<at::Tensor>& p, const Batch& batch) const {
-  const at::Tensor logProbs = at::log_softmax(logits(p, batch.inputs), -1);
+at::Tensor GptNeoxModel::targetLogProbs(const std::vector<at::Tensor>& p, const Batch& batch,
+                                        Activations* record) const {
+  if (record) record->layers.resize(layers_.size());
+  const at::Tensor logProbs = at::log_softmax(at::matmul(forward(p, batch.inputs, record), p[embedOut_].t()), -1);
+  if (record) record->logProbs = logProbs.detach();
   return logProbs.gather(-1, batch.targets.unsqueeze(-1)).reshape({-1});
+}
+
+at::Tensor GptNeoxModel::outputs(const std::vector<at::Tensor>& p, const Batch& batch) const {
+  return targetLogProbs(p, batch, nullptr);
 }
 
 }  // namespace shellscope::engine

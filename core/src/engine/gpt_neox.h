@@ -56,6 +56,8 @@ class GptNeoxModel final : public ModelFunction {
 
   /// log q(y_i | x_i) for every position, [B*L].
   at::Tensor outputs(const std::vector<at::Tensor>& params, const Batch& batch) const override;
+  /// Forward pass that records the activations of gpt_neox_tangent.cpp's tangent pass.
+  std::unique_ptr<TangentPropagation> linearize(const Batch& batch) const override;
   /// Final hidden states [B, L, H] (after final_layer_norm).
   at::Tensor hiddenStates(const std::vector<at::Tensor>& params, const at::Tensor& inputIds) const;
   /// Logits [B, L, V].
@@ -68,9 +70,35 @@ class GptNeoxModel final : public ModelFunction {
     int upWeight, upBias, downWeight, downBias;
   };
 
+  friend class GptNeoxTangent;
+
+  // Activations the tangent pass reuses (detached: they share storage with the autograd graph).
+  struct NormActivations {
+    at::Tensor input, output;
+  };
+  struct LayerActivations {
+    NormActivations ln1, ln2;
+    at::Tensor query, key, value;  ///< [B, heads, T, hs]; query and key after the rotary embedding
+    at::Tensor probabilities;      ///< attention softmax [B, heads, T, T]
+    at::Tensor merged;             ///< heads merged, before attention.dense [B, T, H]
+    at::Tensor preGelu, postGelu;  ///< MLP hidden layer [B, T, I]
+  };
+  struct Activations {
+    std::vector<LayerActivations> layers;
+    NormActivations finalNorm;
+    at::Tensor logProbs;  ///< [B, T, V]
+  };
+
+  /// log q(y|x) at the targets, recording activations when `record` is given.
+  at::Tensor targetLogProbs(const std::vector<at::Tensor>& p, const Batch& batch, Activations* record) const;
+
+  /// The forward pass; when `record` is given, the activations the tangent pass needs go there.
+  at::Tensor forward(const std::vector<at::Tensor>& p, const at::Tensor& inputIds, Activations* record) const;
   int add(const TensorSource& source, const std::string& name, std::vector<std::int64_t> shape, TensorRole role);
-  at::Tensor attention(const std::vector<at::Tensor>& p, const LayerSlots& slots, const at::Tensor& x) const;
-  at::Tensor mlp(const std::vector<at::Tensor>& p, const LayerSlots& slots, const at::Tensor& x) const;
+  at::Tensor attention(const std::vector<at::Tensor>& p, const LayerSlots& slots, const at::Tensor& x,
+                       LayerActivations* record) const;
+  at::Tensor mlp(const std::vector<at::Tensor>& p, const LayerSlots& slots, const at::Tensor& x,
+                 LayerActivations* record) const;
   /// cos and sin tables [T, r] for the rotary embedding, cached per (length, dtype, device).
   std::pair<at::Tensor, at::Tensor> rotaryTables(std::int64_t length, const at::Tensor& like) const;
 

@@ -32,7 +32,8 @@ at::Tensor definedOrZeros(const at::Tensor& value, const at::Tensor& like) {
 BatchLinearization::BatchLinearization(const ModelFunction& model, Batch batch, JvpMethod method)
     : model_(model), batch_(std::move(batch)), method_(method) {
   at::AutoGradMode enableGrad(true);
-  graphOutputs_ = model_.outputs(model_.parameters(), batch_);
+  if (method_ == JvpMethod::ForwardMode) tangentPass_ = model_.linearize(batch_);
+  graphOutputs_ = tangentPass_ ? tangentPass_->outputs() : model_.outputs(model_.parameters(), batch_);
   outputs_ = graphOutputs_.detach();
   errors_ = model_.errors(outputs_, batch_);
 }
@@ -47,10 +48,12 @@ std::vector<at::Tensor> BatchLinearization::vjp(const at::Tensor& u) {
 
 at::Tensor BatchLinearization::jvp(const std::vector<at::Tensor>& tangent) {
   if (tangent.size() != model_.parameters().size()) throw std::invalid_argument("JVP tangent has the wrong length");
-  return method_ == JvpMethod::ForwardMode ? jvpForwardMode(tangent) : jvpDoubleBackward(tangent);
+  if (method_ == JvpMethod::DoubleBackward) return jvpDoubleBackward(tangent);
+  if (tangentPass_) return tangentPass_->jvp(tangent);
+  return jvpDualNumbers(tangent);
 }
 
-at::Tensor BatchLinearization::jvpForwardMode(const std::vector<at::Tensor>& tangent) const {
+at::Tensor BatchLinearization::jvpDualNumbers(const std::vector<at::Tensor>& tangent) const {
   // Forward-mode AD is independent of grad mode: no reverse graph is recorded for this pass.
   at::NoGradGuard noGrad;
   DualLevel level;
@@ -62,7 +65,7 @@ at::Tensor BatchLinearization::jvpForwardMode(const std::vector<at::Tensor>& tan
   }
   const at::Tensor result = model_.outputs(duals, batch_);
   const at::Tensor derivative = std::get<1>(at::_unpack_dual(result, level.index()));
-  return definedOrZeros(derivative, outputs_).detach().clone();
+  return definedOrZeros(derivative, outputs_).detach();
 }
 
 at::Tensor BatchLinearization::jvpDoubleBackward(const std::vector<at::Tensor>& tangent) {

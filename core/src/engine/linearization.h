@@ -3,10 +3,14 @@
 // J the n x P Jacobian of f with respect to all trainable parameters (science.md §2).
 //
 // The batch's forward pass runs once and its graph is retained, so every VJP is one backward
-// pass. The JVP is either forward-mode AD (a dual forward pass, the default) or the
-// double-backward trick: g -> J g = ∂/∂w <J^T w, g>, where the graph of w -> J^T w is built once
-// per batch (it is linear in w, so the probe value does not matter) and each JVP is one backward
-// pass through it.
+// pass. The JVP is one of
+//   ForwardMode     forward-mode differentiation, by the model's own tangent pass over the
+//                   activations recorded in that forward pass when it has one (GPT-NeoX, MLP),
+//                   else by LibTorch's dual numbers (the default);
+//   ForwardAD       always LibTorch's dual numbers: a dual forward pass per JVP;
+//   DoubleBackward  g -> J g = ∂/∂w <J^T w, g>, where the graph of w -> J^T w is built once per
+//                   batch (it is linear in w, so the probe value does not matter) and each JVP is
+//                   one backward pass through it.
 
 #include <vector>
 
@@ -30,12 +34,13 @@ class BatchLinearization {
   at::Tensor jvp(const std::vector<at::Tensor>& tangent);
 
  private:
-  at::Tensor jvpForwardMode(const std::vector<at::Tensor>& tangent) const;
+  at::Tensor jvpDualNumbers(const std::vector<at::Tensor>& tangent) const;
   at::Tensor jvpDoubleBackward(const std::vector<at::Tensor>& tangent);
 
   const ModelFunction& model_;
   Batch batch_;
   JvpMethod method_;
+  std::unique_ptr<TangentPropagation> tangentPass_;  ///< the model's own, for ForwardMode
   at::Tensor graphOutputs_;  ///< f with its autograd graph, retained across products
   at::Tensor outputs_, errors_;
   // Double-backward state, built on first use: J^T probe as a differentiable function of probe.

@@ -30,4 +30,50 @@ at::Tensor MlpRegressor::outputs(const std::vector<at::Tensor>& params, const Ba
   return h.reshape({-1});
 }
 
+namespace {
+
+/// Tangent pass of the MLP: with a_0 = x, h_l = a_l W_l^T + b_l, a_{l+1} = tanh(h_l),
+///   ḣ_l = ȧ_l W_l^T + a_l Ẇ_l^T + ḃ_l,   ȧ_{l+1} = (1 - a_{l+1}^2) ḣ_l,   ȧ_0 = 0.
+class MlpTangent final : public TangentPropagation {
+ public:
+  MlpTangent(const std::vector<at::Tensor>& params, const Batch& batch) : params_(params) {
+    at::AutoGradMode enableGrad(true);
+    at::Tensor a = batch.inputs;
+    const size_t layers = params.size() / 2;
+    for (size_t l = 0; l < layers; ++l) {
+      layerInputs_.push_back(a.detach());
+      a = at::linear(a, params[2 * l], params[2 * l + 1]);
+      if (l + 1 < layers) {
+        a = at::tanh(a);
+        tanhSlopes_.push_back(1.0 - a.detach().square());
+      }
+    }
+    outputs_ = a.reshape({-1});
+  }
+
+  const at::Tensor& outputs() const override { return outputs_; }
+
+  at::Tensor jvp(const std::vector<at::Tensor>& g) const override {
+    at::NoGradGuard noGrad;
+    at::Tensor aDot;
+    for (size_t l = 0; l < layerInputs_.size(); ++l) {
+      at::Tensor hDot = at::linear(layerInputs_[l], g[2 * l], g[2 * l + 1]);
+      if (aDot.defined()) hDot.add_(at::linear(aDot, params_[2 * l]));
+      aDot = l < tanhSlopes_.size() ? tanhSlopes_[l] * hDot : hDot;
+    }
+    return aDot.reshape({-1});
+  }
+
+ private:
+  const std::vector<at::Tensor>& params_;
+  std::vector<at::Tensor> layerInputs_, tanhSlopes_;
+  at::Tensor outputs_;
+};
+
+}  // namespace
+
+std::unique_ptr<TangentPropagation> MlpRegressor::linearize(const Batch& batch) const {
+  return std::make_unique<MlpTangent>(params_, batch);
+}
+
 }  // namespace shellscope::engine

@@ -10,6 +10,7 @@
 
 #include <ATen/ATen.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,18 @@ struct Batch {
   std::int64_t pointCount() const { return targets.numel(); }
 };
 
+/// A model's own forward-mode differentiation on one batch: the primal forward pass records the
+/// activations the tangent pass needs, so a JVP costs only the tangent arithmetic (LibTorch's
+/// dual numbers recompute the primal pass every time).
+class TangentPropagation {
+ public:
+  virtual ~TangentPropagation() = default;
+  /// f on the batch, with its autograd graph (computed once, on creation).
+  virtual const at::Tensor& outputs() const = 0;
+  /// J g: the derivative of f along the parameter tangent g (one tensor per parameter).
+  virtual at::Tensor jvp(const std::vector<at::Tensor>& tangent) const = 0;
+};
+
 class ModelFunction {
  public:
   virtual ~ModelFunction() = default;
@@ -39,6 +52,9 @@ class ModelFunction {
   virtual const std::vector<std::string>& parameterNames() const = 0;
   /// f(θ) on the batch, flattened to [n]; `params` matches parameters() in order and shape.
   virtual at::Tensor outputs(const std::vector<at::Tensor>& params, const Batch& batch) const = 0;
+  /// Runs the forward pass for `batch`, keeping what a tangent pass needs; nullptr when the model
+  /// has no hand-written tangent pass (LibTorch's forward AD is then used).
+  virtual std::unique_ptr<TangentPropagation> linearize(const Batch& batch) const { return nullptr; }
   /// Moves and converts the parameters (they stay leaves that require grad).
   virtual void to(at::Device device, at::ScalarType dtype) = 0;
 

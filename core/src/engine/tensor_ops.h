@@ -1,0 +1,60 @@
+#pragma once
+// Small tensor building blocks shared by the GPT-NeoX forward pass and its tangent pass.
+
+#include <ATen/ATen.h>
+
+#include <vector>
+
+namespace shellscope::engine {
+
+/// rotate_half(x) = cat(-x[..., r/2:], x[..., :r/2])  (the half-split convention).
+inline at::Tensor rotateHalf(const at::Tensor& x) {
+  const std::int64_t half = x.size(-1) / 2;
+  return at::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
+}
+
+/// Rotary embedding on the first r dimensions: x_rot cos + rotate_half(x_rot) sin. Linear in x.
+inline at::Tensor applyRotary(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin, std::int64_t r) {
+  if (r == 0) return x;
+  const at::Tensor rotated = x.narrow(-1, 0, r);
+  const at::Tensor passed = x.narrow(-1, r, x.size(-1) - r);
+  return at::cat({rotated * cos + rotateHalf(rotated) * sin, passed}, -1);
+}
+
+/// The parameter in `slot`, or an undefined tensor for an absent one (slot < 0).
+inline at::Tensor optionalParameter(const std::vector<at::Tensor>& p, int slot) {
+  return slot >= 0 ? p[static_cast<size_t>(slot)] : at::Tensor();
+}
+
+/// Tangent of y = x W^T + b:  ẏ = ẋ W^T + x Ẇ^T + ḃ  (ḃ may be undefined).
+inline at::Tensor linearTangent(const at::Tensor& x, const at::Tensor& xDot, const at::Tensor& w,
+                                const at::Tensor& wDot, const at::Tensor& bDot) {
+  return at::linear(xDot, w).add_(at::linear(x, wDot, bDot));
+}
+
+/// LayerNorm statistics for its tangent: x̂ = (x - mean) / σ and 1/σ, σ = sqrt(var + eps).
+struct NormStatistics {
+  at::Tensor normalised, inverseStd;
+  NormStatistics() = default;
+  NormStatistics(const at::Tensor& x, double eps) {
+    const at::Tensor centred = x - x.mean(-1, true);
+    inverseStd = (centred.square().mean(-1, true) + eps).rsqrt();
+    normalised = centred * inverseStd;
+  }
+  /// Tangent of y = x̂ γ + β:  ẏ = γ (ẋ - mean ẋ - x̂ mean(ẋ x̂)) / σ + x̂ γ̇ + β̇.
+  at::Tensor tangent(const at::Tensor& xDot, const at::Tensor& gamma, const at::Tensor& gammaDot,
+                     const at::Tensor& betaDot) const {
+    const at::Tensor hatDot =
+        (xDot - xDot.mean(-1, true) - normalised * (xDot * normalised).mean(-1, true)) * inverseStd;
+    return (hatDot * gamma).add_(normalised * gammaDot).add_(betaDot);
+  }
+};
+
+/// d/dx GELU(x) for the exact (erf) GELU: Φ(x) + x φ(x).
+inline at::Tensor geluSlope(const at::Tensor& x) {
+  constexpr double kInvSqrt2 = 0.70710678118654752440;
+  constexpr double kInvSqrt2Pi = 0.39894228040143267794;
+  return (at::erf(x * kInvSqrt2) + 1.0) * 0.5 + x * at::exp(x.square() * -0.5) * kInvSqrt2Pi;
+}
+
+}  // namespace shellscope::engine
