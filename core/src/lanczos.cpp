@@ -37,12 +37,19 @@ void tridiagonalQuadrature(const Eigen::VectorXd& a, const Eigen::VectorXd& b,
     weights.resize(0);
     return;
   }
+  // Eigen's computeFromTridiagonal does not scale its input, and its deflation test
+  // (|b_i| <= eps sqrt(|a_i| + |a_i+1|)) is not scale-invariant: with entries of order 20 the QR
+  // iteration can stall on a converged pair of Ritz values (seen with plain Lanczos). Scaling T to
+  // unit size first, as Eigen's own compute() does for dense matrices, avoids that.
+  const double scale = std::max(a.cwiseAbs().maxCoeff(), b.size() ? b.cwiseAbs().maxCoeff() : 0.0);
+  const double unit = scale > 0.0 ? scale : 1.0;
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver;
-  solver.computeFromTridiagonal(a, b, Eigen::ComputeEigenvectors);
+  solver.computeFromTridiagonal(a / unit, b / unit, Eigen::ComputeEigenvectors);
   if (solver.info() != Eigen::Success) {
-    throw std::runtime_error("tridiagonal eigensolver did not converge");
+    throw std::runtime_error("tridiagonal eigensolver did not converge (size " + std::to_string(a.size()) +
+                             (a.allFinite() && b.allFinite() ? ")" : ", non-finite entries)"));
   }
-  values = solver.eigenvalues();
+  values = solver.eigenvalues() * unit;
   weights = solver.eigenvectors().row(0).transpose().array().square();
 }
 

@@ -255,6 +255,40 @@ class TestLanczos : public QObject {
     SHELLSCOPE_COMPARE_ERROR(std::abs(plainWeight - topWeight) / topWeight, 1e-6);
   }
 
+  void tridiagonalQuadratureConvergesAtAnyScale() {
+    // T from plain Lanczos on a tiny LM (entries ~ 20, a converged ghost pair): Eigen's unscaled
+    // computeFromTridiagonal stalls on it. Checked against a dense solver of the full matrix.
+    const double a[] = {20.369767867160864, 24.206016279743615, 15.554823890502137, 12.733315598662042,
+                        16.9099848106693,   19.123665953589143, 12.165974004935649, 16.002982246712662,
+                        14.545330836192042, 12.821508818110431, 8.432829252157255,  13.455349386796254,
+                        33.374071799659646, 23.065257827433545, 18.926249980045974, 9.9382950461385242,
+                        18.685270597519004, 13.001949805891904, 12.823794841202954, 9.8497887653389853,
+                        11.309357578562953, 13.362328536998689, 8.2214923198809409, 33.188542399138598,
+                        13.949221346533122, 23.317629121381344, 19.419721061712451, 20.622680855678876,
+                        10.164380729291,    13.159395836862391};
+    const double b[] = {9.2341308729438865, 6.7102503311786661, 3.3999137456170549, 2.813474728949918,
+                        3.8449192957326468, 3.430819811843687,  3.7605394371816443, 5.2536479653483026,
+                        1.7606221646840774, 1.4598438116587413, 0.74231821430051892, 1.7873878448686409e-07,
+                        0.0010088746004305049, 1.0307375272070283, 1.2158418674270428, 4.75780313909162,
+                        2.0449599016760152, 2.4358324839782095, 2.8376321782376515, 0.84082715736345393,
+                        0.41674587992118661, 0.48036200313910393, 1.9167960644181761, 0.87472228438108768,
+                        8.3143302166386473e-06, 0.025321484831840931, 1.1488273698788913, 0.051701950812152619,
+                        3.90182009876979};
+    const Eigen::VectorXd diag = Eigen::Map<const Eigen::VectorXd>(a, 30);
+    const Eigen::VectorXd off = Eigen::Map<const Eigen::VectorXd>(b, 29);
+    for (double scale : {1.0, 1e-6, 1e6}) {
+      Eigen::VectorXd values, weights;
+      tridiagonalQuadrature(diag * scale, off * scale, values, weights);
+      Eigen::MatrixXd t = Eigen::MatrixXd::Zero(30, 30);
+      t.diagonal() = diag * scale;
+      t.diagonal(1) = off * scale;
+      t.diagonal(-1) = off * scale;
+      Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> dense(t);
+      SHELLSCOPE_COMPARE_ERROR(shellscope::test::relativeError(values, dense.eigenvalues()), 1e-12);
+      QVERIFY(std::abs(weights.sum() - 1.0) < 1e-13);
+    }
+  }
+
   void zeroStartHasNoSpectrum() {
     DenseOperator op(Eigen::MatrixXd::Identity(5, 5));
     const LanczosResult r = lanczos(op, Eigen::VectorXd::Zero(5), LanczosOptions{});
