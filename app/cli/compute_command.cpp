@@ -1,3 +1,4 @@
+#include <filesystem>
 #include <iostream>
 
 #include "cli/command_line.h"
@@ -61,6 +62,12 @@ int computeCommand(const Arguments& args) {
   settings.seed = cl.unsignedValue("seed");
   settings.threads = cl.intValue("threads");
   settings.validate();
+  // Fail before computing when the session cannot take the runs (corrupt, foreign, missing folder).
+  if (std::filesystem::exists(out)) readSession(out);
+  const std::filesystem::path folder = std::filesystem::path(out).parent_path();
+  if (!folder.empty() && !std::filesystem::is_directory(folder)) {
+    throw std::runtime_error(out + ": directory '" + folder.string() + "' does not exist");
+  }
 
   std::vector<Run> runs;
   {

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# shellscope-cli end to end: compute (two calls appending to one session), info, export-csv, the
+# session read back by h5py, one-line errors with the right exit status, --help everywhere, and
+# Ctrl-C leaving the session untouched.
+# usage: cli_end_to_end.sh PATH/TO/shellscope-cli PATH/TO/check_session.py [PYTHON3]
+set -u
+cli=$1
+checker=$2
+python=${3:-python3}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+step() { echo "--- $*"; }
+
+step "--version reports the BLAS in use"
+version=$("$cli" --version) || fail "--version exited $?"
+echo "$version"
+grep -q "BLAS: " <<<"$version" || fail "--version does not name the BLAS"
+
+step "compute appends runs to one session"
+"$cli" compute --model builtin:mlp --batches 2 --batch-size 2 --seq-len 16 --lanczos-steps 12 \
+  --out "$work/s.h5" >"$work/c1.out" 2>"$work/c1.err" || { cat "$work/c1.err"; fail "compute mlp"; }
+"$cli" compute --model builtin:tiny-lm --batches 2 --batch-size 2 --seq-len 16 --lanczos-steps 12 \
+  --lanczos-mode golub-kahan --dtype float64 --jvp double-backward --out "$work/s.h5" >"$work/c2.out" 2>&1 \
+  || { cat "$work/c2.out"; fail "compute tiny-lm"; }
+grep -q "added 1 run(s)" "$work/c2.out" || fail "compute did not report the added run"
+
+step "info lists both runs and a profile"
+"$cli" info "$work/s.h5" --run run-0002 >"$work/info.out" || fail "info exited $?"
+cat "$work/info.out"
+grep -q "run-0001 *mlp" "$work/info.out" || fail "info misses run-0001"
+grep -q "run-0002 *tiny-lm" "$work/info.out" || fail "info misses run-0002"
+grep -q "underflow" "$work/info.out" || fail "info --run printed no profile"
+
+step "another program (h5py) reads every field"
+if "$python" -c "import h5py" 2>/dev/null; then
+  "$python" "$checker" "$work/s.h5" 2 || fail "h5py check"
+else
+  echo "SKIP: python3-h5py is not installed"
+fi
+
+step "export-csv writes the tables"
+"$cli" export-csv "$work/s.h5" --out "$work/csv" >/dev/null || fail "export-csv exited $?"
+for file in runs.csv run-0001.shells.csv run-0001.batches.csv run-0001.ritz.csv run-0002.shells.csv; do
+  [ -s "$work/csv/$file" ] || fail "export-csv did not write $file"
+done
+[ "$(wc -l <"$work/csv/runs.csv")" -eq 3 ] || fail "runs.csv should have a header and 2 rows"
+[ "$(wc -l <"$work/csv/run-0001.batches.csv")" -eq 3 ] || fail "batches.csv should have a header and 2 rows"
+
+step "errors: one line, non-zero status"
+expect_error() {  # expected-status pattern command...
+  local status=$1 pattern=$2
+  shift 2
+  "$@" >"$work/err.out" 2>"$work/err.err"
+  local got=$?
+  [ "$got" -eq "$status" ] || { cat "$work/err.err"; fail "'$*' exited $got, expected $status"; }
+  [ "$(wc -l <"$work/err.err")" -eq 1 ] || { cat "$work/err.err"; fail "'$*' printed more than one line"; }
+  grep -q -- "$pattern" "$work/err.err" || { cat "$work/err.err"; fail "'$*': message lacks '$pattern'"; }
+}
+expect_error 2 "unknown option --batchez" "$cli" compute --model builtin:mlp --batchez 3 --out "$work/x.h5"
+expect_error 2 "unknown command 'frobnicate'" "$cli" frobnicate
+expect_error 2 "needs --out" "$cli" compute --model builtin:mlp
+expect_error 2 "expects an integer" "$cli" compute --model builtin:mlp --batches many --out "$work/x.h5"
+expect_error 1 "unknown Lanczos mode 'fast'" "$cli" compute --model builtin:mlp --lanczos-mode fast --out "$work/x.h5"
+expect_error 1 "unknown built-in model" "$cli" compute --model builtin:gpt5 --out "$work/x.h5"
+echo "not a session" >"$work/text.h5"
+expect_error 1 "$work/text.h5: not an HDF5 file" "$cli" info "$work/text.h5"
+expect_error 1 "no such file" "$cli" info "$work/missing.h5"
+head -c 3000 "$work/s.h5" >"$work/truncated.h5"
+expect_error 1 "$work/truncated.h5" "$cli" info "$work/truncated.h5"
+expect_error 1 "not an HDF5 file" "$cli" compute --model builtin:mlp --batches 1 --out "$work/text.h5"
+[ ! -e "$work/x.h5" ] || fail "a failed compute created a session file"
+
+step "--help on every command"
+for command in compute info export-csv bench demo; do
+  "$cli" "$command" --help >"$work/help.out" || fail "$command --help exited $?"
+  grep -q "usage: shellscope-cli $command" "$work/help.out" || fail "$command --help has no usage line"
+done
+
+step "Ctrl-C cancels cleanly and leaves the session untouched"
+before=$(md5sum <"$work/s.h5")
+"$cli" compute --model builtin:base-lm --batches 50 --lanczos-steps 200 --out "$work/s.h5" 2>"$work/cancel.err" &
+pid=$!
+for _ in $(seq 1 300); do  # wait until the computation reports progress
+  grep -q "Lanczos step" "$work/cancel.err" 2>/dev/null && break
+  sleep 0.1
+done
+kill -INT "$pid"
+wait "$pid"
+status=$?
+cat "$work/cancel.err" | tr '\r' '\n' | tail -2
+[ "$status" -eq 130 ] || fail "cancelled compute exited $status, expected 130"
+grep -q "was not modified" "$work/cancel.err" || fail "cancel message missing"
+[ "$(md5sum <"$work/s.h5")" = "$before" ] || fail "the session changed after a cancelled compute"
+ls -a "$work" | grep -q "\.tmp-" && fail "a temporary file was left behind"
+
+echo "PASS"
