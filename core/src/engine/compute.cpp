@@ -144,9 +144,11 @@ CheckpointComputation::CheckpointComputation(const ComputeSettings& settings, co
   m.lanczosTolerance = settings.effectiveTolerance();
   m.relativeFloor = settings.effectiveRelativeFloor();
   m.seed = static_cast<std::int64_t>(settings.seed);
-  m.threads = runtimeInfo().threads;
+  const RuntimeInfo runtime = runtimeInfo();
+  m.threads = runtime.threads;
   m.createdAt = utcNow();
-  m.softwareVersion = "shellscope " + runtimeInfo().shellscopeVersion + " (libtorch " + runtimeInfo().torchVersion + ")";
+  m.softwareVersion = "shellscope " + runtime.shellscopeVersion + " (libtorch " + runtime.torchVersion + ", BLAS " +
+                      runtime.blasLibrary + ")";
 }
 
 CheckpointComputation::~CheckpointComputation() = default;

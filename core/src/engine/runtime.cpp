@@ -1,7 +1,6 @@
 // Build and machine facts: LibTorch version, the BLAS library LibTorch really calls, CUDA, threads.
 #include <ATen/Parallel.h>
 #include <dlfcn.h>
-#include <link.h>
 #include <torch/version.h>
 
 #include <algorithm>
@@ -17,31 +16,22 @@ namespace shellscope {
 
 namespace {
 
-int collectLibrary(struct dl_phdr_info* info, size_t, void* data) {
-  auto* found = static_cast<std::string*>(data);
-  const std::string name = info->dlpi_name ? info->dlpi_name : "";
-  const std::string base = name.substr(name.find_last_of('/') + 1);
-  const bool isBlas = base.find("blas") != std::string::npos || base.find("mkl_rt") != std::string::npos ||
-                      base.find("mkl_core") != std::string::npos;
-  // Prefer the generic libblas.so.3 LibTorch links against (an alternatives symlink) over cblas.
-  if (isBlas && (found->empty() || base.rfind("libblas", 0) == 0)) *found = name;
-  return 0;
-}
-
+/// The file that provides the sgemm_ LibTorch's BLAS calls resolve to (global symbol order).
 std::string loadedBlasLibrary() {
-  std::string path;
-  dl_iterate_phdr(collectLibrary, &path);
-  if (path.empty()) return {};
+  void* sgemm = dlsym(RTLD_DEFAULT, "sgemm_");
+  Dl_info info{};
+  if (!sgemm || !dladdr(sgemm, &info) || !info.dli_fname) return {};
   char resolved[PATH_MAX];
-  return realpath(path.c_str(), resolved) ? std::string(resolved) : path;
+  return realpath(info.dli_fname, resolved) ? std::string(resolved) : std::string(info.dli_fname);
 }
 
 std::string describeBlas(const std::string& library) {
-  using ConfigFn = char* (*)();
-  if (auto config = reinterpret_cast<ConfigFn>(dlsym(RTLD_DEFAULT, "openblas_get_config"))) {
-    return std::string("OpenBLAS (") + config() + ")";
+  if (library.find("openblas") != std::string::npos) {
+    using ConfigFn = char* (*)();
+    void* handle = dlopen(library.c_str(), RTLD_LAZY | RTLD_NOLOAD);
+    auto config = handle ? reinterpret_cast<ConfigFn>(dlsym(handle, "openblas_get_config")) : nullptr;
+    return config ? std::string("OpenBLAS (") + config() + ")" : std::string("OpenBLAS");
   }
-  if (library.find("openblas") != std::string::npos) return "OpenBLAS";
   if (library.find("mkl") != std::string::npos) return "Intel MKL";
   if (library.find("blis") != std::string::npos) return "BLIS";
   if (library.find("atlas") != std::string::npos) return "ATLAS";
