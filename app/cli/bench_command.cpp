@@ -30,6 +30,7 @@ int benchCommand(const Arguments& args) {
                      {"batch-size", "B", "windows per batch", "4"},
                      {"seq-len", "L", "tokens per window", "128"},
                      {"repeats", "N", "timed repeats per figure", "7"},
+                     {"lanczos-steps", "M", "steps for the end-to-end time per batch", "64"},
                      {"dtype", "TYPE", "float32 | float64", "float32"},
                      {"device", "DEV", "auto | cpu | cuda", "cpu"},
                      {"threads", "N", "CPU threads, 0 = all cores", "0"},
@@ -43,6 +44,7 @@ int benchCommand(const Arguments& args) {
   options.batchSize = cl.intValue("batch-size");
   options.seqLen = cl.intValue("seq-len");
   options.repeats = cl.intValue("repeats");
+  options.lanczosSteps = cl.intValue("lanczos-steps");
   options.dtype = parseDType(cl.value("dtype"));
   options.device = parseDevice(cl.value("device"));
   options.threads = cl.intValue("threads");
@@ -61,8 +63,8 @@ int benchCommand(const Arguments& args) {
   std::cout << versionLine() << "\n";
   std::cout << "batch " << options.batchSize << " x " << options.seqLen << " tokens, " << toString(options.dtype)
             << ", median of " << options.repeats << " rounds (milliseconds)\n\n";
-  std::printf("%-18s %9s %6s %8s %8s %8s | %-16s %8s %8s %8s %8s\n", "model", "params", "n", "fwd", "fwd+bwd",
-              "vjp", "jvp method", "setup", "jvp", "M.u", "ratio");
+  std::printf("%-18s %9s %6s %8s %8s %8s | %-16s %8s %8s %8s %8s | %10s %8s\n", "model", "params", "n", "fwd",
+              "fwd+bwd", "vjp", "jvp method", "setup", "jvp", "M.u", "ratio", "batch (s)", "ratio");
   for (const auto& r : results) {
     for (size_t m = 0; m < r.methods.size(); ++m) {
       const JvpMethodTiming& t = r.methods[m];
@@ -72,13 +74,17 @@ int benchCommand(const Arguments& args) {
       } else {
         std::printf("%-18s %9s %6s %8s %8s %8s", "", "", "", "", "", "");
       }
-      std::printf(" | %-16s %8.2f %8.2f %8.2f %7.2fx\n", toString(t.method).c_str(), 1e3 * t.setup, 1e3 * t.jvp,
-                  1e3 * t.product, t.ratio);
+      std::printf(" | %-16s %8.2f %8.2f %8.2f %7.2fx | %10.2f %7.2fx\n", toString(t.method).c_str(), 1e3 * t.setup,
+                  1e3 * t.jvp, 1e3 * t.product, t.ratio, t.batchSeconds,
+                  t.batchSeconds / (options.lanczosSteps * r.forwardBackward));
     }
   }
   std::printf("\nratio = time per product M.u / time per forward+backward on the same batch: the median over\n"
               "rounds that time every operation in turn, so drift in machine speed cancels. setup = one-off\n"
-              "work per batch beyond the forward pass (double-backward: building the graph of w -> J^T w).\n");
+              "work per batch beyond the forward pass (double-backward: building the graph of w -> J^T w).\n"
+              "batch = one batch end to end with m = %d steps (forward + setup + m products); its ratio is to\n"
+              "m forward+backward passes.\n",
+              options.lanczosSteps);
   return 0;
 }
 

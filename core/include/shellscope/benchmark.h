@@ -15,6 +15,7 @@ struct OperatorBenchmarkOptions {
   int batchSize = 4;
   int seqLen = 128;
   int repeats = 7;
+  int lanczosSteps = 64;  ///< for the end-to-end time per batch
   ComputeDType dtype = ComputeDType::Float32;
   DevicePreference device = DevicePreference::Cpu;
   int threads = 0;
@@ -29,6 +30,7 @@ struct JvpMethodTiming {
   double jvp = 0;
   double product = 0;
   double ratio = 0;
+  double batchSeconds = 0;  ///< one batch end to end: forward + setup + lanczosSteps products
 };
 
 struct OperatorBenchmarkResult {
