@@ -86,6 +86,19 @@ double orthogonalityLoss(const Eigen::MatrixXd& basis, Eigen::Index count) {
   return gram.cwiseAbs().maxCoeff();
 }
 
+/// The recurrence coefficients and diagnostics of a finished run (Ritz values still to fill in).
+LanczosResult recurrenceResult(LanczosStatus status, std::vector<double>& alpha, std::vector<double>& beta,
+                               double startNorm, const Eigen::MatrixXd& basis) {
+  LanczosResult result;
+  result.status = status;
+  result.stepsTaken = static_cast<int>(alpha.size());
+  result.alpha = Eigen::Map<Eigen::VectorXd>(alpha.data(), static_cast<Eigen::Index>(alpha.size()));
+  result.beta = Eigen::Map<Eigen::VectorXd>(beta.data(), static_cast<Eigen::Index>(beta.size()));
+  result.startNorm = startNorm;
+  result.orthogonalityLoss = orthogonalityLoss(basis, result.stepsTaken);
+  return result;
+}
+
 LanczosResult zeroStart() {
   LanczosResult result;
   result.status = LanczosStatus::ZeroStart;
@@ -141,13 +154,7 @@ LanczosResult lanczos(SymmetricOperator& op, const Eigen::VectorXd& start, const
     basis.col(k + 1) = w / b;
   }
 
-  LanczosResult result;
-  result.status = status;
-  result.stepsTaken = static_cast<int>(alpha.size());
-  result.alpha = Eigen::Map<Eigen::VectorXd>(alpha.data(), static_cast<Eigen::Index>(alpha.size()));
-  result.beta = Eigen::Map<Eigen::VectorXd>(beta.data(), static_cast<Eigen::Index>(beta.size()));
-  result.startNorm = startNorm;
-  result.orthogonalityLoss = orthogonalityLoss(basis, result.stepsTaken);
+  LanczosResult result = recurrenceResult(status, alpha, beta, startNorm, basis);
   tridiagonalQuadrature(result.alpha, result.beta, result.ritzValues, result.ritzWeights);
   return result;
 }
@@ -195,13 +202,7 @@ LanczosResult golubKahan(FactoredOperator& op, const Eigen::VectorXd& start, con
     previousBeta = b;
   }
 
-  LanczosResult result;
-  result.status = status;
-  result.stepsTaken = static_cast<int>(alpha.size());
-  result.alpha = Eigen::Map<Eigen::VectorXd>(alpha.data(), static_cast<Eigen::Index>(alpha.size()));
-  result.beta = Eigen::Map<Eigen::VectorXd>(beta.data(), static_cast<Eigen::Index>(beta.size()));
-  result.startNorm = startNorm;
-  result.orthogonalityLoss = orthogonalityLoss(left, result.stepsTaken);
+  LanczosResult result = recurrenceResult(status, alpha, beta, startNorm, left);
 
   const Eigen::Index k = result.stepsTaken;
   Eigen::MatrixXd bidiagonal = Eigen::MatrixXd::Zero(k, k);

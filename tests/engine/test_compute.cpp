@@ -12,17 +12,9 @@
 
 using namespace shellscope;
 using namespace shellscope::engine;
+using shellscope::test::messageOf;
 
 namespace {
-
-QString messageOf(const std::function<void()>& work) {
-  try {
-    work();
-  } catch (const std::exception& e) {
-    return QString::fromStdString(e.what());
-  }
-  return {};
-}
 
 ComputeSettings float64Settings(LanczosMode mode, JvpMethod method, int steps) {
   ComputeSettings s;

@@ -11,6 +11,7 @@
 
 using namespace shellscope;
 using namespace shellscope::engine;
+using shellscope::test::messageOf;
 
 namespace {
 
@@ -20,14 +21,6 @@ std::shared_ptr<InMemoryTokenStream> countingStream(std::int64_t length) {
   return std::make_shared<InMemoryTokenStream>(tokens, "counting");
 }
 
-QString messageOf(const std::function<void()>& work) {
-  try {
-    work();
-  } catch (const std::exception& e) {
-    return QString::fromStdString(e.what());
-  }
-  return {};
-}
 
 }  // namespace
 

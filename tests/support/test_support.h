@@ -6,6 +6,7 @@
 
 #include <Eigen/Dense>
 #include <cmath>
+#include <functional>
 #include <random>
 #include <string>
 
@@ -37,6 +38,16 @@ inline Eigen::MatrixXd randomOrthogonal(Eigen::Index n, unsigned seed) {
   for (Eigen::Index i = 0; i < g.size(); ++i) g.data()[i] = normal(rng);
   Eigen::HouseholderQR<Eigen::MatrixXd> qr(g);
   return qr.householderQ() * Eigen::MatrixXd::Identity(n, n);
+}
+
+/// The message of the exception `work` throws, or an empty string when it throws none.
+inline QString messageOf(const std::function<void()>& work) {
+  try {
+    work();
+  } catch (const std::exception& e) {
+    return QString::fromStdString(e.what());
+  }
+  return {};
 }
 
 inline Eigen::VectorXd randomVector(Eigen::Index n, unsigned seed) {
