@@ -487,11 +487,10 @@ std::vector<std::string> appendRuns(const std::string& path, std::vector<Run> ru
           H5::H5File file(temporary, H5F_ACC_RDWR);
           H5::Group group = file.openGroup("runs");
           for (Run& run : runs) {
-            run.id.clear();
-            ids.push_back(existing.addRun(run));
-            Run stored = run;
-            stored.id = ids.back();
-            writeRun(group, stored);
+            run.id = existing.nextRunId();
+            writeRun(group, run);
+            ids.push_back(run.id);
+            existing.runs.push_back(std::move(run));  // so that the next id is fresh too
           }
           file.flush(H5F_SCOPE_GLOBAL);
         } catch (const H5::Exception& e) {
