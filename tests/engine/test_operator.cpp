@@ -90,6 +90,24 @@ class TestOperator : public QObject {
     SHELLSCOPE_COMPARE_ERROR(shellscope::test::relativeError(toEigen(lin.jvp(tangentTensors)), j * tangent), 1e-12);
   }
 
+  void outputLayerSplitIsExact() {
+    // J J^T = K + J_b J_b^T: K against the explicit output-layer columns, the rest against the body's.
+    const Case c = makeCase("lm-sequential", at::kDouble);
+    const Eigen::MatrixXd j = shellscope::test::jacobianByRows(*c.model, c.batch);
+    const Eigen::Index outputColumns = c.model->parameters().back().numel();  // embed_out is last
+    const Eigen::MatrixXd jw = j.rightCols(outputColumns);
+    const Eigen::MatrixXd jb = j.leftCols(j.cols() - outputColumns);
+    auto lin = c.model->linearize(c.batch);
+    const at::Tensor k = lin->fixedBlock().contiguous();
+    QVERIFY(k.defined());
+    const Eigen::MatrixXd block = Eigen::Map<const Eigen::MatrixXd>(k.data_ptr<double>(), k.size(0), k.size(1));
+    const Eigen::MatrixXd truth = jw * jw.transpose();
+    SHELLSCOPE_COMPARE_ERROR((block - truth).cwiseAbs().maxCoeff() / truth.cwiseAbs().maxCoeff(), 1e-12);
+    const Eigen::VectorXd u = randomVector(j.rows(), 13);
+    const Eigen::VectorXd rest = toEigen(lin->restProduct(toTensor(u, at::TensorOptions().dtype(at::kDouble))));
+    SHELLSCOPE_COMPARE_ERROR(shellscope::test::relativeError(rest, jb * (jb.transpose() * u)), 1e-12);
+  }
+
   void errorsFollowTheObservable() {
     const Case lm = makeCase("lm-parallel", at::kDouble);
     BatchLinearization lmLin(*lm.model, lm.batch, JvpMethod::ForwardMode);

@@ -144,6 +144,7 @@ at::Tensor GptNeoxModel::forward(const std::vector<at::Tensor>& p, const at::Ten
     if (keep) *keep = NormActivations{x.detach(), y.detach()};
     return y;
   };
+  if (record) record->layers.resize(layers_.size());
   at::Tensor x = at::embedding(p[embedIn_], inputIds);
   for (size_t l = 0; l < layers_.size(); ++l) {
     const LayerSlots& s = layers_[l];
@@ -168,16 +169,9 @@ at::Tensor GptNeoxModel::logits(const std::vector<at::Tensor>& p, const at::Tens
   return at::matmul(hiddenStates(p, inputIds), p[embedOut_].t());
 }
 
-at::Tensor GptNeoxModel::targetLogProbs(const std::vector<at::Tensor>& p, const Batch& batch,
-                                        Activations* record) const {
-  if (record) record->layers.resize(layers_.size());
-  const at::Tensor logProbs = at::log_softmax(at::matmul(forward(p, batch.inputs, record), p[embedOut_].t()), -1);
-  if (record) record->logProbs = logProbs.detach();
-  return logProbs.gather(-1, batch.targets.unsqueeze(-1)).reshape({-1});
-}
-
 at::Tensor GptNeoxModel::outputs(const std::vector<at::Tensor>& p, const Batch& batch) const {
-  return targetLogProbs(p, batch, nullptr);
+  const at::Tensor logProbs = at::log_softmax(logits(p, batch.inputs), -1);
+  return logProbs.gather(-1, batch.targets.unsqueeze(-1)).reshape({-1});
 }
 
 }  // namespace shellscope::engine

@@ -56,8 +56,8 @@ class GptNeoxModel final : public ModelFunction {
 
   /// log q(y_i | x_i) for every position, [B*L].
   at::Tensor outputs(const std::vector<at::Tensor>& params, const Batch& batch) const override;
-  /// Forward pass that records the activations of gpt_neox_tangent.cpp's tangent pass.
-  std::unique_ptr<TangentPropagation> linearize(const Batch& batch) const override;
+  /// Linearisation with the output layer split off exactly (gpt_neox_linearization.cpp).
+  std::unique_ptr<ModelLinearization> linearize(const Batch& batch) const override;
   /// Final hidden states [B, L, H] (after final_layer_norm).
   at::Tensor hiddenStates(const std::vector<at::Tensor>& params, const at::Tensor& inputIds) const;
   /// Logits [B, L, V].
@@ -70,7 +70,7 @@ class GptNeoxModel final : public ModelFunction {
     int upWeight, upBias, downWeight, downBias;
   };
 
-  friend class GptNeoxTangent;
+  friend class GptNeoxLinearization;
 
   // Activations the tangent pass reuses (detached: they share storage with the autograd graph).
   struct NormActivations {
@@ -86,13 +86,10 @@ class GptNeoxModel final : public ModelFunction {
   struct Activations {
     std::vector<LayerActivations> layers;
     NormActivations finalNorm;
-    at::Tensor logProbs;  ///< [B, T, V]
   };
 
-  /// log q(y|x) at the targets, recording activations when `record` is given.
-  at::Tensor targetLogProbs(const std::vector<at::Tensor>& p, const Batch& batch, Activations* record) const;
-
-  /// The forward pass; when `record` is given, the activations the tangent pass needs go there.
+  /// The body up to the final LayerNorm, [B, T, H]; with `record`, the activations the tangent
+  /// pass needs go there.
   at::Tensor forward(const std::vector<at::Tensor>& p, const at::Tensor& inputIds, Activations* record) const;
   int add(const TensorSource& source, const std::string& name, std::vector<std::int64_t> shape, TensorRole role);
   at::Tensor attention(const std::vector<at::Tensor>& p, const LayerSlots& slots, const at::Tensor& x,

@@ -1,5 +1,6 @@
-// J^T u by reverse mode through the retained forward graph; J g by forward mode (dual numbers) or
-// by differentiating the linear map w -> J^T w (double backward). Both give f'(θ)·g to rounding.
+// J^T u by reverse mode through the retained forward graph; J g by the model's tangent pass, by
+// dual numbers, or by differentiating the linear map w -> J^T w (double backward). All give f'(θ)·g
+// to rounding.
 #include "engine/linearization.h"
 
 #include <torch/csrc/autograd/autograd.h>
@@ -32,24 +33,33 @@ at::Tensor definedOrZeros(const at::Tensor& value, const at::Tensor& like) {
 BatchLinearization::BatchLinearization(const ModelFunction& model, Batch batch, JvpMethod method)
     : model_(model), batch_(std::move(batch)), method_(method) {
   at::AutoGradMode enableGrad(true);
-  if (method_ == JvpMethod::ForwardMode) tangentPass_ = model_.linearize(batch_);
-  graphOutputs_ = tangentPass_ ? tangentPass_->outputs() : model_.outputs(model_.parameters(), batch_);
-  outputs_ = graphOutputs_.detach();
+  if (method_ == JvpMethod::ForwardMode) own_ = model_.linearize(batch_);
+  if (own_) {
+    outputs_ = own_->outputs();
+  } else {
+    graphOutputs_ = model_.outputs(model_.parameters(), batch_);
+    outputs_ = graphOutputs_.detach();
+  }
   errors_ = model_.errors(outputs_, batch_);
 }
 
 std::vector<at::Tensor> BatchLinearization::vjp(const at::Tensor& u) {
-  const auto& params = model_.parameters();
-  auto grads = torch::autograd::grad({graphOutputs_}, params, {u.to(outputs_.options()).reshape(outputs_.sizes())},
-                                     /*retain_graph=*/true, /*create_graph=*/false, /*allow_unused=*/true);
-  for (size_t i = 0; i < grads.size(); ++i) grads[i] = definedOrZeros(grads[i], params[i]);
-  return grads;
+  if (own_) return own_->vjp(u);
+  return reverseModeVjp(graphOutputs_, model_.parameters(), u);
+}
+
+at::Tensor BatchLinearization::gramProduct(const at::Tensor& u) {
+  if (own_) {
+    const at::Tensor block = own_->fixedBlock();
+    if (block.defined()) return at::mv(block, u.to(block.options())) + own_->restProduct(u);
+  }
+  return jvp(vjp(u));
 }
 
 at::Tensor BatchLinearization::jvp(const std::vector<at::Tensor>& tangent) {
   if (tangent.size() != model_.parameters().size()) throw std::invalid_argument("JVP tangent has the wrong length");
   if (method_ == JvpMethod::DoubleBackward) return jvpDoubleBackward(tangent);
-  if (tangentPass_) return tangentPass_->jvp(tangent);
+  if (own_) return own_->jvp(tangent);
   return jvpDualNumbers(tangent);
 }
 

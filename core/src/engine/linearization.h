@@ -2,12 +2,11 @@
 // The model linearised at θ on one batch: J^T u (VJP) and J g (JVP) without ever forming J,
 // J the n x P Jacobian of f with respect to all trainable parameters (science.md §2).
 //
-// The batch's forward pass runs once and its graph is retained, so every VJP is one backward
-// pass. The JVP is one of
-//   ForwardMode     forward-mode differentiation, by the model's own tangent pass over the
-//                   activations recorded in that forward pass when it has one (GPT-NeoX, MLP),
-//                   else by LibTorch's dual numbers (the default);
-//   ForwardAD       always LibTorch's dual numbers: a dual forward pass per JVP;
+// With JvpMethod::ForwardMode and a model that has its own linearisation (GPT-NeoX, MLP), that
+// linearisation does everything: one recorded forward pass, VJPs through its retained graph, JVPs
+// by its hand-written tangent pass, and for GPT-NeoX the exact output-layer split of J J^T.
+// Otherwise LibTorch's autograd on the graph of f: the VJP is a backward pass and the JVP is
+//   ForwardAD       LibTorch's dual numbers: a dual forward pass per JVP;
 //   DoubleBackward  g -> J g = ∂/∂w <J^T w, g>, where the graph of w -> J^T w is built once per
 //                   batch (it is linear in w, so the probe value does not matter) and each JVP is
 //                   one backward pass through it.
@@ -32,6 +31,8 @@ class BatchLinearization {
   std::vector<at::Tensor> vjp(const at::Tensor& u);
   /// J g for a tangent with one tensor per parameter.
   at::Tensor jvp(const std::vector<at::Tensor>& tangent);
+  /// J J^T u, through the model's exact split where it has one.
+  at::Tensor gramProduct(const at::Tensor& u);
 
  private:
   at::Tensor jvpDualNumbers(const std::vector<at::Tensor>& tangent) const;
@@ -40,7 +41,7 @@ class BatchLinearization {
   const ModelFunction& model_;
   Batch batch_;
   JvpMethod method_;
-  std::unique_ptr<TangentPropagation> tangentPass_;  ///< the model's own, for ForwardMode
+  std::unique_ptr<ModelLinearization> own_;  ///< the model's own linearisation (ForwardMode)
   at::Tensor graphOutputs_;  ///< f with its autograd graph, retained across products
   at::Tensor outputs_, errors_;
   // Double-backward state, built on first use: J^T probe as a differentiable function of probe.

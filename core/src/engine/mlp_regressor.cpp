@@ -34,9 +34,9 @@ namespace {
 
 /// Tangent pass of the MLP: with a_0 = x, h_l = a_l W_l^T + b_l, a_{l+1} = tanh(h_l),
 ///   ḣ_l = ȧ_l W_l^T + a_l Ẇ_l^T + ḃ_l,   ȧ_{l+1} = (1 - a_{l+1}^2) ḣ_l,   ȧ_0 = 0.
-class MlpTangent final : public TangentPropagation {
+class MlpLinearization final : public ModelLinearization {
  public:
-  MlpTangent(const std::vector<at::Tensor>& params, const Batch& batch) : params_(params) {
+  MlpLinearization(const std::vector<at::Tensor>& params, const Batch& batch) : params_(params) {
     at::AutoGradMode enableGrad(true);
     at::Tensor a = batch.inputs;
     const size_t layers = params.size() / 2;
@@ -48,12 +48,15 @@ class MlpTangent final : public TangentPropagation {
         tanhSlopes_.push_back(1.0 - a.detach().square());
       }
     }
-    outputs_ = a.reshape({-1});
+    graphOutputs_ = a.reshape({-1});
+    outputs_ = graphOutputs_.detach();
   }
 
   const at::Tensor& outputs() const override { return outputs_; }
 
-  at::Tensor jvp(const std::vector<at::Tensor>& g) const override {
+  std::vector<at::Tensor> vjp(const at::Tensor& u) override { return reverseModeVjp(graphOutputs_, params_, u); }
+
+  at::Tensor jvp(const std::vector<at::Tensor>& g) override {
     at::NoGradGuard noGrad;
     at::Tensor aDot;
     for (size_t l = 0; l < layerInputs_.size(); ++l) {
@@ -67,13 +70,13 @@ class MlpTangent final : public TangentPropagation {
  private:
   const std::vector<at::Tensor>& params_;
   std::vector<at::Tensor> layerInputs_, tanhSlopes_;
-  at::Tensor outputs_;
+  at::Tensor graphOutputs_, outputs_;
 };
 
 }  // namespace
 
-std::unique_ptr<TangentPropagation> MlpRegressor::linearize(const Batch& batch) const {
-  return std::make_unique<MlpTangent>(params_, batch);
+std::unique_ptr<ModelLinearization> MlpRegressor::linearize(const Batch& batch) const {
+  return std::make_unique<MlpLinearization>(params_, batch);
 }
 
 }  // namespace shellscope::engine

@@ -21,7 +21,7 @@ class MlpRegressor final : public ModelFunction {
   const std::vector<at::Tensor>& parameters() const override { return params_; }
   const std::vector<std::string>& parameterNames() const override { return names_; }
   at::Tensor outputs(const std::vector<at::Tensor>& params, const Batch& batch) const override;
-  std::unique_ptr<TangentPropagation> linearize(const Batch& batch) const override;
+  std::unique_ptr<ModelLinearization> linearize(const Batch& batch) const override;
   void to(at::Device device, at::ScalarType dtype) override { convertParameters(params_, device, dtype); }
 
  private:

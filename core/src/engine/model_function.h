@@ -30,16 +30,26 @@ struct Batch {
   std::int64_t pointCount() const { return targets.numel(); }
 };
 
-/// A model's own forward-mode differentiation on one batch: the primal forward pass records the
-/// activations the tangent pass needs, so a JVP costs only the tangent arithmetic (LibTorch's
-/// dual numbers recompute the primal pass every time).
-class TangentPropagation {
+/// A model linearised at θ on one batch by its own code: one forward pass records what the
+/// products need, then every VJP is a backward pass through the retained graph and every JVP a
+/// hand-written tangent pass over the recorded activations (no primal recomputation).
+///
+/// A linearisation may also split the Gram operator exactly, J J^T = K + J_r J_r^T, with an n x n
+/// block K formed once per batch (GPT-NeoX: the output layer, whose parameters are vocabulary
+/// sized) so that a product M u touches only the remaining parameters.
+class ModelLinearization {
  public:
-  virtual ~TangentPropagation() = default;
-  /// f on the batch, with its autograd graph (computed once, on creation).
+  virtual ~ModelLinearization() = default;
+  /// f on the batch, [n], detached.
   virtual const at::Tensor& outputs() const = 0;
-  /// J g: the derivative of f along the parameter tangent g (one tensor per parameter).
-  virtual at::Tensor jvp(const std::vector<at::Tensor>& tangent) const = 0;
+  /// J^T u, one tensor per parameter.
+  virtual std::vector<at::Tensor> vjp(const at::Tensor& u) = 0;
+  /// J g for a tangent with one tensor per parameter.
+  virtual at::Tensor jvp(const std::vector<at::Tensor>& tangent) = 0;
+  /// K, or an undefined tensor when the model does not split its Gram operator.
+  virtual at::Tensor fixedBlock() const { return {}; }
+  /// J_r J_r^T u (only called when fixedBlock() is defined).
+  virtual at::Tensor restProduct(const at::Tensor& u);
 };
 
 class ModelFunction {
@@ -52,9 +62,9 @@ class ModelFunction {
   virtual const std::vector<std::string>& parameterNames() const = 0;
   /// f(θ) on the batch, flattened to [n]; `params` matches parameters() in order and shape.
   virtual at::Tensor outputs(const std::vector<at::Tensor>& params, const Batch& batch) const = 0;
-  /// Runs the forward pass for `batch`, keeping what a tangent pass needs; nullptr when the model
-  /// has no hand-written tangent pass (LibTorch's forward AD is then used).
-  virtual std::unique_ptr<TangentPropagation> linearize(const Batch& batch) const { return nullptr; }
+  /// The model's own linearisation on `batch`; nullptr when it has none (the engine then uses
+  /// LibTorch's autograd: reverse mode through the graph, dual numbers or double backward).
+  virtual std::unique_ptr<ModelLinearization> linearize(const Batch& batch) const { return nullptr; }
   /// Moves and converts the parameters (they stay leaves that require grad).
   virtual void to(at::Device device, at::ScalarType dtype) = 0;
 
@@ -62,6 +72,10 @@ class ModelFunction {
   at::Tensor errors(const at::Tensor& outputs, const Batch& batch) const;
   std::int64_t parameterCount() const;
 };
+
+/// J^T u through the retained graph of `outputs`, zeros for parameters it does not depend on.
+std::vector<at::Tensor> reverseModeVjp(const at::Tensor& outputs, const std::vector<at::Tensor>& params,
+                                       const at::Tensor& u);
 
 /// Replaces every tensor by a converted leaf that requires grad.
 void convertParameters(std::vector<at::Tensor>& params, at::Device device, at::ScalarType dtype);

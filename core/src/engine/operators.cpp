@@ -20,7 +20,7 @@ Eigen::VectorXd toEigen(const at::Tensor& t) {
 
 void FunctionSpaceOperator::apply(const Eigen::VectorXd& in, Eigen::VectorXd& out) {
   const at::Tensor u = toTensor(in, lin_.outputs().options());
-  out = toEigen(lin_.jvp(lin_.vjp(u))) / static_cast<double>(lin_.pointCount());
+  out = toEigen(lin_.gramProduct(u)) / static_cast<double>(lin_.pointCount());
 }
 
 double ScaledJacobianOperator::advanceRight(const Eigen::VectorXd& u, double beta) {
