@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
   cmake g++ make                                 # toolchain
   libtorch-dev libeigen3-dev libhdf5-dev         # core: LibTorch 1.13 (CPU), Eigen, HDF5 C++
+  libicu-dev                                     # tokenizer: Unicode normalisation and classes
   nlohmann-json3-dev                             # JSON (checkpoint configs, safetensors headers)
   libopenblas0-pthread                           # the BLAS LibTorch should call
   qt6-base-dev qt6-charts-dev qt6-svg-dev        # ui/ and app/

@@ -187,9 +187,10 @@ class TestCompute : public QObject {
     ComputeSettings settings;
     settings.models = {"builtin:nope"};
     QVERIFY(messageOf([&] { CheckpointComputation(settings, "builtin:nope"); }).contains("unknown built-in model"));
-    QVERIFY(messageOf([&] { CheckpointComputation(settings, "/data/pythia-70m"); }).contains("built-in models only"));
+    QVERIFY(messageOf([&] { CheckpointComputation(settings, "/data/pythia-70m"); })
+                .contains("/data/pythia-70m: no such file or folder"));
     settings.data = "pile.bin";
-    QVERIFY(messageOf([&] { CheckpointComputation(settings, "builtin:tiny-lm"); }).contains("--data pile.bin"));
+    QVERIFY(messageOf([&] { CheckpointComputation(settings, "builtin:tiny-lm"); }).contains("pile.bin: no such file"));
     settings.data.clear();
     settings.lanczosSteps = 0;
     QVERIFY(messageOf([&] { settings.validate(); }).contains("--lanczos-steps"));

@@ -10,6 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "shellscope/token_data.h"
+
+#include "shellscope/checkpoint_series.h"
 #include "shellscope/lanczos.h"
 #include "shellscope/progress.h"
 #include "shellscope/run.h"
@@ -29,8 +32,11 @@ std::string toString(ComputeDType dtype);
 std::string toString(JvpMethod method);
 
 struct ComputeSettings {
-  std::vector<std::string> models;  ///< checkpoint folders or built-in names ("builtin:tiny-lm")
-  std::string data;                 ///< token data; empty: the built-in model's own synthetic data
+  std::vector<std::string> models;  ///< checkpoint folders, folders of them, or built-in names ("builtin:tiny-lm")
+  std::string data;                 ///< token data (token_data.h); empty: a built-in model's own synthetic data
+  std::string dataDtype;            ///< dtype of a raw token file
+  std::string tokenizer;            ///< tokenizer.json for text data; default: the checkpoint folder's
+  std::int64_t trainingStepRows = -1;  ///< >= 0: windows from rows s*1024.. of 2049-token samples (Pythia's order)
   int batches = 8;
   int batchSize = 4;
   int seqLen = 64;
@@ -56,10 +62,23 @@ struct ComputeSettings {
 /// Names accepted as models without a path.
 std::vector<std::string> builtinModelNames();
 
+/// The checkpoints settings.models names, in order: built-in names as they are, folders expanded
+/// by discoverCheckpoints (ordered by step). Throws FileFormatError for paths without checkpoints.
+std::vector<CheckpointEntry> resolveModels(const ComputeSettings& settings);
+
+/// The token data of settings.data (nullptr when empty). `checkpointFolder` supplies the
+/// tokenizer.json of text data when settings.tokenizer is empty.
+std::shared_ptr<const TokenStream> openComputeData(const ComputeSettings& settings, const std::string& checkpointFolder);
+
 /// One checkpoint loaded and ready: computes the spectrum of any of its batches.
 class CheckpointComputation {
  public:
-  /// Loads the model and opens its data; throws with a clear message on bad input.
+  /// Loads the model and cuts its batches from `data` (or its own synthetic data when `data` is
+  /// null and the model is built in); every token id is checked before any compute starts.
+  /// Throws with a clear message naming the file on bad input.
+  CheckpointComputation(const ComputeSettings& settings, const CheckpointEntry& checkpoint,
+                        std::shared_ptr<const TokenStream> data);
+  /// A built-in model or a single checkpoint folder, with settings.data opened for it.
   CheckpointComputation(const ComputeSettings& settings, const std::string& model);
   ~CheckpointComputation();
   CheckpointComputation(const CheckpointComputation&) = delete;
@@ -71,6 +90,8 @@ class CheckpointComputation {
 
   /// Lanczos quadrature on batch `batch`; `onStep(step)` is called after every operator product.
   BatchSpectrum computeBatch(int batch, const std::function<void(int)>& onStep = {});
+  /// The batch's error statistics only (loss, mean e^2, n), from one forward pass.
+  BatchSpectrum evaluateBatch(int batch);
 
  private:
   struct Impl;

@@ -7,9 +7,21 @@
 
 namespace shellscope::engine {
 
-void InMemoryTokenStream::read(std::int64_t offset, std::int64_t count, std::int64_t* out) const {
-  if (offset < 0 || count < 0 || offset + count > size()) throw std::out_of_range("token stream read past its end");
-  std::copy(tokens_.begin() + offset, tokens_.begin() + offset + count, out);
+void checkVocabulary(const shellscope::TokenStream& stream, std::int64_t offset, std::int64_t count,
+                     std::int64_t vocabSize) {
+  std::vector<std::int64_t> chunk(static_cast<size_t>(std::min<std::int64_t>(std::max<std::int64_t>(count, 1), 1 << 20)));
+  for (std::int64_t done = 0; done < count; done += static_cast<std::int64_t>(chunk.size())) {
+    const std::int64_t take = std::min<std::int64_t>(static_cast<std::int64_t>(chunk.size()), count - done);
+    stream.read(offset + done, take, chunk.data());
+    for (std::int64_t i = 0; i < take; ++i) {
+      const std::int64_t token = chunk[static_cast<size_t>(i)];
+      if (token < 0 || token >= vocabSize) {
+        throw std::invalid_argument(stream.description() + ": token id " + std::to_string(token) + " at position " +
+                                    std::to_string(offset + done + i) + " is outside the model's vocabulary [0, " +
+                                    std::to_string(vocabSize) + ")");
+      }
+    }
+  }
 }
 
 TokenWindowSource::TokenWindowSource(std::shared_ptr<const TokenStream> stream, std::int64_t batches,
@@ -23,19 +35,7 @@ TokenWindowSource::TokenWindowSource(std::shared_ptr<const TokenStream> stream, 
                                 std::to_string(stream_->size()));
   }
   // Check every id the run will use before any compute starts.
-  std::vector<std::int64_t> chunk(static_cast<size_t>(std::min<std::int64_t>(needed, 1 << 20)));
-  for (std::int64_t offset = 0; offset < needed; offset += static_cast<std::int64_t>(chunk.size())) {
-    const std::int64_t count = std::min<std::int64_t>(static_cast<std::int64_t>(chunk.size()), needed - offset);
-    stream_->read(offset, count, chunk.data());
-    for (std::int64_t i = 0; i < count; ++i) {
-      const std::int64_t token = chunk[static_cast<size_t>(i)];
-      if (token < 0 || token >= vocabSize) {
-        throw std::invalid_argument(stream_->description() + ": token id " + std::to_string(token) + " at position " +
-                                    std::to_string(offset + i) + " is outside the model's vocabulary [0, " +
-                                    std::to_string(vocabSize) + ")");
-      }
-    }
-  }
+  checkVocabulary(*stream_, 0, needed, vocabSize);
 }
 
 Batch TokenWindowSource::batch(std::int64_t index, at::ScalarType) const {
@@ -48,6 +48,50 @@ Batch TokenWindowSource::batch(std::int64_t index, at::ScalarType) const {
   batch.inputs = windows.narrow(1, 0, seqLen_).contiguous();
   batch.targets = windows.narrow(1, 1, seqLen_).contiguous();
   return batch;
+}
+
+RowWindowSource::RowWindowSource(std::shared_ptr<const shellscope::TokenStream> stream, std::int64_t firstRow,
+                                 std::int64_t batches, std::int64_t batchSize, std::int64_t seqLen,
+                                 std::int64_t vocabSize)
+    : stream_(std::move(stream)), firstRow_(firstRow), batches_(batches), batchSize_(batchSize), seqLen_(seqLen) {
+  const std::int64_t rows = batches * batchSize;
+  if (stream_->rowCount() == 0) {
+    throw std::invalid_argument(stream_->description() + ": selecting rows needs data with rows (an MMIDIDX "
+                                "dataset or a 2-D .npy array)");
+  }
+  if (firstRow < 0 || firstRow + rows > stream_->rowCount()) {
+    throw std::invalid_argument(stream_->description() + ": rows " + std::to_string(firstRow) + " .. " +
+                                std::to_string(firstRow + rows - 1) + " are needed, the data has " +
+                                std::to_string(stream_->rowCount()) + " rows");
+  }
+  for (std::int64_t r = firstRow; r < firstRow + rows; ++r) {
+    if (stream_->rowLength(r) < seqLen + 1) {
+      throw std::invalid_argument(stream_->description() + ": row " + std::to_string(r) + " has " +
+                                  std::to_string(stream_->rowLength(r)) + " tokens, a window needs " +
+                                  std::to_string(seqLen + 1));
+    }
+    checkVocabulary(*stream_, stream_->rowStart(r), seqLen + 1, vocabSize);
+  }
+}
+
+Batch RowWindowSource::batch(std::int64_t index, at::ScalarType) const {
+  if (index < 0 || index >= batches_) throw std::out_of_range("batch index out of range");
+  const std::int64_t window = seqLen_ + 1;
+  at::Tensor windows = at::empty({batchSize_, window}, at::kLong);
+  for (std::int64_t w = 0; w < batchSize_; ++w) {
+    const std::int64_t row = firstRow_ + index * batchSize_ + w;
+    stream_->read(stream_->rowStart(row), window, windows.data_ptr<std::int64_t>() + w * window);
+  }
+  Batch batch;
+  batch.index = index;
+  batch.inputs = windows.narrow(1, 0, seqLen_).contiguous();
+  batch.targets = windows.narrow(1, 1, seqLen_).contiguous();
+  return batch;
+}
+
+std::string RowWindowSource::description() const {
+  return stream_->description() + ", rows " + std::to_string(firstRow_) + ".." +
+         std::to_string(firstRow_ + batches_ * batchSize_ - 1);
 }
 
 RegressionSource::RegressionSource(int inputDim, std::int64_t batches, std::int64_t pointsPerBatch, std::uint64_t seed)

@@ -58,4 +58,19 @@ BatchSpectrum batchSpectrum(const ModelFunction& model, Batch batch, const Compu
   }
 }
 
+BatchSpectrum batchErrors(const ModelFunction& model, const Batch& batch, const std::string& context) {
+  at::NoGradGuard noGrad;
+  const Eigen::VectorXd e = toEigen(model.errors(model.outputs(model.parameters(), batch), batch));
+  if (!e.allFinite()) {
+    throw std::runtime_error(context + ", batch " + std::to_string(batch.index) +
+                             ": the model's outputs are not finite (NaN or infinite logits)");
+  }
+  BatchSpectrum result;
+  result.batchIndex = batch.index;
+  result.nTokens = e.size();
+  result.errorNorm2 = e.squaredNorm() / static_cast<double>(e.size());
+  result.loss = e.mean();
+  return result;
+}
+
 }  // namespace shellscope::engine

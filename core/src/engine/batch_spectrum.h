@@ -16,4 +16,7 @@ namespace shellscope::engine {
 BatchSpectrum batchSpectrum(const ModelFunction& model, Batch batch, const ComputeSettings& settings,
                             const std::function<void(int)>& onStep, const std::string& context);
 
+/// The error statistics of one batch (loss, mean e^2, n) from a forward pass without gradients.
+BatchSpectrum batchErrors(const ModelFunction& model, const Batch& batch, const std::string& context);
+
 }  // namespace shellscope::engine

@@ -56,7 +56,7 @@ std::unique_ptr<BatchSource> makeBuiltinData(const ModelFunction& model, std::in
   const auto& lm = dynamic_cast<const GptNeoxModel&>(model);
   const std::int64_t vocab = lm.config().vocabSize;
   const std::int64_t length = batches * batchSize * (seqLen + 1);
-  auto stream = std::make_shared<InMemoryTokenStream>(
+  auto stream = std::make_shared<shellscope::InMemoryTokenStream>(
       markovTokenStream(vocab, length, seed),
       "builtin:markov(vocab=" + std::to_string(vocab) + ",seed=" + std::to_string(seed) + ")");
   return std::make_unique<TokenWindowSource>(stream, batches, batchSize, seqLen, vocab);

@@ -5,10 +5,12 @@
 #include <chrono>
 #include <cmath>
 #include <ctime>
+#include <fstream>
 #include <stdexcept>
 
 #include "engine/builtin_models.h"
 #include "engine/batch_spectrum.h"
+#include "engine/checkpoint_io.h"
 #include "shellscope/runtime.h"
 
 namespace shellscope {
@@ -75,6 +77,9 @@ std::vector<std::string> builtinModelNames() {
 
 namespace {
 
+/// Pythia trained on 1024 samples of 2049 tokens per step.
+constexpr std::int64_t kPythiaRowsPerStep = 1024;
+
 at::Device resolveDevice(DevicePreference preference) {
   const bool cuda = at::hasCUDA() && at::getNumGPUs() > 0;
   if (preference == DevicePreference::Cuda && !cuda) {
@@ -94,6 +99,35 @@ std::string utcNow() {
 
 }  // namespace
 
+std::vector<CheckpointEntry> resolveModels(const ComputeSettings& settings) {
+  std::vector<CheckpointEntry> entries;
+  for (const std::string& model : settings.models) {
+    if (engine::isBuiltinModel(model)) {
+      engine::makeBuiltinModel(model, 0);  // throws for unknown names, listing the known ones
+      CheckpointEntry entry;
+      entry.path = model;
+      entry.label = model;
+      entry.modelName = model.substr(std::string(engine::kBuiltinPrefix).size());
+      entries.push_back(entry);
+      continue;
+    }
+    for (CheckpointEntry& entry : discoverCheckpoints(model)) entries.push_back(std::move(entry));
+  }
+  return entries;
+}
+
+std::shared_ptr<const TokenStream> openComputeData(const ComputeSettings& settings, const std::string& checkpointFolder) {
+  if (settings.data.empty()) return nullptr;
+  TokenDataOptions options;
+  options.rawDtype = settings.dataDtype;
+  options.tokenizerPath = settings.tokenizer;
+  if (options.tokenizerPath.empty() && !checkpointFolder.empty()) {
+    const std::string candidate = checkpointFolder + "/tokenizer.json";
+    if (std::ifstream(candidate).good()) options.tokenizerPath = candidate;
+  }
+  return openTokenData(settings.data, options);
+}
+
 struct CheckpointComputation::Impl {
   ComputeSettings settings;
   RunMetadata meta;
@@ -103,7 +137,35 @@ struct CheckpointComputation::Impl {
   at::ScalarType dtype = at::kFloat;
 };
 
+namespace {
+
+std::unique_ptr<engine::BatchSource> windowsOf(const ComputeSettings& settings, std::shared_ptr<const TokenStream> data,
+                                               std::int64_t vocabSize) {
+  if (settings.trainingStepRows >= 0) {
+    return std::make_unique<engine::RowWindowSource>(std::move(data), settings.trainingStepRows * kPythiaRowsPerStep,
+                                                     settings.batches, settings.batchSize, settings.seqLen, vocabSize);
+  }
+  return std::make_unique<engine::TokenWindowSource>(std::move(data), settings.batches, settings.batchSize,
+                                                     settings.seqLen, vocabSize);
+}
+
+}  // namespace
+
 CheckpointComputation::CheckpointComputation(const ComputeSettings& settings, const std::string& model)
+    : CheckpointComputation(settings, [&] {
+        const std::vector<CheckpointEntry> entries = resolveModels([&] {
+          ComputeSettings one = settings;
+          one.models = {model};
+          return one;
+        }());
+        if (entries.size() != 1) {
+          throw std::invalid_argument(model + " holds " + std::to_string(entries.size()) + " checkpoints, not one");
+        }
+        return entries.front();
+      }(), openComputeData(settings, engine::isBuiltinModel(model) ? std::string() : model)) {}
+
+CheckpointComputation::CheckpointComputation(const ComputeSettings& settings, const CheckpointEntry& checkpoint,
+                                             std::shared_ptr<const TokenStream> data)
     : impl_(std::make_unique<Impl>()) {
   settings.validate();
   Impl& d = *impl_;
@@ -111,24 +173,28 @@ CheckpointComputation::CheckpointComputation(const ComputeSettings& settings, co
   d.device = resolveDevice(settings.device);
   d.dtype = settings.dtype == ComputeDType::Float64 ? at::kDouble : at::kFloat;
 
-  if (!engine::isBuiltinModel(model)) {
-    std::string known;
-    for (const auto& name : builtinModelNames()) known += (known.empty() ? "" : ", ") + name;
-    throw std::invalid_argument("--model " + model + ": this build computes built-in models only (" + known +
-                                "); loading checkpoint folders is not available in it");
+  if (engine::isBuiltinModel(checkpoint.path)) {
+    d.model = engine::makeBuiltinModel(checkpoint.path, settings.seed);
+    if (!data) {
+      if (settings.trainingStepRows >= 0) throw std::invalid_argument("--pythia-step needs --data");
+      d.data = engine::makeBuiltinData(*d.model, settings.batches, settings.batchSize, settings.seqLen, settings.seed);
+    } else if (const auto* lm = dynamic_cast<const engine::GptNeoxModel*>(d.model.get())) {
+      d.data = windowsOf(settings, data, lm->config().vocabSize);
+    } else {
+      throw std::invalid_argument(checkpoint.path + " regresses its own synthetic data: leave out --data");
+    }
+  } else {
+    if (!data) throw std::invalid_argument(checkpoint.path + ": a checkpoint needs token data (--data)");
+    engine::LoadedCheckpoint loaded = engine::loadGptNeoxCheckpoint(checkpoint.path, d.dtype);
+    d.data = windowsOf(settings, data, loaded.model->config().vocabSize);
+    d.model = std::move(loaded.model);
   }
-  if (!settings.data.empty()) {
-    throw std::invalid_argument("--data " + settings.data + ": this build reads no token files; built-in models "
-                                "use their own synthetic data (leave out --data)");
-  }
-  d.model = engine::makeBuiltinModel(model, settings.seed);
-  d.data = engine::makeBuiltinData(*d.model, settings.batches, settings.batchSize, settings.seqLen, settings.seed);
   d.model->to(d.device, d.dtype);
 
   RunMetadata& m = d.meta;
-  m.modelName = model.substr(std::string(engine::kBuiltinPrefix).size());
-  m.checkpoint = model;
-  m.step = -1;
+  m.modelName = checkpoint.modelName;
+  m.checkpoint = checkpoint.path;
+  m.step = checkpoint.step;
   m.nParams = d.model->parameterCount();
   m.observable = engine::observableName(d.model->observable());
   m.device = d.device.str();
@@ -140,6 +206,10 @@ CheckpointComputation::CheckpointComputation(const ComputeSettings& settings, co
   m.seqLen = settings.seqLen;
   m.nBatches = d.data->batchCount();
   m.dataSource = d.data->description();
+  m.batchOrder = settings.trainingStepRows >= 0
+                     ? "pythia-step-" + std::to_string(settings.trainingStepRows) + " (rows " +
+                           std::to_string(settings.trainingStepRows * kPythiaRowsPerStep) + "+, first L+1 tokens)"
+                     : "sequential";
   m.jvpMethod = toString(settings.jvpMethod);
   m.lanczosTolerance = settings.effectiveTolerance();
   m.relativeFloor = settings.effectiveRelativeFloor();
@@ -165,6 +235,14 @@ BatchSpectrum CheckpointComputation::computeBatch(int batchIndex, const std::fun
   return engine::batchSpectrum(*d.model, std::move(batch), d.settings, onStep, d.meta.checkpoint);
 }
 
+BatchSpectrum CheckpointComputation::evaluateBatch(int batchIndex) {
+  Impl& d = *impl_;
+  engine::Batch batch = d.data->batch(batchIndex, d.dtype);
+  batch.inputs = batch.inputs.to(d.device);
+  batch.targets = batch.targets.to(d.device);
+  return engine::batchErrors(*d.model, batch, d.meta.checkpoint);
+}
+
 std::vector<Run> computeRuns(const ComputeSettings& settings, ProgressToken& progress) {
   settings.validate();
   configureThreads(settings.threads);
@@ -173,14 +251,25 @@ std::vector<Run> computeRuns(const ComputeSettings& settings, ProgressToken& pro
   policy.lambdaMax = settings.lambdaMax;
   policy.relativeFloor = settings.effectiveRelativeFloor();
 
-  const double totalItems = static_cast<double>(settings.models.size()) * settings.batches;
+  // Everything that can be checked without loading weights is checked before progress starts.
+  const std::vector<CheckpointEntry> checkpoints = resolveModels(settings);
+  std::shared_ptr<const TokenStream> data;
+  for (const CheckpointEntry& c : checkpoints) {
+    if (!engine::isBuiltinModel(c.path)) {
+      data = openComputeData(settings, c.path);
+      break;
+    }
+  }
+  if (!data) data = openComputeData(settings, "");
+  const double totalItems = static_cast<double>(checkpoints.size()) * settings.batches;
   int itemsDone = 0;
   std::vector<Run> runs;
-  for (size_t c = 0; c < settings.models.size(); ++c) {
+  for (const CheckpointEntry& entry : checkpoints) {
     progress.throwIfCancelled();
+    progress.report(itemsDone / totalItems, "loading " + entry.label);
     const double started = monotonicSeconds();
-    CheckpointComputation checkpoint(settings, settings.models[c]);
-    const std::string& name = checkpoint.metadata().modelName;
+    CheckpointComputation checkpoint(settings, entry, data);
+    const std::string name = entry.step >= 0 ? entry.modelName + " step " + std::to_string(entry.step) : entry.modelName;
     std::vector<BatchSpectrum> spectra;
     for (int b = 0; b < checkpoint.batchCount(); ++b) {
       auto onStep = [&](int step) {

@@ -1,0 +1,39 @@
+#pragma once
+// A Hugging Face tokenizer.json of the GPT-NeoX kind: byte-level BPE.
+//
+// encode(): split out added tokens that are matched on the raw text (specials such as
+// <|endoftext|>), NFC-normalise the rest, split out added tokens matched on normalised text (the
+// GPT-NeoX space runs), split the remainder with the GPT-2 regex, map each piece's UTF-8 bytes to
+// the printable byte-level alphabet and apply the BPE merges by rank. Matching of added tokens is
+// leftmost-longest.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace shellscope {
+
+class Tokenizer {
+ public:
+  /// Reads and checks a tokenizer.json; throws FileFormatError naming the file and the problem.
+  static Tokenizer load(const std::string& path);
+
+  std::vector<std::int64_t> encode(const std::string& utf8) const;
+  std::string decode(const std::vector<std::int64_t>& ids) const;
+  /// One more than the largest id (vocabulary and added tokens).
+  std::int64_t vocabSize() const;
+  std::optional<std::int64_t> tokenId(const std::string& token) const;
+  const std::string& path() const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<const Impl> impl_;
+};
+
+/// The byte-level alphabet: bytes 33-126, 161-172 and 174-255 stand for themselves, the other 68
+/// bytes in order for U+0100, U+0101, ... (so space is 'Ġ' U+0120, newline 'Ċ' U+010A).
+char32_t byteToUnicode(std::uint8_t byte);
+
+}  // namespace shellscope
