@@ -88,4 +88,61 @@ int benchCommand(const Arguments& args) {
   return 0;
 }
 
+int benchScaleCommand(const Arguments& args) {
+  CommandLine cl("bench-scale", "bench-scale [--shape pythia-70m | --model DIR] [--batch-size 4] [--seq-len 512]",
+                 "Measures one batch at a real model's shape: writes a randomly initialised checkpoint (fp16\n"
+                 "safetensors, as Pythia's), loads it, reads token windows from an MMIDIDX file, and times the\n"
+                 "recorded forward pass, M.u products and a plain forward+backward; projects the paper's setting.",
+                 {
+                     {"shape", "NAME", "model shape (see init-checkpoint)", "pythia-70m"},
+                     {"model", "DIR", "measure this checkpoint folder instead", ""},
+                     {"batch-size", "B", "windows per batch", "4"},
+                     {"seq-len", "L", "tokens per window", "512"},
+                     {"products", "N", "products to time (median)", "3"},
+                     {"lanczos-steps", "M", "m for the projection", "64"},
+                     {"batches", "N", "batches for the projection", "50"},
+                     {"dtype", "TYPE", "float32 | float64", "float32"},
+                     {"threads", "N", "CPU threads, 0 = all cores", "0"},
+                 });
+  if (!cl.parse(args)) {
+    std::cout << cl.help();
+    return 0;
+  }
+  ScaleBenchmarkOptions options;
+  options.shape = cl.value("shape");
+  options.model = cl.value("model");
+  options.batchSize = cl.intValue("batch-size");
+  options.seqLen = cl.intValue("seq-len");
+  options.products = std::max(1, cl.intValue("products"));
+  options.lanczosSteps = cl.intValue("lanczos-steps");
+  options.batches = cl.intValue("batches");
+  options.dtype = parseDType(cl.value("dtype"));
+  options.threads = cl.intValue("threads");
+  ScaleBenchmarkResult r;
+  {
+    TerminalProgress progress;
+    try {
+      r = runScaleBenchmark(options, progress.token());
+    } catch (const CancelledError&) {
+      std::cerr << "cancelled\n";
+      return kExitCancelled;
+    }
+  }
+  std::cout << versionLine() << "\n";
+  std::printf("model            %s (%lld parameters, stored %s)\n", r.model.c_str(), static_cast<long long>(r.nParams),
+              r.storedDtype.c_str());
+  std::printf("batch            %d x %d = %lld tokens, %s\n", options.batchSize, options.seqLen,
+              static_cast<long long>(r.nPoints), toString(options.dtype).c_str());
+  std::printf("load             %8.2f s\n", r.loadSeconds);
+  std::printf("forward+backward %8.2f s  (plain autograd, the baseline)\n", r.forwardBackwardSeconds);
+  std::printf("setup per batch  %8.2f s  (recorded forward pass + output-layer block K)\n", r.setupSeconds);
+  std::printf("product M.u      %8.2f s  (%.2fx forward+backward)\n", r.productSeconds,
+              r.productSeconds / r.forwardBackwardSeconds);
+  std::printf("peak memory      %8.2f GiB (resident, through load, setup and products)\n", r.peakMemoryGiB);
+  std::printf("one batch, m=%d  %8.1f s  (%.1f min)\n", options.lanczosSteps, r.projectedBatchSeconds,
+              r.projectedBatchSeconds / 60);
+  std::printf("%d batches       %8.1f h\n", options.batches, r.projectedRunSeconds / 3600);
+  return 0;
+}
+
 }  // namespace shellscope::cli

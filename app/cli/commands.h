@@ -13,7 +13,11 @@ int computeCommand(const Arguments& args);
 int infoCommand(const Arguments& args);
 int exportCsvCommand(const Arguments& args);
 int benchCommand(const Arguments& args);
+int benchScaleCommand(const Arguments& args);
 int demoCommand(const Arguments& args);
+int evalCommand(const Arguments& args);
+int tokenizeCommand(const Arguments& args);
+int initCheckpointCommand(const Arguments& args);
 
 inline constexpr int kExitCancelled = 130;
 

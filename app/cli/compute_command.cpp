@@ -13,12 +13,17 @@ namespace shellscope::cli {
 int computeCommand(const Arguments& args) {
   CommandLine cl("compute", "compute --model PATH [--model PATH ...] [--data PATH] --out SESSION.h5 [options]",
                  "Computes shell energies for each model (one run per checkpoint) and appends the runs to the\n"
-                 "session file (created when missing). Built-in models: builtin:tiny-lm, builtin:small-lm,\n"
+                 "session file (created when missing). A model is a Hugging Face GPT-NeoX checkpoint folder, a\n"
+                 "folder of step folders (step1000/, checkpoint-1000/) or a Hugging Face cache folder\n"
+                 "(models--org--name), computed in step order, or a built-in: builtin:tiny-lm, builtin:small-lm,\n"
                  "builtin:base-lm (GPT-NeoX LMs on a Markov token stream) and builtin:mlp (MSE regression);\n"
                  "with a built-in model --data may be left out and its own synthetic data is used.",
                  {
                      {"model", "PATH", "checkpoint folder or built-in model", "", true},
-                     {"data", "PATH", "token data file", ""},
+                     {"data", "PATH", "token data: MMIDIDX prefix/.bin/.idx, .npy, .txt, or raw tokens", ""},
+                     {"data-dtype", "TYPE", "dtype of raw token files: u16 | u32 | i32 | i64", ""},
+                     {"tokenizer", "FILE", "tokenizer.json for text data (default: the checkpoint's)", ""},
+                     {"pythia-step", "S", "windows from rows S*1024.. of 2049-token samples (Pythia's training order)", ""},
                      {"batches", "N", "number of batches", "8"},
                      {"batch-size", "B", "windows per batch", "4"},
                      {"seq-len", "L", "tokens per window (sample points per window)", "64"},
@@ -46,6 +51,9 @@ int computeCommand(const Arguments& args) {
   if (settings.models.empty()) cl.required("model");
   const std::string out = cl.required("out");
   settings.data = cl.value("data");
+  settings.dataDtype = cl.value("data-dtype");
+  settings.tokenizer = cl.value("tokenizer");
+  if (cl.has("pythia-step")) settings.trainingStepRows = cl.intValue("pythia-step");
   settings.batches = cl.intValue("batches");
   settings.batchSize = cl.intValue("batch-size");
   settings.seqLen = cl.intValue("seq-len");

@@ -15,7 +15,11 @@ const char* kUsage =
     "  compute      shell energies of checkpoints on token batches, appended to a session file\n"
     "  info         validate a session file and print its runs and profiles\n"
     "  export-csv   write a session's runs as CSV files\n"
+    "  eval         mean negative log-likelihood of a checkpoint per batch\n"
+    "  tokenize     turn text into a token file with a tokenizer.json\n"
+    "  init-checkpoint  write a randomly initialised GPT-NeoX checkpoint at a real model's shape\n"
     "  bench        time an operator product M.u against a forward+backward pass\n"
+    "  bench-scale  time one batch at a real model's shape (Pythia-70M) and project the paper's run\n"
     "  demo         the built-in default job: compute a session for a built-in model and summarise it\n"
     "\n"
     "  --version    versions, the BLAS library in use, CUDA and threads\n";
@@ -27,7 +31,8 @@ int main(int argc, char** argv) {
   using namespace shellscope::cli;
   const std::map<std::string, int (*)(const Arguments&)> commands{
       {"compute", computeCommand}, {"info", infoCommand}, {"export-csv", exportCsvCommand},
-      {"bench", benchCommand},     {"demo", demoCommand},
+      {"bench", benchCommand},     {"demo", demoCommand},            {"eval", evalCommand},
+      {"tokenize", tokenizeCommand}, {"init-checkpoint", initCheckpointCommand}, {"bench-scale", benchScaleCommand},
   };
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     std::cout << kUsage;

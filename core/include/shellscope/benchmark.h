@@ -46,4 +46,36 @@ struct OperatorBenchmarkResult {
 std::vector<OperatorBenchmarkResult> runOperatorBenchmark(const OperatorBenchmarkOptions& options,
                                                           ProgressToken& progress);
 
+/// A real-shape run: a randomly initialised checkpoint (e.g. Pythia-70M's exact shape) written
+/// in the Hugging Face layout, loaded back through the checkpoint loader, measured on one batch of
+/// token windows read from an MMIDIDX file, and projected to the paper's setting.
+struct ScaleBenchmarkOptions {
+  std::string shape = "pythia-70m";
+  std::string model;       ///< an existing checkpoint folder instead of a generated one
+  std::string workDir;     ///< where to write the generated checkpoint and tokens (a temp folder when empty)
+  int batchSize = 4;
+  int seqLen = 512;
+  int products = 3;        ///< products timed (median)
+  int lanczosSteps = 64;   ///< for the projection
+  int batches = 50;        ///< for the projection
+  ComputeDType dtype = ComputeDType::Float32;
+  int threads = 0;
+};
+
+struct ScaleBenchmarkResult {
+  std::string model;
+  std::int64_t nParams = 0;
+  std::int64_t nPoints = 0;
+  std::string storedDtype;
+  double loadSeconds = 0;           ///< checkpoint folder -> model in the compute dtype
+  double setupSeconds = 0;          ///< recorded forward pass + output-layer block K, once per batch
+  double productSeconds = 0;        ///< one M·u (median)
+  double forwardBackwardSeconds = 0;  ///< plain forward + backward of Σ f on the same batch
+  double peakMemoryGiB = 0;         ///< peak resident memory through load, setup and products
+  double projectedBatchSeconds = 0;   ///< setup + lanczosSteps products
+  double projectedRunSeconds = 0;     ///< batches x projectedBatchSeconds
+};
+
+ScaleBenchmarkResult runScaleBenchmark(const ScaleBenchmarkOptions& options, ProgressToken& progress);
+
 }  // namespace shellscope

@@ -2,13 +2,21 @@
 
 #include <torch/csrc/autograd/autograd.h>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
 #include <functional>
 
 #include "engine/builtin_models.h"
+#include "engine/checkpoint_io.h"
+#include "engine/synthetic_data.h"
 #include "engine/linearization.h"
 #include "engine/operators.h"
+#include "shellscope/checkpoint_writer.h"
 #include "shellscope/runtime.h"
+#include "shellscope/token_data.h"
 
 namespace shellscope {
 
@@ -135,6 +143,89 @@ std::vector<OperatorBenchmarkResult> runOperatorBenchmark(const OperatorBenchmar
   }
   progress.report(1.0, "done");
   return results;
+}
+
+namespace {
+
+double peakResidentGiB() {
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / (1024.0 * 1024.0);  // ru_maxrss is in KiB
+}
+
+}  // namespace
+
+ScaleBenchmarkResult runScaleBenchmark(const ScaleBenchmarkOptions& options, ProgressToken& progress) {
+  configureThreads(options.threads);
+  namespace fs = std::filesystem;
+  const std::string work = options.workDir.empty()
+                               ? (fs::temp_directory_path() / ("shellscope-scale-" + std::to_string(::getpid()))).string()
+                               : options.workDir;
+  fs::create_directories(work);
+  ScaleBenchmarkResult r;
+  std::string folder = options.model;
+  if (folder.empty()) {
+    progress.report(0.0, "writing a random " + options.shape + " checkpoint");
+    folder = (fs::path(work) / options.shape).string();
+    RandomCheckpointOptions init;
+    init.shape = options.shape;
+    init.storeDtype = "float16";  // as Pythia's checkpoints are stored
+    writeRandomCheckpoint(folder, init);
+  }
+  progress.throwIfCancelled();
+
+  progress.report(0.1, "loading " + folder);
+  const at::ScalarType dtype = options.dtype == ComputeDType::Float64 ? at::kDouble : at::kFloat;
+  engine::LoadedCheckpoint loaded = engine::loadGptNeoxCheckpoint(folder, dtype);
+  r.loadSeconds = loaded.seconds;
+  r.storedDtype = loaded.storedDtypes;
+  r.model = folder;
+  const engine::GptNeoxModel& model = *loaded.model;
+  r.nParams = model.parameterCount();
+
+  // Token windows through the MMIDIDX reader, as real data arrives.
+  const std::int64_t needed = static_cast<std::int64_t>(options.batchSize) * (options.seqLen + 1);
+  const std::vector<std::int64_t> tokens =
+      engine::markovTokenStream(std::min<std::int64_t>(model.config().vocabSize, 50277), needed, 1);
+  const std::string prefix = (fs::path(work) / "tokens").string();
+  writeMmidIdx(prefix, {tokens}, model.config().vocabSize <= 65536 ? TokenDType::U16 : TokenDType::I32);
+  const engine::TokenWindowSource source(openMmidIdx(prefix), 1, options.batchSize, options.seqLen,
+                                         model.config().vocabSize);
+  const engine::Batch batch = source.batch(0, dtype);
+  r.nPoints = batch.pointCount();
+
+  progress.report(0.2, "recorded forward pass and output-layer block");
+  double start = monotonicSeconds();
+  auto linearization = std::make_unique<engine::BatchLinearization>(model, batch, JvpMethod::ForwardMode);
+  r.setupSeconds = monotonicSeconds() - start;
+  engine::FunctionSpaceOperator op(*linearization);
+  const Eigen::VectorXd u = engine::toEigen(at::randn({r.nPoints}, at::kDouble));
+  Eigen::VectorXd out(u.size());
+  std::vector<double> times;
+  for (int i = 0; i < options.products; ++i) {
+    progress.throwIfCancelled();
+    progress.report(0.3 + 0.5 * i / options.products, "product M·u " + std::to_string(i + 1));
+    start = monotonicSeconds();
+    op.apply(u, out);
+    times.push_back(monotonicSeconds() - start);
+  }
+  std::sort(times.begin(), times.end());
+  r.productSeconds = times[times.size() / 2];
+  r.peakMemoryGiB = peakResidentGiB();
+  linearization.reset();
+
+  progress.report(0.85, "plain forward + backward");
+  start = monotonicSeconds();
+  {
+    const at::Tensor f = model.outputs(model.parameters(), batch);
+    torch::autograd::grad({f.sum()}, model.parameters(), {}, false, false, true);
+  }
+  r.forwardBackwardSeconds = monotonicSeconds() - start;
+  r.projectedBatchSeconds = r.setupSeconds + options.lanczosSteps * r.productSeconds;
+  r.projectedRunSeconds = options.batches * r.projectedBatchSeconds;
+  if (options.workDir.empty() && options.model.empty()) fs::remove_all(work);
+  progress.report(1.0, "done");
+  return r;
 }
 
 }  // namespace shellscope
