@@ -27,7 +27,7 @@ const char* kUsage =
 }  // namespace
 
 int main(int argc, char** argv) {
-  shellscope::reexecWithPassiveOpenMpWaiting(argc, argv);
+  shellscope::reexecWithTunedRuntime(argc, argv);
   using namespace shellscope::cli;
   const std::map<std::string, int (*)(const Arguments&)> commands{
       {"compute", computeCommand}, {"info", infoCommand}, {"export-csv", exportCsvCommand},
