@@ -7,6 +7,7 @@
 #include <unicode/unistr.h>
 
 #include <algorithm>
+#include <stdexcept>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -84,6 +85,32 @@ bool isWordByte(unsigned char c) { return std::isalnum(c) || c == '_' || c >= 0x
 
 }  // namespace
 
+std::vector<std::string> splitPreTokens(const std::string& text) {
+  UErrorCode status = U_ZERO_ERROR;
+  thread_local std::unique_ptr<icu::RegexPattern> pattern;
+  if (!pattern) {
+    pattern.reset(icu::RegexPattern::compile(icu::UnicodeString::fromUTF8(kSplitPattern), 0, status));
+    if (U_FAILURE(status)) throw std::runtime_error(std::string("cannot compile the pre-tokenizer regex: ") + u_errorName(status));
+  }
+  const icu::UnicodeString unicode = icu::UnicodeString::fromUTF8(text);
+  std::unique_ptr<icu::RegexMatcher> matcher(pattern->matcher(unicode, status));
+  std::vector<std::string> words;
+  while (matcher->find(status) && U_SUCCESS(status)) {
+    const int32_t start = matcher->start(status), end = matcher->end(status);
+    std::string word;
+    unicode.tempSubStringBetween(start, end).toUTF8String(word);
+    words.push_back(std::move(word));
+  }
+  if (U_FAILURE(status)) throw std::runtime_error(std::string("pre-tokenizer regex failed: ") + u_errorName(status));
+  return words;
+}
+
+std::string byteLevelString(const std::string& bytes) {
+  std::string mapped;
+  for (unsigned char byte : bytes) mapped += utf8(byteToUnicode(byte));
+  return mapped;
+}
+
 struct Tokenizer::Impl {
   std::string path;
   std::unordered_map<std::string, std::int64_t> vocab;
@@ -155,21 +182,11 @@ struct Tokenizer::Impl {
   void encodePiece(const std::string& piece, std::vector<std::int64_t>& out) const {
     std::string text = piece;
     if (addPrefixSpace && !text.empty() && text[0] != ' ') text.insert(text.begin(), ' ');
-    UErrorCode status = U_ZERO_ERROR;
-    thread_local std::unique_ptr<icu::RegexPattern> pattern;
-    if (!pattern) {
-      pattern.reset(icu::RegexPattern::compile(icu::UnicodeString::fromUTF8(kSplitPattern), 0, status));
-      if (U_FAILURE(status)) fail(std::string("cannot compile the pre-tokenizer regex: ") + u_errorName(status));
+    try {
+      for (const std::string& word : splitPreTokens(text)) encodeWord(word, out);
+    } catch (const std::runtime_error& e) {
+      fail(e.what());
     }
-    const icu::UnicodeString unicode = icu::UnicodeString::fromUTF8(text);
-    std::unique_ptr<icu::RegexMatcher> matcher(pattern->matcher(unicode, status));
-    while (matcher->find(status) && U_SUCCESS(status)) {
-      const int32_t start = matcher->start(status), end = matcher->end(status);
-      std::string word;
-      unicode.tempSubStringBetween(start, end).toUTF8String(word);
-      encodeWord(word, out);
-    }
-    if (U_FAILURE(status)) fail(std::string("pre-tokenizer regex failed: ") + u_errorName(status));
   }
 
   void encodeWord(const std::string& word, std::vector<std::int64_t>& out) const {
@@ -181,8 +198,7 @@ struct Tokenizer::Impl {
         return;
       }
     }
-    std::string mapped;
-    for (unsigned char byte : word) mapped += utf8(byteToUnicode(byte));
+    const std::string mapped = byteLevelString(word);
     std::vector<std::int64_t> ids;
     const auto whole = vocab.find(mapped);
     if (ignoreMerges && whole != vocab.end()) {

@@ -32,6 +32,12 @@ class Tokenizer {
   std::shared_ptr<const Impl> impl_;
 };
 
+/// The GPT-2 pre-tokenizer split (contractions, letter runs, digit runs, other symbols, spaces).
+std::vector<std::string> splitPreTokens(const std::string& utf8);
+
+/// A byte string in the byte-level alphabet (as vocabulary entries spell it).
+std::string byteLevelString(const std::string& bytes);
+
 /// The byte-level alphabet: bytes 33-126, 161-172 and 174-255 stand for themselves, the other 68
 /// bytes in order for U+0100, U+0101, ... (so space is 'Ġ' U+0120, newline 'Ċ' U+010A).
 char32_t byteToUnicode(std::uint8_t byte);
