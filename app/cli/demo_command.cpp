@@ -1,58 +1,81 @@
-#include <filesystem>
+#include <cstdio>
 #include <iostream>
+#include <algorithm>
+#include <cmath>
+#include <map>
 
 #include "cli/command_line.h"
 #include "cli/commands.h"
-#include "cli/session_summary.h"
 #include "cli/terminal_progress.h"
-#include "shellscope/compute.h"
+#include "shellscope/experiment.h"
 #include "shellscope/session_file.h"
 
 namespace shellscope::cli {
 
+namespace {
+
+/// Per model: held-out loss, training loss and the peak shell per checkpoint.
+void printExperimentSummary(std::ostream& out, const Session& session) {
+  std::map<std::string, std::vector<const Run*>> byModel;
+  for (const Run& run : session.runs) byModel[run.meta.modelName].push_back(&run);
+  for (auto& [model, runs] : byModel) {
+    std::sort(runs.begin(), runs.end(), [](const Run* a, const Run* b) { return a->meta.step < b->meta.step; });
+    const TrainingLog* log = session.findTrainingLog(model);
+    char line[160];
+    std::snprintf(line, sizeof line, "\n%s (%lld parameters)\n%8s %12s %12s %12s %12s %10s\n", model.c_str(),
+                  static_cast<long long>(runs.front()->meta.nParams), "step", "train loss", "held-out", "peak lambda",
+                  "peak E", "acc. lr");
+    out << line;
+    for (const Run* run : runs) {
+      const std::int64_t step = run->meta.step;
+      const int peak = run->peakShell();
+      double trainLoss = std::nan("");
+      if (log && step > 0 && step <= static_cast<std::int64_t>(log->steps.size())) trainLoss = log->loss(step - 1);
+      std::snprintf(line, sizeof line, "%8lld %12.4f %12.4f %12.4g %12.4g %10.3g\n", static_cast<long long>(step),
+                    trainLoss, run->loss.mean(), peak >= 0 ? run->window.centre(peak) : std::nan(""),
+                    peak >= 0 ? run->shellEnergy(peak) : std::nan(""), log ? log->accumulatedLearningRate(step) : 0.0);
+      out << line;
+    }
+  }
+}
+
+}  // namespace
+
 int demoCommand(const Arguments& args) {
   CommandLine cl("demo", "demo [--out DIR] [--quick]",
-                 "The built-in default job: shell energies of the built-in GPT-NeoX language model\n"
-                 "(builtin:tiny-lm) on its synthetic data, written to DIR/session.h5, then summarised.",
+                 "The built-in experiment: trains a family of small GPT-NeoX models on a synthetic language,\n"
+                 "keeps checkpoints in Pythia's layout (DIR/<model>/step<N>/), computes the shell energies of\n"
+                 "every checkpoint into DIR/session.h5 and prints a summary. Stop it at any time: run it again\n"
+                 "and it resumes where it stopped, without redoing finished checkpoints.",
                  {
                      {"out", "DIR", "output directory", "shellscope-demo"},
-                     {"quick", "", "fewer batches and Lanczos steps (for tests)", ""},
+                     {"quick", "", "a much smaller experiment (for tests)", ""},
                      {"threads", "N", "CPU threads, 0 = all cores", "0"},
                  });
   if (!cl.parse(args)) {
     std::cout << cl.help();
     return 0;
   }
-  const std::string directory = cl.value("out");
-  std::filesystem::create_directories(directory);
-  const std::string path = (std::filesystem::path(directory) / "session.h5").string();
-
-  ComputeSettings settings;
-  settings.models = {"builtin:tiny-lm", "builtin:mlp"};
-  settings.batches = cl.has("quick") ? 2 : 8;
-  settings.batchSize = 4;
-  settings.seqLen = 64;
-  settings.lanczosSteps = cl.has("quick") ? 16 : 96;
+  ExperimentSettings settings = cl.has("quick") ? ExperimentSettings::quick() : ExperimentSettings::standard();
+  settings.outDir = cl.value("out");
   settings.threads = cl.intValue("threads");
-  settings.device = DevicePreference::Auto;
-
-  Session session;
+  ExperimentReport report;
   {
     TerminalProgress progress;
     try {
-      for (Run& run : computeRuns(settings, progress.token())) session.addRun(std::move(run));
+      report = runExperiment(settings, progress.token());
     } catch (const CancelledError&) {
-      std::cerr << "cancelled: nothing written\n";
+      std::cerr << "cancelled: finished checkpoints and runs are kept in " << settings.outDir
+                << "; run the same command again to resume\n";
       return kExitCancelled;
     }
   }
-  writeSession(path, session);
-  const Session written = readSession(path);
-  printSessionSummary(std::cout, path, written);
-  for (const Run& run : written.runs) {
-    std::cout << "\n";
-    printRunProfile(std::cout, run);
-  }
+  const Session session = readSession(report.sessionPath);
+  std::cout << "session " << report.sessionPath << ": " << session.runs.size() << " runs, "
+            << session.trainingLogs.size() << " training logs\n";
+  for (const std::string& stage : report.stageTimes) std::cout << "  " << stage << "\n";
+  std::printf("  total %.0f s\n", report.seconds);
+  printExperimentSummary(std::cout, session);
   return 0;
 }
 

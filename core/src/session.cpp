@@ -33,4 +33,17 @@ std::string Session::addRun(Run run) {
   return runs.back().id;
 }
 
+const TrainingLog* Session::findTrainingLog(const std::string& modelName) const {
+  for (const TrainingLog& log : trainingLogs) {
+    if (log.modelName == modelName) return &log;
+  }
+  return nullptr;
+}
+
+double TrainingLog::accumulatedLearningRate(std::int64_t step) const {
+  double sum = 0;
+  for (std::size_t i = 0; i < steps.size() && steps[i] < step; ++i) sum += learningRate(static_cast<Eigen::Index>(i));
+  return sum;
+}
+
 }  // namespace shellscope

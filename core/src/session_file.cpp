@@ -126,6 +126,22 @@ void writeRun(H5::Group& runs, const Run& run) {
   writeVector(group, "batch_seconds", run.batchSeconds);
 }
 
+void writeTrainingLog(H5::Group& training, const TrainingLog& log) {
+  if (training.nameExists(log.modelName)) H5Ldelete(training.getId(), log.modelName.c_str(), H5P_DEFAULT);
+  H5::Group group = training.createGroup(log.modelName);
+  writeAttribute(group, "tokens_per_step", log.tokensPerStep);
+  writeVector(group, "step", log.steps);
+  writeVector(group, "loss", log.loss);
+  writeVector(group, "learning_rate", log.learningRate);
+  Eigen::VectorXd accumulated(log.learningRate.size());
+  double sum = 0;
+  for (Eigen::Index i = 0; i < accumulated.size(); ++i) {
+    accumulated(i) = sum;  // before step i's update
+    sum += log.learningRate(i);
+  }
+  writeVector(group, "accumulated_learning_rate", accumulated);
+}
+
 void writeRootAttributes(H5::H5File& file) {
   writeAttribute(file, "format", std::string(kSessionFormat));
   writeAttribute(file, "format_version", static_cast<std::int64_t>(kSessionFormatVersion));
@@ -374,6 +390,19 @@ Run readRun(const std::string& filePath, H5::Group group, const std::string& id)
   return run;
 }
 
+TrainingLog readTrainingLog(const std::string& filePath, H5::Group group, const std::string& name) {
+  RunGroupReader r(filePath, std::move(group), "/training/" + name);
+  TrainingLog log;
+  log.modelName = name;
+  log.tokensPerStep = r.optionalInteger("tokens_per_step", 0);
+  std::vector<hsize_t> dims;
+  log.steps = r.dataset<std::int64_t>("step", 1, dims);
+  const hsize_t T = dims[0];
+  log.loss = r.vector("loss", T);
+  log.learningRate = r.vector("learning_rate", T);
+  return log;
+}
+
 void readRoot(const std::string& path, H5::H5File& file) {
   if (!file.attrExists("format")) {
     throw SessionFileError(path, "not a ShellScope session (the file has no 'format' attribute)");
@@ -435,6 +464,12 @@ Session readSession(const std::string& path) {
       }
       session.runs.push_back(readRun(path, runs.openGroup(id), id));
     }
+    if (file.nameExists("training")) {
+      H5::Group training = file.openGroup("training");
+      for (const std::string& name : childNames(training)) {
+        session.trainingLogs.push_back(readTrainingLog(path, training.openGroup(name), name));
+      }
+    }
     return session;
   } catch (const H5::Exception& e) {
     throw SessionFileError(path, "the HDF5 file is truncated or corrupt (" + e.getFuncName() + ": " +
@@ -453,6 +488,10 @@ void writeSession(const std::string& path, const Session& session, const BeforeC
           writeRootAttributes(file);
           H5::Group runs = file.createGroup("runs");
           for (const Run& run : session.runs) writeRun(runs, run);
+          if (!session.trainingLogs.empty()) {
+            H5::Group training = file.createGroup("training");
+            for (const TrainingLog& log : session.trainingLogs) writeTrainingLog(training, log);
+          }
           file.flush(H5F_SCOPE_GLOBAL);
         } catch (const H5::Exception& e) {
           throw SessionFileError(path, "cannot write the session (" + e.getDetailMsg() + ")");
@@ -499,6 +538,39 @@ std::vector<std::string> appendRuns(const std::string& path, std::vector<Run> ru
       },
       hook);
   return ids;
+}
+
+void writeTrainingLogs(const std::string& path, const std::vector<TrainingLog>& logs, const BeforeCommitHook& hook) {
+  silenceHdf5();
+  for (const TrainingLog& log : logs) {
+    const auto T = static_cast<std::size_t>(log.loss.size());
+    if (log.modelName.empty() || log.modelName.find('/') != std::string::npos || log.steps.size() != T ||
+        static_cast<std::size_t>(log.learningRate.size()) != T) {
+      throw std::invalid_argument("training log of '" + log.modelName + "' is inconsistent");
+    }
+  }
+  std::error_code error;
+  if (!fs::exists(path, error)) {
+    Session session;
+    session.trainingLogs = logs;
+    writeSession(path, session, hook);
+    return;
+  }
+  readSession(path);  // validate before touching
+  replaceAtomically(
+      path,
+      [&](const std::string& temporary) {
+        fs::copy_file(path, temporary, fs::copy_options::overwrite_existing);
+        try {
+          H5::H5File file(temporary, H5F_ACC_RDWR);
+          H5::Group training = file.nameExists("training") ? file.openGroup("training") : file.createGroup("training");
+          for (const TrainingLog& log : logs) writeTrainingLog(training, log);
+          file.flush(H5F_SCOPE_GLOBAL);
+        } catch (const H5::Exception& e) {
+          throw SessionFileError(path, "cannot write training logs (" + e.getDetailMsg() + ")");
+        }
+      },
+      hook);
 }
 
 }  // namespace shellscope

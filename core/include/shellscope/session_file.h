@@ -43,4 +43,9 @@ void writeSession(const std::string& path, const Session& session, const BeforeC
 std::vector<std::string> appendRuns(const std::string& path, std::vector<Run> runs,
                                     const BeforeCommitHook& hook = {});
 
+/// Stores training logs in the session at `path` (created when missing), replacing logs of the
+/// same models and keeping everything else, atomically.
+void writeTrainingLogs(const std::string& path, const std::vector<TrainingLog>& logs,
+                       const BeforeCommitHook& hook = {});
+
 }  // namespace shellscope
