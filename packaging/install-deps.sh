@@ -11,6 +11,7 @@ packages=(
   nlohmann-json3-dev                             # JSON (checkpoint configs, safetensors headers)
   libopenblas0-pthread                           # the BLAS LibTorch should call
   qt6-base-dev qt6-charts-dev qt6-svg-dev        # ui/ and app/
+  libqt6opengl6-dev                              # needed by Qt6Charts' CMake package
   libxkbcommon-dev                               # needed by Qt6Gui's CMake package
   python3-h5py                                   # tests: reading sessions from another program
   xvfb xauth                                     # GUI checks without a display

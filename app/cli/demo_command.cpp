@@ -10,6 +10,12 @@
 #include "shellscope/experiment.h"
 #include "shellscope/session_file.h"
 
+#ifdef SHELLSCOPE_WITH_UI
+#include <filesystem>
+
+#include "ui/figures/experiment_figures.h"
+#endif
+
 namespace shellscope::cli {
 
 namespace {
@@ -76,6 +82,15 @@ int demoCommand(const Arguments& args) {
   for (const std::string& stage : report.stageTimes) std::cout << "  " << stage << "\n";
   std::printf("  total %.0f s\n", report.seconds);
   printExperimentSummary(std::cout, session);
+#ifdef SHELLSCOPE_WITH_UI
+  const std::string figures = (std::filesystem::path(settings.outDir) / "figures").string();
+  std::cout << "\nfigures:\n";
+  for (const QString& path : ui::renderSessionFigures(session, QString::fromStdString(figures))) {
+    std::cout << "  " << path.toStdString() << "\n";
+  }
+#else
+  std::cout << "\n(figures need the Qt build: configure with SHELLSCOPE_BUILD_UI=ON)\n";
+#endif
   return 0;
 }
 

@@ -1,0 +1,14 @@
+#pragma once
+// Colours for series: a perceptually uniform sequential map (viridis) for checkpoints of one model
+// ordered by step, and a qualitative palette for different models.
+
+#include <QColor>
+
+namespace shellscope::ui {
+
+/// Viridis at t in [0, 1] (dark purple to yellow), interpolated between 9 anchors.
+QColor sequentialColor(double t);
+/// A colour-blind-safe qualitative colour (Okabe-Ito) for series `index`.
+QColor categoricalColor(int index);
+
+}  // namespace shellscope::ui

@@ -1,0 +1,25 @@
+#pragma once
+// Rendering a chart to a file without a window: PNG (size and DPI), SVG and PDF (vector).
+
+#include <QSize>
+#include <QString>
+
+QT_BEGIN_NAMESPACE
+class QChart;
+QT_END_NAMESPACE
+
+namespace shellscope::ui {
+
+struct ExportOptions {
+  QSize size{900, 600};  ///< logical size in points/pixels at 96 DPI
+  int dpi = 150;         ///< PNG resolution
+};
+
+/// Writes `chart` to `path`; the format follows the extension (.png, .svg, .pdf). Takes ownership
+/// of nothing; throws std::runtime_error naming the file when it cannot be written.
+void exportChart(QChart* chart, const QString& path, const ExportOptions& options = {});
+
+/// Makes sure a QApplication exists for rendering (offscreen when there is no display).
+void ensureGuiApplication();
+
+}  // namespace shellscope::ui
