@@ -194,6 +194,34 @@ class TestSessionFile : public QObject {
     }
   }
 
+  void trainingLogsRoundTripAndSurviveAppends() {
+    const std::string file = path("training.h5");
+    TrainingLog log;
+    log.modelName = "nano-1m";
+    log.tokensPerStep = 256;
+    log.steps = {0, 1, 2, 3};
+    log.loss = Eigen::Vector4d(6.9, 6.5, 6.0, 5.8);
+    log.learningRate = Eigen::Vector4d(1e-4, 2e-4, 3e-4, 3e-4);
+    writeTrainingLogs(file, {log});  // creates the session
+    appendRuns(file, {makeRun("nano-1m", 2, 8)});
+    log.loss(3) = 5.5;  // replacing a model's log keeps the rest
+    writeTrainingLogs(file, {log});
+    const Session session = readSession(file);
+    QCOMPARE(session.runs.size(), size_t(1));
+    QCOMPARE(session.trainingLogs.size(), size_t(1));
+    const TrainingLog& read = session.trainingLogs.front();
+    QCOMPARE(read.modelName, std::string("nano-1m"));
+    QCOMPARE(read.steps, log.steps);
+    QVERIFY(read.loss == log.loss);
+    QVERIFY(read.learningRate == log.learningRate);
+    QCOMPARE(read.tokensPerStep, std::int64_t(256));
+    // The learning rate accumulated before checkpoint step 3 is the effective training time.
+    QVERIFY(std::abs(read.accumulatedLearningRate(3) - 6e-4) < 1e-15);
+    QCOMPARE(read.accumulatedLearningRate(0), 0.0);
+    H5::H5File h5(file, H5F_ACC_RDONLY);
+    QVERIFY(h5.nameExists("training/nano-1m/accumulated_learning_rate"));
+  }
+
   void emptySessionRoundTrips() {
     const std::string file = path("empty.h5");
     writeSession(file, Session{});

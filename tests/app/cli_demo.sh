@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The built-in experiment, small (demo --quick): data, training and shells complete; the checkpoints
+# are ordinary Pythia-layout folders for compute/eval; a run stopped with Ctrl-C and resumed ends
+# with exactly the session of an uninterrupted run; figures are written.
+# usage: cli_demo.sh PATH/TO/shellscope-cli [PYTHON3]
+set -u
+cli=$1
+python=${2:-python3}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+step() { echo "--- $*"; }
+
+step "uninterrupted quick experiment"
+"$cli" demo --quick --out "$work/a" >"$work/a.out" 2>"$work/a.err" || { cat "$work/a.err"; fail "demo --quick"; }
+cat "$work/a.out"
+for file in data/tokenizer.json data/train.bin data/train.idx data/heldout.bin data/heldout.idx data/corpus.json \
+            session.h5 nano-a/step0/config.json nano-a/step0/model.safetensors nano-a/step64/model.safetensors \
+            nano-b/step32/tokenizer.json nano-b/training_log.csv; do
+  [ -s "$work/a/$file" ] || fail "missing $file"
+done
+steps=$(ls "$work/a/nano-a" | grep '^step' | sed 's/step//' | sort -n | tr '\n' ' ')
+[ "$steps" = "0 1 2 4 8 16 32 64 " ] || fail "checkpoint steps are not Pythia's schedule: $steps"
+grep -q "16 runs, 2 training logs" "$work/a.out" || fail "expected 16 runs and 2 training logs"
+if grep -q "figures:" "$work/a.out"; then
+  for figure in $(grep '\.png$' "$work/a.out"); do
+    [ -s "$figure" ] || fail "figure $figure missing"
+    head -c 8 "$figure" | od -An -c | grep -q "P   N   G" || fail "$figure is not a PNG"
+  done
+fi
+
+step "the checkpoints load as ordinary Pythia-layout folders"
+"$cli" eval --model "$work/a/nano-b/step64" --data "$work/a/data/heldout" --batches 2 --batch-size 2 --seq-len 32 --json \
+  >"$work/eval.json" || fail "eval on a demo checkpoint"
+"$cli" compute --model "$work/a/nano-a" --data "$work/a/data/heldout.bin" --batches 1 --batch-size 2 --seq-len 16 \
+  --lanczos-steps 4 --out "$work/series.h5" >"$work/series.out" 2>&1 || { cat "$work/series.out"; fail "compute on the series"; }
+[ "$("$cli" info "$work/series.h5" | grep -c '^run-')" -eq 8 ] || fail "compute over the demo series should give 8 runs"
+
+step "stop with Ctrl-C, resume, and end with the same session"
+"$cli" demo --quick --threads 1 --out "$work/b" >"$work/b1.out" 2>"$work/b1.err" &
+pid=$!
+for _ in $(seq 1 200); do
+  grep -q "shells" "$work/b1.err" 2>/dev/null && break  # stop once shells are being computed
+  sleep 0.05
+done
+kill -INT "$pid"
+wait "$pid"
+status=$?
+tr '\r' '\n' <"$work/b1.err" | tail -2
+if [ "$status" -eq 130 ]; then
+  grep -q "run the same command again to resume" "$work/b1.err" || fail "no resume hint"
+else
+  echo "note: the run finished before the interrupt arrived (status $status)"
+fi
+"$cli" demo --quick --out "$work/b" >"$work/b2.out" 2>"$work/b2.err" || { cat "$work/b2.err"; fail "resumed demo"; }
+grep -q "16 runs" "$work/b2.out" || fail "the resumed run is incomplete"
+if [ "$status" -eq 130 ]; then grep -q "(reused)" "$work/b2.out" || fail "nothing was reused on resume"; fi
+if "$python" -c "import h5py, numpy" 2>/dev/null; then
+  "$python" - "$work/a/session.h5" "$work/b/session.h5" <<'PY' || fail "resumed session differs from the uninterrupted one"
+import sys, h5py, numpy as np
+def load(path):
+    with h5py.File(path, "r") as f:
+        runs = {(r.attrs["model_name"], int(r.attrs["step"])): r["shell_energy_batches"][()] for r in f["runs"].values()}
+        logs = {k: g["loss"][()] for k, g in f["training"].items()}
+    return runs, logs
+(ra, la), (rb, lb) = load(sys.argv[1]), load(sys.argv[2])
+assert ra.keys() == rb.keys(), (sorted(ra), sorted(rb))
+for k in ra:
+    assert np.allclose(ra[k], rb[k], rtol=1e-5, atol=1e-12), k
+for k in la:
+    assert np.allclose(la[k], lb[k], rtol=1e-6), k
+print(f"resumed session equals the uninterrupted one ({len(ra)} runs, {len(la)} training logs)")
+PY
+fi
+echo "PASS"
