@@ -16,6 +16,7 @@ int benchCommand(const Arguments& args);
 int benchScaleCommand(const Arguments& args);
 int demoCommand(const Arguments& args);
 int evalCommand(const Arguments& args);
+int analyzeCommand(const Arguments& args);
 int tokenizeCommand(const Arguments& args);
 int initCheckpointCommand(const Arguments& args);
 

@@ -15,6 +15,7 @@ const char* kUsage =
     "  compute      shell energies of checkpoints on token batches, appended to a session file\n"
     "  info         validate a session file and print its runs and profiles\n"
     "  export-csv   write a session's runs as CSV files\n"
+    "  analyze      frontier, fits and trends of a session's runs (written into the session)\n"
     "  eval         mean negative log-likelihood of a checkpoint per batch\n"
     "  tokenize     turn text into a token file with a tokenizer.json\n"
     "  init-checkpoint  write a randomly initialised GPT-NeoX checkpoint at a real model's shape\n"
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   const std::map<std::string, int (*)(const Arguments&)> commands{
       {"compute", computeCommand}, {"info", infoCommand}, {"export-csv", exportCsvCommand},
       {"bench", benchCommand},     {"demo", demoCommand},            {"eval", evalCommand},
+      {"analyze", analyzeCommand},
       {"tokenize", tokenizeCommand}, {"init-checkpoint", initCheckpointCommand}, {"bench-scale", benchScaleCommand},
   };
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {

@@ -2,18 +2,12 @@
 #include "shellscope/session_file.h"
 
 #include <H5Cpp.h>
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <cerrno>
-#include <cstring>
-#include <type_traits>
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
 
+#include "hdf5_support.h"
 #include "shellscope/build_config.h"
 
 namespace shellscope {
@@ -25,59 +19,7 @@ SessionFileError::SessionFileError(const std::string& path, const std::string& p
 
 namespace {
 
-// HDF5 prints its error stack to stderr by default; we turn errors into messages instead.
-void silenceHdf5() { H5::Exception::dontPrint(); }
-
-H5::StrType utf8StringType() {
-  H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
-  type.setCset(H5T_CSET_UTF8);
-  return type;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Writing
-
-void writeAttribute(H5::H5Object& object, const char* name, const std::string& value) {
-  const H5::StrType type = utf8StringType();
-  H5::Attribute attribute = object.createAttribute(name, type, H5::DataSpace(H5S_SCALAR));
-  attribute.write(type, value);
-}
-
-void writeAttribute(H5::H5Object& object, const char* name, std::int64_t value) {
-  H5::Attribute attribute = object.createAttribute(name, H5::PredType::STD_I64LE, H5::DataSpace(H5S_SCALAR));
-  attribute.write(H5::PredType::NATIVE_INT64, &value);
-}
-
-void writeAttribute(H5::H5Object& object, const char* name, double value) {
-  H5::Attribute attribute = object.createAttribute(name, H5::PredType::IEEE_F64LE, H5::DataSpace(H5S_SCALAR));
-  attribute.write(H5::PredType::NATIVE_DOUBLE, &value);
-}
-
-void writeDataset(H5::Group& group, const char* name, const double* data, std::vector<hsize_t> dims) {
-  H5::DataSpace space(static_cast<int>(dims.size()), dims.data());
-  H5::DataSet dataset = group.createDataSet(name, H5::PredType::IEEE_F64LE, space);
-  dataset.write(data, H5::PredType::NATIVE_DOUBLE);
-}
-
-void writeDataset(H5::Group& group, const char* name, const std::int64_t* data, std::vector<hsize_t> dims) {
-  H5::DataSpace space(static_cast<int>(dims.size()), dims.data());
-  H5::DataSet dataset = group.createDataSet(name, H5::PredType::STD_I64LE, space);
-  dataset.write(data, H5::PredType::NATIVE_INT64);
-}
-
-void writeVector(H5::Group& group, const char* name, const Eigen::VectorXd& v) {
-  writeDataset(group, name, v.data(), {static_cast<hsize_t>(v.size())});
-}
-
-void writeVector(H5::Group& group, const char* name, const std::vector<std::int64_t>& v) {
-  writeDataset(group, name, v.data(), {static_cast<hsize_t>(v.size())});
-}
-
-void writeMatrix(H5::Group& group, const char* name, const Eigen::MatrixXd& m) {
-  // HDF5 datasets are row-major; Eigen's default storage is column-major.
-  const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> rowMajor = m;
-  writeDataset(group, name, rowMajor.data(), {static_cast<hsize_t>(m.rows()), static_cast<hsize_t>(m.cols())});
-}
+using namespace hdf5;
 
 void writeRun(H5::Group& runs, const Run& run) {
   H5::Group group = runs.createGroup(run.id);
@@ -148,173 +90,8 @@ void writeRootAttributes(H5::H5File& file) {
   writeAttribute(file, "created_by", std::string("shellscope ") + SHELLSCOPE_VERSION);
 }
 
-// ---------------------------------------------------------------------------------------------
-// Atomic replacement
-
-std::string temporaryPathFor(const std::string& path) {
-  static std::atomic<unsigned> counter{0};
-  const fs::path target(path);
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  return (dir / ("." + target.filename().string() + ".tmp-" + std::to_string(::getpid()) + "-" +
-                 std::to_string(counter++)))
-      .string();
-}
-
-void syncPath(const std::string& path, bool directory) {
-  const int fd = ::open(path.c_str(), directory ? (O_RDONLY | O_DIRECTORY) : O_RDONLY);
-  if (fd < 0) return;  // best effort for directories on exotic file systems
-  ::fsync(fd);
-  ::close(fd);
-}
-
-/// Runs `fill` on a temporary file, then renames it over `path`. Nothing is left behind on error.
-template <typename Fill>
-void replaceAtomically(const std::string& path, Fill fill, const BeforeCommitHook& hook) {
-  const std::string temporary = temporaryPathFor(path);
-  try {
-    fill(temporary);
-    syncPath(temporary, false);
-    if (hook) hook(temporary);
-    if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-      throw SessionFileError(path, std::string("cannot replace the file: ") + std::strerror(errno));
-    }
-  } catch (...) {
-    std::error_code ignored;
-    fs::remove(temporary, ignored);
-    throw;
-  }
-  const fs::path parent = fs::path(path).has_parent_path() ? fs::path(path).parent_path() : fs::path(".");
-  syncPath(parent.string(), true);
-}
-
-void requireWritableDirectory(const std::string& path) {
-  const fs::path parent = fs::path(path).has_parent_path() ? fs::path(path).parent_path() : fs::path(".");
-  std::error_code error;
-  if (!fs::is_directory(parent, error)) {
-    throw SessionFileError(path, "directory '" + parent.string() + "' does not exist");
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Reading and validation
-
-/// Reads one run group, turning every missing or mis-shaped field into a SessionFileError.
-class RunGroupReader {
- public:
-  RunGroupReader(const std::string& filePath, H5::Group group, const std::string& groupPath)
-      : filePath_(filePath), group_(std::move(group)), groupPath_(groupPath) {}
-
-  [[noreturn]] void fail(const std::string& problem) const {
-    throw SessionFileError(filePath_, groupPath_ + ": " + problem);
-  }
-
-  bool hasAttribute(const char* name) const { return group_.attrExists(name); }
-  bool hasDataset(const char* name) const { return group_.nameExists(name); }
-
-  H5::Attribute attribute(const char* name) const {
-    if (!group_.attrExists(name)) fail(std::string("missing attribute '") + name + "'");
-    return group_.openAttribute(name);
-  }
-
-  std::string text(const char* name) const {
-    H5::Attribute a = attribute(name);
-    if (a.getTypeClass() != H5T_STRING) fail(std::string("attribute '") + name + "' is not a string");
-    std::string value;
-    a.read(a.getStrType(), value);
-    return value;
-  }
-
-  std::int64_t integer(const char* name) const {
-    H5::Attribute a = attribute(name);
-    if (a.getTypeClass() != H5T_INTEGER || a.getSpace().getSimpleExtentNpoints() != 1) {
-      fail(std::string("attribute '") + name + "' is not an integer");
-    }
-    std::int64_t value = 0;
-    a.read(H5::PredType::NATIVE_INT64, &value);
-    return value;
-  }
-
-  double real(const char* name) const {
-    H5::Attribute a = attribute(name);
-    const H5T_class_t type = a.getTypeClass();
-    if ((type != H5T_FLOAT && type != H5T_INTEGER) || a.getSpace().getSimpleExtentNpoints() != 1) {
-      fail(std::string("attribute '") + name + "' is not a number");
-    }
-    double value = 0;
-    a.read(H5::PredType::NATIVE_DOUBLE, &value);
-    return value;
-  }
-
-  std::string optionalText(const char* name) const { return hasAttribute(name) ? text(name) : std::string(); }
-  std::int64_t optionalInteger(const char* name, std::int64_t fallback) const {
-    return hasAttribute(name) ? integer(name) : fallback;
-  }
-  double optionalReal(const char* name, double fallback) const { return hasAttribute(name) ? real(name) : fallback; }
-
-  /// Reads a dataset of the given rank; `dims` receives its extent.
-  template <typename T>
-  std::vector<T> dataset(const char* name, int rank, std::vector<hsize_t>& dims) const {
-    if (!group_.nameExists(name)) fail(std::string("missing dataset '") + name + "'");
-    H5::DataSet data = group_.openDataSet(name);
-    const H5T_class_t type = data.getTypeClass();
-    const bool wantInteger = std::is_integral<T>::value;
-    if (wantInteger ? type != H5T_INTEGER : (type != H5T_FLOAT && type != H5T_INTEGER)) {
-      fail(std::string("dataset '") + name + "' has the wrong element type");
-    }
-    H5::DataSpace space = data.getSpace();
-    if (space.getSimpleExtentNdims() != rank) {
-      fail(std::string("dataset '") + name + "' should have " + std::to_string(rank) + " dimension(s), has " +
-           std::to_string(space.getSimpleExtentNdims()));
-    }
-    dims.assign(static_cast<size_t>(rank), 0);
-    space.getSimpleExtentDims(dims.data());
-    std::vector<T> values(static_cast<size_t>(space.getSimpleExtentNpoints()));
-    if (!values.empty()) {
-      data.read(values.data(), wantInteger ? H5::PredType::NATIVE_INT64 : H5::PredType::NATIVE_DOUBLE);
-    }
-    return values;
-  }
-
-  Eigen::VectorXd vector(const char* name, hsize_t expected) const {
-    std::vector<hsize_t> dims;
-    std::vector<double> values = dataset<double>(name, 1, dims);
-    requireExtent(name, dims, {expected});
-    return Eigen::Map<Eigen::VectorXd>(values.data(), static_cast<Eigen::Index>(values.size()));
-  }
-
-  std::vector<std::int64_t> integers(const char* name, hsize_t expected) const {
-    std::vector<hsize_t> dims;
-    std::vector<std::int64_t> values = dataset<std::int64_t>(name, 1, dims);
-    requireExtent(name, dims, {expected});
-    return values;
-  }
-
-  Eigen::MatrixXd matrix(const char* name, hsize_t rows, hsize_t columns) const {
-    std::vector<hsize_t> dims;
-    std::vector<double> values = dataset<double>(name, 2, dims);
-    requireExtent(name, dims, {rows, columns});
-    using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-    return Eigen::Map<RowMajor>(values.data(), static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(columns));
-  }
-
-  void requireExtent(const char* name, const std::vector<hsize_t>& dims, const std::vector<hsize_t>& expected) const {
-    if (dims == expected) return;
-    auto show = [](const std::vector<hsize_t>& d) {
-      std::string s = "[";
-      for (size_t i = 0; i < d.size(); ++i) s += (i ? "," : "") + std::to_string(d[i]);
-      return s + "]";
-    };
-    fail(std::string("dataset '") + name + "' has shape " + show(dims) + ", expected " + show(expected));
-  }
-
- private:
-  std::string filePath_;
-  H5::Group group_;
-  std::string groupPath_;
-};
-
 Run readRun(const std::string& filePath, H5::Group group, const std::string& id) {
-  RunGroupReader r(filePath, std::move(group), "/runs/" + id);
+  GroupReader r(filePath, std::move(group), "/runs/" + id);
   Run run;
   run.id = id;
   RunMetadata& m = run.meta;
@@ -391,7 +168,7 @@ Run readRun(const std::string& filePath, H5::Group group, const std::string& id)
 }
 
 TrainingLog readTrainingLog(const std::string& filePath, H5::Group group, const std::string& name) {
-  RunGroupReader r(filePath, std::move(group), "/training/" + name);
+  GroupReader r(filePath, std::move(group), "/training/" + name);
   TrainingLog log;
   log.modelName = name;
   log.tokensPerStep = r.optionalInteger("tokens_per_step", 0);
@@ -427,27 +204,7 @@ void readRoot(const std::string& path, H5::H5File& file) {
   if (!file.nameExists("runs")) throw SessionFileError(path, "missing group '/runs'");
 }
 
-std::vector<std::string> childNames(H5::Group& group) {
-  std::vector<std::string> names;
-  const hsize_t count = group.getNumObjs();
-  for (hsize_t i = 0; i < count; ++i) names.push_back(group.getObjnameByIdx(i));
-  std::sort(names.begin(), names.end());
-  return names;
-}
 
-/// Opens `path` for reading with a clear message for the usual failures.
-H5::H5File openExisting(const std::string& path, unsigned flags) {
-  std::error_code error;
-  if (!fs::exists(path, error)) throw SessionFileError(path, "no such file");
-  if (fs::is_directory(path, error)) throw SessionFileError(path, "is a directory, not a session file");
-  const htri_t isHdf5 = H5Fis_hdf5(path.c_str());
-  if (isHdf5 <= 0) throw SessionFileError(path, "not an HDF5 file (no HDF5 signature)");
-  try {
-    return H5::H5File(path, flags);
-  } catch (const H5::Exception& e) {
-    throw SessionFileError(path, "cannot open the HDF5 file, it is truncated or corrupt (" + e.getDetailMsg() + ")");
-  }
-}
 
 }  // namespace
 

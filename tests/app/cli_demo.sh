@@ -36,6 +36,39 @@ step "the checkpoints load as ordinary Pythia-layout folders"
   --lanczos-steps 4 --out "$work/series.h5" >"$work/series.out" 2>&1 || { cat "$work/series.out"; fail "compute on the series"; }
 [ "$("$cli" info "$work/series.h5" | grep -c '^run-')" -eq 8 ] || fail "compute over the demo series should give 8 runs"
 
+step "analyze the experiment: table, JSON schema, results stored in the session"
+"$cli" analyze "$work/a/session.h5" --bootstrap 50 >"$work/analyze.out" || fail "analyze"
+grep -q "transport exponent c0" "$work/analyze.out" || fail "analyze printed no trends"
+grep -q "results written to" "$work/analyze.out" || fail "analyze did not write its results"
+"$cli" analyze "$work/a/session.h5" --bootstrap 50 --json --no-write >"$work/analyze.json" || fail "analyze --json"
+if "$python" -c "import h5py" 2>/dev/null; then
+  "$python" - "$work/analyze.json" "$work/a/session.h5" <<'PY' || fail "analyze --json does not follow the schema"
+import json, sys, h5py
+out = json.load(open(sys.argv[1]))
+assert len(out["runs"]) == 16, len(out["runs"])
+for r in out["runs"]:
+    for key in ("run_id", "model_name", "step", "frontier_lambda", "frontier_lambda_ci", "piecewise", "theory"):
+        assert key in r, key
+    assert set(("slope", "slope_err", "kappa", "kappa_err", "blend_lambda", "status")) <= set(r["piecewise"])
+    assert set(("p", "p_err", "kappa", "kappa_err", "C", "status")) <= set(r["theory"])
+    if r["theory"]["status"] != "ok":
+        assert r["theory"]["p"] is None, "a failed fit must not report numbers"
+    if r["frontier_lambda"] is not None:
+        lo, hi = r["frontier_lambda_ci"]
+        assert lo <= r["frontier_lambda"] <= hi
+quantities = {(t["model_name"], t["quantity"]) for t in out["trends"]}
+for model in ("nano-a", "nano-b"):
+    for q in ("frontier_lambda", "kappa", "p", "loss"):
+        assert (model, q) in quantities, (model, q)
+for t in out["trends"]:
+    assert set(("model_name", "quantity", "exponent", "exponent_err", "status")) <= set(t)
+with h5py.File(sys.argv[2], "r") as f:
+    assert f["analysis"].attrs["format"] == "shellscope-analysis"
+    assert len(f["analysis/runs"]) == 16
+print("analyze --json: schema checked;", sum(r["theory"]["status"] == "ok" for r in out["runs"]), "theory fits ok")
+PY
+fi
+
 step "stop with Ctrl-C, resume, and end with the same session"
 "$cli" demo --quick --threads 1 --out "$work/b" >"$work/b1.out" 2>"$work/b1.err" &
 pid=$!

@@ -7,7 +7,11 @@
 #include <QPdfWriter>
 #include <QSvgGenerator>
 #include <QtCharts/QChart>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdlib>
+#include <string>
 #include <memory>
 #include <stdexcept>
 
@@ -17,6 +21,11 @@ void ensureGuiApplication() {
   if (QApplication::instance()) return;
   if (!std::getenv("DISPLAY") && !std::getenv("WAYLAND_DISPLAY") && !std::getenv("QT_QPA_PLATFORM")) {
     ::setenv("QT_QPA_PLATFORM", "offscreen", 1);
+  }
+  if (!std::getenv("XDG_RUNTIME_DIR")) {  // Qt warns without one (root shells, CI)
+    const std::string dir = "/tmp/shellscope-runtime-" + std::to_string(::getuid());
+    ::mkdir(dir.c_str(), 0700);
+    ::setenv("XDG_RUNTIME_DIR", dir.c_str(), 1);
   }
   static int argc = 1;
   static char name[] = "shellscope";

@@ -1,0 +1,145 @@
+#include "hdf5_support.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+namespace shellscope::hdf5 {
+
+namespace fs = std::filesystem;
+
+
+
+H5::StrType utf8StringType() {
+  H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
+  type.setCset(H5T_CSET_UTF8);
+  return type;
+}
+
+
+void writeAttribute(H5::H5Object& object, const char* name, const std::string& value) {
+  const H5::StrType type = utf8StringType();
+  H5::Attribute attribute = object.createAttribute(name, type, H5::DataSpace(H5S_SCALAR));
+  attribute.write(type, value);
+}
+
+void writeAttribute(H5::H5Object& object, const char* name, std::int64_t value) {
+  H5::Attribute attribute = object.createAttribute(name, H5::PredType::STD_I64LE, H5::DataSpace(H5S_SCALAR));
+  attribute.write(H5::PredType::NATIVE_INT64, &value);
+}
+
+void writeAttribute(H5::H5Object& object, const char* name, double value) {
+  H5::Attribute attribute = object.createAttribute(name, H5::PredType::IEEE_F64LE, H5::DataSpace(H5S_SCALAR));
+  attribute.write(H5::PredType::NATIVE_DOUBLE, &value);
+}
+
+void writeDataset(H5::Group& group, const char* name, const double* data, std::vector<hsize_t> dims) {
+  H5::DataSpace space(static_cast<int>(dims.size()), dims.data());
+  H5::DataSet dataset = group.createDataSet(name, H5::PredType::IEEE_F64LE, space);
+  dataset.write(data, H5::PredType::NATIVE_DOUBLE);
+}
+
+void writeDataset(H5::Group& group, const char* name, const std::int64_t* data, std::vector<hsize_t> dims) {
+  H5::DataSpace space(static_cast<int>(dims.size()), dims.data());
+  H5::DataSet dataset = group.createDataSet(name, H5::PredType::STD_I64LE, space);
+  dataset.write(data, H5::PredType::NATIVE_INT64);
+}
+
+void writeVector(H5::Group& group, const char* name, const Eigen::VectorXd& v) {
+  writeDataset(group, name, v.data(), {static_cast<hsize_t>(v.size())});
+}
+
+void writeVector(H5::Group& group, const char* name, const std::vector<std::int64_t>& v) {
+  writeDataset(group, name, v.data(), {static_cast<hsize_t>(v.size())});
+}
+
+void writeMatrix(H5::Group& group, const char* name, const Eigen::MatrixXd& m) {
+  // HDF5 datasets are row-major; Eigen's default storage is column-major.
+  const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> rowMajor = m;
+  writeDataset(group, name, rowMajor.data(), {static_cast<hsize_t>(m.rows()), static_cast<hsize_t>(m.cols())});
+}
+
+
+namespace {
+
+std::string temporaryPathFor(const std::string& path) {
+  static std::atomic<unsigned> counter{0};
+  const fs::path target(path);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  return (dir / ("." + target.filename().string() + ".tmp-" + std::to_string(::getpid()) + "-" +
+                 std::to_string(counter++)))
+      .string();
+}
+
+void syncPath(const std::string& path, bool directory) {
+  const int fd = ::open(path.c_str(), directory ? (O_RDONLY | O_DIRECTORY) : O_RDONLY);
+  if (fd < 0) return;  // best effort for directories on exotic file systems
+  ::fsync(fd);
+  ::close(fd);
+}
+
+/// Runs `fill` on a temporary file, then renames it over `path`. Nothing is left behind on error.
+}  // namespace
+
+void replaceAtomically(const std::string& path, const std::function<void(const std::string&)>& fill,
+                       const BeforeCommitHook& hook) {
+  const std::string temporary = temporaryPathFor(path);
+  try {
+    fill(temporary);
+    syncPath(temporary, false);
+    if (hook) hook(temporary);
+    if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+      throw SessionFileError(path, std::string("cannot replace the file: ") + std::strerror(errno));
+    }
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove(temporary, ignored);
+    throw;
+  }
+  const fs::path parent = fs::path(path).has_parent_path() ? fs::path(path).parent_path() : fs::path(".");
+  syncPath(parent.string(), true);
+}
+
+void requireWritableDirectory(const std::string& path) {
+  const fs::path parent = fs::path(path).has_parent_path() ? fs::path(path).parent_path() : fs::path(".");
+  std::error_code error;
+  if (!fs::is_directory(parent, error)) {
+    throw SessionFileError(path, "directory '" + parent.string() + "' does not exist");
+  }
+}
+
+
+
+void removeChild(H5::Group& group, const std::string& name) {
+  if (group.nameExists(name)) H5Ldelete(group.getId(), name.c_str(), H5P_DEFAULT);
+}
+
+std::vector<std::string> childNames(H5::Group& group) {
+  std::vector<std::string> names;
+  const hsize_t count = group.getNumObjs();
+  for (hsize_t i = 0; i < count; ++i) names.push_back(group.getObjnameByIdx(i));
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+/// Opens `path` for reading with a clear message for the usual failures.
+H5::H5File openExisting(const std::string& path, unsigned flags) {
+  std::error_code error;
+  if (!fs::exists(path, error)) throw SessionFileError(path, "no such file");
+  if (fs::is_directory(path, error)) throw SessionFileError(path, "is a directory, not a session file");
+  const htri_t isHdf5 = H5Fis_hdf5(path.c_str());
+  if (isHdf5 <= 0) throw SessionFileError(path, "not an HDF5 file (no HDF5 signature)");
+  try {
+    return H5::H5File(path, flags);
+  } catch (const H5::Exception& e) {
+    throw SessionFileError(path, "cannot open the HDF5 file, it is truncated or corrupt (" + e.getDetailMsg() + ")");
+  }
+}
+
+}  // namespace shellscope::hdf5
