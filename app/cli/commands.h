@@ -17,6 +17,7 @@ int benchScaleCommand(const Arguments& args);
 int demoCommand(const Arguments& args);
 int evalCommand(const Arguments& args);
 int analyzeCommand(const Arguments& args);
+int renderCommand(const Arguments& args);
 int tokenizeCommand(const Arguments& args);
 int initCheckpointCommand(const Arguments& args);
 

@@ -16,6 +16,7 @@ const char* kUsage =
     "  info         validate a session file and print its runs and profiles\n"
     "  export-csv   write a session's runs as CSV files\n"
     "  analyze      frontier, fits and trends of a session's runs (written into the session)\n"
+    "  render       a figure of a session as PNG, SVG or PDF\n"
     "  eval         mean negative log-likelihood of a checkpoint per batch\n"
     "  tokenize     turn text into a token file with a tokenizer.json\n"
     "  init-checkpoint  write a randomly initialised GPT-NeoX checkpoint at a real model's shape\n"
@@ -33,7 +34,7 @@ int main(int argc, char** argv) {
   const std::map<std::string, int (*)(const Arguments&)> commands{
       {"compute", computeCommand}, {"info", infoCommand}, {"export-csv", exportCsvCommand},
       {"bench", benchCommand},     {"demo", demoCommand},            {"eval", evalCommand},
-      {"analyze", analyzeCommand},
+      {"analyze", analyzeCommand},     {"render", renderCommand},
       {"tokenize", tokenizeCommand}, {"init-checkpoint", initCheckpointCommand}, {"bench-scale", benchScaleCommand},
   };
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {

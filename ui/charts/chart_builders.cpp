@@ -1,5 +1,6 @@
 #include "ui/charts/chart_builders.h"
 
+#include <QtCharts/QAreaSeries>
 #include <QtCharts/QChart>
 #include <QtCharts/QLegend>
 #include <QtCharts/QLegendMarker>
@@ -7,10 +8,12 @@
 #include <QtCharts/QLogValueAxis>
 #include <QtCharts/QScatterSeries>
 #include <algorithm>
+#include <functional>
 #include <cmath>
 #include <map>
 #include <set>
 
+#include "shellscope/analysis/frontier.h"
 #include "shellscope/profile.h"
 #include "ui/charts/colormap.h"
 
@@ -166,6 +169,114 @@ QChart* overlayChart(const Session& session, std::int64_t step, const ChartStyle
   }
   attach(chart, logAxis(QString::fromUtf8("eigenvalue λ (shell centre)"), extent.xLow, extent.xHigh, style),
          logAxis(QString::fromUtf8("shell energy E<sub>α</sub>"), extent.yLow, extent.yHigh, style));
+  return chart;
+}
+
+namespace {
+
+QLineSeries* curveSeries(const QString& name, const QColor& color, double width, Qt::PenStyle style,
+                         const std::function<double(double)>& log10Energy, double xLow, double xHigh, Extent& extent) {
+  auto* series = new QLineSeries;
+  series->setName(name);
+  QPen pen(color);
+  pen.setWidthF(width);
+  pen.setStyle(style);
+  series->setPen(pen);
+  QList<QPointF> points;
+  constexpr int kSamples = 300;
+  for (int i = 0; i <= kSamples; ++i) {
+    const double x = xLow + (xHigh - xLow) * i / kSamples;
+    const double y = log10Energy(x);
+    if (!std::isfinite(y)) continue;
+    points.append(QPointF(std::pow(10.0, x), std::pow(10.0, y)));
+    extent.add(std::pow(10.0, x), std::pow(10.0, y));
+  }
+  series->replace(points);
+  return series;
+}
+
+}  // namespace
+
+QChart* analysisChart(const Run& run, const analysis::RunAnalysis& a, const ChartStyle& style) {
+  const QString title = QString::fromUtf8("%1 step %2: profile and fits").arg(QString::fromStdString(run.meta.modelName)).arg(run.meta.step);
+  QChart* chart = newChart(title, style);
+  Extent extent;
+  // Bootstrap band of the mean.
+  auto* upper = new QLineSeries;
+  auto* lower = new QLineSeries;
+  QList<QPointF> hi, lo;
+  for (const ProfilePoint& p : profilePoints(run)) {
+    const double low = a.statistics.bootstrapLow.size() > p.shell ? a.statistics.bootstrapLow(p.shell) : p.energy;
+    const double high = a.statistics.bootstrapHigh.size() > p.shell ? a.statistics.bootstrapHigh(p.shell) : p.energy;
+    if (!(low > 0)) continue;
+    hi.append(QPointF(p.lambdaCentre, high));
+    lo.append(QPointF(p.lambdaCentre, low));
+  }
+  upper->replace(hi);
+  lower->replace(lo);
+  auto* band = new QAreaSeries(upper, lower);
+  band->setName("95% bootstrap band");
+  band->setColor(QColor(0, 0, 0, 28));
+  band->setBorderColor(Qt::transparent);
+  chart->addSeries(band);
+  // Mean profile and minimum over batches.
+  auto* mean = new QScatterSeries;
+  mean->setName(QString::fromUtf8("mean E<sub>α</sub>"));
+  mean->setColor(Qt::black);
+  mean->setMarkerSize(8);
+  auto* minimum = new QScatterSeries;
+  minimum->setName("minimum over batches");
+  minimum->setMarkerShape(QScatterSeries::MarkerShapeRectangle);
+  minimum->setColor(QColor(150, 150, 150));
+  minimum->setBorderColor(QColor(150, 150, 150));
+  minimum->setMarkerSize(5);
+  QList<QPointF> meanPoints, minPoints;
+  for (const ProfilePoint& p : profilePoints(run)) {
+    meanPoints.append(QPointF(p.lambdaCentre, p.energy));
+    extent.add(p.lambdaCentre, p.energy);
+    const double m = a.statistics.batchMinimum.size() > p.shell ? a.statistics.batchMinimum(p.shell) : 0.0;
+    if (m > 0) {
+      minPoints.append(QPointF(p.lambdaCentre, m));
+      extent.add(p.lambdaCentre, m);
+    }
+  }
+  mean->replace(meanPoints);
+  minimum->replace(minPoints);
+  chart->addSeries(minimum);
+  const double xLow = std::log10(extent.xLow), xHigh = std::log10(extent.xHigh);
+  const auto smoother = analysis::LogLogSmoother::ofProfile(run.window, run.shellEnergy, 0.25);
+  chart->addSeries(curveSeries("smoothed", QColor(120, 120, 120), style.lineWidth, Qt::SolidLine,
+                               [&](double x) { return smoother(x); }, xLow, xHigh, extent));
+  if (a.piecewise.fit.ok) {
+    const double lo10 = std::log10(a.piecewise.lambdaMin), hi10 = std::log10(a.piecewise.lambdaMax);
+    chart->addSeries(curveSeries("piecewise fit", categoricalColor(1), style.lineWidth, Qt::SolidLine,
+                                 [&](double x) { return a.piecewise.evaluate(x); }, lo10, hi10, extent));
+    const double blend = std::log10(a.piecewise.blendLambda);
+    chart->addSeries(curveSeries("power law (low side)", categoricalColor(1), 1.0, Qt::DashLine,
+                                 [&](double x) { return a.piecewise.lowSide(x); }, lo10, blend + 0.5, extent));
+    chart->addSeries(curveSeries(QString::fromUtf8("exp(−κλ) (high side)"), categoricalColor(1), 1.0, Qt::DotLine,
+                                 [&](double x) { return a.piecewise.highSide(x); }, blend - 0.5, hi10, extent));
+  }
+  if (a.theory.fit.ok) {
+    chart->addSeries(curveSeries(QString::fromUtf8("theory C λ<sup>p+1</sup> e<sup>−κλ</sup>"), categoricalColor(0),
+                                 style.lineWidth, Qt::SolidLine, [&](double x) { return a.theory.evaluate(x); },
+                                 std::log10(a.theory.lambdaMin), std::log10(a.theory.lambdaMax), extent));
+  }
+  chart->addSeries(mean);
+  const double yLow = std::max(extent.yLow, extent.yHigh * 1e-8);
+  if (a.frontier.status == "ok") {
+    auto* frontier = new QLineSeries;
+    frontier->setName(QString::fromUtf8("frontier λ* = %1").arg(a.frontier.lambda, 0, 'g', 3));
+    QPen pen(categoricalColor(2));
+    pen.setWidthF(style.lineWidth);
+    pen.setStyle(Qt::DashDotLine);
+    frontier->setPen(pen);
+    frontier->replace({QPointF(a.frontier.lambda, yLow), QPointF(a.frontier.lambda, extent.yHigh)});
+    chart->addSeries(frontier);
+  }
+  // Hide the band's helper series from the legend (they are not in the chart).
+  attach(chart, logAxis(QString::fromUtf8("eigenvalue λ (shell centre)"), extent.xLow, extent.xHigh, style),
+         logAxis(QString::fromUtf8("shell energy E<sub>α</sub>"), yLow, extent.yHigh, style));
   return chart;
 }
 

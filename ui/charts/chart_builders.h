@@ -5,6 +5,7 @@
 #include <QString>
 #include <vector>
 
+#include "shellscope/analysis/trends.h"
 #include "shellscope/session.h"
 
 QT_BEGIN_NAMESPACE
@@ -26,6 +27,11 @@ QChart* profileChart(const std::vector<const Run*>& runs, const QString& title, 
 QChart* frontierChart(const Session& session, const ChartStyle& style = {});
 /// Paper Fig. 3: the profiles of every model at one step.
 QChart* overlayChart(const Session& session, std::int64_t step, const ChartStyle& style = {});
+
+/// One run with its analysis (paper Fig. 1): the mean profile with its bootstrap band, the minimum
+/// over batches, the smoothed profile and the frontier λ*, and the piecewise and theory fits with
+/// the piecewise fit's two sides.
+QChart* analysisChart(const Run& run, const analysis::RunAnalysis& analysis, const ChartStyle& style = {});
 
 /// The runs of one model, ordered by step.
 std::vector<const Run*> runsOfModel(const Session& session, const std::string& model);
