@@ -1,7 +1,8 @@
 #pragma once
-// Runs shell-energy computations off the GUI thread. Move a ComputeWorker to a QThread and start
-// jobs with QMetaObject::invokeMethod(worker, "compute", Qt::QueuedConnection, ...); results come
-// back as queued signals handled on the receiver's thread. cancel() may be called from any thread.
+// Runs shell-energy computations and the built-in experiment off the GUI thread. Move a
+// ComputeWorker to a QThread and start jobs with QMetaObject::invokeMethod(worker, "compute",
+// Qt::QueuedConnection, ...); results come back as queued signals handled on the receiver's
+// thread. cancel() may be called from any thread.
 
 #include <QObject>
 #include <QString>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "shellscope/compute.h"
+#include "shellscope/experiment.h"
 #include "shellscope/run.h"
 
 namespace shellscope::ui {
@@ -23,19 +25,30 @@ class ComputeWorker : public QObject {
   void cancel();
 
  public Q_SLOTS:
-  /// Computes one run per model in `settings`; emits progress, then finished, failed or cancelled.
+  /// Computes one run per checkpoint in `settings`; emits progress, runFinished per checkpoint,
+  /// then finished, failed or cancelled.
   void compute(const shellscope::ComputeSettings& settings);
+  /// Runs (or resumes) the built-in experiment; emits progress, then experimentFinished with the
+  /// session path, failed or cancelled.
+  void runExperiment(const shellscope::ExperimentSettings& settings);
 
  Q_SIGNALS:
   /// At most about ten times a second, and once at the end.
   void progress(double fraction, const QString& stage, double etaSeconds);
+  void runFinished(const shellscope::Run& run);
   void finished(const std::vector<shellscope::Run>& runs);
+  void experimentFinished(const QString& sessionPath);
   void failed(const QString& message);
   void cancelled();
 
  private:
+  /// A fresh token for a job, reporting through progress() at most ten times a second.
+  std::shared_ptr<ProgressToken> startJob();
+  void endJob();
+
   std::mutex mutex_;
   std::shared_ptr<ProgressToken> current_;  ///< the running job's token, guarded by mutex_
+  double lastEmit_ = -1.0;
 };
 
 /// Registers the types the worker's queued signals carry; call once before connecting.
@@ -44,4 +57,6 @@ void registerComputeTypes();
 }  // namespace shellscope::ui
 
 Q_DECLARE_METATYPE(shellscope::ComputeSettings)
+Q_DECLARE_METATYPE(shellscope::ExperimentSettings)
+Q_DECLARE_METATYPE(shellscope::Run)
 Q_DECLARE_METATYPE(std::vector<shellscope::Run>)

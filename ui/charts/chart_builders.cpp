@@ -8,10 +8,9 @@
 #include <QtCharts/QLogValueAxis>
 #include <QtCharts/QScatterSeries>
 #include <algorithm>
-#include <functional>
 #include <cmath>
+#include <functional>
 #include <map>
-#include <set>
 
 #include "shellscope/analysis/frontier.h"
 #include "shellscope/profile.h"
@@ -21,24 +20,60 @@ namespace shellscope::ui {
 
 namespace {
 
-/// A log axis spanning [low, high] with whole decades at its ends.
-QLogValueAxis* logAxis(const QString& title, double low, double high, const ChartStyle& style) {
-  auto* axis = new QLogValueAxis;
-  axis->setBase(10.0);
-  axis->setTitleText(title);
-  axis->setLabelFormat("%g");
-  axis->setMinorTickCount(-1);
-  if (low > 0 && high > low) axis->setRange(std::pow(10.0, std::floor(std::log10(low))), std::pow(10.0, std::ceil(std::log10(high))));
-  QFont font = axis->labelsFont();
-  font.setPointSize(style.fontPointSize);
-  axis->setLabelsFont(font);
-  font.setPointSize(style.fontPointSize + 1);
-  axis->setTitleFont(font);
-  return axis;
+const QString kLambdaTitle = QString::fromUtf8("eigenvalue λ (shell centre)");
+const QString kEnergyTitle = QString::fromUtf8("shell energy E<sub>α</sub>");
+
+struct Extent {
+  double xLow = INFINITY, xHigh = 0, yLow = INFINITY, yHigh = 0;
+  void add(double x, double y) {
+    if (!(x > 0) || !(y > 0) || !std::isfinite(x) || !std::isfinite(y)) return;
+    xLow = std::min(xLow, x);
+    xHigh = std::max(xHigh, x);
+    yLow = std::min(yLow, y);
+    yHigh = std::max(yHigh, y);
+  }
+};
+
+QPen pen(const QColor& color, double width, Qt::PenStyle style = Qt::SolidLine) {
+  QPen p(color);
+  p.setWidthF(width);
+  p.setStyle(style);
+  return p;
 }
 
-QChart* newChart(const QString& title, const ChartStyle& style) {
+/// Adds `series` to the chart as part of entry `entry`; only named series get a legend marker.
+void add(QChart* chart, QAbstractSeries* series, int entry, bool inLegend) {
+  series->setProperty("entry", entry);
+  chart->addSeries(series);
+  if (!inLegend) {
+    for (QLegendMarker* marker : chart->legend()->markers(series)) marker->setVisible(false);
+  }
+}
+
+/// A curve log10 E = f(log10 λ) sampled on [xLow, xHigh] (in decades).
+QLineSeries* curve(const QString& name, const QPen& linePen, const std::function<double(double)>& f, double xLow,
+                   double xHigh, const ProfileEntry& e, Extent& extent) {
+  auto* series = new QLineSeries;
+  series->setName(name);
+  series->setPen(linePen);
+  QList<QPointF> points;
+  constexpr int kSamples = 240;
+  for (int i = 0; i <= kSamples && xHigh > xLow; ++i) {
+    const double x = xLow + (xHigh - xLow) * i / kSamples, y = f(x);
+    if (!std::isfinite(y)) continue;
+    const QPointF p(std::pow(10.0, x + e.shiftDecades), std::pow(10.0, y + e.amplitudeDecades));
+    points.append(p);
+    extent.add(p.x(), p.y());
+  }
+  series->replace(points);
+  return series;
+}
+
+}  // namespace
+
+QChart* newStyledChart(const QString& title, const ChartStyle& style) {
   auto* chart = new QChart;
+  chart->setTheme(style.dark ? QChart::ChartThemeDark : QChart::ChartThemeLight);
   chart->setTitle(title);
   QFont font = chart->titleFont();
   font.setPointSize(style.fontPointSize + 2);
@@ -46,15 +81,38 @@ QChart* newChart(const QString& title, const ChartStyle& style) {
   chart->setTitleFont(font);
   chart->setBackgroundRoundness(0);
   chart->legend()->setVisible(style.legend);
-  chart->legend()->setAlignment(Qt::AlignRight);
+  chart->legend()->setAlignment(style.legendAlignment);
   QFont legendFont = chart->legend()->font();
   legendFont.setPointSize(style.fontPointSize);
   chart->legend()->setFont(legendFont);
   return chart;
 }
 
-/// Attaches every series to both axes.
-void attach(QChart* chart, QLogValueAxis* x, QLogValueAxis* y) {
+void attachLogAxes(QChart* chart, const QString& xTitle, const QString& yTitle, double xLow, double xHigh, double yLow,
+                   double yHigh, const ChartStyle& style) {
+  auto makeAxis = [&](const QString& title, double low, double high, bool exact) {
+    auto* axis = new QLogValueAxis;
+    axis->setBase(10.0);
+    axis->setTitleText(title);
+    axis->setLabelFormat("%g");
+    axis->setMinorTickCount(-1);
+    if (low > 0 && high > low) {
+      axis->setRange(exact ? low : std::pow(10.0, std::floor(std::log10(low))),
+                     exact ? high : std::pow(10.0, std::ceil(std::log10(high))));
+    }
+    QFont font = axis->labelsFont();
+    font.setPointSize(style.fontPointSize);
+    axis->setLabelsFont(font);
+    font.setPointSize(style.fontPointSize + 1);
+    axis->setTitleFont(font);
+    QPen grid = axis->minorGridLinePen();
+    grid.setColor(style.dark ? QColor(70, 70, 70) : QColor(235, 235, 235));
+    axis->setMinorGridLinePen(grid);
+    return axis;
+  };
+  const bool exact = style.fontPointSize < 0;  // never: decades at both ends read best
+  QLogValueAxis* x = makeAxis(xTitle, xLow, xHigh, exact);
+  QLogValueAxis* y = makeAxis(yTitle, yLow, yHigh, exact);
   chart->addAxis(x, Qt::AlignBottom);
   chart->addAxis(y, Qt::AlignLeft);
   for (QAbstractSeries* s : chart->series()) {
@@ -63,34 +121,143 @@ void attach(QChart* chart, QLogValueAxis* x, QLogValueAxis* y) {
   }
 }
 
-struct Extent {
-  double xLow = INFINITY, xHigh = 0, yLow = INFINITY, yHigh = 0;
-  void add(double x, double y) {
-    xLow = std::min(xLow, x);
-    xHigh = std::max(xHigh, x);
-    yLow = std::min(yLow, y);
-    yHigh = std::max(yHigh, y);
+QChart* layeredProfileChart(const std::vector<ProfileEntry>& entries, const ProfileLayers& layers, const QString& title,
+                            const ChartStyle& style, const AxisRanges& ranges) {
+  QChart* chart = newStyledChart(title, style);
+  Extent extent;
+  const bool single = entries.size() == 1;
+  const double thin = std::max(1.0, style.lineWidth * 0.6);
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const ProfileEntry& e = entries[i];
+    const int id = static_cast<int>(i);
+    const analysis::RunAnalysis* a = e.analysis;
+    const double sx = std::pow(10.0, e.shiftDecades), sy = std::pow(10.0, e.amplitudeDecades);
+    const std::vector<ProfilePoint> points = profilePoints(*e.run);
+    bool legendUsed = false;
+    if (layers.band && a && a->statistics.bootstrapLow.size() == e.run->shellCount()) {
+      auto* upper = new QLineSeries;
+      auto* lower = new QLineSeries;
+      QList<QPointF> hi, lo;
+      for (const ProfilePoint& p : points) {
+        const double low = a->statistics.bootstrapLow(p.shell), high = a->statistics.bootstrapHigh(p.shell);
+        if (!(low > 0)) continue;
+        hi.append(QPointF(p.lambdaCentre * sx, high * sy));
+        lo.append(QPointF(p.lambdaCentre * sx, low * sy));
+        extent.add(p.lambdaCentre * sx, low * sy);
+      }
+      upper->replace(hi);
+      lower->replace(lo);
+      auto* band = new QAreaSeries(upper, lower);
+      band->setName(single ? QStringLiteral("95% bootstrap band") : e.label + QStringLiteral(" band"));
+      QColor fill = single ? (style.dark ? QColor(255, 255, 255) : QColor(0, 0, 0)) : e.color;
+      fill.setAlpha(single ? 30 : 45);
+      band->setColor(fill);
+      band->setBorderColor(Qt::transparent);
+      add(chart, band, id, single);
+    }
+    if (layers.minimum && a && a->statistics.batchMinimum.size() == e.run->shellCount()) {
+      auto* minimum = new QScatterSeries;
+      minimum->setName(single ? QStringLiteral("minimum over batches") : e.label + QStringLiteral(" minimum"));
+      minimum->setMarkerShape(QScatterSeries::MarkerShapeRectangle);
+      const QColor c = single ? QColor(150, 150, 150) : e.color.lighter(130);
+      minimum->setColor(c);
+      minimum->setBorderColor(c);
+      minimum->setMarkerSize(5);
+      QList<QPointF> list;
+      for (const ProfilePoint& p : points) {
+        const double m = a->statistics.batchMinimum(p.shell);
+        if (m > 0) {
+          list.append(QPointF(p.lambdaCentre * sx, m * sy));
+          extent.add(p.lambdaCentre * sx, m * sy);
+        }
+      }
+      minimum->replace(list);
+      add(chart, minimum, id, single);
+    }
+    if (layers.raw) {
+      auto* raw = new QLineSeries;
+      raw->setName(single ? QString::fromUtf8("mean E<sub>α</sub> (%1)").arg(e.label) : e.label);
+      raw->setPen(pen(single ? (style.dark ? Qt::white : Qt::black) : e.color, single ? thin : style.lineWidth));
+      raw->setPointsVisible(single);
+      QList<QPointF> list;
+      for (const ProfilePoint& p : points) {
+        list.append(QPointF(p.lambdaCentre * sx, p.energy * sy));
+        extent.add(p.lambdaCentre * sx, p.energy * sy);
+      }
+      raw->replace(list);
+      add(chart, raw, id, true);
+      legendUsed = true;
+    }
+    if (points.empty()) continue;
+    const double xLow = std::log10(points.front().lambdaCentre), xHigh = std::log10(points.back().lambdaCentre);
+    if (layers.smoothed) {
+      const auto smoother = analysis::LogLogSmoother::ofProfile(e.run->window, e.run->shellEnergy,
+                                                                a ? 0.25 : 0.25);
+      const QColor c = single ? QColor(128, 128, 128) : e.color;
+      add(chart, curve(single ? QStringLiteral("smoothed") : e.label + (legendUsed ? QStringLiteral(" smoothed") : QString()),
+                       pen(c, style.lineWidth, legendUsed && !single ? Qt::DashLine : Qt::SolidLine),
+                       [&](double x) { return smoother(x); }, xLow, xHigh, e, extent),
+          id, single || !legendUsed);
+      legendUsed = true;
+    }
+    if (a && layers.piecewise && a->piecewise.fit.ok) {
+      const QColor c = single ? categoricalColor(1) : e.color;
+      const double lo = std::log10(a->piecewise.lambdaMin), hi = std::log10(a->piecewise.lambdaMax);
+      add(chart, curve(single ? QStringLiteral("piecewise fit") : e.label + QStringLiteral(" piecewise"), pen(c, style.lineWidth),
+                       [&](double x) { return a->piecewise.evaluate(x); }, lo, hi, e, extent),
+          id, single);
+      if (layers.components) {
+        const double blend = std::log10(a->piecewise.blendLambda);
+        add(chart, curve(QStringLiteral("power law (low side)"), pen(c, thin, Qt::DashLine),
+                         [&](double x) { return a->piecewise.lowSide(x); }, lo, blend + 0.5, e, extent),
+            id, single);
+        add(chart, curve(QString::fromUtf8("exp(−κλ) (high side)"), pen(c, thin, Qt::DotLine),
+                         [&](double x) { return a->piecewise.highSide(x); }, blend - 0.5, hi, e, extent),
+            id, single);
+      }
+    }
+    if (a && layers.theory && a->theory.fit.ok) {
+      const QColor c = single ? categoricalColor(0) : e.color;
+      add(chart, curve(single ? QString::fromUtf8("theory C λ<sup>p+1</sup> e<sup>−κλ</sup>") : e.label + QStringLiteral(" theory"),
+                       pen(c, single ? style.lineWidth : thin, single ? Qt::SolidLine : Qt::DashDotLine),
+                       [&](double x) { return a->theory.evaluate(x); }, std::log10(a->theory.lambdaMin),
+                       std::log10(a->theory.lambdaMax), e, extent),
+          id, single);
+    }
   }
-};
-
-QLineSeries* profileSeries(const Run& run, const QString& name, const QColor& color, double width, Extent& extent) {
-  auto* series = new QLineSeries;
-  series->setName(name);
-  QPen pen(color);
-  pen.setWidthF(width);
-  series->setPen(pen);
-  QList<QPointF> points;
-  for (const ProfilePoint& p : profilePoints(run)) {
-    points.append(QPointF(p.lambdaCentre, p.energy));
-    extent.add(p.lambdaCentre, p.energy);
+  // Frontier markers last, on top.
+  if (layers.frontier) {
+    const double yTop = extent.yHigh, yBottom = std::max(extent.yLow, extent.yHigh * 1e-8);
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      const ProfileEntry& e = entries[i];
+      if (!e.analysis || e.analysis->frontier.status != "ok") continue;
+      const double lambda = e.analysis->frontier.lambda * std::pow(10.0, e.shiftDecades);
+      if (single) {
+        auto* line = new QLineSeries;
+        line->setName(QString::fromUtf8("frontier λ* = %1").arg(e.analysis->frontier.lambda, 0, 'g', 3));
+        line->setPen(pen(categoricalColor(2), style.lineWidth, Qt::DashDotLine));
+        line->replace({QPointF(lambda, yBottom), QPointF(lambda, yTop)});
+        add(chart, line, static_cast<int>(i), true);
+      } else {
+        auto* marker = new QScatterSeries;
+        marker->setName(e.label + QString::fromUtf8(" λ*"));
+        marker->setMarkerShape(QScatterSeries::MarkerShapeRectangle);
+        marker->setMarkerSize(9);
+        marker->setColor(e.color);
+        marker->setBorderColor(style.dark ? Qt::white : Qt::black);
+        marker->append(lambda, e.analysis->frontier.peakEnergy * std::pow(10.0, e.amplitudeDecades));
+        add(chart, marker, static_cast<int>(i), false);
+      }
+    }
   }
-  series->replace(points);
-  return series;
+  if (ranges.valid()) {
+    attachLogAxes(chart, kLambdaTitle, kEnergyTitle, ranges.xMin, ranges.xMax, ranges.yMin, ranges.yMax, style);
+  } else {
+    attachLogAxes(chart, kLambdaTitle, kEnergyTitle, extent.xLow, extent.xHigh, std::max(extent.yLow, extent.yHigh * 1e-9),
+                  extent.yHigh, style);
+  }
+  return chart;
 }
-
-QString stepLabel(std::int64_t step) { return step >= 0 ? QString("step %1").arg(step) : QString("step ?"); }
-
-}  // namespace
 
 std::vector<const Run*> runsOfModel(const Session& session, const std::string& model) {
   std::vector<const Run*> runs;
@@ -106,36 +273,39 @@ std::vector<std::string> modelsBySize(const Session& session) {
   for (const Run& run : session.runs) size[run.meta.modelName] = run.meta.nParams;
   std::vector<std::string> models;
   for (const auto& [name, params] : size) models.push_back(name);
-  std::sort(models.begin(), models.end(), [&](const auto& a, const auto& b) { return size[a] < size[b]; });
+  std::stable_sort(models.begin(), models.end(), [&](const auto& a, const auto& b) { return size[a] < size[b]; });
   return models;
 }
 
+QString stepLabel(std::int64_t step) { return step >= 0 ? QString("step %1").arg(step) : QString("step ?"); }
+
 QChart* profileChart(const std::vector<const Run*>& runs, const QString& title, const ChartStyle& style) {
-  QChart* chart = newChart(title, style);
-  Extent extent;
+  std::vector<ProfileEntry> entries;
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const double t = runs.size() > 1 ? static_cast<double>(i) / static_cast<double>(runs.size() - 1) : 0.0;
-    chart->addSeries(profileSeries(*runs[i], stepLabel(runs[i]->meta.step), sequentialColor(t * 0.92), style.lineWidth, extent));
+    entries.push_back({runs[i], nullptr, sequentialColor(0.92 * t), stepLabel(runs[i]->meta.step)});
   }
-  attach(chart, logAxis(QString::fromUtf8("eigenvalue λ (shell centre)"), extent.xLow, extent.xHigh, style),
-         logAxis(QString::fromUtf8("shell energy E<sub>α</sub>"), extent.yLow, extent.yHigh, style));
-  return chart;
+  ProfileLayers layers;
+  layers.frontier = false;
+  return layeredProfileChart(entries, layers, title, style);
+}
+
+QChart* analysisChart(const Run& run, const analysis::RunAnalysis& a, const ChartStyle& style) {
+  ProfileLayers all;
+  all.smoothed = all.band = all.minimum = all.piecewise = all.theory = all.components = true;
+  const QString title = QString("%1 %2: profile and fits").arg(QString::fromStdString(run.meta.modelName), stepLabel(run.meta.step));
+  return layeredProfileChart({{&run, &a, Qt::black, stepLabel(run.meta.step)}}, all, title, style);
 }
 
 QChart* frontierChart(const Session& session, const ChartStyle& style) {
-  QChart* chart = newChart(QString::fromUtf8("Resolution frontier λ* across training"), style);
+  QChart* chart = newStyledChart(QString::fromUtf8("Resolution frontier λ* across training"), style);
   Extent extent;
   int index = 0;
   for (const std::string& model : modelsBySize(session)) {
     auto* line = new QLineSeries;
     line->setName(QString::fromStdString(model));
-    QPen pen(categoricalColor(index));
-    pen.setWidthF(style.lineWidth);
-    line->setPen(pen);
-    auto* markers = new QScatterSeries;
-    markers->setColor(categoricalColor(index));
-    markers->setBorderColor(categoricalColor(index));
-    markers->setMarkerSize(7);
+    line->setPen(pen(categoricalColor(index), style.lineWidth));
+    line->setPointsVisible(true);
     QList<QPointF> points;
     for (const Run* run : runsOfModel(session, model)) {
       const double lambda = peakLambda(*run);
@@ -144,140 +314,30 @@ QChart* frontierChart(const Session& session, const ChartStyle& style) {
       extent.add(static_cast<double>(run->meta.step), lambda);
     }
     line->replace(points);
-    markers->replace(points);
     chart->addSeries(line);
-    chart->addSeries(markers);
-    chart->legend()->markers(markers).front()->setVisible(false);
     ++index;
   }
-  attach(chart, logAxis("training step", extent.xLow, extent.xHigh, style),
-         logAxis(QString::fromUtf8("frontier λ* (peak shell)"), extent.yLow / 1.5, extent.yHigh * 1.5, style));
+  attachLogAxes(chart, "training step", QString::fromUtf8("frontier λ* (peak shell)"), extent.xLow, extent.xHigh,
+                extent.yLow / 1.5, extent.yHigh * 1.5, style);
   return chart;
 }
 
 QChart* overlayChart(const Session& session, std::int64_t step, const ChartStyle& style) {
-  QChart* chart = newChart(QString::fromUtf8("Model sizes at step %1").arg(step), style);
-  Extent extent;
+  std::vector<ProfileEntry> entries;
   int index = 0;
   for (const std::string& model : modelsBySize(session)) {
     for (const Run* run : runsOfModel(session, model)) {
-      if (run->meta.step != step) continue;
-      chart->addSeries(profileSeries(*run, QString("%1 (%2 params)").arg(QString::fromStdString(model)).arg(run->meta.nParams),
-                                     categoricalColor(index), style.lineWidth, extent));
+      if (run->meta.step == step) {
+        entries.push_back({run, nullptr, categoricalColor(index),
+                           QString("%1 (%2 params)").arg(QString::fromStdString(model)).arg(run->meta.nParams)});
+        break;
+      }
     }
     ++index;
   }
-  attach(chart, logAxis(QString::fromUtf8("eigenvalue λ (shell centre)"), extent.xLow, extent.xHigh, style),
-         logAxis(QString::fromUtf8("shell energy E<sub>α</sub>"), extent.yLow, extent.yHigh, style));
-  return chart;
-}
-
-namespace {
-
-QLineSeries* curveSeries(const QString& name, const QColor& color, double width, Qt::PenStyle style,
-                         const std::function<double(double)>& log10Energy, double xLow, double xHigh, Extent& extent) {
-  auto* series = new QLineSeries;
-  series->setName(name);
-  QPen pen(color);
-  pen.setWidthF(width);
-  pen.setStyle(style);
-  series->setPen(pen);
-  QList<QPointF> points;
-  constexpr int kSamples = 300;
-  for (int i = 0; i <= kSamples; ++i) {
-    const double x = xLow + (xHigh - xLow) * i / kSamples;
-    const double y = log10Energy(x);
-    if (!std::isfinite(y)) continue;
-    points.append(QPointF(std::pow(10.0, x), std::pow(10.0, y)));
-    extent.add(std::pow(10.0, x), std::pow(10.0, y));
-  }
-  series->replace(points);
-  return series;
-}
-
-}  // namespace
-
-QChart* analysisChart(const Run& run, const analysis::RunAnalysis& a, const ChartStyle& style) {
-  const QString title = QString::fromUtf8("%1 step %2: profile and fits").arg(QString::fromStdString(run.meta.modelName)).arg(run.meta.step);
-  QChart* chart = newChart(title, style);
-  Extent extent;
-  // Bootstrap band of the mean.
-  auto* upper = new QLineSeries;
-  auto* lower = new QLineSeries;
-  QList<QPointF> hi, lo;
-  for (const ProfilePoint& p : profilePoints(run)) {
-    const double low = a.statistics.bootstrapLow.size() > p.shell ? a.statistics.bootstrapLow(p.shell) : p.energy;
-    const double high = a.statistics.bootstrapHigh.size() > p.shell ? a.statistics.bootstrapHigh(p.shell) : p.energy;
-    if (!(low > 0)) continue;
-    hi.append(QPointF(p.lambdaCentre, high));
-    lo.append(QPointF(p.lambdaCentre, low));
-  }
-  upper->replace(hi);
-  lower->replace(lo);
-  auto* band = new QAreaSeries(upper, lower);
-  band->setName("95% bootstrap band");
-  band->setColor(QColor(0, 0, 0, 28));
-  band->setBorderColor(Qt::transparent);
-  chart->addSeries(band);
-  // Mean profile and minimum over batches.
-  auto* mean = new QScatterSeries;
-  mean->setName(QString::fromUtf8("mean E<sub>α</sub>"));
-  mean->setColor(Qt::black);
-  mean->setMarkerSize(8);
-  auto* minimum = new QScatterSeries;
-  minimum->setName("minimum over batches");
-  minimum->setMarkerShape(QScatterSeries::MarkerShapeRectangle);
-  minimum->setColor(QColor(150, 150, 150));
-  minimum->setBorderColor(QColor(150, 150, 150));
-  minimum->setMarkerSize(5);
-  QList<QPointF> meanPoints, minPoints;
-  for (const ProfilePoint& p : profilePoints(run)) {
-    meanPoints.append(QPointF(p.lambdaCentre, p.energy));
-    extent.add(p.lambdaCentre, p.energy);
-    const double m = a.statistics.batchMinimum.size() > p.shell ? a.statistics.batchMinimum(p.shell) : 0.0;
-    if (m > 0) {
-      minPoints.append(QPointF(p.lambdaCentre, m));
-      extent.add(p.lambdaCentre, m);
-    }
-  }
-  mean->replace(meanPoints);
-  minimum->replace(minPoints);
-  chart->addSeries(minimum);
-  const double xLow = std::log10(extent.xLow), xHigh = std::log10(extent.xHigh);
-  const auto smoother = analysis::LogLogSmoother::ofProfile(run.window, run.shellEnergy, 0.25);
-  chart->addSeries(curveSeries("smoothed", QColor(120, 120, 120), style.lineWidth, Qt::SolidLine,
-                               [&](double x) { return smoother(x); }, xLow, xHigh, extent));
-  if (a.piecewise.fit.ok) {
-    const double lo10 = std::log10(a.piecewise.lambdaMin), hi10 = std::log10(a.piecewise.lambdaMax);
-    chart->addSeries(curveSeries("piecewise fit", categoricalColor(1), style.lineWidth, Qt::SolidLine,
-                                 [&](double x) { return a.piecewise.evaluate(x); }, lo10, hi10, extent));
-    const double blend = std::log10(a.piecewise.blendLambda);
-    chart->addSeries(curveSeries("power law (low side)", categoricalColor(1), 1.0, Qt::DashLine,
-                                 [&](double x) { return a.piecewise.lowSide(x); }, lo10, blend + 0.5, extent));
-    chart->addSeries(curveSeries(QString::fromUtf8("exp(−κλ) (high side)"), categoricalColor(1), 1.0, Qt::DotLine,
-                                 [&](double x) { return a.piecewise.highSide(x); }, blend - 0.5, hi10, extent));
-  }
-  if (a.theory.fit.ok) {
-    chart->addSeries(curveSeries(QString::fromUtf8("theory C λ<sup>p+1</sup> e<sup>−κλ</sup>"), categoricalColor(0),
-                                 style.lineWidth, Qt::SolidLine, [&](double x) { return a.theory.evaluate(x); },
-                                 std::log10(a.theory.lambdaMin), std::log10(a.theory.lambdaMax), extent));
-  }
-  chart->addSeries(mean);
-  const double yLow = std::max(extent.yLow, extent.yHigh * 1e-8);
-  if (a.frontier.status == "ok") {
-    auto* frontier = new QLineSeries;
-    frontier->setName(QString::fromUtf8("frontier λ* = %1").arg(a.frontier.lambda, 0, 'g', 3));
-    QPen pen(categoricalColor(2));
-    pen.setWidthF(style.lineWidth);
-    pen.setStyle(Qt::DashDotLine);
-    frontier->setPen(pen);
-    frontier->replace({QPointF(a.frontier.lambda, yLow), QPointF(a.frontier.lambda, extent.yHigh)});
-    chart->addSeries(frontier);
-  }
-  // Hide the band's helper series from the legend (they are not in the chart).
-  attach(chart, logAxis(QString::fromUtf8("eigenvalue λ (shell centre)"), extent.xLow, extent.xHigh, style),
-         logAxis(QString::fromUtf8("shell energy E<sub>α</sub>"), yLow, extent.yHigh, style));
-  return chart;
+  ProfileLayers layers;
+  layers.frontier = false;
+  return layeredProfileChart(entries, layers, QString("Model sizes at step %1").arg(step), style);
 }
 
 }  // namespace shellscope::ui

@@ -98,8 +98,10 @@ class CheckpointComputation {
   std::unique_ptr<Impl> impl_;
 };
 
-/// Computes one run per model in settings.models, reporting progress on `progress` and stopping
-/// with CancelledError when it is cancelled. Nothing is written anywhere.
-std::vector<Run> computeRuns(const ComputeSettings& settings, ProgressToken& progress);
+/// Computes one run per checkpoint of settings.models, reporting progress on `progress` and
+/// stopping with CancelledError when it is cancelled; `onRun` (optional) gets each run as soon as
+/// its checkpoint is done. Nothing is written anywhere.
+std::vector<Run> computeRuns(const ComputeSettings& settings, ProgressToken& progress,
+                             const std::function<void(const Run&)>& onRun = {});
 
 }  // namespace shellscope

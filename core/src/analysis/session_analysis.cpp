@@ -2,6 +2,7 @@
 #include "shellscope/analysis/session_analysis.h"
 
 #include <H5Cpp.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -78,8 +79,7 @@ const ModelTrends* SessionAnalysis::findTrends(const std::string& modelName) con
 }
 
 SessionAnalysis analyzeSession(const Session& session, const AnalysisOptions& options, ProgressToken* progress) {
-  SessionAnalysis result;
-  result.options = options;
+  std::vector<RunAnalysis> runs;
   for (std::size_t i = 0; i < session.runs.size(); ++i) {
     if (progress) {
       progress->throwIfCancelled();
@@ -88,8 +88,17 @@ SessionAnalysis analyzeSession(const Session& session, const AnalysisOptions& op
     }
     RunAnalysis a = analyzeRun(session.runs[i], options);
     a.fingerprint = runFingerprint(session.runs[i]);
-    result.runs.push_back(std::move(a));
+    runs.push_back(std::move(a));
   }
+  SessionAnalysis result = summarizeSession(session, std::move(runs), options);
+  if (progress) progress->report(1.0, "analysis done");
+  return result;
+}
+
+SessionAnalysis summarizeSession(const Session& session, std::vector<RunAnalysis> runs, const AnalysisOptions& options) {
+  SessionAnalysis result;
+  result.options = options;
+  result.runs = std::move(runs);
   // Models in order of size, for trends and alignments.
   std::map<std::string, std::int64_t> size;
   for (const Run& run : session.runs) size[run.meta.modelName] = run.meta.nParams;
@@ -130,7 +139,6 @@ SessionAnalysis analyzeSession(const Session& session, const AnalysisOptions& op
       result.alignments.push_back(none);
     }
   }
-  if (progress) progress->report(1.0, "analysis done");
   return result;
 }
 
@@ -358,6 +366,25 @@ void writeAnalysis(const std::string& path, const SessionAnalysis& analysis) {
         }
       },
       {});
+}
+
+void writeSessionWithAnalysis(const std::string& path, const Session& session, const SessionAnalysis& analysis) {
+  const fs::path target(path);
+  const fs::path staging = (target.has_parent_path() ? target.parent_path() : fs::path(".")) /
+                           ("." + target.filename().string() + ".staging-" + std::to_string(::getpid()));
+  try {
+    writeSession(staging.string(), session);
+    if (!analysis.runs.empty()) writeAnalysis(staging.string(), analysis);
+    fs::rename(staging, target);
+  } catch (const fs::filesystem_error& e) {
+    std::error_code ignored;
+    fs::remove(staging, ignored);
+    throw SessionFileError(path, std::string("cannot replace the file: ") + e.code().message());
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove(staging, ignored);
+    throw;
+  }
 }
 
 SessionAnalysis readAnalysis(const std::string& path, const Session& session) {

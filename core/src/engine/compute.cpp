@@ -243,7 +243,8 @@ BatchSpectrum CheckpointComputation::evaluateBatch(int batchIndex) {
   return engine::batchErrors(*d.model, batch, d.meta.checkpoint);
 }
 
-std::vector<Run> computeRuns(const ComputeSettings& settings, ProgressToken& progress) {
+std::vector<Run> computeRuns(const ComputeSettings& settings, ProgressToken& progress,
+                             const std::function<void(const Run&)>& onRun) {
   settings.validate();
   configureThreads(settings.threads);
   ShellWindowPolicy policy;
@@ -284,6 +285,7 @@ std::vector<Run> computeRuns(const ComputeSettings& settings, ProgressToken& pro
     RunMetadata meta = checkpoint.metadata();
     meta.computeSeconds = monotonicSeconds() - started;
     runs.push_back(assembleRun(meta, std::move(spectra), policy));
+    if (onRun) onRun(runs.back());
   }
   progress.report(1.0, "done");
   return runs;

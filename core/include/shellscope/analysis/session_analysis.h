@@ -26,11 +26,18 @@ struct SessionAnalysis {
 /// A digest of the data a run's analysis depends on (its id, window and per-batch energies).
 std::string runFingerprint(const Run& run);
 
+/// Trends and alignments of a session whose runs are analysed already (`runs` in session order).
+SessionAnalysis summarizeSession(const Session& session, std::vector<RunAnalysis> runs, const AnalysisOptions& options);
+
 /// Analyses every run (progress optional; throws CancelledError when cancelled).
 SessionAnalysis analyzeSession(const Session& session, const AnalysisOptions& options, ProgressToken* progress = nullptr);
 
 /// Stores the analysis in the session at `path` (replacing any earlier /analysis), atomically.
 void writeAnalysis(const std::string& path, const SessionAnalysis& analysis);
+
+/// Writes the session and its analysis to `path` in one atomic replacement (both are assembled in
+/// a staging file beside it, which is then renamed over it).
+void writeSessionWithAnalysis(const std::string& path, const Session& session, const SessionAnalysis& analysis);
 
 /// The analysis stored in `path` (empty when there is none), with stale flags set against
 /// `session` (the session read from the same file).

@@ -1,0 +1,235 @@
+#include "ui/document/session_document.h"
+
+#include <QtConcurrent/QtConcurrent>
+#include <algorithm>
+#include <map>
+
+#include "shellscope/session_file.h"
+#include "ui/charts/colormap.h"
+
+namespace shellscope::ui {
+
+/// What a background open produces: the session and its stored analysis, or why it failed.
+struct SessionDocument::Loaded {
+  Session session;
+  analysis::SessionAnalysis analysis;
+  QString error;
+};
+
+namespace {
+constexpr int kDefaultCheckedRuns = 16;
+}
+
+SessionDocument::SessionDocument(QObject* parent) : QObject(parent) {}
+
+SessionDocument::~SessionDocument() = default;
+
+std::vector<std::string> SessionDocument::models() const {
+  std::map<std::string, std::int64_t> size;
+  for (const Run& run : session_.runs) size[run.meta.modelName] = run.meta.nParams;
+  std::vector<std::string> names;
+  for (const auto& [name, params] : size) names.push_back(name);
+  std::stable_sort(names.begin(), names.end(), [&](const auto& a, const auto& b) { return size[a] < size[b]; });
+  return names;
+}
+
+std::vector<const Run*> SessionDocument::runsOf(const std::string& model) const {
+  std::vector<const Run*> runs;
+  for (const Run& run : session_.runs) {
+    if (run.meta.modelName == model) runs.push_back(&run);
+  }
+  std::stable_sort(runs.begin(), runs.end(), [](const Run* a, const Run* b) { return a->meta.step < b->meta.step; });
+  return runs;
+}
+
+void SessionDocument::setChecked(const std::string& runId, bool checked) { setChecked(std::vector<std::string>{runId}, checked); }
+
+void SessionDocument::setChecked(const std::vector<std::string>& runIds, bool checked) {
+  bool changed = false;
+  for (const std::string& id : runIds) {
+    const QString key = QString::fromStdString(id);
+    if (checked && !checked_.contains(key)) {
+      checked_.insert(key);
+      changed = true;
+    } else if (!checked && checked_.remove(key)) {
+      changed = true;
+    }
+  }
+  if (changed) Q_EMIT checkedChanged();
+}
+
+std::vector<const Run*> SessionDocument::checkedRuns() const {
+  std::vector<const Run*> runs;
+  for (const std::string& model : models()) {
+    for (const Run* run : runsOf(model)) {
+      if (isChecked(run->id)) runs.push_back(run);
+    }
+  }
+  return runs;
+}
+
+QColor SessionDocument::colorOf(const Run& run) const {
+  const std::vector<std::string> names = models();
+  const int map = static_cast<int>(std::find(names.begin(), names.end(), run.meta.modelName) - names.begin());
+  const std::vector<const Run*> runs = runsOf(run.meta.modelName);
+  const auto rank = std::find(runs.begin(), runs.end(), &run) - runs.begin();
+  const double t = runs.size() > 1 ? static_cast<double>(rank) / static_cast<double>(runs.size() - 1) : 0.0;
+  return sequentialColor(map, 0.9 * t);  // the brightest yellow is hard to see on white
+}
+
+QColor SessionDocument::colorOfModel(const std::string& model) const {
+  const std::vector<std::string> names = models();
+  return categoricalColor(static_cast<int>(std::find(names.begin(), names.end(), model) - names.begin()));
+}
+
+void SessionDocument::setModified(bool modified) {
+  if (modified_ == modified) return;
+  modified_ = modified;
+  Q_EMIT modifiedChanged(modified);
+}
+
+void SessionDocument::beginBusy(const QString& message) {
+  if (busy_++ == 0) Q_EMIT busyChanged(true, message);
+}
+
+void SessionDocument::endBusy() {
+  if (--busy_ == 0) Q_EMIT busyChanged(false, QString());
+}
+
+void SessionDocument::clear() {
+  session_ = Session{};
+  analysis_ = analysis::SessionAnalysis{};
+  analysis_.options = options_;
+  checked_.clear();
+  path_.clear();
+  ++analysisGeneration_;
+  setModified(false);
+  Q_EMIT pathChanged(path_);
+  Q_EMIT sessionReset();
+}
+
+void SessionDocument::checkDefaultRuns() {
+  checked_.clear();
+  const std::vector<std::string> names = models();
+  if (names.empty()) return;
+  const std::vector<const Run*> runs = runsOf(names.front());
+  const std::size_t count = runs.size();
+  const std::size_t shown = std::min<std::size_t>(count, kDefaultCheckedRuns);
+  for (std::size_t i = 0; i < shown; ++i) {
+    const std::size_t index = shown > 1 ? i * (count - 1) / (shown - 1) : 0;
+    checked_.insert(QString::fromStdString(runs[index]->id));
+  }
+}
+
+void SessionDocument::open(const QString& path) {
+  beginBusy(tr("Opening %1…").arg(path));
+  auto* watcher = new QFutureWatcher<std::shared_ptr<Loaded>>(this);
+  connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, path] {
+    const std::shared_ptr<Loaded> loaded = watcher->result();
+    watcher->deleteLater();
+    endBusy();
+    if (!loaded->error.isEmpty()) {
+      Q_EMIT openFailed(path, loaded->error);  // the current session stays as it was
+      return;
+    }
+    session_ = std::move(loaded->session);
+    analysis_ = std::move(loaded->analysis);
+    // Keep the stored analysis of unchanged runs only; the rest is recomputed.
+    analysis_.runs.erase(std::remove_if(analysis_.runs.begin(), analysis_.runs.end(),
+                                        [](const analysis::RunAnalysis& a) { return a.stale; }),
+                         analysis_.runs.end());
+    if (!analysis_.runs.empty()) options_ = analysis_.options;
+    path_ = path;
+    ++analysisGeneration_;
+    checkDefaultRuns();
+    setModified(false);
+    Q_EMIT pathChanged(path_);
+    Q_EMIT sessionReset();
+    Q_EMIT opened(path);
+    refreshAnalysis();
+  });
+  watcher->setFuture(QtConcurrent::run([path] {
+    auto loaded = std::make_shared<Loaded>();
+    try {
+      loaded->session = readSession(path.toStdString());
+      loaded->analysis = analysis::readAnalysis(path.toStdString(), loaded->session);
+    } catch (const std::exception& e) {
+      loaded->error = QString::fromStdString(e.what());
+    }
+    return loaded;
+  }));
+}
+
+void SessionDocument::save(const QString& path) {
+  beginBusy(tr("Saving %1…").arg(path));
+  auto* watcher = new QFutureWatcher<QString>(this);
+  connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, path] {
+    const QString error = watcher->result();
+    watcher->deleteLater();
+    endBusy();
+    if (!error.isEmpty()) {
+      Q_EMIT saveFailed(path, error);
+      return;
+    }
+    path_ = path;
+    setModified(false);
+    Q_EMIT pathChanged(path_);
+    Q_EMIT saved(path);
+  });
+  // The background thread gets its own copies: the GUI may go on changing the document.
+  watcher->setFuture(QtConcurrent::run([path, session = session_, analysis = analysis_] {
+    try {
+      analysis::writeSessionWithAnalysis(path.toStdString(), session, analysis);
+    } catch (const std::exception& e) {
+      return QString::fromStdString(e.what());
+    }
+    return QString();
+  }));
+}
+
+void SessionDocument::addRun(Run run) {
+  const std::string id = session_.addRun(std::move(run));
+  checked_.insert(QString::fromStdString(id));
+  setModified(true);
+  Q_EMIT runsAdded({QString::fromStdString(id)});
+  Q_EMIT checkedChanged();
+  refreshAnalysis();
+}
+
+void SessionDocument::setAnalysisOptions(const analysis::AnalysisOptions& options) {
+  options_ = options;
+  analysis_.runs.clear();  // every run is analysed again with the new options
+  refreshAnalysis();
+}
+
+void SessionDocument::refreshAnalysis() {
+  const int generation = ++analysisGeneration_;
+  beginBusy(tr("Analysing %1 run(s)…").arg(session_.runs.size()));
+  auto* watcher = new QFutureWatcher<analysis::SessionAnalysis>(this);
+  connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, generation] {
+    analysis::SessionAnalysis result = watcher->result();
+    watcher->deleteLater();
+    endBusy();
+    if (generation != analysisGeneration_) return;  // a newer request supersedes this one
+    analysis_ = std::move(result);
+    Q_EMIT analysisChanged();
+  });
+  watcher->setFuture(QtConcurrent::run([session = session_, previous = analysis_, options = options_] {
+    // Reuse current run analyses; analyse the others; trends and alignments need them all.
+    analysis::SessionAnalysis result;
+    result.options = options;
+    for (const Run& run : session.runs) {
+      const analysis::RunAnalysis* known = previous.findRun(run.id);
+      if (known && !known->stale && known->fingerprint == analysis::runFingerprint(run)) {
+        result.runs.push_back(*known);
+      } else {
+        analysis::RunAnalysis a = analysis::analyzeRun(run, options);
+        a.fingerprint = analysis::runFingerprint(run);
+        result.runs.push_back(std::move(a));
+      }
+    }
+    return analysis::summarizeSession(session, std::move(result.runs), options);
+  }));
+}
+
+}  // namespace shellscope::ui

@@ -1,0 +1,95 @@
+#pragma once
+// The open session as the GUI sees it: the runs, their analysis, which runs are checked for
+// display and their colours, the file it belongs to and whether it has unsaved changes. Opening,
+// saving and analysing run on background threads (QtConcurrent); results arrive as signals on the
+// GUI thread, and a failed open leaves the current session untouched.
+
+#include <QColor>
+#include <QFutureWatcher>
+#include <QObject>
+#include <QSet>
+#include <QString>
+#include <memory>
+
+#include "shellscope/analysis/session_analysis.h"
+#include "shellscope/session.h"
+
+namespace shellscope::ui {
+
+class SessionDocument : public QObject {
+  Q_OBJECT
+ public:
+  explicit SessionDocument(QObject* parent = nullptr);
+  ~SessionDocument() override;
+
+  const Session& session() const { return session_; }
+  const analysis::SessionAnalysis& analysis() const { return analysis_; }
+  const analysis::RunAnalysis* analysisOf(const std::string& runId) const { return analysis_.findRun(runId); }
+  const Run* run(const std::string& runId) const { return session_.findRun(runId); }
+
+  QString path() const { return path_; }
+  bool isEmpty() const { return session_.runs.empty(); }
+  bool isModified() const { return modified_; }
+  bool isBusy() const { return busy_ > 0; }
+
+  /// Model names by parameter count, and a model's runs by step.
+  std::vector<std::string> models() const;
+  std::vector<const Run*> runsOf(const std::string& model) const;
+
+  bool isChecked(const std::string& runId) const { return checked_.contains(QString::fromStdString(runId)); }
+  void setChecked(const std::string& runId, bool checked);
+  void setChecked(const std::vector<std::string>& runIds, bool checked);
+  std::vector<const Run*> checkedRuns() const;
+  /// A run's colour: its model's perceptual colour map, by the run's position in step order.
+  QColor colorOf(const Run& run) const;
+  /// A model's colour (for overlays of models).
+  QColor colorOfModel(const std::string& model) const;
+
+  /// Starts over with an empty, untitled session.
+  void clear();
+  /// Reads `path` in the background; opened() or openFailed() follows.
+  void open(const QString& path);
+  /// Writes the session and its analysis to `path` in the background; saved() or saveFailed().
+  void save(const QString& path);
+  /// Adds a computed run (it becomes checked and is analysed in the background).
+  void addRun(Run run);
+  /// Analysis settings (smoothing, bootstrap, fitted range); changing them re-analyses every run.
+  void setAnalysisOptions(const analysis::AnalysisOptions& options);
+
+ Q_SIGNALS:
+  void sessionReset();          ///< everything changed (new, opened)
+  void runsAdded(const QStringList& runIds);
+  void analysisChanged();
+  void checkedChanged();
+  void modifiedChanged(bool modified);
+  void pathChanged(const QString& path);
+  void busyChanged(bool busy, const QString& message);
+  void opened(const QString& path);
+  void openFailed(const QString& path, const QString& message);
+  void saved(const QString& path);
+  void saveFailed(const QString& path, const QString& message);
+
+ private:
+  struct Loaded;
+  void setModified(bool modified);
+  void beginBusy(const QString& message);
+  void endBusy();
+  /// Analyses the runs without a current analysis in the background, then trends and alignments.
+  void refreshAnalysis();
+  void checkDefaultRuns();
+
+  Session session_;
+  analysis::SessionAnalysis analysis_;
+  analysis::AnalysisOptions options_;
+ public:
+  const analysis::AnalysisOptions& analysisOptions() const { return options_; }
+
+ private:
+  QSet<QString> checked_;
+  QString path_;
+  bool modified_ = false;
+  int busy_ = 0;
+  int analysisGeneration_ = 0;  ///< results of an older analysis request are dropped
+};
+
+}  // namespace shellscope::ui
