@@ -10,25 +10,72 @@
 #include <memory>
 
 #include "shellscope/analysis/session_analysis.h"
+#include <QProcess>
+
+#include "ui/charts/animation_chart.h"
 #include "ui/charts/chart_builders.h"
 #include "ui/figures/figure_export.h"
 #endif
 
 namespace shellscope::cli {
 
+#ifdef SHELLSCOPE_WITH_UI
+namespace {
+
+/// The frontier animation of `model` as frames in the folder --out, and a video with --video.
+int renderAnimation(const CommandLine& cl, const std::string& path, const Session& session, const std::string& model) {
+  const std::string out = cl.required("out");
+  // The stored analysis where it is current (frontier with its bootstrap), else a fresh one.
+  const analysis::SessionAnalysis stored = analysis::readAnalysis(path, session);
+  const std::vector<const Run*> runs = ui::runsOfModel(session, model);
+  std::vector<analysis::RunAnalysis> analyses;
+  for (const Run* run : runs) {
+    const analysis::RunAnalysis* a = stored.findRun(run->id);
+    analyses.push_back(a && !a->stale ? *a : analysis::analyzeRun(*run, stored.options));
+  }
+  std::vector<const analysis::RunAnalysis*> pointers;
+  for (const analysis::RunAnalysis& a : analyses) pointers.push_back(&a);
+  const ui::ProfileAnimation animation(runs, pointers, stored.options.smoothingWidth);
+  ui::AnimationFrameWriter writer(animation, QString::fromStdString(model), QString::fromStdString(out),
+                                  cl.intValue("frames-per-checkpoint"), ui::ChartStyle{},
+                                  QSize(cl.intValue("width"), cl.intValue("height")), cl.intValue("dpi"));
+  for (int i = 0; i < writer.frameCount(); ++i) writer.writeFrame(i);
+  std::cout << out << ": " << writer.frameCount() << " frames (frame_0000.png ...)\n";
+  if (cl.has("video")) {
+    const QString ffmpeg = ui::findFfmpeg();
+    if (ffmpeg.isEmpty()) throw std::runtime_error("--video needs ffmpeg on the PATH; the frames are in " + out);
+    const QString video = QString::fromStdString(out) + "/animation.mp4";
+    QProcess process;
+    process.setProcessChannelMode(QProcess::MergedChannels);
+    process.start(ffmpeg, ui::videoArguments(QString::fromStdString(out), cl.intValue("fps"), video));
+    if (!process.waitForFinished(-1) || process.exitStatus() != QProcess::NormalExit || process.exitCode() != 0) {
+      throw std::runtime_error(video.toStdString() + ": ffmpeg failed: " + process.readAll().trimmed().toStdString());
+    }
+    std::cout << video.toStdString() << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+#endif
+
 int renderCommand(const Arguments& args) {
-  CommandLine cl("render", "render SESSION.h5 --view profile|overlay|trends [--model NAME] [--step N] --out FILE.png|svg|pdf",
+  CommandLine cl("render", "render SESSION.h5 --view profile|animation|overlay|trends [--model NAME] [--step N] --out FILE.png|svg|pdf",
                  "Renders a figure of a session without the GUI. profile: the checkpoints of a model coloured by\n"
-                 "step, or with --step one run with its fits and frontier; overlay: every model at one step;\n"
-                 "trends: the frontier of every model against training step.",
+                 "step, or with --step one run with its fits and frontier; animation: the frontier animation of a\n"
+                 "model as numbered PNG frames in the folder --out (and animation.mp4 with --video when ffmpeg is\n"
+                 "installed); overlay: every model at one step; trends: the frontier of every model against step.",
                  {
-                     {"view", "VIEW", "profile | overlay | trends", "profile"},
+                     {"view", "VIEW", "profile | animation | overlay | trends", "profile"},
                      {"model", "NAME", "model (default: the smallest)", ""},
                      {"step", "N", "training step (overlay default: the last one all models have)", ""},
                      {"out", "FILE", "output file: .png, .svg or .pdf", ""},
                      {"width", "PX", "figure width", "900"},
                      {"height", "PX", "figure height", "600"},
                      {"dpi", "N", "PNG resolution", "150"},
+                     {"frames-per-checkpoint", "N", "animation: frames between consecutive checkpoints", "8"},
+                     {"fps", "N", "animation: frames per second of the video", "24"},
+                     {"video", "", "animation: also encode DIR/animation.mp4 with ffmpeg", ""},
                  });
   if (!cl.parse(args)) {
     std::cout << cl.help();
@@ -46,6 +93,7 @@ int renderCommand(const Arguments& args) {
   if (std::find(models.begin(), models.end(), model) == models.end()) {
     throw std::runtime_error(path + ": no model named '" + model + "'");
   }
+  if (view == "animation") return renderAnimation(cl, path, session, model);
   std::unique_ptr<QChart> chart;
   if (view == "profile" && cl.has("step")) {
     const std::int64_t step = cl.intValue("step");
@@ -80,7 +128,7 @@ int renderCommand(const Arguments& args) {
   } else if (view == "trends") {
     chart.reset(ui::frontierChart(session));
   } else {
-    throw UsageError("--view must be profile, overlay or trends");
+    throw UsageError("--view must be profile, animation, overlay or trends");
   }
   ui::ExportOptions options;
   options.size = QSize(cl.intValue("width"), cl.intValue("height"));

@@ -121,6 +121,12 @@ void attachLogAxes(QChart* chart, const QString& xTitle, const QString& yTitle, 
   }
 }
 
+void applyRanges(QChart* chart, const AxisRanges& ranges) {
+  if (!ranges.valid()) return;
+  if (QAbstractAxis* x = chart->axes(Qt::Horizontal).value(0)) x->setRange(ranges.xMin, ranges.xMax);
+  if (QAbstractAxis* y = chart->axes(Qt::Vertical).value(0)) y->setRange(ranges.yMin, ranges.yMax);
+}
+
 QChart* layeredProfileChart(const std::vector<ProfileEntry>& entries, const ProfileLayers& layers, const QString& title,
                             const ChartStyle& style, const AxisRanges& ranges) {
   QChart* chart = newStyledChart(title, style);
@@ -259,6 +265,17 @@ QChart* layeredProfileChart(const std::vector<ProfileEntry>& entries, const Prof
   return chart;
 }
 
+QString compactCount(std::int64_t count) {
+  const double n = static_cast<double>(count);
+  const auto scaled = [](double value, const char* unit) {
+    return QString::number(value, 'f', value < 10 ? 1 : 0) + unit;
+  };
+  if (n >= 1e9) return scaled(n / 1e9, "B");
+  if (n >= 1e6) return scaled(n / 1e6, "M");
+  if (n >= 1e3) return scaled(n / 1e3, "k");
+  return QString::number(count);
+}
+
 std::vector<const Run*> runsOfModel(const Session& session, const std::string& model) {
   std::vector<const Run*> runs;
   for (const Run& run : session.runs) {
@@ -329,7 +346,7 @@ QChart* overlayChart(const Session& session, std::int64_t step, const ChartStyle
     for (const Run* run : runsOfModel(session, model)) {
       if (run->meta.step == step) {
         entries.push_back({run, nullptr, categoricalColor(index),
-                           QString("%1 (%2 params)").arg(QString::fromStdString(model)).arg(run->meta.nParams)});
+                           QString("%1 (%2 params)").arg(QString::fromStdString(model), compactCount(run->meta.nParams))});
         break;
       }
     }

@@ -68,6 +68,8 @@ QChart* frontierChart(const Session& session, const ChartStyle& style = {});
 /// Paper Fig. 3: the profiles of every model at one step.
 QChart* overlayChart(const Session& session, std::int64_t step, const ChartStyle& style = {});
 
+/// A parameter count for labels: 148800 -> "149k", 1544640 -> "1.5M", 6.9e9 -> "6.9B".
+QString compactCount(std::int64_t count);
 /// The runs of one model, ordered by step.
 std::vector<const Run*> runsOfModel(const Session& session, const std::string& model);
 /// Model names in order of parameter count.
@@ -76,6 +78,8 @@ std::vector<std::string> modelsBySize(const Session& session);
 // Building blocks shared by the views.
 /// A new chart with the title, fonts, theme and legend of `style`.
 QChart* newStyledChart(const QString& title, const ChartStyle& style);
+/// Sets the ranges of the bottom and left axes (a zoomed view exported as shown).
+void applyRanges(QChart* chart, const AxisRanges& ranges);
 /// Logarithmic axes spanning the data, attached to every series of the chart.
 void attachLogAxes(QChart* chart, const QString& xTitle, const QString& yTitle, double xLow, double xHigh, double yLow,
                    double yHigh, const ChartStyle& style);

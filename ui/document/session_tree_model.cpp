@@ -166,6 +166,9 @@ QVariant SessionTreeModel::data(const QModelIndex& index, int role) const {
       if (node->kind == Node::Kind::Run) {
         if (const Run* run = document_->run(node->runId)) return swatch(document_->colorOf(*run));
       }
+      if (node->kind == Node::Kind::Checkpoint && !node->children.empty()) {  // its first run's colour
+        if (const Run* run = document_->run(node->children.front()->runId)) return swatch(document_->colorOf(*run));
+      }
       return {};
     case Qt::ToolTipRole:
       if (node->kind == Node::Kind::Run) {

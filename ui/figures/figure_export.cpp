@@ -1,6 +1,7 @@
 #include "ui/figures/figure_export.h"
 
 #include <QApplication>
+#include <QGraphicsLayout>
 #include <QGraphicsScene>
 #include <QImage>
 #include <QPainter>
@@ -41,6 +42,10 @@ void paint(QChart* chart, QPainter& painter, const QSizeF& size, const QRectF& t
   scene.addItem(chart);
   chart->setGeometry(QRectF(QPointF(0, 0), size));
   chart->setBackgroundBrush(Qt::white);
+  // Changes since the last layout (a new title, new axis ranges) wait for an event loop that an
+  // export does not run: lay out now.
+  QCoreApplication::sendPostedEvents(chart, QEvent::LayoutRequest);
+  if (chart->layout()) chart->layout()->activate();
   painter.setRenderHint(QPainter::Antialiasing);
   painter.setRenderHint(QPainter::TextAntialiasing);
   scene.render(&painter, target, QRectF(QPointF(0, 0), size));
@@ -49,19 +54,27 @@ void paint(QChart* chart, QPainter& painter, const QSizeF& size, const QRectF& t
 
 }  // namespace
 
+QImage renderChartImage(QChart* chart, const ExportOptions& options) {
+  ensureGuiApplication();
+  const QSizeF size(options.size);
+  const double scale = options.dpi / 96.0;
+  QImage image((size * scale).toSize(), QImage::Format_ARGB32);
+  image.setDotsPerMeterX(static_cast<int>(options.dpi / 0.0254));
+  image.setDotsPerMeterY(static_cast<int>(options.dpi / 0.0254));
+  image.fill(Qt::white);
+  QPainter painter(&image);
+  paint(chart, painter, size, QRectF(QPointF(0, 0), size * scale));
+  painter.end();
+  return image;
+}
+
 void exportChart(QChart* chart, const QString& path, const ExportOptions& options) {
   ensureGuiApplication();
   const QSizeF size(options.size);
   if (path.endsWith(".png", Qt::CaseInsensitive)) {
-    const double scale = options.dpi / 96.0;
-    QImage image((size * scale).toSize(), QImage::Format_ARGB32);
-    image.setDotsPerMeterX(static_cast<int>(options.dpi / 0.0254));
-    image.setDotsPerMeterY(static_cast<int>(options.dpi / 0.0254));
-    image.fill(Qt::white);
-    QPainter painter(&image);
-    paint(chart, painter, size, QRectF(QPointF(0, 0), size * scale));
-    painter.end();
-    if (!image.save(path)) throw std::runtime_error(path.toStdString() + ": cannot write the PNG file");
+    if (!renderChartImage(chart, options).save(path)) {
+      throw std::runtime_error(path.toStdString() + ": cannot write the PNG file");
+    }
   } else if (path.endsWith(".svg", Qt::CaseInsensitive)) {
     QSvgGenerator svg;
     svg.setFileName(path);

@@ -1,6 +1,7 @@
 #pragma once
 // Rendering a chart to a file without a window: PNG (size and DPI), SVG and PDF (vector).
 
+#include <QImage>
 #include <QSize>
 #include <QString>
 
@@ -18,6 +19,9 @@ struct ExportOptions {
 /// Writes `chart` to `path`; the format follows the extension (.png, .svg, .pdf). Takes ownership
 /// of nothing; throws std::runtime_error naming the file when it cannot be written.
 void exportChart(QChart* chart, const QString& path, const ExportOptions& options = {});
+
+/// `chart` laid out at `options.size` and painted at options.dpi (previews, PNG files).
+QImage renderChartImage(QChart* chart, const ExportOptions& options);
 
 /// Makes sure a QApplication exists for rendering (offscreen when there is no display).
 void ensureGuiApplication();

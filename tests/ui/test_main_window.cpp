@@ -1,0 +1,241 @@
+// The main window as a user drives it: opening sessions (by call, drag and drop), bad files that
+// must leave the open session untouched, a computation started from the GUI landing in the
+// session, the unsaved-changes prompt, keyboard shortcuts, and a large session that opens
+// without stalling the event loop.
+#include <H5Cpp.h>
+
+#include <QAbstractButton>
+#include <QApplication>
+#include <QDropEvent>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QTimer>
+#include <QTreeView>
+
+#include "session_fixtures.h"
+#include "test_support.h"
+#include "ui/compute_worker.h"
+#include "ui/document/session_document.h"
+#include "ui/jobs/job_queue.h"
+#include "ui/main_window.h"
+#include "ui/views/animation_view.h"
+
+using namespace shellscope;
+using namespace shellscope::ui;
+
+namespace {
+
+/// Clicks `button` of the next modal message box (the prompt the action under test opens).
+void answerNextMessageBox(QMessageBox::StandardButton button) {
+  QTimer::singleShot(50, [button] {
+    auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+    if (box) box->button(button)->click();
+  });
+}
+
+/// Closes the non-modal error boxes the window opened, returning their texts.
+QStringList closeMessageBoxes(QWidget* window) {
+  QStringList texts;
+  for (QMessageBox* box : window->findChildren<QMessageBox*>()) {
+    if (!box->isVisible()) continue;
+    texts << box->text() + "\n" + box->informativeText();
+    box->close();
+  }
+  return texts;
+}
+
+}  // namespace
+
+class TestMainWindow : public QObject {
+  Q_OBJECT
+ private:
+  QTemporaryDir dir_;
+  QString fixture_;
+
+  bool openInWindow(MainWindow& window, const QString& path) {
+    QSignalSpy opened(window.document(), &SessionDocument::opened);
+    QSignalSpy analysed(window.document(), &SessionDocument::analysisChanged);
+    window.openSession(path);
+    if (!opened.wait(60000)) return false;
+    return !window.document()->isBusy() || analysed.wait(60000);
+  }
+
+ private Q_SLOTS:
+  void initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);  // QSettings of the tests stay apart from a user's
+    registerComputeTypes();
+    QVERIFY(dir_.isValid());
+    fixture_ = dir_.filePath("fixture.h5");
+    writeSession(fixture_.toStdString(), testing::fixtureSession());
+  }
+
+  void opensASessionIntoTheTabs() {
+    MainWindow window;
+    window.show();
+    QVERIFY(window.currentPage() == nullptr);  // the welcome page
+    QVERIFY(openInWindow(window, fixture_));
+    QVERIFY(window.currentPage() != nullptr);
+    QCOMPARE(window.sessionTree()->model()->rowCount(), 2);  // small, large
+    QVERIFY(window.windowTitle().startsWith("fixture.h5"));
+    QVERIFY(!window.isWindowModified());
+  }
+
+  void badFilesLeaveTheSessionUntouched_data() {
+    QTest::addColumn<QString>("kind");
+    QTest::newRow("not HDF5") << "garbage";
+    QTest::newRow("truncated session") << "truncated";
+    QTest::newRow("foreign HDF5") << "foreign";
+    QTest::newRow("missing") << "missing";
+  }
+  void badFilesLeaveTheSessionUntouched() {
+    QFETCH(QString, kind);
+    const QString bad = dir_.filePath(kind + ".h5");
+    if (kind == "garbage") {
+      QFile file(bad);
+      QVERIFY(file.open(QIODevice::WriteOnly));
+      file.write("this is not a session\n");
+    } else if (kind == "truncated") {
+      QFile::remove(bad);
+      QVERIFY(QFile::copy(fixture_, bad));
+      QFile file(bad);
+      QVERIFY(file.resize(file.size() / 2));
+    } else if (kind == "foreign") {
+      H5::H5File file(bad.toStdString(), H5F_ACC_TRUNC);
+      file.createGroup("/measurements");
+    }
+    MainWindow window;
+    window.show();
+    QVERIFY(openInWindow(window, fixture_));
+    const std::size_t runs = window.document()->session().runs.size();
+    QSignalSpy failed(window.document(), &SessionDocument::openFailed);
+    window.openSession(bad);
+    QVERIFY(failed.wait(30000));
+    const QString message = failed.first().at(1).toString();
+    QVERIFY2(message.contains(kind + ".h5"), qPrintable(message));  // the message names the file
+    QCOMPARE(window.document()->session().runs.size(), runs);
+    QCOMPARE(window.document()->path(), fixture_);
+    QVERIFY(!window.document()->isModified());
+    const QStringList shown = closeMessageBoxes(&window);
+    QCOMPARE(shown.size(), 1);
+  }
+
+  void dropsOpenSessionFiles() {
+    MainWindow window;
+    window.show();
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(fixture_)});
+    QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&window, &enter);
+    QVERIFY(enter.isAccepted());
+    QSignalSpy opened(window.document(), &SessionDocument::opened);
+    QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&window, &drop);
+    QVERIFY(opened.wait(30000));
+    QCOMPARE(window.document()->session().runs.size(), size_t(10));
+  }
+
+  void computedRunsLandInTheSessionAndAskBeforeTheyAreLost() {
+    MainWindow window;
+    window.show();
+    QVERIFY(openInWindow(window, fixture_));
+    ComputeSettings settings;
+    settings.models = {"builtin:mlp"};
+    settings.batches = 2;
+    settings.batchSize = 2;
+    settings.seqLen = 16;
+    settings.lanczosSteps = 8;
+    settings.threads = 1;
+    QSignalSpy added(window.document(), &SessionDocument::runsAdded);
+    window.jobs()->enqueueCompute(settings, "tiny");
+    QVERIFY(added.wait(60000));
+    QCOMPARE(window.document()->session().runs.size(), size_t(11));
+    QVERIFY(window.isWindowModified());
+    QCOMPARE(window.sessionTree()->model()->rowCount(), 3);
+    QTRY_VERIFY_WITH_TIMEOUT(!window.jobs()->isBusy(), 30000);
+
+    // Save it elsewhere: the file holds the new run, the window is clean again.
+    const QString saved = dir_.filePath("with-computed-run.h5");
+    QSignalSpy done(window.document(), &SessionDocument::saved);
+    window.document()->save(saved);
+    QVERIFY(done.wait(30000));
+    QVERIFY(!window.isWindowModified());
+    QCOMPARE(readSession(saved.toStdString()).runs.size(), size_t(11));
+
+    // Another computed run, then "new session": the prompt appears; Cancel keeps everything,
+    // Discard clears.
+    window.jobs()->enqueueCompute(settings, "tiny again");
+    QVERIFY(added.wait(60000));
+    QTRY_VERIFY_WITH_TIMEOUT(!window.jobs()->isBusy(), 30000);
+    QVERIFY(window.document()->isModified());
+    answerNextMessageBox(QMessageBox::Cancel);
+    QTest::keyClick(&window, Qt::Key_N, Qt::ControlModifier);
+    QCOMPARE(window.document()->session().runs.size(), size_t(12));
+    answerNextMessageBox(QMessageBox::Discard);
+    QTest::keyClick(&window, Qt::Key_N, Qt::ControlModifier);
+    QVERIFY(window.document()->isEmpty());
+    QVERIFY(window.currentPage() == nullptr);
+  }
+
+  void keyboardSwitchesTabsAndPlays() {
+    MainWindow window;
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(openInWindow(window, fixture_));
+    QTest::keyClick(&window, Qt::Key_3, Qt::ControlModifier);
+    QCOMPARE(window.tabs()->currentIndex(), 2);
+    QTest::keyClick(&window, Qt::Key_2, Qt::ControlModifier);
+    QCOMPARE(window.tabs()->currentWidget(), static_cast<QWidget*>(window.animationView()));
+    QTest::keyClick(&window, Qt::Key_Space, Qt::ControlModifier);
+    QVERIFY(window.animationView()->isPlaying());
+    window.animationView()->setFocus();
+    QTest::keyClick(window.animationView(), Qt::Key_Space);
+    QVERIFY(!window.animationView()->isPlaying());
+    const double before = window.animationView()->position();
+    QTest::keyClick(window.animationView(), Qt::Key_BracketRight);
+    QCOMPARE(window.animationView()->position(), std::floor(before + 1e-9) + 1);
+  }
+
+  void largeSessionOpensWithoutStallingTheEventLoop() {
+    // Pythia's 154 checkpoints for each of three models.
+    const QString path = dir_.filePath("large.h5");
+    writeSession(path.toStdString(), testing::fixtureSession(3, 154, 4));
+    MainWindow window;
+    window.show();
+    int ticks = 0;
+    qint64 longestGap = 0;
+    QElapsedTimer sinceTick;
+    QTimer timer;
+    timer.setInterval(10);
+    QObject::connect(&timer, &QTimer::timeout, [&] {
+      longestGap = std::max(longestGap, sinceTick.restart());
+      ++ticks;
+    });
+    QSignalSpy opened(window.document(), &SessionDocument::opened);
+    QSignalSpy analysed(window.document(), &SessionDocument::analysisChanged);
+    QElapsedTimer clock;
+    clock.start();
+    sinceTick.start();
+    timer.start();
+    window.openSession(path);
+    const qint64 callMs = clock.elapsed();
+    QCOMPARE(opened.count(), 0);  // open() returns at once; the file is read in the background
+    QVERIFY(opened.wait(120000));
+    const qint64 openMs = clock.elapsed();
+    QVERIFY(analysed.wait(300000));
+    qInfo("462 runs: open() returned after %lld ms, opened after %lld ms, analysed after %lld ms; "
+          "%d timer ticks, longest gap between ticks %lld ms",
+          callMs, openMs, clock.elapsed(), ticks, longestGap);
+    QVERIFY(ticks > 0);  // the event loop kept running while the file was read and analysed
+    QCOMPARE(window.document()->session().runs.size(), size_t(462));
+    QCOMPARE(window.sessionTree()->model()->rowCount(), 3);
+  }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "test_main_window.moc"

@@ -1,0 +1,306 @@
+// The chart views on a session with known profiles: series, axes and legend of the profile view;
+// the animation's interpolation and its timeline through every checkpoint; the overlay's alignment
+// against the shifts the session was built with; trends; and every export format written at the
+// size asked for, with the data shown as CSV.
+#include <QFile>
+#include <QImage>
+#include <QRegularExpression>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtCharts/QChart>
+#include <QtCharts/QLegend>
+#include <QtCharts/QLegendMarker>
+#include <QtCharts/QLineSeries>
+#include <QtCharts/QLogValueAxis>
+#include <QtCharts/QScatterSeries>
+#include <cmath>
+#include <memory>
+
+#include "session_fixtures.h"
+#include "test_support.h"
+#include "ui/charts/animation_chart.h"
+#include "ui/charts/interactive_chart_view.h"
+#include "ui/charts/profile_animation.h"
+#include "ui/figures/figure_export.h"
+#include "ui/views/animation_view.h"
+#include "ui/views/overlay_view.h"
+#include "ui/views/profile_view.h"
+#include "ui/views/trends_view.h"
+#include "shellscope/profile.h"
+
+using namespace shellscope;
+using namespace shellscope::ui;
+
+namespace {
+
+QStringList visibleLegendNames(QChart* chart) {
+  QStringList names;
+  for (QLegendMarker* marker : chart->legend()->markers()) {
+    if (marker->isVisible()) names << marker->label();
+  }
+  return names;
+}
+
+QList<QLineSeries*> seriesNamed(QChart* chart, const QString& name) {
+  QList<QLineSeries*> found;
+  for (QAbstractSeries* s : chart->series()) {
+    if (auto* line = qobject_cast<QLineSeries*>(s); line && line->name() == name) found << line;
+  }
+  return found;
+}
+
+}  // namespace
+
+class TestViews : public QObject {
+  Q_OBJECT
+ private:
+  QTemporaryDir dir_;
+  QString path_;
+  std::unique_ptr<SessionDocument> document_;
+
+ private Q_SLOTS:
+  void initTestCase() {
+    QVERIFY(dir_.isValid());
+    path_ = dir_.filePath("fixture.h5");
+    writeSession(path_.toStdString(), testing::fixtureSession());
+    document_ = std::make_unique<SessionDocument>();
+    QVERIFY(testing::openAndAnalyse(*document_, path_));
+    QCOMPARE(document_->session().runs.size(), size_t(10));
+  }
+
+  void profileViewShowsCheckedRunsOnLogAxes() {
+    ProfileView view(document_.get());
+    view.resize(900, 600);
+    view.rebuildNow();
+    QChart* chart = view.chartView()->chart();
+    QVERIFY(chart);
+    // By default the first model's checkpoints are checked: one named raw profile each.
+    const std::vector<const Run*> runs = document_->runsOf("small");
+    QCOMPARE(visibleLegendNames(chart), (QStringList{"step 0", "step 100", "step 200", "step 400", "step 800"}));
+    auto* x = qobject_cast<QLogValueAxis*>(chart->axes(Qt::Horizontal).value(0));
+    auto* y = qobject_cast<QLogValueAxis*>(chart->axes(Qt::Vertical).value(0));
+    QVERIFY(x && y);
+    QVERIFY(x->titleText().contains(QString::fromUtf8("λ")));
+    QVERIFY(y->titleText().contains("E<sub>"));
+    // The axes hold every drawn point, and the raw series are the runs' profiles point by point.
+    for (const Run* run : runs) {
+      const QString name = QString("step %1").arg(run->meta.step);
+      const QList<QLineSeries*> raw = seriesNamed(chart, name);
+      QCOMPARE(raw.size(), 1);
+      const std::vector<ProfilePoint> points = profilePoints(*run);
+      QCOMPARE(raw.front()->count(), static_cast<int>(points.size()));
+      for (int i = 0; i < raw.front()->count(); ++i) {
+        QCOMPARE(raw.front()->at(i).x(), points[i].lambdaCentre);
+        QCOMPARE(raw.front()->at(i).y(), points[i].energy);
+        QVERIFY(raw.front()->at(i).x() >= x->min() && raw.front()->at(i).x() <= x->max());
+        QVERIFY(raw.front()->at(i).y() >= y->min() && raw.front()->at(i).y() <= y->max());
+      }
+      QCOMPARE(raw.front()->pen().color(), document_->colorOf(*run));
+    }
+    // Colours run along the map by step: all different.
+    QCOMPARE(document_->colorOf(*runs.front()) == document_->colorOf(*runs.back()), false);
+  }
+
+  void oneRunShowsEveryLayerAndLegendClicksHideSeries() {
+    ProfileView view(document_.get());
+    const Run* run = document_->runsOf("small").back();
+    std::vector<std::string> all;
+    for (const Run& r : document_->session().runs) all.push_back(r.id);
+    document_->setChecked(all, false);
+    document_->setChecked(run->id, true);
+    ProfileLayers layers;
+    layers.smoothed = layers.band = layers.minimum = layers.piecewise = layers.theory = layers.components = true;
+    view.setLayers(layers);
+    view.rebuildNow();
+    QChart* chart = view.chartView()->chart();
+    const QStringList names = visibleLegendNames(chart);
+    for (const QString& expected : {QString("95% bootstrap band"), QString("minimum over batches"), QString("smoothed"),
+                                    QString("piecewise fit"), QString("power law (low side)")}) {
+      QVERIFY2(names.contains(expected), qPrintable(names.join(", ")));
+    }
+    QVERIFY(names.filter("theory").size() == 1);
+    QVERIFY(names.filter(QString::fromUtf8("frontier λ*")).size() == 1);
+    // The frontier line sits at the analysed λ*.
+    const analysis::RunAnalysis* a = document_->analysisOf(run->id);
+    QVERIFY(a && a->frontier.status == "ok");
+    for (QAbstractSeries* s : chart->series()) {
+      if (s->name().startsWith(QString::fromUtf8("frontier λ*"))) {
+        QCOMPARE(qobject_cast<QLineSeries*>(s)->at(0).x(), a->frontier.lambda);
+      }
+    }
+    // One entry: hiding it hides every series of the run.
+    view.chartView()->setEntryVisible(0, false);
+    for (QAbstractSeries* s : chart->series()) QVERIFY(!s->isVisible());
+    view.chartView()->setEntryVisible(0, true);
+    for (QAbstractSeries* s : chart->series()) QVERIFY(s->isVisible());
+    document_->setChecked(all, false);
+    document_->setChecked(std::vector<std::string>{document_->runsOf("small").front()->id}, true);
+  }
+
+  void animationInterpolatesInLogSpace() {
+    const std::vector<const Run*> runs = document_->runsOf("small");
+    const ProfileAnimation animation(runs, {}, 0.25);
+    QCOMPARE(animation.checkpointCount(), 5);
+    // At a checkpoint the frame is that checkpoint's profile.
+    const AnimationFrame atSecond = animation.frameAt(1.0);
+    const std::vector<QPointF> second = animation.checkpointProfile(1);
+    QCOMPARE(atSecond.raw.size(), second.size());
+    for (std::size_t i = 0; i < second.size(); ++i) {
+      QCOMPARE(atSecond.raw[i].x(), second[i].x());
+      QVERIFY(std::abs(atSecond.raw[i].y() / second[i].y() - 1) < 1e-12);
+    }
+    // Half-way: geometric means of the energies of shells both have, and of the steps.
+    const AnimationFrame half = animation.frameAt(1.5);
+    QCOMPARE(half.lower, 1);
+    QCOMPARE(half.upper, 2);
+    QCOMPARE(half.step, std::sqrt(100.0 * 200.0));
+    const Run& a = *runs[1];
+    const Run& b = *runs[2];
+    int compared = 0;
+    for (const QPointF& p : half.raw) {
+      const int ia = a.window.locate(p.x()), ib = b.window.locate(p.x());
+      if (ia < 0 || ia >= a.shellCount() || ib < 0 || ib >= b.shellCount()) continue;
+      const double ea = a.shellEnergy(ia), eb = b.shellEnergy(ib);
+      if (!(ea > 0 && eb > 0)) continue;
+      QVERIFY(std::abs(p.y() / std::sqrt(ea * eb) - 1) < 1e-9);
+      ++compared;
+    }
+    QVERIFY(compared > 10);
+    // The frontier moves between the two checkpoints' frontiers (in log space), and the trail
+    // holds the passed checkpoints plus the current point.
+    const AnimationFrame fa = animation.frameAt(1.0), fb = animation.frameAt(2.0);
+    QVERIFY(half.hasFrontier && fa.hasFrontier && fb.hasFrontier);
+    QVERIFY(std::abs(std::log10(half.frontier.x()) - 0.5 * (std::log10(fa.frontier.x()) + std::log10(fb.frontier.x()))) < 1e-12);
+    QCOMPARE(animation.trail(1.5).size(), size_t(3));
+    // Positions outside the timeline are clamped.
+    QCOMPARE(animation.frameAt(-3).position, 0.0);
+    QCOMPARE(animation.frameAt(99).position, 4.0);
+  }
+
+  void animationStepsThroughEveryCheckpoint() {
+    AnimationView view(document_.get());
+    view.resize(1100, 650);
+    view.setModel("small");
+    QCOMPARE(view.checkpointCount(), 5);
+    view.setPosition(0);
+    std::vector<double> steps{view.currentStep()};
+    for (int i = 1; i < view.checkpointCount(); ++i) {
+      view.stepForward();
+      QCOMPARE(view.position(), double(i));
+      steps.push_back(view.currentStep());
+    }
+    QCOMPARE(steps, (std::vector<double>{0, 100, 200, 400, 800}));
+    view.stepForward();  // stays at the end
+    QCOMPARE(view.position(), 4.0);
+    view.stepBackward();
+    QCOMPARE(view.position(), 3.0);
+    // The chart's title follows the timeline.
+    QVERIFY(view.chartView()->chart()->title().contains("step 400"));
+
+    // Playing runs the timeline to the end through increasing positions, then stops.
+    QSignalSpy moved(&view, &AnimationView::positionChanged);
+    view.setPosition(0);
+    view.play();
+    QVERIFY(view.isPlaying());
+    QTRY_VERIFY_WITH_TIMEOUT(!view.isPlaying(), 15000);
+    QCOMPARE(view.position(), 4.0);
+    QVERIFY(moved.count() >= 4);
+    for (int i = 1; i < moved.count(); ++i) QVERIFY(moved.at(i).at(0).toDouble() >= moved.at(i - 1).at(0).toDouble());
+  }
+
+  void overlayAlignsModelsByTheKnownShift() {
+    OverlayView view(document_.get());
+    QSignalSpy ready(&view, &OverlayView::alignmentsReady);
+    view.setModelsChecked({"small", "large"});
+    view.setStep(800);
+    view.setAligned(true);
+    QTRY_VERIFY_WITH_TIMEOUT(!view.isAligning() && !view.alignments().empty(), 30000);
+    const analysis::Alignment& a = view.alignments().front();
+    QCOMPARE(a.status, std::string("ok"));
+    QCOMPARE(a.reference, std::string("small"));
+    QCOMPARE(a.other, std::string("large"));
+    QVERIFY2(std::abs(a.peakDisplacement - std::log10(testing::kLargeLambdaFactor)) < 0.05, qPrintable(QString::number(a.peakDisplacement)));
+    QVERIFY2(std::abs(a.amplitudeShift - std::log10(testing::kLargeEnergyFactor)) < 0.05, qPrintable(QString::number(a.amplitudeShift)));
+    // Aligned, the large model's raw profile is drawn shifted back onto the small one's.
+    QTRY_VERIFY(view.chartView()->chart() != nullptr);
+    const QStringList names = visibleLegendNames(view.chartView()->chart());
+    QVERIFY2(names.filter("shifted").size() == 1, qPrintable(names.join(", ")));
+  }
+
+  void trendsShowOneSeriesPerModelWithFits() {
+    TrendsView view(document_.get());
+    view.setQuantity(TrendQuantity::Frontier);
+    QTRY_VERIFY(view.chartView()->chart() != nullptr);
+    QChart* chart = view.chartView()->chart();
+    int scatters = 0;
+    for (QAbstractSeries* s : chart->series()) scatters += qobject_cast<QScatterSeries*>(s) != nullptr;
+    QCOMPARE(scatters, 2);
+    // κ falls with step, so λ* rises: a positive exponent in the legend.
+    const QStringList names = visibleLegendNames(chart);
+    QVERIFY2(names.size() == 2 && names.front().contains(QString::fromUtf8("∝ t")), qPrintable(names.join(", ")));
+    QVERIFY(view.shownDataCsv().count('\n') == 1 + 2 * 4);  // step 0 has no place on a log axis
+  }
+
+  void everyExportFormatIsValidAndSized_data() {
+    QTest::addColumn<QString>("page");
+    QTest::addColumn<QString>("suffix");
+    for (const char* page : {"profile", "animation", "overlay", "trends"}) {
+      for (const char* suffix : {"png", "svg", "pdf"}) QTest::newRow(QString("%1.%2").arg(page, suffix).toUtf8()) << page << suffix;
+    }
+  }
+  void everyExportFormatIsValidAndSized() {
+    QFETCH(QString, page);
+    QFETCH(QString, suffix);
+    std::unique_ptr<ChartPage> view;
+    if (page == "profile") view = std::make_unique<ProfileView>(document_.get());
+    if (page == "animation") view = std::make_unique<AnimationView>(document_.get());
+    if (page == "overlay") view = std::make_unique<OverlayView>(document_.get());
+    if (page == "trends") view = std::make_unique<TrendsView>(document_.get());
+    QTRY_VERIFY(view->findChild<InteractiveChartView*>()->chart() != nullptr);
+    ChartStyle style;
+    style.fontPointSize = 8;
+    std::unique_ptr<QChart> chart(view->exportChart(style));
+    QVERIFY(chart);
+    ExportOptions options;
+    options.size = QSize(640, 400);
+    options.dpi = 300;
+    const QString path = dir_.filePath(page + "." + suffix);
+    exportChart(chart.get(), path, options);
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray bytes = file.readAll();
+    QVERIFY(bytes.size() > 1000);
+    if (suffix == "png") {
+      const QImage image(path);
+      QCOMPARE(image.size(), QSize(2000, 1250));  // 640 × 400 at 300/96
+      QCOMPARE(qRound(image.dotsPerMeterX() * 0.0254), 300);
+    } else if (suffix == "svg") {
+      QVERIFY(bytes.contains("<svg"));
+      QVERIFY(bytes.contains("width=\"") && bytes.contains("viewBox=\"0 0 640 400\""));
+    } else {
+      QVERIFY(bytes.startsWith("%PDF-"));
+      const QRegularExpression box("/MediaBox \\[0 0 ([0-9.]+) ([0-9.]+)\\]");
+      const auto match = box.match(QString::fromLatin1(bytes));
+      QVERIFY(match.hasMatch());
+      QCOMPARE(qRound(match.captured(1).toDouble()), 480);  // 640 px at 96 dpi = 480 pt
+      QCOMPARE(qRound(match.captured(2).toDouble()), 300);
+    }
+    const QString csv = view->shownDataCsv();
+    QVERIFY(csv.count('\n') > 2);
+  }
+
+  void animationFramesAreWrittenForEveryStep() {
+    const ProfileAnimation animation(document_->runsOf("small"), {}, 0.25);
+    AnimationFrameWriter writer(animation, "small", dir_.filePath("frames"), 3, ChartStyle{}, QSize(320, 200), 96);
+    QCOMPARE(writer.frameCount(), 13);
+    for (int i = 0; i < writer.frameCount(); ++i) {
+      const QImage frame(writer.writeFrame(i));
+      QCOMPARE(frame.size(), QSize(320, 200));
+    }
+    QVERIFY(QFile::exists(dir_.filePath("frames/frame_0012.png")));
+    QVERIFY(!QFile::exists(dir_.filePath("frames/frame_0013.png")));
+  }
+};
+
+QTEST_MAIN(TestViews)
+#include "test_views.moc"

@@ -1,0 +1,121 @@
+#pragma once
+// The ShellScope window: the session tree (left), the chart tabs (profile, animation, overlay,
+// trends) or the welcome page (centre), the run inspector (right) and the job queue (bottom);
+// menus, toolbar, status bar, shortcuts, recent files, drag and drop of session files, window
+// state kept in QSettings, and a palette that follows the system or the user's choice.
+
+#include <QMainWindow>
+#include <functional>
+#include <string>
+
+QT_BEGIN_NAMESPACE
+class QLabel;
+class QMenu;
+class QProgressBar;
+class QStackedWidget;
+class QTabWidget;
+class QTreeView;
+QT_END_NAMESPACE
+
+namespace shellscope::ui {
+
+class AnimationView;
+class ChartPage;
+class JobQueue;
+class JobsPanel;
+class OverlayView;
+class ProfileView;
+class RunInspector;
+class SessionDocument;
+class SessionTreeModel;
+class TrendsView;
+class WelcomePage;
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+ public:
+  explicit MainWindow(QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  SessionDocument* document() const { return document_; }
+  JobQueue* jobs() const { return jobs_; }
+  QTabWidget* tabs() const { return tabs_; }
+  ProfileView* profileView() const { return profile_; }
+  AnimationView* animationView() const { return animation_; }
+  OverlayView* overlayView() const { return overlay_; }
+  TrendsView* trendsView() const { return trends_; }
+  QTreeView* sessionTree() const { return tree_; }
+  /// The chart page of the current tab.
+  ChartPage* currentPage() const;
+
+  /// Selects a run in the session tree (the inspector shows it).
+  void selectRun(const std::string& runId);
+  /// Opens `path` after asking about unsaved changes.
+  void openSession(const QString& path);
+
+  enum class Theme { System, Light, Dark };
+  void setTheme(Theme theme);
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
+  void changeEvent(QEvent* event) override;
+
+ private:
+  void createDocks();
+  void createActions();
+  void restoreWindowState();
+  void updateTitle();
+  void updateCentral();
+  void updateStatus();
+  void applyPaletteToCharts();
+
+  // File
+  void newSession();
+  void openDialog();
+  bool save();
+  bool saveAs();
+  void exportFigure();
+  void exportData();
+  void exportAnimation();
+  /// Runs `action` once unsaved changes are saved or discarded; not at all when the user cancels
+  /// or the save fails (saving is asynchronous).
+  void whenChangesSettled(const std::function<void()>& action);
+  void addRecentFile(const QString& path);
+  QStringList recentFiles() const;
+  void fillRecentMenu();
+  QString suggestedPath(const QString& name, const QString& suffix) const;
+
+  // Compute and analysis
+  void computeDialog();
+  void experimentDialog();
+  void analysisDialog();
+  void showTreeMenu(const QPoint& position);
+
+  void showAbout();
+  void showShortcuts();
+
+  SessionDocument* document_;
+  JobQueue* jobs_;
+  SessionTreeModel* treeModel_;
+  QTreeView* tree_;
+  RunInspector* inspector_;
+  JobsPanel* jobsPanel_;
+  QStackedWidget* central_;
+  WelcomePage* welcome_;
+  QTabWidget* tabs_;
+  ProfileView* profile_;
+  AnimationView* animation_;
+  OverlayView* overlay_;
+  TrendsView* trends_;
+  QMenu* recentMenu_ = nullptr;
+  QLabel* busyLabel_;
+  QProgressBar* busyBar_;
+  QLabel* countLabel_;
+  Theme theme_ = Theme::System;
+  bool closing_ = false;
+  std::function<void()> afterSave_;  ///< what whenChangesSettled continues with once saved
+};
+
+}  // namespace shellscope::ui

@@ -1,0 +1,181 @@
+#include "ui/views/profile_view.h"
+
+#include <QCheckBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QStackedWidget>
+#include <QVBoxLayout>
+#include <QtCharts/QChart>
+#include <cmath>
+#include <set>
+
+#include "shellscope/analysis/frontier.h"
+#include "shellscope/profile.h"
+#include "ui/charts/interactive_chart_view.h"
+#include "ui/document/session_document.h"
+#include "ui/views/profile_csv.h"
+
+namespace shellscope::ui {
+
+ProfileView::ProfileView(SessionDocument* document, QWidget* parent)
+    : ChartPage(parent), document_(document), view_(new InteractiveChartView), stack_(new QStackedWidget) {
+  auto* bar = new QHBoxLayout;
+  bar->setContentsMargins(6, 4, 6, 0);
+  const std::vector<std::tuple<QString, bool ProfileLayers::*, QString>> layers{
+      {tr("&Raw"), &ProfileLayers::raw, tr("Mean shell energy over batches")},
+      {tr("S&moothed"), &ProfileLayers::smoothed, tr("Gaussian kernel smoothing in log-log space")},
+      {tr("&Band"), &ProfileLayers::band, tr("95% bootstrap interval of the mean over batches")},
+      {tr("Mi&nimum"), &ProfileLayers::minimum, tr("Smallest energy of each shell over batches")},
+      {tr("&Frontier"), &ProfileLayers::frontier, tr("The resolution frontier λ* (smoothed peak)")},
+      {tr("&Piecewise fit"), &ProfileLayers::piecewise, tr("Power law blended into exp(−κλ)")},
+      {tr("&Theory fit"), &ProfileLayers::theory, tr("C λ^(p+1) exp(−κλ)")},
+      {tr("&Components"), &ProfileLayers::components, tr("The two sides of the piecewise fit")},
+  };
+  const ProfileLayers defaults;
+  for (const auto& [label, member, tip] : layers) {
+    auto* box = new QCheckBox(label);
+    box->setToolTip(tip);
+    box->setChecked(defaults.*member);
+    connect(box, &QCheckBox::toggled, this, &ProfileView::scheduleRebuild);
+    bar->addWidget(box);
+    layerBoxes_.emplace_back(box, member);
+  }
+  bar->addStretch();
+  auto* reset = new QPushButton(tr("Reset zoom"));
+  reset->setToolTip(tr("Show the whole profile (0 or Home in the chart)"));
+  connect(reset, &QPushButton::clicked, view_, &InteractiveChartView::resetZoom);
+  bar->addWidget(reset);
+
+  auto* empty = new QLabel(tr("Check runs in the session tree to show their shell profiles here."));
+  empty->setAlignment(Qt::AlignCenter);
+  empty->setEnabled(false);
+  stack_->addWidget(empty);
+  stack_->addWidget(view_);
+  view_->setKeepZoomOnReplace(true);
+  view_->setHoverText([this](const QPointF& value, const QPointF&) { return hoverText(value); });
+
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->addLayout(bar);
+  layout->addWidget(stack_, 1);
+
+  // Several changes in one turn of the event loop (a session opened and analysed) rebuild once.
+  rebuild_.setSingleShot(true);
+  rebuild_.setInterval(0);
+  connect(&rebuild_, &QTimer::timeout, this, &ProfileView::rebuildNow);
+  connect(document_, &SessionDocument::checkedChanged, this, &ProfileView::scheduleRebuild);
+  connect(document_, &SessionDocument::analysisChanged, this, &ProfileView::scheduleRebuild);
+  connect(document_, &SessionDocument::sessionReset, this, [this] {
+    view_->setChartOwned(nullptr);  // a new session starts unzoomed
+    scheduleRebuild();
+  });
+  rebuildNow();
+}
+
+ProfileLayers ProfileView::layers() const {
+  ProfileLayers layers;
+  for (const auto& [box, member] : layerBoxes_) layers.*member = box->isChecked();
+  return layers;
+}
+
+void ProfileView::setLayers(const ProfileLayers& layers) {
+  for (const auto& [box, member] : layerBoxes_) box->setChecked(layers.*member);
+}
+
+void ProfileView::setDarkTheme(bool dark) {
+  dark_ = dark;
+  scheduleRebuild();
+}
+
+void ProfileView::scheduleRebuild() { rebuild_.start(); }
+
+std::vector<ProfileEntry> ProfileView::entries() const {
+  const std::vector<const Run*> runs = document_->checkedRuns();
+  std::set<std::string> models;
+  for (const Run* run : runs) models.insert(run->meta.modelName);
+  std::vector<ProfileEntry> entries;
+  for (const Run* run : runs) {
+    const QString step = run->meta.step >= 0 ? tr("step %1").arg(run->meta.step) : QString::fromStdString(run->id);
+    const QString label = models.size() > 1 ? QString::fromStdString(run->meta.modelName) + QString::fromUtf8(" · ") + step : step;
+    entries.push_back({run, document_->analysisOf(run->id), document_->colorOf(*run), label});
+  }
+  return entries;
+}
+
+QString ProfileView::title() const {
+  const std::vector<const Run*> runs = document_->checkedRuns();
+  if (runs.empty()) return {};
+  std::set<std::string> models;
+  for (const Run* run : runs) models.insert(run->meta.modelName);
+  if (models.size() > 1) return tr("Shell energy profiles");
+  const QString model = QString::fromStdString(*models.begin());
+  if (runs.size() == 1) return tr("%1 at step %2").arg(model).arg(runs.front()->meta.step);
+  return tr("%1: %2 checkpoints").arg(model).arg(runs.size());
+}
+
+void ProfileView::rebuildNow() {
+  rebuild_.stop();
+  const std::vector<ProfileEntry> list = entries();
+  if (list.empty()) {
+    view_->setChartOwned(nullptr);
+    stack_->setCurrentIndex(0);
+    return;
+  }
+  ChartStyle style;
+  style.dark = dark_;
+  style.legend = list.size() <= 24;  // beyond that the colour map says more than a legend
+  view_->setChartOwned(layeredProfileChart(list, layers(), title(), style));
+  stack_->setCurrentIndex(1);
+}
+
+QChart* ProfileView::exportChart(const ChartStyle& style) const {
+  const std::vector<ProfileEntry> list = entries();
+  if (list.empty()) return nullptr;
+  return layeredProfileChart(list, layers(), title(), style, view_->isZoomed() ? view_->currentRanges() : AxisRanges{});
+}
+
+QString ProfileView::shownDataCsv() const { return profileCsv(entries()); }
+
+QString ProfileView::hoverText(const QPointF& value) const {
+  if (!(value.x() > 0) || !(value.y() > 0)) return {};
+  const double logY = std::log10(value.y());
+  const ProfileEntry* best = nullptr;
+  int bestShell = -1;
+  double bestDistance = INFINITY;
+  const std::vector<ProfileEntry> list = entries();
+  for (const ProfileEntry& e : list) {
+    const int shell = e.run->window.locate(value.x());
+    if (shell < 0 || shell >= e.run->shellCount()) continue;
+    const double energy = e.run->shellEnergy(shell);
+    if (!(energy > 0)) continue;
+    const double distance = std::abs(std::log10(energy) - logY);
+    if (distance < bestDistance) {
+      bestDistance = distance;
+      best = &e;
+      bestShell = shell;
+    }
+  }
+  if (!best || bestDistance > 1.5) return {};  // far from every profile: no tooltip
+  const Run& run = *best->run;
+  double spread = 0;
+  for (const ProfilePoint& p : profilePoints(run)) {
+    if (p.shell == bestShell) spread = p.spread;
+  }
+  QString text = QString("<b>%1</b> (%2)<br>shell %3: λ ∈ [%4, %5)<br>E<sub>α</sub> = %6<br>spread over %7 batches: ±%8")
+                     .arg(QString::fromStdString(run.meta.modelName), best->label)
+                     .arg(bestShell)
+                     .arg(run.window.edge(bestShell), 0, 'g', 3)
+                     .arg(run.window.edge(bestShell + 1), 0, 'g', 3)
+                     .arg(run.shellEnergy(bestShell), 0, 'g', 4)
+                     .arg(run.batchCount())
+                     .arg(spread, 0, 'g', 3);
+  if (best->analysis && best->analysis->statistics.bootstrapLow.size() == run.shellCount()) {
+    text += QString("<br>95% band: [%1, %2]")
+                .arg(best->analysis->statistics.bootstrapLow(bestShell), 0, 'g', 3)
+                .arg(best->analysis->statistics.bootstrapHigh(bestShell), 0, 'g', 3);
+  }
+  return text;
+}
+
+}  // namespace shellscope::ui

@@ -1,0 +1,52 @@
+#pragma once
+// Paper Fig. 1: the log-log shell profiles of the runs checked in the session tree, with the
+// layers the researcher picks (raw, smoothed, band, minimum, frontier, fits and their components).
+// The chart is rebuilt when the checked runs, their analysis or the layers change, keeping the zoom.
+
+#include <QTimer>
+#include <string>
+#include <vector>
+
+#include "ui/views/chart_page.h"
+
+QT_BEGIN_NAMESPACE
+class QCheckBox;
+class QStackedWidget;
+QT_END_NAMESPACE
+
+namespace shellscope::ui {
+
+class InteractiveChartView;
+class SessionDocument;
+
+class ProfileView : public ChartPage {
+  Q_OBJECT
+ public:
+  explicit ProfileView(SessionDocument* document, QWidget* parent = nullptr);
+
+  QString figureName() const override { return QStringLiteral("profile"); }
+  QChart* exportChart(const ChartStyle& style) const override;
+  QString shownDataCsv() const override;
+  void setDarkTheme(bool dark) override;
+
+  ProfileLayers layers() const;
+  void setLayers(const ProfileLayers& layers);
+  InteractiveChartView* chartView() const { return view_; }
+  /// Rebuilds now instead of on the next turn of the event loop (tests).
+  void rebuildNow();
+
+ private:
+  std::vector<ProfileEntry> entries() const;
+  QString title() const;
+  QString hoverText(const QPointF& value) const;
+  void scheduleRebuild();
+
+  SessionDocument* document_;
+  InteractiveChartView* view_;
+  QStackedWidget* stack_;
+  std::vector<std::pair<QCheckBox*, bool ProfileLayers::*>> layerBoxes_;
+  QTimer rebuild_;
+  bool dark_ = false;
+};
+
+}  // namespace shellscope::ui

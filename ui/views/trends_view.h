@@ -1,0 +1,58 @@
+#pragma once
+// Trends across training: one quantity (λ*, κ, p, amplitude, loss) of every chosen model against
+// step or accumulated learning rate, with the fitted power laws, and below it each model's
+// transport exponent c0 and its predicted and measured loss exponents.
+
+#include <QTimer>
+
+#include "ui/charts/trend_charts.h"
+#include "ui/views/chart_page.h"
+
+QT_BEGIN_NAMESPACE
+class QComboBox;
+class QListWidget;
+class QStackedWidget;
+class QTextBrowser;
+QT_END_NAMESPACE
+
+namespace shellscope::ui {
+
+class InteractiveChartView;
+class SessionDocument;
+
+class TrendsView : public ChartPage {
+  Q_OBJECT
+ public:
+  explicit TrendsView(SessionDocument* document, QWidget* parent = nullptr);
+  ~TrendsView() override;
+
+  QString figureName() const override { return QStringLiteral("trends"); }
+  QChart* exportChart(const ChartStyle& style) const override;
+  QString shownDataCsv() const override;
+  void setDarkTheme(bool dark) override;
+
+  void setQuantity(TrendQuantity quantity);
+  TrendQuantity quantity() const;
+  /// "step" or "accumulated_lr".
+  std::string timeAxis() const;
+  InteractiveChartView* chartView() const { return view_; }
+
+ private:
+  std::vector<std::string> checkedModels() const;
+  std::vector<QColor> colors(const std::vector<std::string>& models) const;
+  void refreshModels();
+  void rebuild();
+  QString summaryHtml() const;
+
+  SessionDocument* document_;
+  InteractiveChartView* view_;
+  QStackedWidget* stack_;
+  QComboBox* quantity_;
+  QComboBox* axis_;
+  QListWidget* models_;
+  QTextBrowser* summary_;
+  QTimer rebuild_;
+  bool dark_ = false;
+};
+
+}  // namespace shellscope::ui
