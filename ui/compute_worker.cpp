@@ -16,7 +16,16 @@ void ComputeWorker::cancel() {
   if (current_) current_->cancel();
 }
 
-std::shared_ptr<ProgressToken> ComputeWorker::startJob() {
+void ComputeWorker::cancelJob(int jobId) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (current_ && currentJobId_ == jobId) {
+    current_->cancel();
+  } else {
+    cancelledBeforeStart_.insert(jobId);
+  }
+}
+
+std::shared_ptr<ProgressToken> ComputeWorker::startJob(int jobId) {
   lastEmit_ = -1.0;
   auto token = std::make_shared<ProgressToken>([this](const ProgressEvent& event) {
     // Throttled: the engine reports after every operator product.
@@ -26,17 +35,21 @@ std::shared_ptr<ProgressToken> ComputeWorker::startJob() {
   });
   std::lock_guard<std::mutex> lock(mutex_);
   current_ = token;
+  currentJobId_ = jobId;
+  if (jobId != 0 && cancelledBeforeStart_.erase(jobId) > 0) token->cancel();
   return token;
 }
 
 void ComputeWorker::endJob() {
   std::lock_guard<std::mutex> lock(mutex_);
   current_.reset();
+  currentJobId_ = 0;
 }
 
-void ComputeWorker::compute(const ComputeSettings& settings) {
-  const auto token = startJob();
+void ComputeWorker::compute(const ComputeSettings& settings, int jobId) {
+  const auto token = startJob(jobId);
   try {
+    token->throwIfCancelled();  // cancelled on its way here
     std::vector<Run> runs = computeRuns(settings, *token, [this](const Run& run) { Q_EMIT runFinished(run); });
     Q_EMIT finished(runs);
   } catch (const CancelledError&) {
@@ -47,9 +60,10 @@ void ComputeWorker::compute(const ComputeSettings& settings) {
   endJob();
 }
 
-void ComputeWorker::runExperiment(const ExperimentSettings& settings) {
-  const auto token = startJob();
+void ComputeWorker::runExperiment(const ExperimentSettings& settings, int jobId) {
+  const auto token = startJob(jobId);
   try {
+    token->throwIfCancelled();
     const ExperimentReport report = shellscope::runExperiment(settings, *token);
     Q_EMIT experimentFinished(QString::fromStdString(report.sessionPath));
   } catch (const CancelledError&) {

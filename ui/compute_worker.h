@@ -8,6 +8,7 @@
 #include <QString>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <vector>
 
 #include "shellscope/compute.h"
@@ -23,14 +24,17 @@ class ComputeWorker : public QObject {
 
   /// Thread-safe: the running job stops at its next operator product and emits cancelled().
   void cancel();
+  /// Thread-safe: stops the job started with `jobId`, whether it is running or still on its way
+  /// to this thread (then it emits cancelled() as soon as it starts, without doing any work).
+  void cancelJob(int jobId);
 
  public Q_SLOTS:
   /// Computes one run per checkpoint in `settings`; emits progress, runFinished per checkpoint,
-  /// then finished, failed or cancelled.
-  void compute(const shellscope::ComputeSettings& settings);
+  /// then finished, failed or cancelled. `jobId` (non-zero) names the job for cancelJob().
+  void compute(const shellscope::ComputeSettings& settings, int jobId = 0);
   /// Runs (or resumes) the built-in experiment; emits progress, then experimentFinished with the
   /// session path, failed or cancelled.
-  void runExperiment(const shellscope::ExperimentSettings& settings);
+  void runExperiment(const shellscope::ExperimentSettings& settings, int jobId = 0);
 
  Q_SIGNALS:
   /// At most about ten times a second, and once at the end.
@@ -43,11 +47,13 @@ class ComputeWorker : public QObject {
 
  private:
   /// A fresh token for a job, reporting through progress() at most ten times a second.
-  std::shared_ptr<ProgressToken> startJob();
+  std::shared_ptr<ProgressToken> startJob(int jobId);
   void endJob();
 
   std::mutex mutex_;
   std::shared_ptr<ProgressToken> current_;  ///< the running job's token, guarded by mutex_
+  int currentJobId_ = 0;                    ///< guarded by mutex_
+  std::set<int> cancelledBeforeStart_;      ///< job ids cancelled before they started; mutex_
   double lastEmit_ = -1.0;
 };
 

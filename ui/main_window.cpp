@@ -29,6 +29,7 @@
 #include <QtConcurrent/QtConcurrent>
 #include <memory>
 
+#include "ui/background_pool.h"
 #include "ui/charts/interactive_chart_view.h"
 #include "ui/dialogs/analysis_options_dialog.h"
 #include "ui/dialogs/compute_dialog.h"
@@ -575,7 +576,7 @@ void MainWindow::exportFigure() {
           showMessage(this, QMessageBox::Warning, tr("Export Failed"), tr("%1: cannot write the PNG file").arg(path));
         }
       });
-      watcher->setFuture(QtConcurrent::run([image, path] { return image.save(path); }));
+      watcher->setFuture(QtConcurrent::run(backgroundPool(), [image, path] { return image.save(path); }));
       return;
     }
     exportChart(chart.get(), path, s.options);
@@ -608,7 +609,7 @@ void MainWindow::exportData() {
       showMessage(this, QMessageBox::Warning, tr("Export Failed"), error);
     }
   });
-  watcher->setFuture(QtConcurrent::run([csv, path] {
+  watcher->setFuture(QtConcurrent::run(backgroundPool(), [csv, path] {
     QSaveFile file(path);  // written beside, renamed over: no half-written CSV
     if (!file.open(QIODevice::WriteOnly | QIODevice::Text) || file.write(csv.toUtf8()) < 0 || !file.commit()) {
       return QString("%1: %2").arg(path, file.errorString());

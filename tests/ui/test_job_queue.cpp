@@ -133,8 +133,8 @@ class TestJobQueue : public QObject {
   }
 
   void cancelBeforeTheWorkerStartsIsNotLost() {
-    // The worker has not picked the job up when cancel() arrives: the stop is applied at the
-    // job's first report instead of after 500 batches.
+    // The worker has not picked the job up when cancel() arrives: the job must end as soon as
+    // it reaches the worker, not after its 5000 batches.
     JobQueue queue;
     QSignalSpy idle(&queue, &JobQueue::idle);
     QElapsedTimer timer;

@@ -4,7 +4,11 @@
 // without stalling the event loop.
 #include <H5Cpp.h>
 
+#include <memory>
+
+
 #include <QAbstractButton>
+
 #include <QApplication>
 #include <QDropEvent>
 #include <QElapsedTimer>
@@ -32,11 +36,16 @@ using namespace shellscope::ui;
 namespace {
 
 /// Clicks `button` of the next modal message box (the prompt the action under test opens).
-void answerNextMessageBox(QMessageBox::StandardButton button) {
-  QTimer::singleShot(50, [button] {
+/// Clicks `button` on the modal message box that opens next; the returned flag says it did.
+std::shared_ptr<bool> answerNextMessageBox(QMessageBox::StandardButton button) {
+  auto answered = std::make_shared<bool>(false);
+  QTimer::singleShot(50, [button, answered] {
     auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
-    if (box) box->button(button)->click();
+    if (!box || !box->button(button)) return;
+    *answered = true;
+    box->button(button)->click();
   });
+  return answered;
 }
 
 /// Closes the non-modal error boxes the window opened, returning their texts.
@@ -143,6 +152,8 @@ class TestMainWindow : public QObject {
   void computedRunsLandInTheSessionAndAskBeforeTheyAreLost() {
     MainWindow window;
     window.show();
+    window.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&window));  // window shortcuts need an active window
     QVERIFY(openInWindow(window, fixture_));
     ComputeSettings settings;
     settings.models = {"builtin:mlp"};
@@ -173,11 +184,15 @@ class TestMainWindow : public QObject {
     QVERIFY(added.wait(60000));
     QTRY_VERIFY_WITH_TIMEOUT(!window.jobs()->isBusy(), 30000);
     QVERIFY(window.document()->isModified());
-    answerNextMessageBox(QMessageBox::Cancel);
+    const auto cancelled = answerNextMessageBox(QMessageBox::Cancel);
     QTest::keyClick(&window, Qt::Key_N, Qt::ControlModifier);
+    QVERIFY(*cancelled);
     QCOMPARE(window.document()->session().runs.size(), size_t(12));
-    answerNextMessageBox(QMessageBox::Discard);
+    window.activateWindow();  // back from the closed box
+    QVERIFY(QTest::qWaitForWindowActive(&window));
+    const auto discarded = answerNextMessageBox(QMessageBox::Discard);
     QTest::keyClick(&window, Qt::Key_N, Qt::ControlModifier);
+    QVERIFY(*discarded);
     QVERIFY(window.document()->isEmpty());
     QVERIFY(window.currentPage() == nullptr);
   }
@@ -207,6 +222,7 @@ class TestMainWindow : public QObject {
     writeSession(path.toStdString(), testing::fixtureSession(3, 154, 4));
     MainWindow window;
     window.show();
+    QElapsedTimer clock;
     int ticks = 0;
     qint64 longestGap = 0;
     QElapsedTimer sinceTick;
@@ -218,7 +234,6 @@ class TestMainWindow : public QObject {
     });
     QSignalSpy opened(window.document(), &SessionDocument::opened);
     QSignalSpy analysed(window.document(), &SessionDocument::analysisChanged);
-    QElapsedTimer clock;
     clock.start();
     sinceTick.start();
     timer.start();

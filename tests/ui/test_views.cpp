@@ -82,7 +82,8 @@ class TestViews : public QObject {
     QVERIFY(x && y);
     QVERIFY(x->titleText().contains(QString::fromUtf8("λ")));
     QVERIFY(y->titleText().contains("E<sub>"));
-    // The axes hold every drawn point, and the raw series are the runs' profiles point by point.
+    // The axes hold every drawn point down to nine decades below the top (deeper shells are
+    // clipped on purpose), and the raw series are the runs' profiles point by point.
     for (const Run* run : runs) {
       const QString name = QString("step %1").arg(run->meta.step);
       const QList<QLineSeries*> raw = seriesNamed(chart, name);
@@ -93,7 +94,8 @@ class TestViews : public QObject {
         QCOMPARE(raw.front()->at(i).x(), points[i].lambdaCentre);
         QCOMPARE(raw.front()->at(i).y(), points[i].energy);
         QVERIFY(raw.front()->at(i).x() >= x->min() && raw.front()->at(i).x() <= x->max());
-        QVERIFY(raw.front()->at(i).y() >= y->min() && raw.front()->at(i).y() <= y->max());
+        QVERIFY(raw.front()->at(i).y() <= y->max());
+        QVERIFY(raw.front()->at(i).y() >= y->min() || raw.front()->at(i).y() < 1e-8 * y->max());
       }
       QCOMPARE(raw.front()->pen().color(), document_->colorOf(*run));
     }
@@ -230,7 +232,8 @@ class TestViews : public QObject {
   void trendsShowOneSeriesPerModelWithFits() {
     TrendsView view(document_.get());
     view.setQuantity(TrendQuantity::Frontier);
-    QTRY_VERIFY(view.chartView()->chart() != nullptr);
+    view.rebuildNow();
+    QVERIFY(view.chartView()->chart() != nullptr);
     QChart* chart = view.chartView()->chart();
     int scatters = 0;
     for (QAbstractSeries* s : chart->series()) scatters += qobject_cast<QScatterSeries*>(s) != nullptr;

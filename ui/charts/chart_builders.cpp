@@ -90,15 +90,15 @@ QChart* newStyledChart(const QString& title, const ChartStyle& style) {
 
 void attachLogAxes(QChart* chart, const QString& xTitle, const QString& yTitle, double xLow, double xHigh, double yLow,
                    double yHigh, const ChartStyle& style) {
-  auto makeAxis = [&](const QString& title, double low, double high, bool exact) {
+  // Both ends rounded out to whole decades: log axes read best that way.
+  auto makeAxis = [&](const QString& title, double low, double high) {
     auto* axis = new QLogValueAxis;
     axis->setBase(10.0);
     axis->setTitleText(title);
     axis->setLabelFormat("%g");
     axis->setMinorTickCount(-1);
     if (low > 0 && high > low) {
-      axis->setRange(exact ? low : std::pow(10.0, std::floor(std::log10(low))),
-                     exact ? high : std::pow(10.0, std::ceil(std::log10(high))));
+      axis->setRange(std::pow(10.0, std::floor(std::log10(low))), std::pow(10.0, std::ceil(std::log10(high))));
     }
     QFont font = axis->labelsFont();
     font.setPointSize(style.fontPointSize);
@@ -110,9 +110,8 @@ void attachLogAxes(QChart* chart, const QString& xTitle, const QString& yTitle, 
     axis->setMinorGridLinePen(grid);
     return axis;
   };
-  const bool exact = style.fontPointSize < 0;  // never: decades at both ends read best
-  QLogValueAxis* x = makeAxis(xTitle, xLow, xHigh, exact);
-  QLogValueAxis* y = makeAxis(yTitle, yLow, yHigh, exact);
+  QLogValueAxis* x = makeAxis(xTitle, xLow, xHigh);
+  QLogValueAxis* y = makeAxis(yTitle, yLow, yHigh);
   chart->addAxis(x, Qt::AlignBottom);
   chart->addAxis(y, Qt::AlignLeft);
   for (QAbstractSeries* s : chart->series()) {

@@ -98,8 +98,13 @@ AnimationFrame ProfileAnimation::frameAt(double position) const {
   const Checkpoint& b = checkpoints_[frame.upper];
   const double t = frame.t;
 
-  frame.step = a.step > 0 && b.step > 0 ? std::pow(10.0, blend(std::log10(a.step), std::log10(b.step), t))
-                                        : a.step + (b.step - a.step) * t;
+  // On a checkpoint the step is exact (no round trip through log10).
+  if (t == 0.0) {
+    frame.step = a.step;
+  } else {
+    frame.step = a.step > 0 && b.step > 0 ? std::pow(10.0, blend(std::log10(a.step), std::log10(b.step), t))
+                                          : a.step + (b.step - a.step) * t;
+  }
 
   // Shells by global edge index: shell j of a run is edge k0 + j of the one grid.
   if (a.shellsPerDecade == b.shellsPerDecade) {

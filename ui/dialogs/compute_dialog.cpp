@@ -1,7 +1,6 @@
 #include "ui/dialogs/compute_dialog.h"
 
 #include <QButtonGroup>
-#include <QMap>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDir>
@@ -15,6 +14,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMap>
 #include <QPushButton>
 #include <QRadioButton>
 #include <QRegularExpressionValidator>
@@ -31,6 +31,7 @@
 
 #include "shellscope/file_error.h"
 #include "shellscope/runtime.h"
+#include "ui/background_pool.h"
 
 namespace shellscope::ui {
 
@@ -526,7 +527,7 @@ void ComputeDialog::startScan(const QString& folder) {
     if (generation == scanGeneration_) applyScan(result);  // else a newer scan replaced it
   });
   // Off the GUI thread: a folder of many checkpoints on a slow disk takes a while to list.
-  watcher->setFuture(QtConcurrent::run([folder] {
+  watcher->setFuture(QtConcurrent::run(backgroundPool(), [folder] {
     ScanResult result;
     result.folder = folder;
     try {

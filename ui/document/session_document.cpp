@@ -5,6 +5,7 @@
 #include <map>
 
 #include "shellscope/session_file.h"
+#include "ui/background_pool.h"
 #include "ui/charts/colormap.h"
 
 namespace shellscope::ui {
@@ -148,7 +149,7 @@ void SessionDocument::open(const QString& path) {
     Q_EMIT opened(path);
     refreshAnalysis();
   });
-  watcher->setFuture(QtConcurrent::run([path] {
+  watcher->setFuture(QtConcurrent::run(backgroundPool(), [path] {
     auto loaded = std::make_shared<Loaded>();
     try {
       loaded->session = readSession(path.toStdString());
@@ -177,7 +178,7 @@ void SessionDocument::save(const QString& path) {
     Q_EMIT saved(path);
   });
   // The background thread gets its own copies: the GUI may go on changing the document.
-  watcher->setFuture(QtConcurrent::run([path, session = session_, analysis = analysis_] {
+  watcher->setFuture(QtConcurrent::run(backgroundPool(), [path, session = session_, analysis = analysis_] {
     try {
       analysis::writeSessionWithAnalysis(path.toStdString(), session, analysis);
     } catch (const std::exception& e) {
@@ -214,7 +215,7 @@ void SessionDocument::refreshAnalysis() {
     analysis_ = std::move(result);
     Q_EMIT analysisChanged();
   });
-  watcher->setFuture(QtConcurrent::run([session = session_, previous = analysis_, options = options_] {
+  watcher->setFuture(QtConcurrent::run(backgroundPool(), [session = session_, previous = analysis_, options = options_] {
     // Reuse current run analyses; analyse the others; trends and alignments need them all.
     analysis::SessionAnalysis result;
     result.options = options;

@@ -12,11 +12,6 @@ JobQueue::JobQueue(QObject* parent) : QObject(parent) {
   worker_ = new ComputeWorker;
   worker_->moveToThread(&thread_);
   connect(&thread_, &QThread::finished, worker_, &QObject::deleteLater);
-  // On the worker thread, inside the job: ComputeWorker::cancel() only reaches a job that has
-  // started, so a stop requested earlier is applied at the job's first report.
-  connect(worker_, &ComputeWorker::progress, worker_, [this] {
-    if (false && stopRequested_.load()) worker_->cancel();
-  }, Qt::DirectConnection);
   connect(worker_, &ComputeWorker::progress, this, &JobQueue::onProgress, Qt::QueuedConnection);
   connect(worker_, &ComputeWorker::runFinished, this, &JobQueue::onRunFinished, Qt::QueuedConnection);
   connect(worker_, &ComputeWorker::finished, this, &JobQueue::onFinished, Qt::QueuedConnection);
@@ -30,7 +25,6 @@ JobQueue::~JobQueue() {
   // Nothing more is reported from here on: results still in flight are dropped with this object.
   disconnect(worker_, nullptr, this, nullptr);
   pending_.clear();
-  stopRequested_.store(true);
   worker_->cancel();
   thread_.quit();
   thread_.wait();
@@ -70,13 +64,12 @@ void JobQueue::startNext() {
   running_ = id;
   entry.job.state = Job::State::Running;
   entry.job.stage = tr("starting");
-  stopRequested_.store(false);  // the previous job has ended: the worker is between jobs
   ComputeWorker* worker = worker_;
   if (const auto* settings = std::get_if<ComputeSettings>(&entry.work)) {
-    QMetaObject::invokeMethod(worker, [worker, settings = *settings] { worker->compute(settings); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(worker, [worker, settings = *settings, id] { worker->compute(settings, id); }, Qt::QueuedConnection);
   } else {
     const auto& experiment = std::get<ExperimentSettings>(entry.work);
-    QMetaObject::invokeMethod(worker, [worker, experiment] { worker->runExperiment(experiment); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(worker, [worker, experiment, id] { worker->runExperiment(experiment, id); }, Qt::QueuedConnection);
   }
   Q_EMIT jobChanged(id);
 }
@@ -100,8 +93,7 @@ void JobQueue::cancel(int jobId) {
     entry.cancelRequested = true;
     entry.job.stage = tr("cancelling…");
     entry.job.etaSeconds = -1.0;
-    stopRequested_.store(true);  // the worker may not have picked the job up yet
-    worker_->cancel();
+    worker_->cancelJob(jobId);  // also reaches a job still on its way to the worker thread
     Q_EMIT jobChanged(jobId);
   }
 }

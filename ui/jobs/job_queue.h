@@ -11,7 +11,6 @@
 #include <QObject>
 #include <QString>
 #include <QThread>
-#include <atomic>
 #include <deque>
 #include <map>
 #include <variant>
@@ -119,7 +118,6 @@ class JobQueue : public QObject {
   int nextId_ = 1;
   /// Set when the running job is to stop; read on the worker thread at each progress report, so
   /// that a cancel arriving before the worker has picked the job up is not lost.
-  std::atomic<bool> stopRequested_{false};
 };
 
 }  // namespace shellscope::ui

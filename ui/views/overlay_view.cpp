@@ -15,6 +15,7 @@
 #include <cmath>
 #include <set>
 
+#include "ui/background_pool.h"
 #include "ui/charts/interactive_chart_view.h"
 #include "ui/document/session_document.h"
 #include "ui/views/profile_csv.h"
@@ -213,7 +214,7 @@ void OverlayView::requestAlignment() {
     rebuild_.start();
     Q_EMIT alignmentsReady();
   });
-  watcher->setFuture(QtConcurrent::run([runs = std::move(runs), options = document_->analysisOptions()] {
+  watcher->setFuture(QtConcurrent::run(backgroundPool(), [runs = std::move(runs), options = document_->analysisOptions()] {
     std::vector<analysis::Alignment> result;
     for (std::size_t i = 1; i < runs.size(); ++i) result.push_back(analysis::alignProfiles(runs[0], runs[i], options));
     return result;

@@ -36,6 +36,8 @@ class TrendsView : public ChartPage {
   /// "step" or "accumulated_lr".
   std::string timeAxis() const;
   InteractiveChartView* chartView() const { return view_; }
+  /// Draws now rather than on the next event-loop turn (changes are coalesced that way).
+  void rebuildNow() { rebuild(); }
 
  private:
   std::vector<std::string> checkedModels() const;

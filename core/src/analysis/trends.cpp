@@ -199,8 +199,37 @@ Eigen::VectorXd bulk(const Eigen::VectorXd& energy) {
   return out;
 }
 
+/// A smoother tabulated every 0.002 decades and read by linear interpolation. The search below
+/// evaluates each curve ~60,000 times per alignment (and again per bootstrap resample); the
+/// table costs a few hundred evaluations. With the default kernel (0.25 decades) the
+/// interpolation error is ~1e-5 in log10 E, far below the bootstrap spread.
+class TabulatedCurve {
+ public:
+  explicit TabulatedCurve(const LogLogSmoother& smooth) : x0_(smooth.xMin()) {
+    const int n = static_cast<int>(std::ceil((smooth.xMax() - x0_) / kStep)) + 1;
+    // The last node may lie up to one step past xMax: the kernel smoother is defined there too.
+    for (int i = 0; i < n; ++i) values_.push_back(smooth(x0_ + i * kStep));
+    xMax_ = smooth.xMax();
+  }
+  double xMin() const { return x0_; }
+  double xMax() const { return xMax_; }
+  double operator()(double x) const {
+    const double t = std::clamp((x - x0_) / kStep, 0.0, static_cast<double>(values_.size() - 1));
+    const auto i = std::min(static_cast<std::size_t>(t), values_.size() - 1);
+    if (i + 1 >= values_.size()) return values_.back();
+    const double f = t - static_cast<double>(i);
+    return values_[i] + f * (values_[i + 1] - values_[i]);
+  }
+
+ private:
+  static constexpr double kStep = 0.002;
+  double x0_, xMax_;
+  std::vector<double> values_;
+};
+
 /// Best (Δx, Δy) aligning smoother a onto b by a grid search over Δx, then a parabola.
-bool bestShift(const LogLogSmoother& a, const LogLogSmoother& b, double& dx, double& dy, double& rms) {
+bool bestShift(const LogLogSmoother& smoothA, const LogLogSmoother& smoothB, double& dx, double& dy, double& rms) {
+  const TabulatedCurve a(smoothA), b(smoothB);
   auto cost = [&](double shift, double& meanDiff) {
     const double lo = std::max(a.xMin() + shift, b.xMin()), hi = std::min(a.xMax() + shift, b.xMax());
     if (hi - lo < 0.5) return std::numeric_limits<double>::infinity();  // at least half a decade of overlap
