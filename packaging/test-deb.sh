@@ -111,6 +111,13 @@ in_chroot shellscope-cli info /tmp/smoke.h5
 if in_chroot test -x /usr/bin/shellscope; then
   step "shellscope --version (QT_QPA_PLATFORM=offscreen)"
   in_chroot env QT_QPA_PLATFORM=offscreen timeout 60 shellscope --version
+  # The GUI starts, opens the session, draws every view and writes them as PNGs.
+  step "shellscope --screenshots on the smoke session (QT_QPA_PLATFORM=offscreen)"
+  in_chroot rm -rf /tmp/smoke-shots
+  in_chroot env QT_QPA_PLATFORM=offscreen timeout 300 shellscope --screenshots /tmp/smoke-shots /tmp/smoke.h5
+  shots=$(in_chroot sh -c 'ls /tmp/smoke-shots/*.png | wc -l')
+  [ "$shots" -ge 8 ] || { echo "test-deb: the GUI wrote $shots screenshots" >&2; exit 1; }
+  echo "$shots screenshots in $CHROOT/tmp/smoke-shots"
 fi
 
 step "test-deb: $debname installs and runs on Debian $(cat "$CHROOT/etc/debian_version"); chroot kept in $CHROOT"

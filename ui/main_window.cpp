@@ -41,6 +41,7 @@
 #include "ui/figures/figure_export.h"
 #include "ui/jobs/job_queue.h"
 #include "ui/jobs/jobs_panel.h"
+#include "ui/themed_icon.h"
 #include "ui/views/animation_view.h"
 #include "ui/views/overlay_view.h"
 #include "ui/views/profile_view.h"
@@ -177,7 +178,11 @@ MainWindow::MainWindow(QWidget* parent)
   // The job queue: runs land in the open session as each checkpoint finishes.
   connect(jobs_, &JobQueue::runFinished, document_, &SessionDocument::addRun);
   connect(jobs_, &JobQueue::jobAdded, this, [this] {
-    findChild<QDockWidget*>("JobsDock")->show();
+    auto* dock = findChild<QDockWidget*>("JobsDock");
+    if (dock->isHidden()) {
+      dock->show();
+      resizeDocks({dock}, {190}, Qt::Vertical);  // a running job and a queued one, readable
+    }
     updateStatus();
   });
   connect(jobs_, &JobQueue::jobChanged, this, &MainWindow::updateStatus);
@@ -255,7 +260,7 @@ void MainWindow::createActions() {
                        QStyle::StandardPixmap icon = QStyle::SP_CustomBase) {
     QAction* a = menu->addAction(text);
     if (!key.isEmpty()) a->setShortcut(key);
-    if (icon != QStyle::SP_CustomBase) a->setIcon(style()->standardIcon(icon));
+    if (icon != QStyle::SP_CustomBase) a->setIcon(themedStandardIcon(icon));
     connect(a, &QAction::triggered, this, slot);
     return a;
   };
@@ -297,12 +302,12 @@ void MainWindow::createActions() {
       for (InteractiveChartView* v : page->findChildren<InteractiveChartView*>()) v->resetZoom();
     }
   });
-  resetZoom->setIcon(style()->standardIcon(QStyle::SP_BrowserReload));
+  resetZoom->setIcon(themedStandardIcon(QStyle::SP_BrowserReload));
   QAction* play = action(view, tr("Play / Pause Animation"), QKeySequence(Qt::CTRL | Qt::Key_Space), [this] {
     tabs_->setCurrentWidget(animation_);
     animation_->togglePlay();
   });
-  play->setIcon(style()->standardIcon(QStyle::SP_MediaPlay));
+  play->setIcon(themedStandardIcon(QStyle::SP_MediaPlay));
   view->addSeparator();
   for (QDockWidget* dock : findChildren<QDockWidget*>()) view->addAction(dock->toggleViewAction());
   QMenu* themeMenu = view->addMenu(tr("&Theme"));
@@ -348,7 +353,11 @@ void MainWindow::createActions() {
 void MainWindow::restoreWindowState() {
   QSettings settings;
   if (!restoreGeometry(settings.value("window/geometry").toByteArray())) resize(1400, 860);
-  restoreState(settings.value("window/state").toByteArray());
+  if (!restoreState(settings.value("window/state").toByteArray())) {
+    // First start: room for the inspector's values, the rest for the charts.
+    resizeDocks({findChild<QDockWidget*>("SessionDock"), findChild<QDockWidget*>("InspectorDock")}, {250, 360},
+                Qt::Horizontal);
+  }
   tabs_->setCurrentIndex(settings.value("window/tab", 0).toInt());
   theme_ = static_cast<Theme>(settings.value("window/theme", 0).toInt());
   if (theme_ != Theme::System) setTheme(theme_);

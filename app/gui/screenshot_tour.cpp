@@ -11,6 +11,7 @@
 #include "ui/dialogs/compute_dialog.h"
 #include "ui/dialogs/export_dialog.h"
 #include "ui/document/session_document.h"
+#include "ui/jobs/job_queue.h"
 #include "ui/main_window.h"
 #include "ui/views/animation_view.h"
 #include "ui/views/overlay_view.h"
@@ -82,8 +83,26 @@ void ScreenshotTour::start(const QString& sessionPath) {
                                                QDir::home().filePath("profile.pdf"), w);
                  }),
       dialogStop("compute-dialog", [w] { return new ui::ComputeDialog(w); }),
+      {"jobs",
+       [w] {
+         // Two real computations on built-in models: one running (progress, ETA), one queued.
+         ComputeSettings settings;
+         settings.models = {"builtin:small-lm"};
+         settings.batches = 4;
+         settings.batchSize = 4;
+         settings.seqLen = 64;
+         settings.lanczosSteps = 32;
+         w->jobs()->enqueueCompute(settings, QStringLiteral("small-lm, 4 batches"));
+         settings.models = {"builtin:base-lm"};
+         w->jobs()->enqueueCompute(settings, QStringLiteral("base-lm, 4 batches"));
+       },
+       [w] {
+         const ui::Job* job = w->jobs()->job(w->jobs()->runningJob());
+         return job && job->fraction > 0.3 && job->etaSeconds > 0;
+       }},
       {"dark",
        [w] {
+         w->jobs()->cancelAll();
          for (QDialog* d : w->findChildren<QDialog*>()) d->close();
          w->setTheme(ui::MainWindow::Theme::Dark);
          w->tabs()->setCurrentWidget(w->animationView());

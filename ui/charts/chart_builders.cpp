@@ -275,6 +275,10 @@ QString compactCount(std::int64_t count) {
   return QString::number(count);
 }
 
+QString modelSizeLabel(const Run& run) {
+  return QString("%1 (%2)").arg(QString::fromStdString(run.meta.modelName), compactCount(run.meta.nParams));
+}
+
 std::vector<const Run*> runsOfModel(const Session& session, const std::string& model) {
   std::vector<const Run*> runs;
   for (const Run& run : session.runs) {
@@ -345,7 +349,7 @@ QChart* overlayChart(const Session& session, std::int64_t step, const ChartStyle
     for (const Run* run : runsOfModel(session, model)) {
       if (run->meta.step == step) {
         entries.push_back({run, nullptr, categoricalColor(index),
-                           QString("%1 (%2 params)").arg(QString::fromStdString(model), compactCount(run->meta.nParams))});
+                           modelSizeLabel(*run)});
         break;
       }
     }

@@ -70,6 +70,9 @@ QChart* overlayChart(const Session& session, std::int64_t step, const ChartStyle
 
 /// A parameter count for labels: 148800 -> "149k", 1544640 -> "1.5M", 6.9e9 -> "6.9B".
 QString compactCount(std::int64_t count);
+
+/// A model's legend entry in size overlays: its name and parameter count, "pythia-70m (70.4M)".
+QString modelSizeLabel(const Run& run);
 /// The runs of one model, ordered by step.
 std::vector<const Run*> runsOfModel(const Session& session, const std::string& model);
 /// Model names in order of parameter count.

@@ -165,10 +165,15 @@ void ComputeDialog::buildUi() {
 
   auto* dataBox = new QGroupBox(tr("Token data"));
   dataForm_ = new QFormLayout(dataBox);
-  dataForm_->addRow(tr("&Data file:"), dataRow);
+  // A form row holding a layout has no buddy of its own: the label points at the line edit.
+  auto* dataLabel = new QLabel(tr("&Data file:"));
+  dataLabel->setBuddy(dataEdit_);
+  dataForm_->addRow(dataLabel, dataRow);
   dataForm_->addRow(QString(), dataKindLabel_);
   dataForm_->addRow(tr("Token d&type:"), rawDtypeCombo_);
-  dataForm_->addRow(tr("&Tokenizer:"), tokenizerRow);
+  auto* tokenizerLabel = new QLabel(tr("&Tokenizer:"));
+  tokenizerLabel->setBuddy(tokenizerEdit_);
+  dataForm_->addRow(tokenizerLabel, tokenizerRow);
   dataForm_->addRow(tr("Pythia training &step:"), trainingStepSpin_);
 
   // Computation

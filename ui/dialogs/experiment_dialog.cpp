@@ -32,7 +32,9 @@ ExperimentDialog::ExperimentDialog(QWidget* parent)
   folderRow->addWidget(folder_, 1);
   folderRow->addWidget(browse);
   auto* form = new QFormLayout;
-  form->addRow(tr("&Folder:"), folderRow);
+  auto* folderLabel = new QLabel(tr("&Folder:"));
+  folderLabel->setBuddy(folder_);  // the row is a layout, which has no buddy of its own
+  form->addRow(folderLabel, folderRow);
   form->addRow(tr("&Experiment:"), size_);
   form->addRow(tr("&Cores:"), threads_);
   auto* note = new QLabel(tr("Trains small GPT-NeoX models on a synthetic language, keeps Pythia-style checkpoints and "

@@ -23,6 +23,7 @@
 #include "ui/charts/interactive_chart_view.h"
 #include "ui/charts/trend_charts.h"
 #include "ui/document/session_document.h"
+#include "ui/themed_icon.h"
 
 namespace shellscope::ui {
 
@@ -39,7 +40,7 @@ std::pair<double, double> axisRange(const QAbstractAxis* axis) {
 
 QToolButton* toolButton(QStyle::StandardPixmap icon, const QString& tip, QWidget* parent) {
   auto* button = new QToolButton(parent);
-  button->setIcon(parent->style()->standardIcon(icon));
+  button->setIcon(themedStandardIcon(icon));
   button->setToolTip(tip);
   button->setAutoRaise(true);
   return button;
@@ -353,12 +354,12 @@ void AnimationView::play() {
   if (position_ >= animation_->endPosition()) setPosition(0);  // play again from the start
   clock_.start();
   timer_.start();
-  playButton_->setIcon(style()->standardIcon(QStyle::SP_MediaPause));
+  playButton_->setIcon(themedStandardIcon(QStyle::SP_MediaPause));
 }
 
 void AnimationView::pause() {
   timer_.stop();
-  playButton_->setIcon(style()->standardIcon(QStyle::SP_MediaPlay));
+  playButton_->setIcon(themedStandardIcon(QStyle::SP_MediaPlay));
 }
 
 void AnimationView::togglePlay() { isPlaying() ? pause() : play(); }

@@ -12,6 +12,7 @@
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrent>
 #include <QtCharts/QChart>
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -70,6 +71,7 @@ OverlayView::OverlayView(SessionDocument* document, QWidget* parent)
   table_->verticalHeader()->setVisible(false);
   table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   table_->setMaximumHeight(130);
+  table_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);  // columns fit; the last one stretches
 
   auto* chartAndTable = new QSplitter(Qt::Vertical);
   chartAndTable->addWidget(view_);
@@ -227,14 +229,12 @@ std::vector<ProfileEntry> OverlayView::entries() const {
   for (const std::string& model : checkedModels()) {
     const Run* run = runAt(document_->runsOf(model), at);
     if (!run) continue;
-    ProfileEntry e{run, document_->analysisOf(run->id), document_->colorOfModel(model),
-                   QString("%1 (%2 params)").arg(QString::fromStdString(model), compactCount(run->meta.nParams))};
+    ProfileEntry e{run, document_->analysisOf(run->id), document_->colorOfModel(model), modelSizeLabel(*run)};
     if (align_->isChecked()) {
       for (const analysis::Alignment& a : alignments_) {
         if (a.other == model && a.status == "ok") {
           e.shiftDecades = -a.peakDisplacement;
           e.amplitudeDecades = -a.amplitudeShift;
-          e.label += QString::fromUtf8(", shifted");
         }
       }
     }
@@ -295,7 +295,15 @@ void OverlayView::rebuild() {
   style.legendAlignment = Qt::AlignBottom;  // the chart keeps its width beside the controls
   ProfileLayers layers;
   layers.smoothed = smoothed_->isChecked();
-  view_->setChartOwned(layeredProfileChart(list, layers, tr("Model sizes at step %1").arg(step()), style));
+  // Whether the curves are shifted goes into the title: the legend has no room to say it per model.
+  const bool shifted = std::any_of(list.begin(), list.end(), [](const ProfileEntry& e) {
+    return e.shiftDecades != 0.0 || e.amplitudeDecades != 0.0;
+  });
+  const QString title = shifted ? tr("Model sizes at step %1, aligned onto %2")
+                                      .arg(step())
+                                      .arg(QString::fromStdString(list.front().run->meta.modelName))
+                                : tr("Model sizes at step %1").arg(step());
+  view_->setChartOwned(layeredProfileChart(list, layers, title, style));
   stack_->setCurrentIndex(1);
 }
 

@@ -429,6 +429,7 @@ ExperimentReport runExperiment(const ExperimentSettings& s, ProgressToken& progr
         entry.step = step;
         entry.label = "step" + std::to_string(step);
         entry.modelName = name;
+        const double started = monotonicSeconds();
         CheckpointComputation checkpoint(compute, entry, heldOut);
         std::vector<BatchSpectrum> spectra;
         for (int b = 0; b < checkpoint.batchCount(); ++b) {
@@ -436,7 +437,9 @@ ExperimentReport runExperiment(const ExperimentSettings& s, ProgressToken& progr
             fraction((b + static_cast<double>(k) / s.lanczosSteps) / checkpoint.batchCount());
           }));
         }
-        Run run = assembleRun(checkpoint.metadata(), std::move(spectra), policy);
+        RunMetadata meta = checkpoint.metadata();
+        meta.computeSeconds = monotonicSeconds() - started;
+        Run run = assembleRun(meta, std::move(spectra), policy);
         std::lock_guard<std::mutex> lock(sessionMutex);
         appendRuns(report.sessionPath, {std::move(run)});
         ++computed;
