@@ -49,6 +49,10 @@
 #include "ui/views/trends_view.h"
 #include "ui/views/welcome_page.h"
 
+/// Registers resources/shellscope.qrc, which lives in the static shellscope_ui library (outside
+/// any namespace, as Q_INIT_RESOURCE requires).
+static void initShellScopeResources() { Q_INIT_RESOURCE(shellscope); }
+
 namespace shellscope::ui {
 
 namespace {
@@ -122,6 +126,7 @@ MainWindow::MainWindow(QWidget* parent)
   systemPalette();  // remember it before a theme replaces it
   setObjectName("MainWindow");
   setAcceptDrops(true);
+  initShellScopeResources();
   setWindowIcon(QIcon::fromTheme("io.github.shellscope.ShellScope", QIcon(":/icons/shellscope.svg")));
   tabs_->addTab(profile_, tr("&Profile"));
   tabs_->addTab(animation_, tr("&Animation"));

@@ -11,9 +11,14 @@
 #include "shellscope/session_file.h"
 
 #ifdef SHELLSCOPE_WITH_UI
+#include <spawn.h>
+
+#include <cstdlib>
 #include <filesystem>
 
 #include "ui/figures/experiment_figures.h"
+
+extern char** environ;
 #endif
 
 namespace shellscope::cli {
@@ -45,18 +50,43 @@ void printExperimentSummary(std::ostream& out, const Session& session) {
   }
 }
 
+#ifdef SHELLSCOPE_WITH_UI
+/// Starts the desktop application (installed next to this executable) on the session, in its own
+/// session so that it outlives this command, when there is a display to show it on. Returns the
+/// executable started, or an empty path.
+std::filesystem::path openInDesktopApp(const std::string& sessionPath) {
+  const char* x11 = std::getenv("DISPLAY");
+  const char* wayland = std::getenv("WAYLAND_DISPLAY");
+  if (!(x11 && *x11) && !(wayland && *wayland)) return {};
+  std::error_code error;
+  const std::filesystem::path gui = std::filesystem::read_symlink("/proc/self/exe", error).parent_path() / "shellscope";
+  if (error || !std::filesystem::exists(gui)) return {};
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID);
+  const std::string program = gui.string(), session = std::filesystem::absolute(sessionPath).string();
+  char* argv[] = {const_cast<char*>(program.c_str()), const_cast<char*>(session.c_str()), nullptr};
+  pid_t pid = 0;
+  const int failed = posix_spawn(&pid, program.c_str(), nullptr, &attributes, argv, environ);
+  posix_spawnattr_destroy(&attributes);
+  return failed ? std::filesystem::path() : gui;
+}
+#endif
+
 }  // namespace
 
 int demoCommand(const Arguments& args) {
-  CommandLine cl("demo", "demo [--out DIR] [--quick]",
+  CommandLine cl("demo", "demo [--out DIR] [--quick] [--no-gui]",
                  "The built-in experiment: trains a family of small GPT-NeoX models on a synthetic language,\n"
                  "keeps checkpoints in Pythia's layout (DIR/<model>/step<N>/), computes the shell energies of\n"
                  "every checkpoint into DIR/session.h5 and prints a summary. Stop it at any time: run it again\n"
-                 "and it resumes where it stopped, without redoing finished checkpoints.",
+                 "and it resumes where it stopped, without redoing finished checkpoints. When a display\n"
+                 "is available the session then opens in the desktop application (shellscope).",
                  {
                      {"out", "DIR", "output directory", "shellscope-demo"},
                      {"quick", "", "a much smaller experiment (for tests)", ""},
                      {"threads", "N", "CPU threads, 0 = all cores", "0"},
+                     {"no-gui", "", "do not open the session in the desktop application", ""},
                  });
   if (!cl.parse(args)) {
     std::cout << cl.help();
@@ -87,6 +117,10 @@ int demoCommand(const Arguments& args) {
   std::cout << "\nfigures:\n";
   for (const QString& path : ui::renderSessionFigures(session, QString::fromStdString(figures))) {
     std::cout << "  " << path.toStdString() << "\n";
+  }
+  if (!cl.has("no-gui")) {
+    const std::filesystem::path gui = openInDesktopApp(report.sessionPath);
+    if (!gui.empty()) std::cout << "\nopened in " << gui.string() << " (--no-gui to skip)\n";
   }
 #else
   std::cout << "\n(figures need the Qt build: configure with SHELLSCOPE_BUILD_UI=ON)\n";

@@ -12,7 +12,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 step() { echo "--- $*"; }
 
 step "uninterrupted quick experiment"
-"$cli" demo --quick --out "$work/a" >"$work/a.out" 2>"$work/a.err" || { cat "$work/a.err"; fail "demo --quick"; }
+"$cli" demo --quick --no-gui --out "$work/a" >"$work/a.out" 2>"$work/a.err" || { cat "$work/a.err"; fail "demo --quick"; }
 cat "$work/a.out"
 for file in data/tokenizer.json data/train.bin data/train.idx data/heldout.bin data/heldout.idx data/corpus.json \
             session.h5 nano-a/step0/config.json nano-a/step0/model.safetensors nano-a/step64/model.safetensors \
@@ -70,7 +70,7 @@ PY
 fi
 
 step "stop with Ctrl-C, resume, and end with the same session"
-"$cli" demo --quick --threads 1 --out "$work/b" >"$work/b1.out" 2>"$work/b1.err" &
+"$cli" demo --quick --no-gui --threads 1 --out "$work/b" >"$work/b1.out" 2>"$work/b1.err" &
 pid=$!
 for _ in $(seq 1 200); do
   grep -q "shells" "$work/b1.err" 2>/dev/null && break  # stop once shells are being computed
@@ -85,7 +85,7 @@ if [ "$status" -eq 130 ]; then
 else
   echo "note: the run finished before the interrupt arrived (status $status)"
 fi
-"$cli" demo --quick --out "$work/b" >"$work/b2.out" 2>"$work/b2.err" || { cat "$work/b2.err"; fail "resumed demo"; }
+"$cli" demo --quick --no-gui --out "$work/b" >"$work/b2.out" 2>"$work/b2.err" || { cat "$work/b2.err"; fail "resumed demo"; }
 grep -q "16 runs" "$work/b2.out" || fail "the resumed run is incomplete"
 if [ "$status" -eq 130 ]; then grep -q "(reused)" "$work/b2.out" || fail "nothing was reused on resume"; fi
 if "$python" -c "import h5py, numpy" 2>/dev/null; then

@@ -3,6 +3,7 @@
 #include <QSignalSpy>
 #include <QThread>
 
+#include "small_jobs.h"
 #include "test_support.h"
 #include "ui/compute_worker.h"
 
@@ -11,16 +12,7 @@ using shellscope::ui::ComputeWorker;
 
 namespace {
 
-ComputeSettings smallJob(int batches, int steps) {
-  ComputeSettings settings;
-  settings.models = {"builtin:mlp"};
-  settings.batches = batches;
-  settings.batchSize = 2;
-  settings.seqLen = 16;
-  settings.lanczosSteps = steps;
-  settings.threads = 1;
-  return settings;
-}
+ComputeSettings smallJob(int batches, int steps) { return testing::smallJob({"builtin:mlp"}, batches, steps); }
 
 }  // namespace
 

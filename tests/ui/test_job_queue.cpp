@@ -20,6 +20,7 @@
 #include <QThread>
 
 #include "shellscope/runtime.h"
+#include "small_jobs.h"
 #include "test_support.h"
 #include "ui/dialogs/compute_dialog.h"
 #include "ui/document/session_document.h"
@@ -31,21 +32,11 @@ using shellscope::ui::ComputeDialog;
 using shellscope::ui::Job;
 using shellscope::ui::JobQueue;
 using shellscope::ui::JobsPanel;
+using shellscope::testing::smallJob;
 
 namespace {
 
 constexpr int kJobTimeoutMs = 60000;
-
-ComputeSettings smallJob(std::vector<std::string> models, int batches, int steps) {
-  ComputeSettings settings;
-  settings.models = std::move(models);
-  settings.batches = batches;
-  settings.batchSize = 2;
-  settings.seqLen = 16;
-  settings.lanczosSteps = steps;
-  settings.threads = 1;
-  return settings;
-}
 
 /// About a minute of work: a lost cancel shows as a timeout rather than a slightly slower test.
 ComputeSettings longJob() { return smallJob({"builtin:mlp"}, 5000, 200); }

@@ -23,6 +23,7 @@
 #include <QTreeView>
 
 #include "session_fixtures.h"
+#include "small_jobs.h"
 #include "test_support.h"
 #include "ui/compute_worker.h"
 #include "ui/document/session_document.h"
@@ -155,13 +156,7 @@ class TestMainWindow : public QObject {
     window.activateWindow();
     QVERIFY(QTest::qWaitForWindowActive(&window));  // window shortcuts need an active window
     QVERIFY(openInWindow(window, fixture_));
-    ComputeSettings settings;
-    settings.models = {"builtin:mlp"};
-    settings.batches = 2;
-    settings.batchSize = 2;
-    settings.seqLen = 16;
-    settings.lanczosSteps = 8;
-    settings.threads = 1;
+    const ComputeSettings settings = testing::smallJob({"builtin:mlp"}, 2, 8);
     QSignalSpy added(window.document(), &SessionDocument::runsAdded);
     window.jobs()->enqueueCompute(settings, "tiny");
     QVERIFY(added.wait(60000));

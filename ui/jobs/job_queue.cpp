@@ -148,29 +148,29 @@ void JobQueue::onRunFinished(const Run& run) {
   Q_EMIT jobChanged(id);
 }
 
+bool JobQueue::endIfCancelRequested(Entry& entry) {
+  if (!entry.cancelRequested) return false;
+  endRunning(Job::State::Cancelled);  // whatever the worker reported last
+  return true;
+}
+
+void JobQueue::markDone(Entry& entry) {
+  entry.job.fraction = 1.0;
+  entry.job.etaSeconds = -1.0;
+  entry.job.stage = tr("done");
+}
+
 void JobQueue::onFinished() {
   Entry* entry = runningEntry();
-  if (!entry) return;
-  if (entry->cancelRequested) {
-    endRunning(Job::State::Cancelled);
-    return;
-  }
-  entry->job.fraction = 1.0;
-  entry->job.etaSeconds = -1.0;
-  entry->job.stage = tr("done");
+  if (!entry || endIfCancelRequested(*entry)) return;
+  markDone(*entry);
   endRunning(Job::State::Finished);
 }
 
 void JobQueue::onExperimentFinished(const QString& sessionPath) {
   Entry* entry = runningEntry();
-  if (!entry) return;
-  if (entry->cancelRequested) {
-    endRunning(Job::State::Cancelled);
-    return;
-  }
-  entry->job.fraction = 1.0;
-  entry->job.etaSeconds = -1.0;
-  entry->job.stage = tr("done");
+  if (!entry || endIfCancelRequested(*entry)) return;
+  markDone(*entry);
   entry->job.sessionPath = sessionPath;
   Q_EMIT experimentFinished(sessionPath);
   endRunning(Job::State::Finished);
@@ -178,11 +178,7 @@ void JobQueue::onExperimentFinished(const QString& sessionPath) {
 
 void JobQueue::onFailed(const QString& message) {
   Entry* entry = runningEntry();
-  if (!entry) return;
-  if (entry->cancelRequested) {
-    endRunning(Job::State::Cancelled);
-    return;
-  }
+  if (!entry || endIfCancelRequested(*entry)) return;
   entry->job.message = message;
   entry->job.stage = tr("failed");
   endRunning(Job::State::Failed);

@@ -102,6 +102,10 @@ class JobQueue : public QObject {
   /// Marks the running job ended in `state` (jobFailed too for Failed) and starts the next one
   /// or emits idle().
   void endRunning(Job::State state);
+  /// Ends the running job as cancelled if a cancel was asked for; says whether it did.
+  bool endIfCancelRequested(Entry& entry);
+  /// Progress complete, no ETA, stage "done".
+  void markDone(Entry& entry);
 
   void onProgress(double fraction, const QString& stage, double etaSeconds);
   void onRunFinished(const shellscope::Run& run);
