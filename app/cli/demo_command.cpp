@@ -11,6 +11,7 @@
 #include "shellscope/session_file.h"
 
 #ifdef SHELLSCOPE_WITH_UI
+#include <fcntl.h>
 #include <spawn.h>
 
 #include <cstdlib>
@@ -64,10 +65,15 @@ std::filesystem::path openInDesktopApp(const std::string& sessionPath) {
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
   posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID);
+  // Not on this command's streams: `shellscope-cli demo | tee log` must end when the demo does.
+  posix_spawn_file_actions_t streams;
+  posix_spawn_file_actions_init(&streams);
+  for (const int fd : {0, 1, 2}) posix_spawn_file_actions_addopen(&streams, fd, "/dev/null", fd ? O_WRONLY : O_RDONLY, 0);
   const std::string program = gui.string(), session = std::filesystem::absolute(sessionPath).string();
   char* argv[] = {const_cast<char*>(program.c_str()), const_cast<char*>(session.c_str()), nullptr};
   pid_t pid = 0;
-  const int failed = posix_spawn(&pid, program.c_str(), nullptr, &attributes, argv, environ);
+  const int failed = posix_spawn(&pid, program.c_str(), &streams, &attributes, argv, environ);
+  posix_spawn_file_actions_destroy(&streams);
   posix_spawnattr_destroy(&attributes);
   return failed ? std::filesystem::path() : gui;
 }

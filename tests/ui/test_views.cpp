@@ -2,9 +2,11 @@
 // the animation's interpolation and its timeline through every checkpoint; the overlay's alignment
 // against the shifts the session was built with; trends; and every export format written at the
 // size asked for, with the data shown as CSV.
+#include <QDir>
 #include <QFile>
 #include <QImage>
 #include <QRegularExpression>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtCharts/QChart>
@@ -21,6 +23,7 @@
 #include "ui/charts/animation_chart.h"
 #include "ui/charts/interactive_chart_view.h"
 #include "ui/charts/profile_animation.h"
+#include "ui/figures/animation_export_job.h"
 #include "ui/figures/figure_export.h"
 #include "ui/views/animation_view.h"
 #include "ui/views/overlay_view.h"
@@ -312,6 +315,59 @@ class TestViews : public QObject {
     }
     QVERIFY(QFile::exists(dir_.filePath("frames/frame_0012.png")));
     QVERIFY(!QFile::exists(dir_.filePath("frames/frame_0013.png")));
+  }
+
+  void animationExportHandsTheFramesToFfmpeg() {
+    // A stand-in ffmpeg first on PATH records its arguments and writes the video, or fails like
+    // the real one when the folder name asks it to.
+    const QString bin = dir_.filePath("fake-bin");
+    QVERIFY(QDir().mkpath(bin));
+    QFile script(bin + "/ffmpeg");
+    QVERIFY(script.open(QIODevice::WriteOnly));
+    script.write("#!/bin/sh\n"
+                 "echo \"$@\" > \"$(dirname \"$0\")/args.txt\"\n"
+                 "for last; do :; done\n"
+                 "case \"$last\" in *broken*) echo 'simulated encoder error' >&2; exit 1;; esac\n"
+                 "printf 'video' > \"$last\"\n");
+    script.close();
+    QVERIFY(script.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner));
+    const QByteArray path = qgetenv("PATH");
+    qputenv("PATH", bin.toLocal8Bit() + ":" + path);
+    const auto restorePath = qScopeGuard([&path] { qputenv("PATH", path); });
+    QCOMPARE(findFfmpeg(), bin + "/ffmpeg");
+
+    auto exportTo = [&](const QString& folder, QString& outcome) {
+      AnimationExportRequest request;
+      for (const Run* run : document_->runsOf("small")) request.runs.push_back(*run);
+      request.modelName = "small";
+      request.folder = folder;
+      request.framesPerCheckpoint = 2;
+      request.framesPerSecond = 12;
+      request.video = true;
+      request.size = QSize(320, 200);
+      request.dpi = 96;
+      AnimationExportJob job(std::move(request));
+      QSignalSpy finished(&job, &AnimationExportJob::finished), failed(&job, &AnimationExportJob::failed);
+      job.start();
+      if (!QTest::qWaitFor([&] { return finished.count() + failed.count() > 0; }, 60000)) return false;
+      outcome = finished.count() ? finished.front().front().toString() : "failed: " + failed.front().front().toString();
+      return true;
+    };
+    QString outcome;
+    QVERIFY(exportTo(dir_.filePath("video"), outcome));
+    QVERIFY2(outcome.contains("animation.mp4") && !outcome.startsWith("failed"), qPrintable(outcome));
+    QVERIFY(QFile::exists(dir_.filePath("video/animation.mp4")));
+    QVERIFY(QFile::exists(dir_.filePath("video/frame_0008.png")));  // 5 checkpoints, 2 frames each way
+    QFile args(bin + "/args.txt");
+    QVERIFY(args.open(QIODevice::ReadOnly));
+    const QString recorded = QString::fromLocal8Bit(args.readAll());
+    QVERIFY2(recorded.contains("-framerate 12 -i " + dir_.filePath("video/frame_%04d.png")), qPrintable(recorded));
+    QVERIFY2(recorded.trimmed().endsWith(dir_.filePath("video/animation.mp4")), qPrintable(recorded));
+
+    // An encoder error reaches the user with ffmpeg's own message; the frames stay.
+    QVERIFY(exportTo(dir_.filePath("broken"), outcome));
+    QVERIFY2(outcome.startsWith("failed") && outcome.contains("simulated encoder error"), qPrintable(outcome));
+    QVERIFY(QFile::exists(dir_.filePath("broken/frame_0000.png")));
   }
 };
 
