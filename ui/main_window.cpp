@@ -132,6 +132,8 @@ MainWindow::MainWindow(QWidget* parent)
   tabs_->addTab(animation_, tr("&Animation"));
   tabs_->addTab(overlay_, tr("&Overlay"));
   tabs_->addTab(trends_, tr("&Trends"));
+  // A hover or playback message belongs to the tab that sent it.
+  connect(tabs_, &QTabWidget::currentChanged, statusBar(), &QStatusBar::clearMessage);
   tabs_->setDocumentMode(true);
   central_->addWidget(welcome_);
   central_->addWidget(tabs_);
@@ -360,7 +362,7 @@ void MainWindow::restoreWindowState() {
   if (!restoreGeometry(settings.value("window/geometry").toByteArray())) resize(1400, 860);
   if (!restoreState(settings.value("window/state").toByteArray())) {
     // First start: room for the inspector's values, the rest for the charts.
-    resizeDocks({findChild<QDockWidget*>("SessionDock"), findChild<QDockWidget*>("InspectorDock")}, {250, 360},
+    resizeDocks({findChild<QDockWidget*>("SessionDock"), findChild<QDockWidget*>("InspectorDock")}, {240, 330},
                 Qt::Horizontal);
   }
   tabs_->setCurrentIndex(settings.value("window/tab", 0).toInt());

@@ -94,7 +94,7 @@ QChart* trendChart(const Session& session, const analysis::SessionAnalysis& anal
     const analysis::Trend* trend = trends ? trends->find(trendKey(quantity), axis) : nullptr;
     QLineSeries* fit = nullptr;
     if (trend && trend->status == "ok" && points.size() >= 2 && std::isfinite(trend->exponent)) {
-      name += QString::fromUtf8("  ∝ t<sup>%1 ± %2</sup>").arg(trend->exponent, 0, 'f', 2).arg(trend->exponentError, 0, 'f', 2);
+      name += QString::fromUtf8(" ∝ t<sup>%1±%2</sup>").arg(trend->exponent, 0, 'f', 2).arg(trend->exponentError, 0, 'f', 2);
       fit = new QLineSeries;
       QPen pen(color);
       pen.setWidthF(style.lineWidth);

@@ -50,7 +50,7 @@ OverlayView::OverlayView(SessionDocument* document, QWidget* parent)
       smoothed_(new QCheckBox(tr("S&moothed"))),
       table_(new QTableWidget(0, 6)),
       note_(new QLabel) {
-  models_->setMaximumWidth(220);
+  models_->setMaximumWidth(180);
   models_->setToolTip(tr("The models to overlay"));
   auto* controls = new QVBoxLayout;
   controls->addWidget(new QLabel(tr("Models:")));
@@ -61,11 +61,12 @@ OverlayView::OverlayView(SessionDocument* document, QWidget* parent)
   controls->addWidget(align_);
   controls->addWidget(smoothed_);
   note_->setWordWrap(true);
-  note_->setMaximumWidth(220);
+  note_->setMaximumWidth(180);
   controls->addWidget(note_);
 
   table_->setHorizontalHeaderLabels({tr("Model"), tr("Parameters"), QString::fromUtf8("λ*"), QString::fromUtf8("Δlog₁₀ λ (peak)"),
-                                     QString::fromUtf8("Δlog₁₀ E (amplitude)"), tr("RMS residual")});
+                                     QString::fromUtf8("Δlog₁₀ E (amplitude)"), tr("RMS")});
+  table_->horizontalHeaderItem(5)->setToolTip(tr("RMS residual of the aligned bulks (decades of E)"));
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   table_->horizontalHeader()->setStretchLastSection(true);
   table_->verticalHeader()->setVisible(false);

@@ -43,7 +43,12 @@ TrendsView::TrendsView(SessionDocument* document, QWidget* parent)
   axis_->addItem(tr("training step"), QStringLiteral("step"));
   axis_->addItem(QString::fromUtf8("accumulated learning rate τ"), QStringLiteral("accumulated_lr"));
   axis_->setToolTip(tr("τ needs the models' training logs in the session"));
-  models_->setMaximumWidth(220);
+  // A narrow column of controls: the chart's legend needs the width.
+  for (QComboBox* combo : {quantity_, axis_}) {
+    combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    combo->setMinimumContentsLength(14);
+  }
+  models_->setMaximumWidth(180);
   auto* controls = new QVBoxLayout;
   controls->addWidget(new QLabel(tr("Quantity:")));
   controls->addWidget(quantity_);
@@ -146,9 +151,9 @@ void TrendsView::rebuild() {
 }
 
 QString TrendsView::summaryHtml() const {
-  QString html = tr("<table cellspacing=0 cellpadding=3><tr><th align=left>Model</th><th>checkpoints</th>"
-                    "<th>transport exponent c<sub>0</sub></th><th>mean p</th><th>predicted loss exponent</th>"
-                    "<th>measured loss exponent</th><th align=left>time axis</th></tr>");
+  QString html = tr("<table cellspacing=0 cellpadding=3><tr><th align=left>Model</th><th>runs</th>"
+                    "<th>transport<br>exponent c<sub>0</sub></th><th>mean p</th><th>loss exponent<br>predicted</th>"
+                    "<th>loss exponent<br>measured</th><th align=left>against</th></tr>");
   QStringList notes;  // why a value is missing, under the table: too long for a cell
   for (const std::string& model : checkedModels()) {
     const analysis::ModelTrends* t = document_->analysis().findTrends(model);
@@ -159,15 +164,16 @@ QString TrendsView::summaryHtml() const {
                                                                         QString::fromStdString(t->c0Status).toHtmlEscaped());
       c0 = QString::fromUtf8("—<sup>%1</sup>").arg(notes.size());
     }
-    html += QString("<tr><td>%1</td><td align=center>%2</td><td align=center>%3</td><td align=center>%4</td>"
-                    "<td align=center>%5</td><td align=center>%6</td><td>%7</td></tr>")
+    html += QString("<tr><td nowrap>%1</td><td align=center>%2</td><td align=center nowrap>%3</td>"
+                    "<td align=center nowrap>%4</td><td align=center nowrap>%5</td><td align=center nowrap>%6</td>"
+                    "<td nowrap>%7</td></tr>")
                 .arg(QString::fromStdString(model))
                 .arg(document_->runsOf(model).size())
                 .arg(c0)
                 .arg(valueWithError(t->meanP, t->meanPError))
                 .arg(valueWithError(t->predictedLossExponent, t->predictedLossExponentError))
                 .arg(valueWithError(t->measuredLossExponent, t->measuredLossExponentError))
-                .arg(t->timeAxis == "accumulated_lr" ? QString::fromUtf8("τ (accumulated LR)") : tr("step"));
+                .arg(t->timeAxis == "accumulated_lr" ? QString::fromUtf8("τ (accum. LR)") : tr("step"));
   }
   html += "</table>";
   if (!notes.isEmpty()) html += "<p style='color:gray'>" + notes.join("<br>") + "</p>";
