@@ -1,10 +1,14 @@
 #include "gui/screenshot_tour.h"
 
+#include <QApplication>
 #include <QDir>
+#include <QMouseEvent>
 #include <QPixmap>
+#include <QScreen>
 #include <QTabWidget>
 #include <QTimer>
 #include <QTreeView>
+#include <QtCharts/QChart>
 #include <iostream>
 
 #include "ui/charts/interactive_chart_view.h"
@@ -24,6 +28,32 @@ namespace {
 constexpr int kPollMilliseconds = 200;
 constexpr int kMaxPolls = 600;     // two minutes for opening and analysing a large session
 constexpr int kSettleMilliseconds = 700;  // layout, chart animations and repaints
+/// Where a value (λ, E) of the chart's first series is drawn, in viewport pixels.
+QPoint viewportPosition(ui::InteractiveChartView* view, const QPointF& value) {
+  QChart* chart = view->chart();
+  const QPointF inChart = chart->mapToPosition(value, chart->series().first());
+  return view->mapFromScene(chart->mapToScene(inChart));
+}
+
+void sendMouse(ui::InteractiveChartView* view, QEvent::Type type, const QPoint& at, Qt::MouseButton button,
+               Qt::MouseButtons buttons) {
+  QMouseEvent event(type, QPointF(at), view->viewport()->mapToGlobal(QPointF(at)), button, buttons, Qt::NoModifier);
+  QApplication::sendEvent(view->viewport(), &event);
+}
+
+/// Press, move and release the left button from one value corner to the other.
+void dragRubberBand(ui::InteractiveChartView* view, const QPointF& fromValue, const QPointF& toValue) {
+  const QPoint from = viewportPosition(view, fromValue), to = viewportPosition(view, toValue);
+  sendMouse(view, QEvent::MouseButtonPress, from, Qt::LeftButton, Qt::LeftButton);
+  sendMouse(view, QEvent::MouseMove, (from + to) / 2, Qt::NoButton, Qt::LeftButton);
+  sendMouse(view, QEvent::MouseMove, to, Qt::NoButton, Qt::LeftButton);
+  sendMouse(view, QEvent::MouseButtonRelease, to, Qt::LeftButton, Qt::NoButton);
+}
+
+void hoverAt(ui::InteractiveChartView* view, const QPointF& value) {
+  sendMouse(view, QEvent::MouseMove, viewportPosition(view, value), Qt::NoButton, Qt::NoButton);
+}
+
 }  // namespace
 
 ScreenshotTour::ScreenshotTour(ui::MainWindow* window, const QString& directory, QObject* parent)
@@ -61,6 +91,18 @@ void ScreenshotTour::start(const QString& sessionPath) {
          w->selectRun(runs.back()->id);
        },
        settled},
+      {"profile-zoom",
+       [w, doc] {
+         // The mouse as a user moves it: a rubber band around the peak, then the cursor resting on
+         // the peak shell (the status bar shows its λ range, energy and spread).
+         const Run& run = *doc->runsOf(doc->models().front()).back();
+         const int peak = run.peakShell();
+         const double lambda = run.window.centre(peak), energy = run.shellEnergy(peak);
+         ui::InteractiveChartView* view = w->profileView()->chartView();
+         dragRubberBand(view, QPointF(lambda / 30, energy * 5), QPointF(lambda * 30, energy / 1e3));
+         hoverAt(view, QPointF(lambda, energy));
+       },
+       settled, true},
       {"animation",
        [w, doc] {
          w->tabs()->setCurrentWidget(w->animationView());
@@ -134,7 +176,14 @@ void ScreenshotTour::waitThenShoot(const Stop& stop, int attempts) {
     QWidget* target = window_->findChild<QDialog*>("tour-" + stop.name);
     if (!target) target = window_;
     const QString path = QDir(directory_).filePath(stop.name + ".png");
-    if (!target->grab().save(path)) return fail(path + ": cannot write the screenshot");
+    QPixmap shot = target->grab();
+    if (stop.withPopups && target->screen()) {
+      // Tooltips are windows of their own: take what the screen shows where the window is.
+      const QRect area = target->frameGeometry();
+      const QPixmap screen = target->screen()->grabWindow(0, area.x(), area.y(), area.width(), area.height());
+      if (!screen.isNull()) shot = screen;
+    }
+    if (!shot.save(path)) return fail(path + ": cannot write the screenshot");
     std::cout << path.toStdString() << std::endl;
     if (target != window_) target->close();
     ++index_;

@@ -28,6 +28,7 @@ class ScreenshotTour : public QObject {
     QString name;
     std::function<void()> prepare;
     std::function<bool()> ready;  ///< polled until true (analysis, alignments)
+    bool withPopups = false;      ///< grab the screen under the window, so tooltips show too
   };
   void next();
   void waitThenShoot(const Stop& stop, int attempts);
