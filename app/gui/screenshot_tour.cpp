@@ -9,6 +9,7 @@
 #include <QTimer>
 #include <QTreeView>
 #include <QtCharts/QChart>
+#include <algorithm>
 #include <iostream>
 
 #include "ui/charts/interactive_chart_view.h"
@@ -41,9 +42,16 @@ void sendMouse(ui::InteractiveChartView* view, QEvent::Type type, const QPoint& 
   QApplication::sendEvent(view->viewport(), &event);
 }
 
-/// Press, move and release the left button from one value corner to the other.
+/// Press, move and release the left button from one value corner to the other, both kept inside
+/// the plot area as a hand on the mouse would (a press outside the widget is not a real event:
+/// Qt Charts crashes on one).
 void dragRubberBand(ui::InteractiveChartView* view, const QPointF& fromValue, const QPointF& toValue) {
-  const QPoint from = viewportPosition(view, fromValue), to = viewportPosition(view, toValue);
+  QChart* chart = view->chart();
+  const QRect plot = view->mapFromScene(chart->mapToScene(chart->plotArea())).boundingRect().adjusted(2, 2, -2, -2);
+  auto inside = [&plot](QPoint p) {
+    return QPoint(std::clamp(p.x(), plot.left(), plot.right()), std::clamp(p.y(), plot.top(), plot.bottom()));
+  };
+  const QPoint from = inside(viewportPosition(view, fromValue)), to = inside(viewportPosition(view, toValue));
   sendMouse(view, QEvent::MouseButtonPress, from, Qt::LeftButton, Qt::LeftButton);
   sendMouse(view, QEvent::MouseMove, (from + to) / 2, Qt::NoButton, Qt::LeftButton);
   sendMouse(view, QEvent::MouseMove, to, Qt::NoButton, Qt::LeftButton);
