@@ -84,7 +84,6 @@ void syncPath(const std::string& path, bool directory) {
   ::close(fd);
 }
 
-/// Runs `fill` on a temporary file, then renames it over `path`. Nothing is left behind on error.
 }  // namespace
 
 void replaceAtomically(const std::string& path, const std::function<void(const std::string&)>& fill,
@@ -104,6 +103,23 @@ void replaceAtomically(const std::string& path, const std::function<void(const s
   }
   const fs::path parent = fs::path(path).has_parent_path() ? fs::path(path).parent_path() : fs::path(".");
   syncPath(parent.string(), true);
+}
+
+void editAtomically(const std::string& path, const std::string& what, const std::function<void(H5::H5File&)>& edit,
+                    const BeforeCommitHook& hook) {
+  replaceAtomically(
+      path,
+      [&](const std::string& temporary) {
+        fs::copy_file(path, temporary, fs::copy_options::overwrite_existing);
+        try {
+          H5::H5File file(temporary, H5F_ACC_RDWR);
+          edit(file);
+          file.flush(H5F_SCOPE_GLOBAL);
+        } catch (const H5::Exception& e) {
+          throw SessionFileError(path, "cannot " + what + " (" + e.getDetailMsg() + ")");
+        }
+      },
+      hook);
 }
 
 void requireWritableDirectory(const std::string& path) {

@@ -36,6 +36,11 @@ std::vector<std::string> childNames(H5::Group& group);
 /// on error, and `hook` sees the complete temporary file before the rename.
 void replaceAtomically(const std::string& path, const std::function<void(const std::string&)>& fill,
                        const BeforeCommitHook& hook);
+/// Changes an existing file atomically: copies it to a temporary file, runs `edit` on the copy
+/// opened read-write, flushes it and renames it over `path`, so groups `edit` does not touch are
+/// kept. An HDF5 error becomes a SessionFileError "cannot <what> (<detail>)".
+void editAtomically(const std::string& path, const std::string& what, const std::function<void(H5::H5File&)>& edit,
+                    const BeforeCommitHook& hook);
 void requireWritableDirectory(const std::string& path);
 /// Opens an existing file with a clear message for the usual failures.
 H5::H5File openExisting(const std::string& path, unsigned flags);

@@ -275,22 +275,15 @@ std::vector<std::string> appendRuns(const std::string& path, std::vector<Run> ru
   // that any other groups it holds (analysis results, ...) are kept.
   Session existing = readSession(path);
   std::vector<std::string> ids;
-  replaceAtomically(
-      path,
-      [&](const std::string& temporary) {
-        fs::copy_file(path, temporary, fs::copy_options::overwrite_existing);
-        try {
-          H5::H5File file(temporary, H5F_ACC_RDWR);
-          H5::Group group = file.openGroup("runs");
-          for (Run& run : runs) {
-            run.id = existing.nextRunId();
-            writeRun(group, run);
-            ids.push_back(run.id);
-            existing.runs.push_back(std::move(run));  // so that the next id is fresh too
-          }
-          file.flush(H5F_SCOPE_GLOBAL);
-        } catch (const H5::Exception& e) {
-          throw SessionFileError(path, "cannot add runs to the session (" + e.getDetailMsg() + ")");
+  editAtomically(
+      path, "add runs to the session",
+      [&](H5::H5File& file) {
+        H5::Group group = file.openGroup("runs");
+        for (Run& run : runs) {
+          run.id = existing.nextRunId();
+          writeRun(group, run);
+          ids.push_back(run.id);
+          existing.runs.push_back(std::move(run));  // so that the next id is fresh too
         }
       },
       hook);
@@ -314,18 +307,11 @@ void writeTrainingLogs(const std::string& path, const std::vector<TrainingLog>& 
     return;
   }
   readSession(path);  // validate before touching
-  replaceAtomically(
-      path,
-      [&](const std::string& temporary) {
-        fs::copy_file(path, temporary, fs::copy_options::overwrite_existing);
-        try {
-          H5::H5File file(temporary, H5F_ACC_RDWR);
-          H5::Group training = file.nameExists("training") ? file.openGroup("training") : file.createGroup("training");
-          for (const TrainingLog& log : logs) writeTrainingLog(training, log);
-          file.flush(H5F_SCOPE_GLOBAL);
-        } catch (const H5::Exception& e) {
-          throw SessionFileError(path, "cannot write training logs (" + e.getDetailMsg() + ")");
-        }
+  editAtomically(
+      path, "write training logs",
+      [&](H5::H5File& file) {
+        H5::Group training = file.nameExists("training") ? file.openGroup("training") : file.createGroup("training");
+        for (const TrainingLog& log : logs) writeTrainingLog(training, log);
       },
       hook);
 }

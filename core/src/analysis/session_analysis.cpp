@@ -336,34 +336,27 @@ RunAnalysis readRunAnalysis(const std::string& path, H5::Group group, const std:
 void writeAnalysis(const std::string& path, const SessionAnalysis& analysis) {
   silenceHdf5();
   readSession(path);  // a valid session, or a clear error before anything changes
-  replaceAtomically(
-      path,
-      [&](const std::string& temporary) {
-        fs::copy_file(path, temporary, fs::copy_options::overwrite_existing);
-        try {
-          H5::H5File file(temporary, H5F_ACC_RDWR);
-          removeChild(file, "analysis");
-          H5::Group root = file.createGroup("analysis");
-          const AnalysisOptions& o = analysis.options;
-          writeAttribute(root, "format", std::string(kAnalysisFormat));
-          writeAttribute(root, "format_version", kAnalysisVersion);
-          writeAttribute(root, "smoothing_width", o.smoothingWidth);
-          writeAttribute(root, "bootstrap_samples", static_cast<std::int64_t>(o.bootstrapSamples));
-          writeAttribute(root, "seed", static_cast<std::int64_t>(o.seed));
-          writeAttribute(root, "confidence", o.confidence);
-          writeAttribute(root, "collapse_factor", o.collapseFactor);
-          writeAttribute(root, "lambda_min", o.lambdaMin);
-          writeAttribute(root, "lambda_max", o.lambdaMax);
-          H5::Group runs = root.createGroup("runs");
-          for (const RunAnalysis& a : analysis.runs) writeRunAnalysis(runs, a);
-          H5::Group trends = root.createGroup("trends");
-          for (const ModelTrends& m : analysis.trends) writeTrends(trends, m);
-          H5::Group alignments = root.createGroup("alignments");
-          for (std::size_t i = 0; i < analysis.alignments.size(); ++i) writeAlignment(alignments, analysis.alignments[i], i);
-          file.flush(H5F_SCOPE_GLOBAL);
-        } catch (const H5::Exception& e) {
-          throw SessionFileError(path, "cannot write the analysis (" + e.getDetailMsg() + ")");
-        }
+  editAtomically(
+      path, "write the analysis",
+      [&](H5::H5File& file) {
+        removeChild(file, "analysis");
+        H5::Group root = file.createGroup("analysis");
+        const AnalysisOptions& o = analysis.options;
+        writeAttribute(root, "format", std::string(kAnalysisFormat));
+        writeAttribute(root, "format_version", kAnalysisVersion);
+        writeAttribute(root, "smoothing_width", o.smoothingWidth);
+        writeAttribute(root, "bootstrap_samples", static_cast<std::int64_t>(o.bootstrapSamples));
+        writeAttribute(root, "seed", static_cast<std::int64_t>(o.seed));
+        writeAttribute(root, "confidence", o.confidence);
+        writeAttribute(root, "collapse_factor", o.collapseFactor);
+        writeAttribute(root, "lambda_min", o.lambdaMin);
+        writeAttribute(root, "lambda_max", o.lambdaMax);
+        H5::Group runs = root.createGroup("runs");
+        for (const RunAnalysis& a : analysis.runs) writeRunAnalysis(runs, a);
+        H5::Group trends = root.createGroup("trends");
+        for (const ModelTrends& m : analysis.trends) writeTrends(trends, m);
+        H5::Group alignments = root.createGroup("alignments");
+        for (std::size_t i = 0; i < analysis.alignments.size(); ++i) writeAlignment(alignments, analysis.alignments[i], i);
       },
       {});
 }
