@@ -40,7 +40,7 @@
 
 #include "shellscope/analysis/session_analysis.h"
 #include "shellscope/analysis/trends.h"
-#include "shellscope/compute.h"
-#include "shellscope/experiment.h"
-#include "shellscope/run.h"
-#include "shellscope/session.h"
+#include "shellscope/engine/compute.h"
+#include "shellscope/experiment/experiment.h"
+#include "shellscope/spectral/run.h"
+#include "shellscope/session/session.h"

@@ -7,7 +7,7 @@
 #include "cli/commands.h"
 #include "cli/terminal_progress.h"
 #include "shellscope/analysis/session_analysis.h"
-#include "shellscope/session_file.h"
+#include "shellscope/session/session_file.h"
 
 namespace shellscope::cli {
 

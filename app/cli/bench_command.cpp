@@ -5,8 +5,8 @@
 #include "cli/command_line.h"
 #include "cli/commands.h"
 #include "cli/terminal_progress.h"
-#include "shellscope/benchmark.h"
-#include "shellscope/runtime.h"
+#include "shellscope/engine/benchmark.h"
+#include "shellscope/engine/runtime.h"
 
 namespace shellscope::cli {
 

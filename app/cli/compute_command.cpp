@@ -5,8 +5,8 @@
 #include "cli/commands.h"
 #include "cli/session_summary.h"
 #include "cli/terminal_progress.h"
-#include "shellscope/compute.h"
-#include "shellscope/session_file.h"
+#include "shellscope/engine/compute.h"
+#include "shellscope/session/session_file.h"
 
 namespace shellscope::cli {
 

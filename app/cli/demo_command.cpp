@@ -7,8 +7,8 @@
 #include "cli/command_line.h"
 #include "cli/commands.h"
 #include "cli/terminal_progress.h"
-#include "shellscope/experiment.h"
-#include "shellscope/session_file.h"
+#include "shellscope/experiment/experiment.h"
+#include "shellscope/session/session_file.h"
 
 #ifdef SHELLSCOPE_WITH_UI
 #include <fcntl.h>

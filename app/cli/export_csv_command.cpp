@@ -2,8 +2,8 @@
 
 #include "cli/command_line.h"
 #include "cli/commands.h"
-#include "shellscope/csv_export.h"
-#include "shellscope/session_file.h"
+#include "shellscope/session/csv_export.h"
+#include "shellscope/session/session_file.h"
 
 namespace shellscope::cli {
 

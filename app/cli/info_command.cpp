@@ -3,7 +3,7 @@
 #include "cli/command_line.h"
 #include "cli/commands.h"
 #include "cli/session_summary.h"
-#include "shellscope/session_file.h"
+#include "shellscope/session/session_file.h"
 
 namespace shellscope::cli {
 

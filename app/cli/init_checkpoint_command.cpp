@@ -2,7 +2,7 @@
 
 #include "cli/command_line.h"
 #include "cli/commands.h"
-#include "shellscope/checkpoint_writer.h"
+#include "shellscope/engine/checkpoint_writer.h"
 
 namespace shellscope::cli {
 

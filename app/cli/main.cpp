@@ -4,7 +4,8 @@
 
 #include "cli/command_line.h"
 #include "cli/commands.h"
-#include "shellscope/runtime.h"
+#include "shellscope/base/tuned_runtime.h"
+#include "shellscope/engine/runtime.h"
 
 namespace {
 

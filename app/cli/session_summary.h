@@ -4,7 +4,7 @@
 #include <ostream>
 #include <string>
 
-#include "shellscope/session.h"
+#include "shellscope/session/session.h"
 
 namespace shellscope::cli {
 

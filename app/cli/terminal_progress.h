@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "shellscope/progress.h"
+#include "shellscope/base/progress.h"
 
 namespace shellscope::cli {
 

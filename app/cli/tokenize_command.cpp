@@ -5,8 +5,8 @@
 
 #include "cli/command_line.h"
 #include "cli/commands.h"
-#include "shellscope/token_data.h"
-#include "shellscope/tokenizer.h"
+#include "shellscope/data/token_data.h"
+#include "shellscope/data/tokenizer.h"
 
 namespace shellscope::cli {
 

@@ -6,8 +6,9 @@
 #include <iostream>
 
 #include "gui/screenshot_tour.h"
-#include "shellscope/runtime.h"
-#include "ui/compute_worker.h"
+#include "shellscope/base/tuned_runtime.h"
+#include "shellscope/engine/runtime.h"
+#include "ui/jobs/compute_worker.h"
 #include "ui/main_window.h"
 
 int main(int argc, char** argv) {

@@ -6,7 +6,7 @@
 #include <QSignalSpy>
 #include <QString>
 
-#include "shellscope/session_file.h"
+#include "shellscope/session/session_file.h"
 #include "synthetic_runs.h"
 #include "ui/document/session_document.h"
 

@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "shellscope/compute.h"
+#include "shellscope/engine/compute.h"
 
 namespace shellscope::testing {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "shellscope/run.h"
+#include "shellscope/spectral/run.h"
 
 namespace shellscope {
 

@@ -5,7 +5,7 @@
 
 #include "small_jobs.h"
 #include "test_support.h"
-#include "ui/compute_worker.h"
+#include "ui/jobs/compute_worker.h"
 
 using namespace shellscope;
 using shellscope::ui::ComputeWorker;

@@ -19,7 +19,7 @@
 #include <QTemporaryDir>
 #include <QThread>
 
-#include "shellscope/runtime.h"
+#include "shellscope/engine/runtime.h"
 #include "small_jobs.h"
 #include "test_support.h"
 #include "ui/dialogs/compute_dialog.h"

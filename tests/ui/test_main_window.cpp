@@ -25,7 +25,7 @@
 #include "session_fixtures.h"
 #include "small_jobs.h"
 #include "test_support.h"
-#include "ui/compute_worker.h"
+#include "ui/jobs/compute_worker.h"
 #include "ui/document/session_document.h"
 #include "ui/jobs/job_queue.h"
 #include "ui/main_window.h"

@@ -29,7 +29,7 @@
 #include "ui/views/overlay_view.h"
 #include "ui/views/profile_view.h"
 #include "ui/views/trends_view.h"
-#include "shellscope/profile.h"
+#include "shellscope/spectral/profile.h"
 
 using namespace shellscope;
 using namespace shellscope::ui;

@@ -13,7 +13,7 @@
 #include <map>
 
 #include "shellscope/analysis/frontier.h"
-#include "shellscope/profile.h"
+#include "shellscope/spectral/profile.h"
 #include "ui/charts/colormap.h"
 
 namespace shellscope::ui {

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "shellscope/analysis/trends.h"
-#include "shellscope/session.h"
+#include "shellscope/session/session.h"
 
 QT_BEGIN_NAMESPACE
 class QChart;

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "shellscope/analysis/trends.h"
-#include "shellscope/run.h"
+#include "shellscope/spectral/run.h"
 
 namespace shellscope::ui {
 

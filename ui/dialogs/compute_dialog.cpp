@@ -29,8 +29,8 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "shellscope/file_error.h"
-#include "shellscope/runtime.h"
+#include "shellscope/base/file_error.h"
+#include "shellscope/engine/runtime.h"
 #include "ui/background_pool.h"
 
 namespace shellscope::ui {

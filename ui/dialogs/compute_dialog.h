@@ -9,8 +9,8 @@
 #include <QStringList>
 #include <vector>
 
-#include "shellscope/checkpoint_series.h"
-#include "shellscope/compute.h"
+#include "shellscope/data/checkpoint_series.h"
+#include "shellscope/engine/compute.h"
 
 class QButtonGroup;
 class QComboBox;

@@ -5,7 +5,7 @@
 
 #include <QDialog>
 
-#include "shellscope/experiment.h"
+#include "shellscope/experiment/experiment.h"
 
 QT_BEGIN_NAMESPACE
 class QComboBox;

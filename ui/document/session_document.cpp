@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <map>
 
-#include "shellscope/session_file.h"
+#include "shellscope/session/session_file.h"
 #include "ui/background_pool.h"
 #include "ui/charts/colormap.h"
 

@@ -12,7 +12,7 @@
 #include <memory>
 
 #include "shellscope/analysis/session_analysis.h"
-#include "shellscope/session.h"
+#include "shellscope/session/session.h"
 
 namespace shellscope::ui {
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "shellscope/analysis/trends.h"
-#include "shellscope/run.h"
+#include "shellscope/spectral/run.h"
 #include "ui/charts/animation_chart.h"
 
 namespace shellscope::ui {

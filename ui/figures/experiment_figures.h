@@ -5,7 +5,7 @@
 #include <QString>
 #include <QStringList>
 
-#include "shellscope/session.h"
+#include "shellscope/session/session.h"
 
 namespace shellscope::ui {
 

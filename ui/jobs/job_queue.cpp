@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "ui/compute_worker.h"
+#include "ui/jobs/compute_worker.h"
 
 namespace shellscope::ui {
 

@@ -15,9 +15,9 @@
 #include <map>
 #include <variant>
 
-#include "shellscope/compute.h"
-#include "shellscope/experiment.h"
-#include "shellscope/run.h"
+#include "shellscope/engine/compute.h"
+#include "shellscope/experiment/experiment.h"
+#include "shellscope/spectral/run.h"
 
 namespace shellscope::ui {
 

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "shellscope/profile.h"
+#include "shellscope/spectral/profile.h"
 
 namespace shellscope::ui {
 

@@ -11,7 +11,7 @@
 #include <set>
 
 #include "shellscope/analysis/frontier.h"
-#include "shellscope/profile.h"
+#include "shellscope/spectral/profile.h"
 #include "ui/charts/interactive_chart_view.h"
 #include "ui/document/session_document.h"
 #include "ui/views/profile_csv.h"

@@ -1,0 +1,81 @@
+#pragma once
+// Operator benchmark: the cost of one product M·u relative to a plain forward+backward pass on
+// the same batch, for both JVP methods. Prints figures; asserts nothing (timings are not tests).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "shellscope/engine/compute.h"
+
+namespace shellscope {
+
+struct OperatorBenchmarkOptions {
+  std::vector<std::string> models{"builtin:tiny-lm", "builtin:small-lm", "builtin:base-lm"};
+  int batchSize = 4;
+  int seqLen = 128;
+  int repeats = 7;
+  int lanczosSteps = 64;  ///< for the end-to-end time per batch
+  ComputeDType dtype = ComputeDType::Float32;
+  DevicePreference device = DevicePreference::Cpu;
+  int threads = 0;
+  std::uint64_t seed = 0;
+};
+
+/// One JVP method: median seconds per JVP and per product M·u, and the product's cost relative to
+/// the forward+backward baseline (median over rounds of the per-round ratio).
+struct JvpMethodTiming {
+  JvpMethod method = JvpMethod::ForwardMode;
+  double setup = 0;    ///< one-off work per batch beyond the recorded forward pass
+  double jvp = 0;
+  double product = 0;
+  double ratio = 0;
+  double batchSeconds = 0;  ///< one batch end to end: forward + setup + lanczosSteps products
+};
+
+struct OperatorBenchmarkResult {
+  std::string model;
+  std::int64_t nParams = 0;
+  std::int64_t nPoints = 0;
+  double forward = 0;          ///< forward pass that records the graph
+  double forwardBackward = 0;  ///< the baseline: forward + backward of sum(f)
+  double vjp = 0;              ///< J^T u through the retained graph
+  std::vector<JvpMethodTiming> methods;
+};
+
+std::vector<OperatorBenchmarkResult> runOperatorBenchmark(const OperatorBenchmarkOptions& options,
+                                                          ProgressToken& progress);
+
+/// A real-shape run: a randomly initialised checkpoint (e.g. Pythia-70M's exact shape) written
+/// in the Hugging Face layout, loaded back through the checkpoint loader, measured on one batch of
+/// token windows read from an MMIDIDX file, and projected to the paper's setting.
+struct ScaleBenchmarkOptions {
+  std::string shape = "pythia-70m";
+  std::string model;       ///< an existing checkpoint folder instead of a generated one
+  std::string workDir;     ///< where to write the generated checkpoint and tokens (a temp folder when empty)
+  int batchSize = 4;
+  int seqLen = 512;
+  int products = 3;        ///< products timed (median)
+  int lanczosSteps = 64;   ///< for the projection
+  int batches = 50;        ///< for the projection
+  ComputeDType dtype = ComputeDType::Float32;
+  int threads = 0;
+};
+
+struct ScaleBenchmarkResult {
+  std::string model;
+  std::int64_t nParams = 0;
+  std::int64_t nPoints = 0;
+  std::string storedDtype;
+  double loadSeconds = 0;           ///< checkpoint folder -> model in the compute dtype
+  double setupSeconds = 0;          ///< recorded forward pass + output-layer block K, once per batch
+  double productSeconds = 0;        ///< one M·u (median)
+  double forwardBackwardSeconds = 0;  ///< plain forward + backward of Σ f on the same batch
+  double peakMemoryGiB = 0;         ///< peak resident memory through load, setup and products
+  double projectedBatchSeconds = 0;   ///< setup + lanczosSteps products
+  double projectedRunSeconds = 0;     ///< batches x projectedBatchSeconds
+};
+
+ScaleBenchmarkResult runScaleBenchmark(const ScaleBenchmarkOptions& options, ProgressToken& progress);
+
+}  // namespace shellscope

@@ -1,0 +1,33 @@
+#pragma once
+// Writing GPT-NeoX checkpoint folders in the Hugging Face layout (config.json + weights), for
+// tests, benchmarks at real shapes and the built-in experiment. No LibTorch types here.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "shellscope/data/checkpoint_series.h"
+
+namespace shellscope {
+
+/// Named GPT-NeoX shapes: pythia-14m, pythia-70m, pythia-160m, pythia-410m, pythia-1b and the
+/// built-in language models tiny-lm, small-lm, base-lm.
+std::vector<std::string> knownModelShapes();
+
+struct RandomCheckpointOptions {
+  std::string shape = "pythia-70m";  ///< a known shape, or empty with configPath
+  std::string configPath;            ///< a config.json to take the shape from instead
+  CheckpointFiles::Layout layout = CheckpointFiles::Layout::Safetensors;
+  std::string storeDtype = "float16";  ///< float32 | float16 | bfloat16
+  std::uint64_t seed = 0;
+  int shards = 2;                    ///< for the sharded layouts
+};
+
+/// Writes a randomly initialised GPT-NeoX (weights N(0, 0.02), as GPT-NeoX initialises) to
+/// `folder`; returns its parameter count.
+std::int64_t writeRandomCheckpoint(const std::string& folder, const RandomCheckpointOptions& options);
+
+/// "safetensors", "sharded-safetensors", "bin", "sharded-bin".
+CheckpointFiles::Layout parseLayout(const std::string& text);
+
+}  // namespace shellscope

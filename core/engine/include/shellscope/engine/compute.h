@@ -1,0 +1,107 @@
+#pragma once
+// The compute driver: shell energies for a list of checkpoints on a list of batches.
+//
+// Work is a list of independent (checkpoint, batch) items. CheckpointComputation computes one
+// item at a time and assembleRun (run.h) merges the items of a checkpoint into a run, so the same
+// items could be spread over processes without touching the numerics. No LibTorch types here.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "shellscope/data/token_data.h"
+
+#include "shellscope/data/checkpoint_series.h"
+#include "shellscope/spectral/lanczos.h"
+#include "shellscope/base/progress.h"
+#include "shellscope/spectral/run.h"
+
+namespace shellscope {
+
+enum class DevicePreference { Auto, Cpu, Cuda };
+enum class ComputeDType { Float32, Float64 };
+/// How J g is computed (engine/linearization.h): forward mode by the model's own tangent pass
+/// where it has one, else dual numbers (default); always LibTorch's dual numbers; double backward.
+enum class JvpMethod { ForwardMode, ForwardAD, DoubleBackward };
+
+DevicePreference parseDevice(const std::string& text);   ///< auto|cpu|cuda
+ComputeDType parseDType(const std::string& text);         ///< float32|float64
+JvpMethod parseJvpMethod(const std::string& text);        ///< forward|forward-ad|double-backward
+std::string toString(ComputeDType dtype);
+std::string toString(JvpMethod method);
+
+struct ComputeSettings {
+  std::vector<std::string> models;  ///< checkpoint folders, folders of them, or built-in names ("builtin:tiny-lm")
+  std::string data;                 ///< token data (token_data.h); empty: a built-in model's own synthetic data
+  std::string dataDtype;            ///< dtype of a raw token file
+  std::string tokenizer;            ///< tokenizer.json for text data; default: the checkpoint folder's
+  std::int64_t trainingStepRows = -1;  ///< >= 0: windows from rows s*1024.. of 2049-token samples (Pythia's order)
+  int batches = 8;
+  int batchSize = 4;
+  int seqLen = 64;
+  LanczosMode lanczosMode = LanczosMode::Full;
+  int lanczosSteps = 64;
+  double lanczosTolerance = -1.0;   ///< < 0: by dtype (1e-12 float64, 1e-6 float32)
+  int shellsPerDecade = 4;
+  double lambdaMin = 0.0;           ///< <= 0: automatic window
+  double lambdaMax = 0.0;
+  double relativeFloor = -1.0;      ///< < 0: by dtype (1e-12 float64, 1e-6 float32)
+  DevicePreference device = DevicePreference::Auto;
+  ComputeDType dtype = ComputeDType::Float32;
+  JvpMethod jvpMethod = JvpMethod::ForwardMode;
+  std::uint64_t seed = 0;
+  int threads = 0;                  ///< 0: every available core
+
+  double effectiveTolerance() const;
+  double effectiveRelativeFloor() const;
+  /// Throws std::invalid_argument naming the first bad setting.
+  void validate() const;
+};
+
+/// Names accepted as models without a path.
+std::vector<std::string> builtinModelNames();
+
+/// The checkpoints settings.models names, in order: built-in names as they are, folders expanded
+/// by discoverCheckpoints (ordered by step). Throws FileFormatError for paths without checkpoints.
+std::vector<CheckpointEntry> resolveModels(const ComputeSettings& settings);
+
+/// The token data of settings.data (nullptr when empty). `checkpointFolder` supplies the
+/// tokenizer.json of text data when settings.tokenizer is empty.
+std::shared_ptr<const TokenStream> openComputeData(const ComputeSettings& settings, const std::string& checkpointFolder);
+
+/// One checkpoint loaded and ready: computes the spectrum of any of its batches.
+class CheckpointComputation {
+ public:
+  /// Loads the model and cuts its batches from `data` (or its own synthetic data when `data` is
+  /// null and the model is built in); every token id is checked before any compute starts.
+  /// Throws with a clear message naming the file on bad input.
+  CheckpointComputation(const ComputeSettings& settings, const CheckpointEntry& checkpoint,
+                        std::shared_ptr<const TokenStream> data);
+  /// A built-in model or a single checkpoint folder, with settings.data opened for it.
+  CheckpointComputation(const ComputeSettings& settings, const std::string& model);
+  ~CheckpointComputation();
+  CheckpointComputation(const CheckpointComputation&) = delete;
+  CheckpointComputation& operator=(const CheckpointComputation&) = delete;
+
+  /// Metadata of the run this checkpoint produces (n_batches filled by assembleRun).
+  const RunMetadata& metadata() const;
+  int batchCount() const;
+
+  /// Lanczos quadrature on batch `batch`; `onStep(step)` is called after every operator product.
+  BatchSpectrum computeBatch(int batch, const std::function<void(int)>& onStep = {});
+  /// The batch's error statistics only (loss, mean e^2, n), from one forward pass.
+  BatchSpectrum evaluateBatch(int batch);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Computes one run per checkpoint of settings.models, reporting progress on `progress` and
+/// stopping with CancelledError when it is cancelled; `onRun` (optional) gets each run as soon as
+/// its checkpoint is done. Nothing is written anywhere.
+std::vector<Run> computeRuns(const ComputeSettings& settings, ProgressToken& progress,
+                             const std::function<void(const Run&)>& onRun = {});
+
+}  // namespace shellscope

@@ -1,0 +1,68 @@
+#include "shellscope/engine/checkpoint_writer.h"
+
+#include <stdexcept>
+
+#include "models/builtin_models.h"
+#include "checkpoints/checkpoint_io.h"
+
+namespace shellscope {
+
+namespace {
+
+engine::GptNeoxConfig pythiaShape(std::int64_t layers, std::int64_t hidden, std::int64_t heads) {
+  engine::GptNeoxConfig c;
+  c.vocabSize = 50304;
+  c.hiddenSize = hidden;
+  c.numLayers = layers;
+  c.numHeads = heads;
+  c.intermediateSize = 4 * hidden;
+  c.rotaryPct = 0.25;
+  c.maxPositions = 2048;
+  return c;
+}
+
+engine::GptNeoxConfig shapeNamed(const std::string& name) {
+  if (name == "pythia-14m") return pythiaShape(6, 128, 4);
+  if (name == "pythia-70m") return pythiaShape(6, 512, 8);
+  if (name == "pythia-160m") return pythiaShape(12, 768, 12);
+  if (name == "pythia-410m") return pythiaShape(24, 1024, 16);
+  if (name == "pythia-1b") return pythiaShape(16, 2048, 8);
+  for (const char* builtin : {"tiny-lm", "small-lm", "base-lm"}) {
+    if (name == builtin) return engine::builtinLmConfig(name);
+  }
+  std::string known;
+  for (const auto& s : knownModelShapes()) known += (known.empty() ? "" : ", ") + s;
+  throw std::invalid_argument("unknown model shape '" + name + "' (known: " + known + ")");
+}
+
+at::ScalarType storeType(const std::string& text) {
+  if (text == "float32") return at::kFloat;
+  if (text == "float16") return at::kHalf;
+  if (text == "bfloat16") return at::kBFloat16;
+  throw std::invalid_argument("unknown storage dtype '" + text + "' (expected float32, float16 or bfloat16)");
+}
+
+}  // namespace
+
+std::vector<std::string> knownModelShapes() {
+  return {"pythia-14m", "pythia-70m", "pythia-160m", "pythia-410m", "pythia-1b", "tiny-lm", "small-lm", "base-lm"};
+}
+
+CheckpointFiles::Layout parseLayout(const std::string& text) {
+  using Layout = CheckpointFiles::Layout;
+  if (text == "safetensors") return Layout::Safetensors;
+  if (text == "sharded-safetensors") return Layout::ShardedSafetensors;
+  if (text == "bin") return Layout::TorchBin;
+  if (text == "sharded-bin") return Layout::ShardedTorchBin;
+  throw std::invalid_argument("unknown layout '" + text + "' (expected safetensors, sharded-safetensors, bin or sharded-bin)");
+}
+
+std::int64_t writeRandomCheckpoint(const std::string& folder, const RandomCheckpointOptions& options) {
+  const engine::GptNeoxConfig config =
+      options.configPath.empty() ? shapeNamed(options.shape) : engine::readGptNeoxConfig(options.configPath);
+  const auto model = engine::GptNeoxModel::randomlyInitialised(config, options.seed);
+  engine::saveGptNeoxCheckpoint(*model, folder, options.layout, storeType(options.storeDtype), options.shards);
+  return model->parameterCount();
+}
+
+}  // namespace shellscope

@@ -1,0 +1,231 @@
+#include "shellscope/engine/benchmark.h"
+
+#include <torch/csrc/autograd/autograd.h>
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <functional>
+
+#include "models/builtin_models.h"
+#include "checkpoints/checkpoint_io.h"
+#include "models/synthetic_data.h"
+#include "operator/linearization.h"
+#include "operator/operators.h"
+#include "shellscope/engine/checkpoint_writer.h"
+#include "shellscope/engine/runtime.h"
+#include "shellscope/data/token_data.h"
+
+namespace shellscope {
+
+namespace {
+
+/// Times several operations round-robin, so that drift in machine speed (shared CPUs) hits all of
+/// them alike; reports per-operation medians and per-round ratios to the first one.
+class RoundRobinTimer {
+ public:
+  void add(std::function<void()> work) { work_.push_back(std::move(work)); }
+
+  /// Runs one warm-up round and `rounds` timed rounds.
+  void run(int rounds, ProgressToken& progress) {
+    times_.assign(work_.size(), {});
+    for (auto& w : work_) w();
+    for (int r = 0; r < rounds; ++r) {
+      progress.throwIfCancelled();
+      for (size_t i = 0; i < work_.size(); ++i) {
+        const double start = monotonicSeconds();
+        work_[i]();
+        times_[i].push_back(monotonicSeconds() - start);
+      }
+    }
+  }
+
+  double median(size_t i) const { return medianOf(times_[i]); }
+  /// Median over rounds of time(i) / time(0).
+  double medianRatio(size_t i) const {
+    std::vector<double> ratios;
+    for (size_t r = 0; r < times_[i].size(); ++r) ratios.push_back(times_[i][r] / times_[0][r]);
+    return medianOf(ratios);
+  }
+
+ private:
+  static double medianOf(std::vector<double> values) {
+    std::sort(values.begin(), values.end());
+    return values[values.size() / 2];
+  }
+  std::vector<std::function<void()>> work_;
+  std::vector<std::vector<double>> times_;
+};
+
+}  // namespace
+
+std::vector<OperatorBenchmarkResult> runOperatorBenchmark(const OperatorBenchmarkOptions& options,
+                                                          ProgressToken& progress) {
+  configureThreads(options.threads);
+  const at::ScalarType dtype = options.dtype == ComputeDType::Float64 ? at::kDouble : at::kFloat;
+  const at::Device device = (options.device != DevicePreference::Cpu && at::hasCUDA()) ? at::Device(at::kCUDA)
+                                                                                       : at::Device(at::kCPU);
+  std::vector<OperatorBenchmarkResult> results;
+  for (size_t i = 0; i < options.models.size(); ++i) {
+    progress.throwIfCancelled();
+    progress.report(static_cast<double>(i) / options.models.size(), options.models[i]);
+    auto model = engine::makeBuiltinModel(options.models[i], options.seed);
+    auto data = engine::makeBuiltinData(*model, 1, options.batchSize, options.seqLen, options.seed);
+    model->to(device, dtype);
+    engine::Batch batch = data->batch(0, dtype);
+    batch.inputs = batch.inputs.to(device);
+    batch.targets = batch.targets.to(device);
+
+    OperatorBenchmarkResult r;
+    r.model = options.models[i];
+    r.nParams = model->parameterCount();
+    r.nPoints = batch.pointCount();
+
+    const at::Tensor u = at::randn({r.nPoints}, model->parameters().front().options());
+    const Eigen::VectorXd uVector = engine::toEigen(u);
+    Eigen::VectorXd out(uVector.size());
+
+    RoundRobinTimer timer;
+    timer.add([&] {  // 0: the baseline
+      const at::Tensor f = model->outputs(model->parameters(), batch);
+      torch::autograd::grad({f.sum()}, model->parameters(), {}, false, false, true);
+    });
+    timer.add([&] { model->outputs(model->parameters(), batch); });  // 1
+
+    const std::vector<JvpMethod> methods{JvpMethod::ForwardMode, JvpMethod::ForwardAD, JvpMethod::DoubleBackward};
+    std::vector<std::unique_ptr<engine::BatchLinearization>> linearizations;
+    std::vector<std::unique_ptr<engine::FunctionSpaceOperator>> operators;
+    std::vector<std::vector<at::Tensor>> tangents;
+    for (JvpMethod method : methods) {
+      JvpMethodTiming timing;
+      timing.method = method;
+      // Setup = building the linearisation (recorded forward pass included) and a first VJP + JVP,
+      // the median of three builds so that one-off allocations do not count.
+      std::vector<double> builds;
+      for (int build = 0; build < 3; ++build) {
+        const double start = monotonicSeconds();
+        auto lin = std::make_unique<engine::BatchLinearization>(*model, batch, method);
+        auto g = lin->vjp(u);
+        lin->jvp(g);  // double backward: builds the graph of w -> J^T w
+        builds.push_back(monotonicSeconds() - start);
+        if (build == 2) {
+          linearizations.push_back(std::move(lin));
+          tangents.push_back(std::move(g));
+        }
+      }
+      std::sort(builds.begin(), builds.end());
+      timing.setup = builds[1];
+      operators.push_back(std::make_unique<engine::FunctionSpaceOperator>(*linearizations.back()));
+      r.methods.push_back(timing);
+    }
+    timer.add([&] { linearizations[0]->vjp(u); });  // 2
+    for (size_t m = 0; m < methods.size(); ++m) {
+      timer.add([&, m] { linearizations[m]->jvp(tangents[m]); });  // 3 + 2m
+      timer.add([&, m] { operators[m]->apply(uVector, out); });    // 4 + 2m
+    }
+    timer.run(options.repeats, progress);
+
+    r.forwardBackward = timer.median(0);
+    r.forward = timer.median(1);
+    r.vjp = timer.median(2);
+    for (size_t m = 0; m < methods.size(); ++m) {
+      JvpMethodTiming& timing = r.methods[m];
+      timing.jvp = timer.median(3 + 2 * m);
+      timing.product = timer.median(4 + 2 * m);
+      timing.ratio = timer.medianRatio(4 + 2 * m);
+      // Setup as timed above includes the recorded forward pass, one VJP and one JVP.
+      timing.setup = std::max(0.0, timing.setup - r.forward - r.vjp - timing.jvp);
+      timing.batchSeconds = r.forward + timing.setup + options.lanczosSteps * timing.product;
+    }
+    results.push_back(r);
+  }
+  progress.report(1.0, "done");
+  return results;
+}
+
+namespace {
+
+double peakResidentGiB() {
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / (1024.0 * 1024.0);  // ru_maxrss is in KiB
+}
+
+}  // namespace
+
+ScaleBenchmarkResult runScaleBenchmark(const ScaleBenchmarkOptions& options, ProgressToken& progress) {
+  configureThreads(options.threads);
+  namespace fs = std::filesystem;
+  const std::string work = options.workDir.empty()
+                               ? (fs::temp_directory_path() / ("shellscope-scale-" + std::to_string(::getpid()))).string()
+                               : options.workDir;
+  fs::create_directories(work);
+  ScaleBenchmarkResult r;
+  std::string folder = options.model;
+  if (folder.empty()) {
+    progress.report(0.0, "writing a random " + options.shape + " checkpoint");
+    folder = (fs::path(work) / options.shape).string();
+    RandomCheckpointOptions init;
+    init.shape = options.shape;
+    init.storeDtype = "float16";  // as Pythia's checkpoints are stored
+    writeRandomCheckpoint(folder, init);
+  }
+  progress.throwIfCancelled();
+
+  progress.report(0.1, "loading " + folder);
+  const at::ScalarType dtype = options.dtype == ComputeDType::Float64 ? at::kDouble : at::kFloat;
+  engine::LoadedCheckpoint loaded = engine::loadGptNeoxCheckpoint(folder, dtype);
+  r.loadSeconds = loaded.seconds;
+  r.storedDtype = loaded.storedDtypes;
+  r.model = folder;
+  const engine::GptNeoxModel& model = *loaded.model;
+  r.nParams = model.parameterCount();
+
+  // Token windows through the MMIDIDX reader, as real data arrives.
+  const std::int64_t needed = static_cast<std::int64_t>(options.batchSize) * (options.seqLen + 1);
+  const std::vector<std::int64_t> tokens =
+      engine::markovTokenStream(std::min<std::int64_t>(model.config().vocabSize, 50277), needed, 1);
+  const std::string prefix = (fs::path(work) / "tokens").string();
+  writeMmidIdx(prefix, {tokens}, model.config().vocabSize <= 65536 ? TokenDType::U16 : TokenDType::I32);
+  const engine::TokenWindowSource source(openMmidIdx(prefix), 1, options.batchSize, options.seqLen,
+                                         model.config().vocabSize);
+  const engine::Batch batch = source.batch(0, dtype);
+  r.nPoints = batch.pointCount();
+
+  progress.report(0.2, "recorded forward pass and output-layer block");
+  double start = monotonicSeconds();
+  auto linearization = std::make_unique<engine::BatchLinearization>(model, batch, JvpMethod::ForwardMode);
+  r.setupSeconds = monotonicSeconds() - start;
+  engine::FunctionSpaceOperator op(*linearization);
+  const Eigen::VectorXd u = engine::toEigen(at::randn({r.nPoints}, at::kDouble));
+  Eigen::VectorXd out(u.size());
+  std::vector<double> times;
+  for (int i = 0; i < options.products; ++i) {
+    progress.throwIfCancelled();
+    progress.report(0.3 + 0.5 * i / options.products, "product M·u " + std::to_string(i + 1));
+    start = monotonicSeconds();
+    op.apply(u, out);
+    times.push_back(monotonicSeconds() - start);
+  }
+  std::sort(times.begin(), times.end());
+  r.productSeconds = times[times.size() / 2];
+  r.peakMemoryGiB = peakResidentGiB();
+  linearization.reset();
+
+  progress.report(0.85, "plain forward + backward");
+  start = monotonicSeconds();
+  {
+    const at::Tensor f = model.outputs(model.parameters(), batch);
+    torch::autograd::grad({f.sum()}, model.parameters(), {}, false, false, true);
+  }
+  r.forwardBackwardSeconds = monotonicSeconds() - start;
+  r.projectedBatchSeconds = r.setupSeconds + options.lanczosSteps * r.productSeconds;
+  r.projectedRunSeconds = options.batches * r.projectedBatchSeconds;
+  if (options.workDir.empty() && options.model.empty()) fs::remove_all(work);
+  progress.report(1.0, "done");
+  return r;
+}
+
+}  // namespace shellscope

@@ -1,0 +1,177 @@
+// GPT-NeoX forward pass (formats.md "Forward pass"), written functionally in the parameters.
+#include "models/gpt_neox.h"
+
+#include "models/tensor_ops.h"
+
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+namespace shellscope::engine {
+
+void GptNeoxConfig::validate() const {
+  auto require = [](bool ok, const std::string& what) {
+    if (!ok) throw std::invalid_argument("GPT-NeoX config: " + what);
+  };
+  require(vocabSize > 0 && hiddenSize > 0 && numLayers > 0 && numHeads > 0 && intermediateSize > 0,
+          "sizes must be positive");
+  require(hiddenSize % numHeads == 0, "hidden_size must be a multiple of num_attention_heads");
+  require(rotaryPct >= 0.0 && rotaryPct <= 1.0, "rotary_pct must lie in [0, 1]");
+  require(rotaryDims() % 2 == 0, "rotary dimensions (head size * rotary_pct) must be even");
+  require(maxPositions > 0, "max_position_embeddings must be positive");
+  require(layerNormEps > 0.0, "layer_norm_eps must be positive");
+}
+
+int GptNeoxModel::add(const TensorSource& source, const std::string& name, std::vector<std::int64_t> shape,
+                      TensorRole role) {
+  at::Tensor value = source(name, shape, role);
+  if (!value.defined() || value.sizes() != at::IntArrayRef(shape)) {
+    throw std::invalid_argument("tensor '" + name + "' is missing or has the wrong shape");
+  }
+  params_.push_back(value);
+  names_.push_back(name);
+  return static_cast<int>(params_.size()) - 1;
+}
+
+GptNeoxModel::GptNeoxModel(const GptNeoxConfig& config, const TensorSource& source) : config_(config) {
+  config_.validate();
+  const std::int64_t H = config_.hiddenSize, I = config_.intermediateSize, V = config_.vocabSize;
+  using R = TensorRole;
+  embedIn_ = add(source, "gpt_neox.embed_in.weight", {V, H}, R::Weight);
+  for (std::int64_t l = 0; l < config_.numLayers; ++l) {
+    const std::string p = "gpt_neox.layers." + std::to_string(l) + ".";
+    LayerSlots s{};
+    s.ln1Weight = add(source, p + "input_layernorm.weight", {H}, R::NormWeight);
+    s.ln1Bias = add(source, p + "input_layernorm.bias", {H}, R::NormBias);
+    s.ln2Weight = add(source, p + "post_attention_layernorm.weight", {H}, R::NormWeight);
+    s.ln2Bias = add(source, p + "post_attention_layernorm.bias", {H}, R::NormBias);
+    s.qkvWeight = add(source, p + "attention.query_key_value.weight", {3 * H, H}, R::Weight);
+    s.qkvBias = config_.attentionBias ? add(source, p + "attention.query_key_value.bias", {3 * H}, R::Bias) : -1;
+    s.denseWeight = add(source, p + "attention.dense.weight", {H, H}, R::Weight);
+    s.denseBias = config_.attentionBias ? add(source, p + "attention.dense.bias", {H}, R::Bias) : -1;
+    s.upWeight = add(source, p + "mlp.dense_h_to_4h.weight", {I, H}, R::Weight);
+    s.upBias = add(source, p + "mlp.dense_h_to_4h.bias", {I}, R::Bias);
+    s.downWeight = add(source, p + "mlp.dense_4h_to_h.weight", {H, I}, R::Weight);
+    s.downBias = add(source, p + "mlp.dense_4h_to_h.bias", {H}, R::Bias);
+    layers_.push_back(s);
+  }
+  finalNormWeight_ = add(source, "gpt_neox.final_layer_norm.weight", {H}, R::NormWeight);
+  finalNormBias_ = add(source, "gpt_neox.final_layer_norm.bias", {H}, R::NormBias);
+  embedOut_ = add(source, "embed_out.weight", {V, H}, R::Weight);
+  for (auto& p : params_) p = p.detach().set_requires_grad(true);
+}
+
+std::unique_ptr<GptNeoxModel> GptNeoxModel::randomlyInitialised(const GptNeoxConfig& config, std::uint64_t seed) {
+  auto generator = at::detail::createCPUGenerator(seed);
+  const double std = config.initializerRange;
+  auto source = [&](const std::string&, const std::vector<std::int64_t>& shape, TensorRole role) {
+    switch (role) {
+      case TensorRole::Weight: return at::empty(shape, at::kFloat).normal_(0.0, std, generator);
+      case TensorRole::NormWeight: return at::ones(shape, at::kFloat);
+      case TensorRole::Bias:
+      case TensorRole::NormBias: break;
+    }
+    return at::zeros(shape, at::kFloat);
+  };
+  return std::make_unique<GptNeoxModel>(config, source);
+}
+
+std::pair<at::Tensor, at::Tensor> GptNeoxModel::rotaryTables(std::int64_t length, const at::Tensor& like) const {
+  const std::string key = std::to_string(length) + "/" + std::string(c10::toString(like.scalar_type())) + "/" +
+                          like.device().str();
+  std::lock_guard<std::mutex> lock(cacheMutex_);
+  auto found = rotaryCache_.find(key);
+  if (found != rotaryCache_.end()) return found->second;
+  const std::int64_t r = config_.rotaryDims();
+  // inv_freq = 1 / base^(arange(0, r, 2) / r), in fp32 as Hugging Face does.
+  const at::Tensor exponents = at::arange(0, r, 2, at::kFloat) / static_cast<float>(r);
+  const at::Tensor invFreq = at::pow(static_cast<float>(config_.rotaryBase), exponents).reciprocal();
+  const at::Tensor positions = at::arange(length, at::kFloat);
+  const at::Tensor freqs = at::outer(positions, invFreq);
+  const at::Tensor angles = at::cat({freqs, freqs}, -1);
+  auto tables = std::make_pair(angles.cos().to(like.options()), angles.sin().to(like.options()));
+  rotaryCache_.emplace(key, tables);
+  return tables;
+}
+
+
+at::Tensor GptNeoxModel::attention(const std::vector<at::Tensor>& p, const LayerSlots& s, const at::Tensor& x,
+                                   LayerActivations* record) const {
+  const std::int64_t B = x.size(0), T = x.size(1), heads = config_.numHeads, hs = config_.headSize();
+  // Fused QKV rows are interleaved per head: [B, T, heads, 3*hs] -> q, k, v of hs each.
+  const at::Tensor qkv = at::linear(x, p[s.qkvWeight], optionalParameter(p, s.qkvBias)).view({B, T, heads, 3 * hs}).permute({0, 2, 1, 3});
+  at::Tensor q = qkv.narrow(-1, 0, hs);
+  at::Tensor k = qkv.narrow(-1, hs, hs);
+  const at::Tensor v = qkv.narrow(-1, 2 * hs, hs);
+  const auto [cos, sin] = rotaryTables(T, x);
+  q = applyRotary(q, cos, sin, config_.rotaryDims());
+  k = applyRotary(k, cos, sin, config_.rotaryDims());
+
+  at::Tensor scores = at::matmul(q, k.transpose(-1, -2)) * (1.0 / std::sqrt(static_cast<double>(hs)));
+  const at::Tensor future = at::ones({T, T}, at::TensorOptions().dtype(at::kBool).device(x.device())).triu(1);
+  const double lowest = x.scalar_type() == at::kDouble ? std::numeric_limits<double>::lowest()
+                                                        : static_cast<double>(std::numeric_limits<float>::lowest());
+  scores = scores.masked_fill(future, lowest);
+  const at::Tensor probabilities = at::softmax(scores, -1);
+  const at::Tensor merged = at::matmul(probabilities, v).permute({0, 2, 1, 3}).reshape({B, T, heads * hs});
+  if (record) {
+    record->query = q.detach();
+    record->key = k.detach();
+    record->value = v.detach();
+    record->probabilities = probabilities.detach();
+    record->merged = merged.detach();
+  }
+  return at::linear(merged, p[s.denseWeight], optionalParameter(p, s.denseBias));
+}
+
+at::Tensor GptNeoxModel::mlp(const std::vector<at::Tensor>& p, const LayerSlots& s, const at::Tensor& x,
+                             LayerActivations* record) const {
+  const at::Tensor pre = at::linear(x, p[s.upWeight], p[s.upBias]);
+  const at::Tensor post = at::gelu(pre);
+  if (record) {
+    record->preGelu = pre.detach();
+    record->postGelu = post.detach();
+  }
+  return at::linear(post, p[s.downWeight], p[s.downBias]);
+}
+
+at::Tensor GptNeoxModel::forward(const std::vector<at::Tensor>& p, const at::Tensor& inputIds,
+                                 Activations* record) const {
+  const std::vector<std::int64_t> normShape{config_.hiddenSize};
+  const double eps = config_.layerNormEps;
+  auto norm = [&](const at::Tensor& x, int weight, int bias, NormActivations* keep) {
+    at::Tensor y = at::layer_norm(x, normShape, p[weight], p[bias], eps);
+    if (keep) *keep = NormActivations{x.detach(), y.detach()};
+    return y;
+  };
+  if (record) record->layers.resize(layers_.size());
+  at::Tensor x = at::embedding(p[embedIn_], inputIds);
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    const LayerSlots& s = layers_[l];
+    LayerActivations* keep = record ? &record->layers[l] : nullptr;
+    const at::Tensor attn = attention(p, s, norm(x, s.ln1Weight, s.ln1Bias, keep ? &keep->ln1 : nullptr), keep);
+    if (config_.parallelResidual) {
+      // x + Attn(LN1(x)) + MLP(LN2(x)): LN2 sees x, not x + attn.
+      x = x + attn + mlp(p, s, norm(x, s.ln2Weight, s.ln2Bias, keep ? &keep->ln2 : nullptr), keep);
+    } else {
+      x = x + attn;
+      x = x + mlp(p, s, norm(x, s.ln2Weight, s.ln2Bias, keep ? &keep->ln2 : nullptr), keep);
+    }
+  }
+  return norm(x, finalNormWeight_, finalNormBias_, record ? &record->finalNorm : nullptr);
+}
+
+at::Tensor GptNeoxModel::hiddenStates(const std::vector<at::Tensor>& p, const at::Tensor& inputIds) const {
+  return forward(p, inputIds, nullptr);
+}
+
+at::Tensor GptNeoxModel::logits(const std::vector<at::Tensor>& p, const at::Tensor& inputIds) const {
+  return at::matmul(hiddenStates(p, inputIds), p[embedOut_].t());
+}
+
+at::Tensor GptNeoxModel::outputs(const std::vector<at::Tensor>& p, const Batch& batch) const {
+  const at::Tensor logProbs = at::log_softmax(logits(p, batch.inputs), -1);
+  return logProbs.gather(-1, batch.targets.unsqueeze(-1)).reshape({-1});
+}
+
+}  // namespace shellscope::engine

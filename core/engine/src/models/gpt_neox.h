@@ -1,0 +1,111 @@
+#pragma once
+// GPT-NeoX causal language model (the Pythia architecture) as a function of its parameters,
+// numerically following Hugging Face GPTNeoXForCausalLM (docs: ../shared formats.md):
+// parallel or sequential residual, partial rotary embedding with half-split rotate_half and
+// inv_freq in fp32, per-head interleaved fused QKV, exact GELU, untied embed_out. Attention is
+// explicit matmul + softmax so that forward-mode AD runs through it.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "models/model_function.h"
+
+namespace shellscope::engine {
+
+struct GptNeoxConfig {
+  std::int64_t vocabSize = 64;
+  std::int64_t hiddenSize = 32;
+  std::int64_t numLayers = 2;
+  std::int64_t numHeads = 4;
+  std::int64_t intermediateSize = 128;
+  std::int64_t maxPositions = 2048;
+  double rotaryPct = 0.25;
+  double rotaryBase = 10000.0;
+  double layerNormEps = 1e-5;
+  bool parallelResidual = true;
+  bool attentionBias = true;
+  double initializerRange = 0.02;
+
+  std::int64_t headSize() const { return hiddenSize / numHeads; }
+  std::int64_t rotaryDims() const { return static_cast<std::int64_t>(headSize() * rotaryPct); }
+  /// Throws std::invalid_argument for inconsistent sizes.
+  void validate() const;
+};
+
+class GptNeoxModel final : public ModelFunction {
+ public:
+  enum class TensorRole { Weight, Bias, NormWeight, NormBias };
+  /// Supplies the tensor for a Hugging Face parameter name with the expected shape.
+  using TensorSource =
+      std::function<at::Tensor(const std::string& name, const std::vector<std::int64_t>& shape, TensorRole role)>;
+
+  /// Builds the model from `source`, asked once per parameter in Hugging Face order.
+  GptNeoxModel(const GptNeoxConfig& config, const TensorSource& source);
+  /// Random initialisation as in GPT-NeoX: weights N(0, initializerRange), biases 0, LayerNorm 1/0.
+  static std::unique_ptr<GptNeoxModel> randomlyInitialised(const GptNeoxConfig& config, std::uint64_t seed);
+
+  const GptNeoxConfig& config() const { return config_; }
+  Observable observable() const override { return Observable::LanguageModelLogProb; }
+  const std::vector<at::Tensor>& parameters() const override { return params_; }
+  const std::vector<std::string>& parameterNames() const override { return names_; }
+  void to(at::Device device, at::ScalarType dtype) override { convertParameters(params_, device, dtype); }
+
+  /// log q(y_i | x_i) for every position, [B*L].
+  at::Tensor outputs(const std::vector<at::Tensor>& params, const Batch& batch) const override;
+  /// Linearisation with the output layer split off exactly (gpt_neox_linearization.cpp).
+  std::unique_ptr<ModelLinearization> linearize(const Batch& batch) const override;
+  /// Final hidden states [B, L, H] (after final_layer_norm).
+  at::Tensor hiddenStates(const std::vector<at::Tensor>& params, const at::Tensor& inputIds) const;
+  /// Logits [B, L, V].
+  at::Tensor logits(const std::vector<at::Tensor>& params, const at::Tensor& inputIds) const;
+
+ private:
+  // Positions of one layer's tensors in params_ (-1 when absent, e.g. attention without bias).
+  struct LayerSlots {
+    int ln1Weight, ln1Bias, ln2Weight, ln2Bias, qkvWeight, qkvBias, denseWeight, denseBias;
+    int upWeight, upBias, downWeight, downBias;
+  };
+
+  friend class GptNeoxLinearization;
+
+  // Activations the tangent pass reuses (detached: they share storage with the autograd graph).
+  struct NormActivations {
+    at::Tensor input, output;
+  };
+  struct LayerActivations {
+    NormActivations ln1, ln2;
+    at::Tensor query, key, value;  ///< [B, heads, T, hs]; query and key after the rotary embedding
+    at::Tensor probabilities;      ///< attention softmax [B, heads, T, T]
+    at::Tensor merged;             ///< heads merged, before attention.dense [B, T, H]
+    at::Tensor preGelu, postGelu;  ///< MLP hidden layer [B, T, I]
+  };
+  struct Activations {
+    std::vector<LayerActivations> layers;
+    NormActivations finalNorm;
+  };
+
+  /// The body up to the final LayerNorm, [B, T, H]; with `record`, the activations the tangent
+  /// pass needs go there.
+  at::Tensor forward(const std::vector<at::Tensor>& p, const at::Tensor& inputIds, Activations* record) const;
+  int add(const TensorSource& source, const std::string& name, std::vector<std::int64_t> shape, TensorRole role);
+  at::Tensor attention(const std::vector<at::Tensor>& p, const LayerSlots& slots, const at::Tensor& x,
+                       LayerActivations* record) const;
+  at::Tensor mlp(const std::vector<at::Tensor>& p, const LayerSlots& slots, const at::Tensor& x,
+                 LayerActivations* record) const;
+  /// cos and sin tables [T, r] for the rotary embedding, cached per (length, dtype, device).
+  std::pair<at::Tensor, at::Tensor> rotaryTables(std::int64_t length, const at::Tensor& like) const;
+
+  GptNeoxConfig config_;
+  std::vector<at::Tensor> params_;
+  std::vector<std::string> names_;
+  int embedIn_ = -1, finalNormWeight_ = -1, finalNormBias_ = -1, embedOut_ = -1;
+  std::vector<LayerSlots> layers_;
+  mutable std::mutex cacheMutex_;
+  mutable std::map<std::string, std::pair<at::Tensor, at::Tensor>> rotaryCache_;
+};
+
+}  // namespace shellscope::engine

@@ -1,0 +1,33 @@
+#pragma once
+// A small tanh MLP regressor R^d -> R: the paper's Section 2 setting (MSE, e = y - f).
+
+#include "models/model_function.h"
+
+namespace shellscope::engine {
+
+struct MlpConfig {
+  int inputDim = 8;
+  int hiddenDim = 32;
+  int hiddenLayers = 2;
+};
+
+class MlpRegressor final : public ModelFunction {
+ public:
+  /// PyTorch's default Linear initialisation (uniform ±1/sqrt(fan_in)), from `seed`.
+  MlpRegressor(const MlpConfig& config, std::uint64_t seed);
+
+  const MlpConfig& config() const { return config_; }
+  Observable observable() const override { return Observable::MseRegression; }
+  const std::vector<at::Tensor>& parameters() const override { return params_; }
+  const std::vector<std::string>& parameterNames() const override { return names_; }
+  at::Tensor outputs(const std::vector<at::Tensor>& params, const Batch& batch) const override;
+  std::unique_ptr<ModelLinearization> linearize(const Batch& batch) const override;
+  void to(at::Device device, at::ScalarType dtype) override { convertParameters(params_, device, dtype); }
+
+ private:
+  MlpConfig config_;
+  std::vector<at::Tensor> params_;
+  std::vector<std::string> names_;
+};
+
+}  // namespace shellscope::engine

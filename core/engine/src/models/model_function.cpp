@@ -1,0 +1,42 @@
+#include "models/model_function.h"
+
+#include <torch/csrc/autograd/autograd.h>
+
+#include <stdexcept>
+
+namespace shellscope::engine {
+
+std::string observableName(Observable observable) {
+  return observable == Observable::LanguageModelLogProb ? "lm-logprob" : "mse";
+}
+
+at::Tensor ModelFunction::errors(const at::Tensor& outputs, const Batch& batch) const {
+  if (observable() == Observable::LanguageModelLogProb) return -outputs;
+  return batch.targets.reshape({-1}).to(outputs.scalar_type()) - outputs;
+}
+
+std::int64_t ModelFunction::parameterCount() const {
+  std::int64_t count = 0;
+  for (const auto& p : parameters()) count += p.numel();
+  return count;
+}
+
+at::Tensor ModelLinearization::restProduct(const at::Tensor&) {
+  throw std::logic_error("restProduct called on a linearisation without a fixed block");
+}
+
+std::vector<at::Tensor> reverseModeVjp(const at::Tensor& outputs, const std::vector<at::Tensor>& params,
+                                       const at::Tensor& u) {
+  auto grads = torch::autograd::grad({outputs}, params, {u.to(outputs.options()).reshape(outputs.sizes())},
+                                     /*retain_graph=*/true, /*create_graph=*/false, /*allow_unused=*/true);
+  for (size_t i = 0; i < grads.size(); ++i) {
+    if (!grads[i].defined()) grads[i] = at::zeros_like(params[i]);
+  }
+  return grads;
+}
+
+void convertParameters(std::vector<at::Tensor>& params, at::Device device, at::ScalarType dtype) {
+  for (auto& p : params) p = p.detach().to(device, dtype).clone().set_requires_grad(true);
+}
+
+}  // namespace shellscope::engine

@@ -1,0 +1,76 @@
+// Paper Algorithm 1 for one batch: v0 = e/||e||, m Lanczos steps on M = J J^T/n (or Golub-Kahan
+// on J/sqrt(n)), Gauss weights w_i = U[0,i]^2; the caller turns them into masses mean(e^2) w_i.
+#include "operator/batch_spectrum.h"
+
+#include <c10/util/Exception.h>
+
+#include <stdexcept>
+
+#include "operator/linearization.h"
+#include "operator/operators.h"
+
+namespace shellscope::engine {
+
+BatchSpectrum batchSpectrum(const ModelFunction& model, Batch batch, const ComputeSettings& settings,
+                            const std::function<void(int)>& onStep, const std::string& context) {
+  const double start = monotonicSeconds();
+  const std::int64_t index = batch.index;
+  const std::string where = context + ", batch " + std::to_string(index);
+  try {
+    BatchLinearization linearization(model, std::move(batch), settings.jvpMethod);
+    const Eigen::VectorXd e = toEigen(linearization.errors());
+    if (!e.allFinite()) {
+      throw std::runtime_error(where + ": the model's outputs are not finite (NaN or infinite logits)");
+    }
+    BatchSpectrum spectrum;
+    spectrum.batchIndex = index;
+    spectrum.nTokens = e.size();
+    spectrum.errorNorm2 = e.squaredNorm() / static_cast<double>(e.size());
+    spectrum.loss = e.mean();
+
+    LanczosOptions options;
+    options.mode = settings.lanczosMode;
+    options.maxSteps = settings.lanczosSteps;
+    options.relativeTolerance = settings.effectiveTolerance();
+    options.onStep = onStep;
+    LanczosResult result;
+    if (options.mode == LanczosMode::GolubKahan) {
+      ScaledJacobianOperator op(linearization);
+      result = golubKahan(op, e, options);
+    } else {
+      FunctionSpaceOperator op(linearization);
+      result = lanczos(op, e, options);
+    }
+    spectrum.ritzValues = result.ritzValues;
+    spectrum.ritzWeights = result.ritzWeights;
+    spectrum.stepsTaken = result.stepsTaken;
+    spectrum.orthogonalityLoss = result.orthogonalityLoss;
+    spectrum.seconds = monotonicSeconds() - start;
+    return spectrum;
+  } catch (const CancelledError&) {
+    throw;
+  } catch (const c10::Error& error) {
+    throw std::runtime_error(where + ": LibTorch failed: " + error.what_without_backtrace());
+  } catch (const std::runtime_error& error) {
+    const std::string message = error.what();
+    if (message.rfind(context, 0) == 0) throw;
+    throw std::runtime_error(where + ": " + message);
+  }
+}
+
+BatchSpectrum batchErrors(const ModelFunction& model, const Batch& batch, const std::string& context) {
+  at::NoGradGuard noGrad;
+  const Eigen::VectorXd e = toEigen(model.errors(model.outputs(model.parameters(), batch), batch));
+  if (!e.allFinite()) {
+    throw std::runtime_error(context + ", batch " + std::to_string(batch.index) +
+                             ": the model's outputs are not finite (NaN or infinite logits)");
+  }
+  BatchSpectrum result;
+  result.batchIndex = batch.index;
+  result.nTokens = e.size();
+  result.errorNorm2 = e.squaredNorm() / static_cast<double>(e.size());
+  result.loss = e.mean();
+  return result;
+}
+
+}  // namespace shellscope::engine

@@ -1,0 +1,22 @@
+#pragma once
+// One work item: the Lanczos quadrature of one batch under one model.
+
+#include <functional>
+#include <string>
+
+#include "models/model_function.h"
+#include "shellscope/engine/compute.h"
+#include "shellscope/spectral/run.h"
+
+namespace shellscope::engine {
+
+/// Linearises `model` on `batch`, runs Lanczos (settings' mode, steps, tolerance, JVP method) from
+/// e and returns Ritz values, Gauss weights and the batch's error statistics. Non-finite outputs
+/// and LibTorch failures become std::runtime_error naming `context` and the batch.
+BatchSpectrum batchSpectrum(const ModelFunction& model, Batch batch, const ComputeSettings& settings,
+                            const std::function<void(int)>& onStep, const std::string& context);
+
+/// The error statistics of one batch (loss, mean e^2, n) from a forward pass without gradients.
+BatchSpectrum batchErrors(const ModelFunction& model, const Batch& batch, const std::string& context);
+
+}  // namespace shellscope::engine

@@ -1,0 +1,164 @@
+#pragma once
+// HDF5 building blocks shared by the session file and the analysis stored in it: typed attribute
+// and dataset writers, a reader that turns every missing or mis-shaped field into a
+// SessionFileError, and atomic replacement of a file (temporary + fsync + rename).
+
+#include <H5Cpp.h>
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "shellscope/session/session_file.h"
+
+namespace shellscope::hdf5 {
+
+// HDF5 prints its error stack to stderr by default; we turn errors into messages instead.
+inline void silenceHdf5() { H5::Exception::dontPrint(); }
+
+H5::StrType utf8StringType();
+void writeAttribute(H5::H5Object& object, const char* name, const std::string& value);
+void writeAttribute(H5::H5Object& object, const char* name, std::int64_t value);
+void writeAttribute(H5::H5Object& object, const char* name, double value);
+void writeDataset(H5::Group& group, const char* name, const double* data, std::vector<hsize_t> dims);
+void writeDataset(H5::Group& group, const char* name, const std::int64_t* data, std::vector<hsize_t> dims);
+void writeVector(H5::Group& group, const char* name, const Eigen::VectorXd& v);
+void writeVector(H5::Group& group, const char* name, const std::vector<std::int64_t>& v);
+void writeMatrix(H5::Group& group, const char* name, const Eigen::MatrixXd& m);
+/// Deletes `name` under `group` when it exists.
+void removeChild(H5::Group& group, const std::string& name);
+std::vector<std::string> childNames(H5::Group& group);
+
+/// Runs `fill(temporaryPath)`, then renames the temporary file over `path`; nothing is left behind
+/// on error, and `hook` sees the complete temporary file before the rename.
+void replaceAtomically(const std::string& path, const std::function<void(const std::string&)>& fill,
+                       const BeforeCommitHook& hook);
+/// Changes an existing file atomically: copies it to a temporary file, runs `edit` on the copy
+/// opened read-write, flushes it and renames it over `path`, so groups `edit` does not touch are
+/// kept. An HDF5 error becomes a SessionFileError "cannot <what> (<detail>)".
+void editAtomically(const std::string& path, const std::string& what, const std::function<void(H5::H5File&)>& edit,
+                    const BeforeCommitHook& hook);
+void requireWritableDirectory(const std::string& path);
+/// Opens an existing file with a clear message for the usual failures.
+H5::H5File openExisting(const std::string& path, unsigned flags);
+
+/// Reads one group, turning every missing or mis-shaped field into a SessionFileError.
+class GroupReader {
+ public:
+  GroupReader(const std::string& filePath, H5::Group group, const std::string& groupPath)
+      : filePath_(filePath), group_(std::move(group)), groupPath_(groupPath) {}
+
+  [[noreturn]] void fail(const std::string& problem) const {
+    throw SessionFileError(filePath_, groupPath_ + ": " + problem);
+  }
+
+  bool hasAttribute(const char* name) const { return group_.attrExists(name); }
+  bool hasDataset(const char* name) const { return group_.nameExists(name); }
+
+  H5::Attribute attribute(const char* name) const {
+    if (!group_.attrExists(name)) fail(std::string("missing attribute '") + name + "'");
+    return group_.openAttribute(name);
+  }
+
+  std::string text(const char* name) const {
+    H5::Attribute a = attribute(name);
+    if (a.getTypeClass() != H5T_STRING) fail(std::string("attribute '") + name + "' is not a string");
+    std::string value;
+    a.read(a.getStrType(), value);
+    return value;
+  }
+
+  std::int64_t integer(const char* name) const {
+    H5::Attribute a = attribute(name);
+    if (a.getTypeClass() != H5T_INTEGER || a.getSpace().getSimpleExtentNpoints() != 1) {
+      fail(std::string("attribute '") + name + "' is not an integer");
+    }
+    std::int64_t value = 0;
+    a.read(H5::PredType::NATIVE_INT64, &value);
+    return value;
+  }
+
+  double real(const char* name) const {
+    H5::Attribute a = attribute(name);
+    const H5T_class_t type = a.getTypeClass();
+    if ((type != H5T_FLOAT && type != H5T_INTEGER) || a.getSpace().getSimpleExtentNpoints() != 1) {
+      fail(std::string("attribute '") + name + "' is not a number");
+    }
+    double value = 0;
+    a.read(H5::PredType::NATIVE_DOUBLE, &value);
+    return value;
+  }
+
+  std::string optionalText(const char* name) const { return hasAttribute(name) ? text(name) : std::string(); }
+  std::int64_t optionalInteger(const char* name, std::int64_t fallback) const {
+    return hasAttribute(name) ? integer(name) : fallback;
+  }
+  double optionalReal(const char* name, double fallback) const { return hasAttribute(name) ? real(name) : fallback; }
+
+  /// Reads a dataset of the given rank; `dims` receives its extent.
+  template <typename T>
+  std::vector<T> dataset(const char* name, int rank, std::vector<hsize_t>& dims) const {
+    if (!group_.nameExists(name)) fail(std::string("missing dataset '") + name + "'");
+    H5::DataSet data = group_.openDataSet(name);
+    const H5T_class_t type = data.getTypeClass();
+    const bool wantInteger = std::is_integral<T>::value;
+    if (wantInteger ? type != H5T_INTEGER : (type != H5T_FLOAT && type != H5T_INTEGER)) {
+      fail(std::string("dataset '") + name + "' has the wrong element type");
+    }
+    H5::DataSpace space = data.getSpace();
+    if (space.getSimpleExtentNdims() != rank) {
+      fail(std::string("dataset '") + name + "' should have " + std::to_string(rank) + " dimension(s), has " +
+           std::to_string(space.getSimpleExtentNdims()));
+    }
+    dims.assign(static_cast<size_t>(rank), 0);
+    space.getSimpleExtentDims(dims.data());
+    std::vector<T> values(static_cast<size_t>(space.getSimpleExtentNpoints()));
+    if (!values.empty()) {
+      data.read(values.data(), wantInteger ? H5::PredType::NATIVE_INT64 : H5::PredType::NATIVE_DOUBLE);
+    }
+    return values;
+  }
+
+  Eigen::VectorXd vector(const char* name, hsize_t expected) const {
+    std::vector<hsize_t> dims;
+    std::vector<double> values = dataset<double>(name, 1, dims);
+    requireExtent(name, dims, {expected});
+    return Eigen::Map<Eigen::VectorXd>(values.data(), static_cast<Eigen::Index>(values.size()));
+  }
+
+  std::vector<std::int64_t> integers(const char* name, hsize_t expected) const {
+    std::vector<hsize_t> dims;
+    std::vector<std::int64_t> values = dataset<std::int64_t>(name, 1, dims);
+    requireExtent(name, dims, {expected});
+    return values;
+  }
+
+  Eigen::MatrixXd matrix(const char* name, hsize_t rows, hsize_t columns) const {
+    std::vector<hsize_t> dims;
+    std::vector<double> values = dataset<double>(name, 2, dims);
+    requireExtent(name, dims, {rows, columns});
+    using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    return Eigen::Map<RowMajor>(values.data(), static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(columns));
+  }
+
+  void requireExtent(const char* name, const std::vector<hsize_t>& dims, const std::vector<hsize_t>& expected) const {
+    if (dims == expected) return;
+    auto show = [](const std::vector<hsize_t>& d) {
+      std::string s = "[";
+      for (size_t i = 0; i < d.size(); ++i) s += (i ? "," : "") + std::to_string(d[i]);
+      return s + "]";
+    };
+    fail(std::string("dataset '") + name + "' has shape " + show(dims) + ", expected " + show(expected));
+  }
+
+ private:
+  std::string filePath_;
+  H5::Group group_;
+  std::string groupPath_;
+};
+
+
+}  // namespace shellscope::hdf5

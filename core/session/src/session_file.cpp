@@ -1,0 +1,319 @@
+// HDF5 session files, format version 1; the schema is documented in docs/session-format.md.
+#include "shellscope/session/session_file.h"
+
+#include <H5Cpp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+#include "hdf5_support.h"
+#include "shellscope/base/build_config.h"
+
+namespace shellscope {
+
+namespace fs = std::filesystem;
+
+SessionFileError::SessionFileError(const std::string& path, const std::string& problem)
+    : std::runtime_error(path + ": " + problem), path_(path), problem_(problem) {}
+
+namespace {
+
+using namespace hdf5;
+
+void writeRun(H5::Group& runs, const Run& run) {
+  H5::Group group = runs.createGroup(run.id);
+  const RunMetadata& m = run.meta;
+  writeAttribute(group, "model_name", m.modelName);
+  writeAttribute(group, "checkpoint", m.checkpoint);
+  writeAttribute(group, "step", m.step);
+  writeAttribute(group, "n_params", m.nParams);
+  writeAttribute(group, "observable", m.observable);
+  writeAttribute(group, "device", m.device);
+  writeAttribute(group, "dtype", m.dtype);
+  writeAttribute(group, "lanczos_mode", m.lanczosMode);
+  writeAttribute(group, "lanczos_steps", m.lanczosSteps);
+  writeAttribute(group, "shells_per_decade", m.shellsPerDecade);
+  writeAttribute(group, "batch_size", m.batchSize);
+  writeAttribute(group, "seq_len", m.seqLen);
+  writeAttribute(group, "n_batches", static_cast<std::int64_t>(run.batchCount()));
+  writeAttribute(group, "data_source", m.dataSource);
+  // Provenance beyond the fixed schema.
+  writeAttribute(group, "jvp_method", m.jvpMethod);
+  writeAttribute(group, "lanczos_tolerance", m.lanczosTolerance);
+  writeAttribute(group, "relative_floor", m.relativeFloor);
+  writeAttribute(group, "lambda_floor", run.lambdaFloor);
+  writeAttribute(group, "shell_first_edge_index", static_cast<std::int64_t>(run.window.firstEdgeIndex));
+  writeAttribute(group, "seed", m.seed);
+  writeAttribute(group, "threads", m.threads);
+  writeAttribute(group, "batch_order", m.batchOrder);
+  writeAttribute(group, "created_at", m.createdAt);
+  writeAttribute(group, "software_version", m.softwareVersion);
+  writeAttribute(group, "compute_seconds", m.computeSeconds);
+
+  const std::vector<double> edges = run.window.edges();
+  writeDataset(group, "shell_edges", edges.data(), {static_cast<hsize_t>(edges.size())});
+  writeVector(group, "shell_energy", run.shellEnergy);
+  writeMatrix(group, "shell_energy_batches", run.shellEnergyBatches);
+  writeVector(group, "underflow", run.underflow);
+  writeVector(group, "overflow", run.overflow);
+  writeMatrix(group, "ritz_values", run.ritzValues);
+  writeMatrix(group, "ritz_weights", run.ritzWeights);
+  writeVector(group, "steps_taken", run.stepsTaken);
+  writeVector(group, "error_norm2", run.errorNorm2);
+  writeVector(group, "loss", run.loss);
+  writeVector(group, "n_tokens", run.nTokens);
+  writeVector(group, "batch_index", run.batchIndex);
+  writeVector(group, "orthogonality_loss", run.orthogonalityLoss);
+  writeVector(group, "batch_seconds", run.batchSeconds);
+}
+
+void writeTrainingLog(H5::Group& training, const TrainingLog& log) {
+  if (training.nameExists(log.modelName)) H5Ldelete(training.getId(), log.modelName.c_str(), H5P_DEFAULT);
+  H5::Group group = training.createGroup(log.modelName);
+  writeAttribute(group, "tokens_per_step", log.tokensPerStep);
+  writeVector(group, "step", log.steps);
+  writeVector(group, "loss", log.loss);
+  writeVector(group, "learning_rate", log.learningRate);
+  Eigen::VectorXd accumulated(log.learningRate.size());
+  double sum = 0;
+  for (Eigen::Index i = 0; i < accumulated.size(); ++i) {
+    accumulated(i) = sum;  // before step i's update
+    sum += log.learningRate(i);
+  }
+  writeVector(group, "accumulated_learning_rate", accumulated);
+}
+
+void writeRootAttributes(H5::H5File& file) {
+  writeAttribute(file, "format", std::string(kSessionFormat));
+  writeAttribute(file, "format_version", static_cast<std::int64_t>(kSessionFormatVersion));
+  writeAttribute(file, "created_by", std::string("shellscope ") + SHELLSCOPE_VERSION);
+}
+
+Run readRun(const std::string& filePath, H5::Group group, const std::string& id) {
+  GroupReader r(filePath, std::move(group), "/runs/" + id);
+  Run run;
+  run.id = id;
+  RunMetadata& m = run.meta;
+  m.modelName = r.text("model_name");
+  m.checkpoint = r.text("checkpoint");
+  m.step = r.integer("step");
+  m.nParams = r.integer("n_params");
+  m.observable = r.text("observable");
+  m.device = r.text("device");
+  m.dtype = r.text("dtype");
+  m.lanczosMode = r.text("lanczos_mode");
+  m.lanczosSteps = r.integer("lanczos_steps");
+  m.shellsPerDecade = r.integer("shells_per_decade");
+  m.batchSize = r.integer("batch_size");
+  m.seqLen = r.integer("seq_len");
+  m.nBatches = r.integer("n_batches");
+  m.dataSource = r.text("data_source");
+  m.jvpMethod = r.optionalText("jvp_method");
+  m.lanczosTolerance = r.optionalReal("lanczos_tolerance", 0.0);
+  m.relativeFloor = r.optionalReal("relative_floor", 0.0);
+  m.seed = r.optionalInteger("seed", 0);
+  m.threads = r.optionalInteger("threads", 0);
+  if (r.hasAttribute("batch_order")) m.batchOrder = r.text("batch_order");
+  m.createdAt = r.optionalText("created_at");
+  m.softwareVersion = r.optionalText("software_version");
+  m.computeSeconds = r.optionalReal("compute_seconds", 0.0);
+
+  if (m.shellsPerDecade < 1 || m.shellsPerDecade > 1000) r.fail("shells_per_decade must be between 1 and 1000");
+  if (m.nBatches < 1) r.fail("n_batches must be at least 1");
+
+  std::vector<hsize_t> edgeDims;
+  std::vector<double> edges = r.dataset<double>("shell_edges", 1, edgeDims);
+  if (edges.size() < 2) r.fail("dataset 'shell_edges' needs at least 2 edges");
+  if (!(edges[0] > 0.0) || !std::isfinite(edges[0])) r.fail("dataset 'shell_edges' starts at a non-positive edge");
+  const int s = static_cast<int>(m.shellsPerDecade);
+  run.window.shellsPerDecade = s;
+  run.window.firstEdgeIndex = static_cast<int>(std::lround(s * std::log10(edges[0])));
+  run.window.shellCount = static_cast<int>(edges.size()) - 1;
+  for (size_t j = 0; j < edges.size(); ++j) {
+    const double expected = run.window.edge(static_cast<int>(j));
+    if (!(std::abs(edges[j] - expected) <= 1e-9 * expected)) {
+      r.fail("dataset 'shell_edges' is not on the global grid 10^(k/" + std::to_string(s) + ")");
+    }
+  }
+  run.lambdaFloor = r.optionalReal("lambda_floor", edges[0]);
+
+  const hsize_t B = static_cast<hsize_t>(m.nBatches);
+  const hsize_t S = static_cast<hsize_t>(run.window.shellCount);
+  run.shellEnergy = r.vector("shell_energy", S);
+  run.shellEnergyBatches = r.matrix("shell_energy_batches", B, S);
+  run.underflow = r.vector("underflow", B);
+  run.overflow = r.vector("overflow", B);
+  std::vector<hsize_t> ritzDims;
+  r.dataset<double>("ritz_values", 2, ritzDims);
+  if (ritzDims[0] != B) r.fail("dataset 'ritz_values' has " + std::to_string(ritzDims[0]) + " rows, n_batches is " + std::to_string(B));
+  run.ritzValues = r.matrix("ritz_values", B, ritzDims[1]);
+  run.ritzWeights = r.matrix("ritz_weights", B, ritzDims[1]);
+  run.stepsTaken = r.integers("steps_taken", B);
+  run.errorNorm2 = r.vector("error_norm2", B);
+  run.loss = r.vector("loss", B);
+  run.nTokens = r.integers("n_tokens", B);
+
+  // Optional datasets: neutral values when another writer left them out.
+  if (r.hasDataset("batch_index")) {
+    run.batchIndex = r.integers("batch_index", B);
+  } else {
+    for (hsize_t b = 0; b < B; ++b) run.batchIndex.push_back(static_cast<std::int64_t>(b));
+  }
+  run.orthogonalityLoss = r.hasDataset("orthogonality_loss") ? r.vector("orthogonality_loss", B)
+                                                             : Eigen::VectorXd::Zero(static_cast<Eigen::Index>(B));
+  run.batchSeconds = r.hasDataset("batch_seconds") ? r.vector("batch_seconds", B)
+                                                   : Eigen::VectorXd::Zero(static_cast<Eigen::Index>(B));
+  return run;
+}
+
+TrainingLog readTrainingLog(const std::string& filePath, H5::Group group, const std::string& name) {
+  GroupReader r(filePath, std::move(group), "/training/" + name);
+  TrainingLog log;
+  log.modelName = name;
+  log.tokensPerStep = r.optionalInteger("tokens_per_step", 0);
+  std::vector<hsize_t> dims;
+  log.steps = r.dataset<std::int64_t>("step", 1, dims);
+  const hsize_t T = dims[0];
+  log.loss = r.vector("loss", T);
+  log.learningRate = r.vector("learning_rate", T);
+  return log;
+}
+
+void readRoot(const std::string& path, H5::H5File& file) {
+  if (!file.attrExists("format")) {
+    throw SessionFileError(path, "not a ShellScope session (the file has no 'format' attribute)");
+  }
+  H5::Attribute format = file.openAttribute("format");
+  std::string formatName;
+  if (format.getTypeClass() == H5T_STRING) format.read(format.getStrType(), formatName);
+  if (formatName != kSessionFormat) {
+    throw SessionFileError(path, "not a ShellScope session (format is '" + formatName + "', expected '" +
+                                     kSessionFormat + "')");
+  }
+  if (!file.attrExists("format_version")) throw SessionFileError(path, "missing attribute 'format_version'");
+  H5::Attribute version = file.openAttribute("format_version");
+  if (version.getTypeClass() != H5T_INTEGER) throw SessionFileError(path, "attribute 'format_version' is not an integer");
+  std::int64_t number = 0;
+  version.read(H5::PredType::NATIVE_INT64, &number);
+  if (number != kSessionFormatVersion) {
+    throw SessionFileError(path, "session format version " + std::to_string(number) +
+                                     " is not supported (this build reads version " +
+                                     std::to_string(kSessionFormatVersion) + ")");
+  }
+  if (!file.nameExists("runs")) throw SessionFileError(path, "missing group '/runs'");
+}
+
+
+
+}  // namespace
+
+Session readSession(const std::string& path) {
+  silenceHdf5();
+  H5::H5File file = openExisting(path, H5F_ACC_RDONLY);
+  try {
+    readRoot(path, file);
+    H5::Group runs = file.openGroup("runs");
+    Session session;
+    for (const std::string& id : childNames(runs)) {
+      if (runs.childObjType(id) != H5O_TYPE_GROUP) {
+        throw SessionFileError(path, "/runs/" + id + " is not a group");
+      }
+      session.runs.push_back(readRun(path, runs.openGroup(id), id));
+    }
+    if (file.nameExists("training")) {
+      H5::Group training = file.openGroup("training");
+      for (const std::string& name : childNames(training)) {
+        session.trainingLogs.push_back(readTrainingLog(path, training.openGroup(name), name));
+      }
+    }
+    return session;
+  } catch (const H5::Exception& e) {
+    throw SessionFileError(path, "the HDF5 file is truncated or corrupt (" + e.getFuncName() + ": " +
+                                     e.getDetailMsg() + ")");
+  }
+}
+
+void writeSession(const std::string& path, const Session& session, const BeforeCommitHook& hook) {
+  silenceHdf5();
+  requireWritableDirectory(path);
+  replaceAtomically(
+      path,
+      [&](const std::string& temporary) {
+        try {
+          H5::H5File file(temporary, H5F_ACC_TRUNC);
+          writeRootAttributes(file);
+          H5::Group runs = file.createGroup("runs");
+          for (const Run& run : session.runs) writeRun(runs, run);
+          if (!session.trainingLogs.empty()) {
+            H5::Group training = file.createGroup("training");
+            for (const TrainingLog& log : session.trainingLogs) writeTrainingLog(training, log);
+          }
+          file.flush(H5F_SCOPE_GLOBAL);
+        } catch (const H5::Exception& e) {
+          throw SessionFileError(path, "cannot write the session (" + e.getDetailMsg() + ")");
+        }
+      },
+      hook);
+}
+
+std::vector<std::string> appendRuns(const std::string& path, std::vector<Run> runs, const BeforeCommitHook& hook) {
+  silenceHdf5();
+  std::error_code error;
+  if (!fs::exists(path, error)) {
+    Session session;
+    std::vector<std::string> ids;
+    for (Run& run : runs) {
+      run.id.clear();
+      ids.push_back(session.addRun(std::move(run)));
+    }
+    writeSession(path, session, hook);
+    return ids;
+  }
+
+  // Validate the existing file completely before touching it, then add the runs to a copy, so
+  // that any other groups it holds (analysis results, ...) are kept.
+  Session existing = readSession(path);
+  std::vector<std::string> ids;
+  editAtomically(
+      path, "add runs to the session",
+      [&](H5::H5File& file) {
+        H5::Group group = file.openGroup("runs");
+        for (Run& run : runs) {
+          run.id = existing.nextRunId();
+          writeRun(group, run);
+          ids.push_back(run.id);
+          existing.runs.push_back(std::move(run));  // so that the next id is fresh too
+        }
+      },
+      hook);
+  return ids;
+}
+
+void writeTrainingLogs(const std::string& path, const std::vector<TrainingLog>& logs, const BeforeCommitHook& hook) {
+  silenceHdf5();
+  for (const TrainingLog& log : logs) {
+    const auto T = static_cast<std::size_t>(log.loss.size());
+    if (log.modelName.empty() || log.modelName.find('/') != std::string::npos || log.steps.size() != T ||
+        static_cast<std::size_t>(log.learningRate.size()) != T) {
+      throw std::invalid_argument("training log of '" + log.modelName + "' is inconsistent");
+    }
+  }
+  std::error_code error;
+  if (!fs::exists(path, error)) {
+    Session session;
+    session.trainingLogs = logs;
+    writeSession(path, session, hook);
+    return;
+  }
+  readSession(path);  // validate before touching
+  editAtomically(
+      path, "write training logs",
+      [&](H5::H5File& file) {
+        H5::Group training = file.nameExists("training") ? file.openGroup("training") : file.createGroup("training");
+        for (const TrainingLog& log : logs) writeTrainingLog(training, log);
+      },
+      hook);
+}
+
+}  // namespace shellscope

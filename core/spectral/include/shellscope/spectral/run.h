@@ -1,0 +1,92 @@
+#pragma once
+// One run = one checkpoint measured on n_batches batches: the record stored under /runs/<id>.
+//
+// Work is a list of independent (checkpoint, batch) items; each item yields a BatchSpectrum
+// (Ritz values and Gauss weights of one batch), and assembleRun merges any set of them into a
+// run. Merging sorts by batch index and bins on the global shell grid, so the result does not
+// depend on where or in which order the items were computed.
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "shellscope/spectral/shell_grid.h"
+
+namespace shellscope {
+
+/// Everything that describes how a run was produced (HDF5 attributes of /runs/<id>).
+struct RunMetadata {
+  std::string modelName;           ///< e.g. "pythia-70m", "tiny-lm"
+  std::string checkpoint;          ///< path or "builtin:tiny-lm"
+  std::int64_t step = -1;          ///< training step, -1 if unknown
+  std::int64_t nParams = 0;        ///< trainable parameters (the columns of J)
+  std::string observable;          ///< "lm-logprob" or "mse"
+  std::string device;              ///< "cpu", "cuda", "cuda:1"
+  std::string dtype;               ///< "float32" or "float64"
+  std::string lanczosMode;         ///< "full", "plain", "golub-kahan"
+  std::int64_t lanczosSteps = 0;   ///< m requested
+  std::int64_t shellsPerDecade = 4;
+  std::int64_t batchSize = 0;
+  std::int64_t seqLen = 0;
+  std::int64_t nBatches = 0;
+  std::string dataSource;          ///< path or "builtin:..." description
+
+  // Provenance beyond the fixed schema.
+  std::string jvpMethod;           ///< "forward" or "double-backward"
+  double lanczosTolerance = 0.0;
+  double relativeFloor = 0.0;
+  std::int64_t seed = 0;
+  std::int64_t threads = 0;
+  std::string batchOrder = "sequential";
+  std::string createdAt;           ///< ISO 8601 UTC
+  std::string softwareVersion;     ///< "shellscope 0.1.0 (libtorch 1.13.1, openblas)"
+  double computeSeconds = 0.0;
+};
+
+/// The spectrum of one batch: the unit of work.
+struct BatchSpectrum {
+  std::int64_t batchIndex = 0;
+  Eigen::VectorXd ritzValues;      ///< ascending, stepsTaken entries
+  Eigen::VectorXd ritzWeights;     ///< Gauss weights, sum 1 (all zero when e = 0)
+  int stepsTaken = 0;
+  double errorNorm2 = 0.0;         ///< mean_i e_i^2  (= ||e||_H^2)
+  double loss = 0.0;               ///< mean_i e_i
+  std::int64_t nTokens = 0;        ///< n sample points
+  double orthogonalityLoss = 0.0;  ///< max |v_i . v_j|, i != j, of the Lanczos basis
+  double seconds = 0.0;
+};
+
+/// A run as stored in a session.
+struct Run {
+  std::string id;                   ///< group name under /runs, e.g. "run-0003"
+  RunMetadata meta;
+  ShellWindow window;
+  double lambdaFloor = 0.0;         ///< lower window end the floor policy resolved to
+
+  Eigen::VectorXd shellEnergy;              ///< [S] mean over batches
+  Eigen::MatrixXd shellEnergyBatches;       ///< [B,S]
+  Eigen::VectorXd underflow, overflow;      ///< [B]
+  Eigen::MatrixXd ritzValues, ritzWeights;  ///< [B,m], NaN after stepsTaken
+  std::vector<std::int64_t> stepsTaken;     ///< [B]
+  Eigen::VectorXd errorNorm2, loss;         ///< [B]
+  std::vector<std::int64_t> nTokens;        ///< [B]
+  std::vector<std::int64_t> batchIndex;     ///< [B]
+  Eigen::VectorXd orthogonalityLoss;        ///< [B]
+  Eigen::VectorXd batchSeconds;             ///< [B]
+
+  Eigen::Index batchCount() const { return errorNorm2.size(); }
+  Eigen::Index shellCount() const { return shellEnergy.size(); }
+  /// Mean over batches of mean(e^2): what Σ shells + underflow + overflow must equal.
+  double meanErrorNorm2() const;
+  /// Largest |Σ_α E_α + under + over − mean(e²)| / mean(e²) over batches (0 when e = 0).
+  double massIdentityResidual() const;
+  /// Index of the shell with the largest mean energy, -1 if all are zero.
+  int peakShell() const;
+};
+
+/// Merges batch spectra into a run (any order; sorted by batch index). The window is chosen from
+/// all Ritz values with `policy`; masses are errorNorm2 * weight.
+Run assembleRun(const RunMetadata& meta, std::vector<BatchSpectrum> spectra, const ShellWindowPolicy& policy);
+
+}  // namespace shellscope

@@ -1,0 +1,90 @@
+// Merging per-batch spectra into a run: masses m_i = mean(e^2) w_i binned into log shells, so that
+// per batch Σ_α E_α + underflow + overflow = mean(e^2) (science.md §3, paper B.3-B.4).
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "shellscope/spectral/run.h"
+
+namespace shellscope {
+
+double Run::meanErrorNorm2() const { return errorNorm2.size() ? errorNorm2.mean() : 0.0; }
+
+double Run::massIdentityResidual() const {
+  double worst = 0.0;
+  for (Eigen::Index b = 0; b < batchCount(); ++b) {
+    const double total = shellEnergyBatches.row(b).sum() + underflow(b) + overflow(b);
+    if (errorNorm2(b) > 0.0) worst = std::max(worst, std::abs(total - errorNorm2(b)) / errorNorm2(b));
+  }
+  return worst;
+}
+
+int Run::peakShell() const {
+  if (shellEnergy.size() == 0 || !(shellEnergy.maxCoeff() > 0.0)) return -1;
+  Eigen::Index index = 0;
+  shellEnergy.maxCoeff(&index);
+  return static_cast<int>(index);
+}
+
+Run assembleRun(const RunMetadata& meta, std::vector<BatchSpectrum> spectra, const ShellWindowPolicy& policy) {
+  if (spectra.empty()) throw std::invalid_argument("a run needs at least one batch");
+  std::sort(spectra.begin(), spectra.end(),
+            [](const BatchSpectrum& a, const BatchSpectrum& b) { return a.batchIndex < b.batchIndex; });
+  for (size_t i = 1; i < spectra.size(); ++i) {
+    if (spectra[i].batchIndex == spectra[i - 1].batchIndex) {
+      throw std::invalid_argument("batch " + std::to_string(spectra[i].batchIndex) + " appears twice in one run");
+    }
+  }
+
+  const Eigen::Index batches = static_cast<Eigen::Index>(spectra.size());
+  Eigen::Index columns = std::max<Eigen::Index>(1, meta.lanczosSteps);
+  for (const auto& s : spectra) columns = std::max(columns, s.ritzValues.size());
+
+  Run run;
+  run.meta = meta;
+  run.meta.nBatches = batches;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  run.ritzValues = Eigen::MatrixXd::Constant(batches, columns, nan);
+  run.ritzWeights = Eigen::MatrixXd::Constant(batches, columns, nan);
+  run.errorNorm2.resize(batches);
+  run.loss.resize(batches);
+  run.orthogonalityLoss.resize(batches);
+  run.batchSeconds.resize(batches);
+  std::vector<double> allValues;
+  for (Eigen::Index b = 0; b < batches; ++b) {
+    const auto& s = spectra[static_cast<size_t>(b)];
+    if (s.ritzValues.size() != s.ritzWeights.size()) throw std::invalid_argument("Ritz values and weights differ in length");
+    const Eigen::Index k = s.ritzValues.size();
+    run.ritzValues.row(b).head(k) = s.ritzValues.transpose();
+    run.ritzWeights.row(b).head(k) = s.ritzWeights.transpose();
+    run.stepsTaken.push_back(s.stepsTaken);
+    run.errorNorm2(b) = s.errorNorm2;
+    run.loss(b) = s.loss;
+    run.nTokens.push_back(s.nTokens);
+    run.batchIndex.push_back(s.batchIndex);
+    run.orthogonalityLoss(b) = s.orthogonalityLoss;
+    run.batchSeconds(b) = s.seconds;
+    allValues.insert(allValues.end(), s.ritzValues.data(), s.ritzValues.data() + k);
+  }
+
+  run.window = chooseShellWindow(static_cast<int>(meta.shellsPerDecade), policy, allValues, &run.lambdaFloor);
+  const Eigen::Index shells = run.window.shellCount;
+  run.shellEnergyBatches = Eigen::MatrixXd::Zero(batches, shells);
+  run.underflow.resize(batches);
+  run.overflow.resize(batches);
+  for (Eigen::Index b = 0; b < batches; ++b) {
+    const auto& s = spectra[static_cast<size_t>(b)];
+    std::vector<double> values(s.ritzValues.data(), s.ritzValues.data() + s.ritzValues.size());
+    std::vector<double> masses(values.size());
+    for (size_t i = 0; i < values.size(); ++i) masses[i] = s.errorNorm2 * s.ritzWeights(static_cast<Eigen::Index>(i));
+    const ShellEnergies energies = binMasses(run.window, values, masses);
+    for (Eigen::Index j = 0; j < shells; ++j) run.shellEnergyBatches(b, j) = energies.energy[static_cast<size_t>(j)];
+    run.underflow(b) = energies.underflow;
+    run.overflow(b) = energies.overflow;
+  }
+  run.shellEnergy = run.shellEnergyBatches.colwise().mean().transpose();
+  return run;
+}
+
+}  // namespace shellscope

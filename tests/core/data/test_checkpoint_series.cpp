@@ -1,0 +1,116 @@
+// Finding checkpoints: step folders in step order, checkpoint-N folders, a Hugging Face cache with
+// refs naming snapshots, a snapshot on its own; clear errors when there is nothing to find.
+#include <QTemporaryDir>
+
+#include <filesystem>
+#include <fstream>
+
+#include "shellscope/data/checkpoint_series.h"
+#include "test_support.h"
+
+using namespace shellscope;
+using shellscope::test::messageOf;
+namespace fs = std::filesystem;
+
+namespace {
+
+void makeCheckpoint(const fs::path& folder, const char* weights = "model.safetensors") {
+  fs::create_directories(folder);
+  std::ofstream(folder / "config.json") << "{}";
+  std::ofstream(folder / weights) << "";
+}
+
+std::vector<std::int64_t> steps(const std::vector<CheckpointEntry>& entries) {
+  std::vector<std::int64_t> out;
+  for (const auto& e : entries) out.push_back(e.step);
+  return out;
+}
+
+}  // namespace
+
+class TestCheckpointSeries : public QObject {
+  Q_OBJECT
+ private:
+  QTemporaryDir dir_;
+  fs::path root() const { return fs::path(dir_.path().toStdString()); }
+
+ private Q_SLOTS:
+  void namesEncodeSteps() {
+    QCOMPARE(stepFromName("step1000"), std::int64_t(1000));
+    QCOMPARE(stepFromName("checkpoint-512"), std::int64_t(512));
+    QCOMPARE(stepFromName("global_step143000"), std::int64_t(143000));
+    QCOMPARE(stepFromName("iter_0002000"), std::int64_t(2000));
+    QCOMPARE(stepFromName("step0"), std::int64_t(0));
+    QCOMPARE(stepFromName("main"), std::int64_t(-1));
+    QCOMPARE(stepFromName("step12a"), std::int64_t(-1));
+    QCOMPARE(stepFromName("step"), std::int64_t(-1));
+  }
+
+  void stepFoldersInStepOrder() {
+    const fs::path model = root() / "pythia-70m";
+    for (const char* s : {"step1000", "step2", "step143000", "step0", "step512", "step4", "step1"}) makeCheckpoint(model / s);
+    fs::create_directories(model / "notes");  // not a checkpoint: ignored
+    const auto entries = discoverCheckpoints(model.string());
+    QCOMPARE(steps(entries), (std::vector<std::int64_t>{0, 1, 2, 4, 512, 1000, 143000}));
+    QCOMPARE(entries.front().modelName, std::string("pythia-70m"));
+    QCOMPARE(entries.back().label, std::string("step143000"));
+  }
+
+  void trainerCheckpointFoldersAndLayouts() {
+    const fs::path run = root() / "my-run";
+    makeCheckpoint(run / "checkpoint-300", "pytorch_model.bin");
+    makeCheckpoint(run / "checkpoint-20", "model.safetensors.index.json");
+    makeCheckpoint(run / "final");  // no step in its name: last
+    const auto entries = discoverCheckpoints(run.string());
+    QCOMPARE(steps(entries), (std::vector<std::int64_t>{20, 300, -1}));
+    QVERIFY(locateCheckpoint(entries[0].path).layout == CheckpointFiles::Layout::ShardedSafetensors);
+    QVERIFY(locateCheckpoint(entries[1].path).layout == CheckpointFiles::Layout::TorchBin);
+  }
+
+  void huggingFaceCache() {
+    const fs::path cache = root() / "hub" / "models--EleutherAI--pythia-160m";
+    makeCheckpoint(cache / "snapshots" / "aaaa");
+    makeCheckpoint(cache / "snapshots" / "bbbb");
+    makeCheckpoint(cache / "snapshots" / "cccc");
+    fs::create_directories(cache / "refs");
+    std::ofstream(cache / "refs" / "step1000") << "aaaa";
+    std::ofstream(cache / "refs" / "step2000") << "bbbb\n";
+    std::ofstream(cache / "refs" / "main") << "bbbb";  // main and step2000 are the same weights
+    const auto entries = discoverCheckpoints(cache.string());
+    QCOMPARE(entries.size(), size_t(3));
+    QCOMPARE(steps(entries), (std::vector<std::int64_t>{1000, 2000, -1}));
+    QCOMPARE(entries[1].label, std::string("step2000"));
+    QCOMPARE(entries[2].label, std::string("cccc"));
+    QCOMPARE(entries[0].modelName, std::string("pythia-160m"));
+    // The hub folder holding the cache works too, and so does one snapshot on its own.
+    QCOMPARE(discoverCheckpoints((root() / "hub").string()).size(), size_t(3));
+    const auto snapshot = discoverCheckpoints((cache / "snapshots" / "aaaa").string());
+    QCOMPARE(snapshot.size(), size_t(1));
+    QCOMPARE(snapshot[0].step, std::int64_t(1000));
+    QCOMPARE(snapshot[0].modelName, std::string("pythia-160m"));
+  }
+
+  void singleCheckpointFolder() {
+    makeCheckpoint(root() / "pythia-410m" / "step4000");
+    const auto entries = discoverCheckpoints((root() / "pythia-410m" / "step4000").string());
+    QCOMPARE(entries.size(), size_t(1));
+    QCOMPARE(entries[0].step, std::int64_t(4000));
+    QCOMPARE(entries[0].modelName, std::string("pythia-410m"));
+  }
+
+  void clearErrors() {
+    fs::create_directories(root() / "empty");
+    QVERIFY(messageOf([&] { discoverCheckpoints((root() / "empty").string()); }).contains("holds no checkpoint"));
+    QVERIFY(messageOf([&] { discoverCheckpoints((root() / "nope").string()); }).contains("no such file or folder"));
+    fs::create_directories(root() / "config-only");
+    std::ofstream(root() / "config-only" / "config.json") << "{}";
+    QVERIFY(messageOf([&] { locateCheckpoint((root() / "config-only").string()); }).contains("no weights"));
+    const fs::path twice = root() / "twice";
+    makeCheckpoint(twice / "step100");
+    makeCheckpoint(twice / "checkpoint-100");
+    QVERIFY(messageOf([&] { discoverCheckpoints(twice.string()); }).contains("claim step 100"));
+  }
+};
+
+QTEST_APPLESS_MAIN(TestCheckpointSeries)
+#include "test_checkpoint_series.moc"

@@ -1,0 +1,176 @@
+// Token files: MMIDIDX, .npy and raw tokens round-trip through our writers and readers; every
+// corruption gives a clear error naming the file.
+#include <QTemporaryDir>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "shellscope/data/token_data.h"
+#include "test_support.h"
+
+using namespace shellscope;
+using shellscope::test::messageOf;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<std::int64_t> readAll(const TokenStream& s) {
+  std::vector<std::int64_t> out(static_cast<size_t>(s.size()));
+  s.read(0, s.size(), out.data());
+  return out;
+}
+
+void patch(const std::string& path, std::size_t offset, const void* bytes, std::size_t size) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(static_cast<std::streamoff>(offset));
+  f.write(static_cast<const char*>(bytes), static_cast<std::streamsize>(size));
+}
+
+}  // namespace
+
+class TestTokenData : public QObject {
+  Q_OBJECT
+ private:
+  QTemporaryDir dir_;
+  std::string path(const char* name) const { return dir_.filePath(name).toStdString(); }
+  const std::vector<std::vector<std::int64_t>> documents_{{5, 6, 7}, {}, {8, 9}, {10, 11, 12, 13}};
+
+ private Q_SLOTS:
+  void mmidIdxRoundTripByAnyName_data() {
+    QTest::addColumn<QString>("dtype");
+    QTest::addColumn<QString>("suffix");
+    for (const char* dtype : {"u16", "i32", "i64", "u8"}) {
+      for (const char* suffix : {"", ".bin", ".idx"}) {
+        QTest::newRow((std::string(dtype) + " '" + suffix + "'").c_str()) << dtype << suffix;
+      }
+    }
+  }
+  void mmidIdxRoundTripByAnyName() {
+    QFETCH(QString, dtype);
+    QFETCH(QString, suffix);
+    const std::string prefix = path(("data-" + dtype).toStdString().c_str());
+    writeMmidIdx(prefix, documents_, parseTokenDType(dtype.toStdString()));
+    const auto stream = openTokenData(prefix + suffix.toStdString());
+    QCOMPARE(readAll(*stream), (std::vector<std::int64_t>{5, 6, 7, 8, 9, 10, 11, 12, 13}));
+    QCOMPARE(stream->rowCount(), std::int64_t(4));
+    QCOMPARE(stream->rowStart(2), std::int64_t(3));
+    QCOMPARE(stream->rowLength(1), std::int64_t(0));
+    QCOMPARE(stream->rowLength(3), std::int64_t(4));
+    std::int64_t across[4];
+    stream->read(1, 4, across);  // crosses two document boundaries and an empty document
+    QCOMPARE(std::vector<std::int64_t>(across, across + 4), (std::vector<std::int64_t>{6, 7, 8, 9}));
+    QVERIFY(QString::fromStdString(stream->description()).contains("MMIDIDX " + dtype));
+  }
+
+  void corruptMmidIdxIsRejected_data() {
+    QTest::addColumn<int>("kind");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("bad magic") << 0 << "not an MMIDIDX index (bad magic)";
+    QTest::newRow("version") << 1 << "MMIDIDX version 2 is not supported";
+    QTest::newRow("float dtype") << 2 << "dtype code 6 is a float type";
+    QTest::newRow("unknown dtype") << 3 << "unknown dtype code 9";
+    QTest::newRow("truncated index") << 4 << "does not match its header";
+    QTest::newRow("pointer past the .bin") << 5 << "lies outside";
+    QTest::newRow(".bin not whole tokens") << 6 << "not a multiple of the token size";
+    QTest::newRow("missing .bin") << 7 << "missing (an MMIDIDX dataset is a .bin and .idx pair)";
+  }
+  void corruptMmidIdxIsRejected() {
+    QFETCH(int, kind);
+    QFETCH(QString, expected);
+    const std::string prefix = path(("bad-" + std::to_string(kind)).c_str());
+    writeMmidIdx(prefix, documents_, TokenDType::U16);
+    const std::string idx = prefix + ".idx";
+    const std::uint8_t byte9 = 9, byte6 = 6;
+    const std::uint64_t two = 2;
+    const std::int64_t far = 1000;
+    switch (kind) {
+      case 0: patch(idx, 0, "XXIDIDX", 7); break;
+      case 1: patch(idx, 9, &two, 8); break;
+      case 2: patch(idx, 17, &byte6, 1); break;
+      case 3: patch(idx, 17, &byte9, 1); break;
+      case 4: fs::resize_file(idx, fs::file_size(idx) - 8); break;
+      case 5: patch(idx, 34 + 4 * 4 + 8 * 2, &far, 8); break;  // pointer of the third sequence
+      case 6: {
+        std::ofstream(prefix + ".bin", std::ios::app | std::ios::binary) << 'x';
+        break;
+      }
+      case 7: fs::remove(prefix + ".bin"); break;
+    }
+    const QString message = messageOf([&] { openMmidIdx(prefix); });
+    QVERIFY2(message.contains(expected) && message.contains(QString::fromStdString(prefix)), qPrintable(message));
+  }
+
+  void npyRoundTripAndRows() {
+    const std::vector<std::int64_t> tokens{3, 1, 4, 1, 5, 9, 2, 6};
+    for (TokenDType dtype : {TokenDType::I32, TokenDType::I64, TokenDType::U16}) {
+      const std::string file = path(("t-" + toString(dtype) + ".npy").c_str());
+      writeNpy(file, tokens, dtype);
+      QCOMPARE(readAll(*openTokenData(file)), tokens);
+      QCOMPARE(fs::file_size(file) % 64, (8 * byteWidth(dtype)) % 64);  // header padded to 64 bytes
+    }
+    // A 2-D array as numpy writes it: rows are samples.
+    const std::string file = path("rows.npy");
+    writeNpy(file, tokens, TokenDType::I32);
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    std::string header(118, ' ');
+    f.seekg(10);
+    f.read(header.data(), 118);
+    const std::string shaped = std::string("{'descr': '<i4', 'fortran_order': False, 'shape': (2, 4), }");
+    header.replace(0, shaped.size(), shaped);
+    std::fill(header.begin() + static_cast<long>(shaped.size()), header.end() - 1, ' ');
+    f.seekp(10);
+    f.write(header.data(), 118);
+    f.close();
+    const auto rows = openNpy(file);
+    QCOMPARE(rows->rowCount(), std::int64_t(2));
+    QCOMPARE(rows->rowStart(1), std::int64_t(4));
+  }
+
+  void badNpyIsRejected() {
+    const std::string file = path("float.npy");
+    writeNpy(file, {1, 2, 3}, TokenDType::I32);
+    patch(file, 21, "<f4", 3);  // 'descr': '<i4' -> '<f4'
+    QVERIFY(messageOf([&] { openNpy(file); }).contains("not '<f4'"));
+    const std::string truncated = path("short.npy");
+    writeNpy(truncated, {1, 2, 3}, TokenDType::I64);
+    fs::resize_file(truncated, fs::file_size(truncated) - 3);
+    QVERIFY(messageOf([&] { openNpy(truncated); }).contains("truncated or corrupt"));
+    const std::string text = path("text.npy");
+    std::ofstream(text) << "hello";
+    QVERIFY(messageOf([&] { openNpy(text); }).contains("not a .npy file"));
+  }
+
+  void rawTokensWithAStatedDtype() {
+    const std::string file = path("t.u16");
+    writeRawTokens(file, {1, 65535, 7}, TokenDType::U16);
+    QCOMPARE(readAll(*openTokenData(file)), (std::vector<std::int64_t>{1, 65535, 7}));
+    const std::string plain = path("tokens.dat");
+    writeRawTokens(plain, {1, 2, 3}, TokenDType::I32);
+    TokenDataOptions options;
+    options.rawDtype = "i32";
+    QCOMPARE(readAll(*openTokenData(plain, options)), (std::vector<std::int64_t>{1, 2, 3}));
+    QVERIFY(messageOf([&] { openTokenData(plain); }).contains("unknown token file type"));
+    options.rawDtype = "i64";
+    QVERIFY(messageOf([&] { openTokenData(plain, options); }).contains("not a multiple of 8"));
+    QVERIFY(messageOf([&] { writeRawTokens(plain, {70000}, TokenDType::U16); }).contains("does not fit in u16"));
+  }
+
+  void readsPastTheEndAreErrors() {
+    InMemoryTokenStream s({1, 2, 3}, "mem");
+    std::int64_t out[4];
+    QVERIFY_THROWS_EXCEPTION(std::out_of_range, s.read(1, 3, out));
+  }
+
+  void textNeedsATokenizer() {
+    const std::string file = path("t.txt");
+    std::ofstream(file) << "the the";
+    QVERIFY(messageOf([&] { openTokenData(file); }).contains("needs a tokenizer"));
+    TokenDataOptions options;
+    options.tokenizerPath = SHELLSCOPE_TEST_DATA "/tokenizer_small.json";
+    QCOMPARE(readAll(*openTokenData(file, options)), (std::vector<std::int64_t>{257, 258}));
+  }
+};
+
+QTEST_APPLESS_MAIN(TestTokenData)
+#include "test_token_data.moc"

@@ -1,0 +1,112 @@
+// Byte-level BPE on a small hand-made tokenizer.json (data/tokenizer_small.json): the expected ids
+// below were worked out by hand from its vocabulary (ids 0-255 are the byte-level characters of
+// bytes 0-255), merges and added tokens.
+#include <QFile>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+
+#include "shellscope/base/file_error.h"
+#include "shellscope/data/tokenizer.h"
+#include "test_support.h"
+
+using namespace shellscope;
+using Ids = std::vector<std::int64_t>;
+
+namespace {
+const char* kFixture = SHELLSCOPE_TEST_DATA "/tokenizer_small.json";
+}
+
+class TestTokenizer : public QObject {
+  Q_OBJECT
+ private:
+  QTemporaryDir dir_;
+
+ private Q_SLOTS:
+  void byteLevelAlphabet() {
+    QCOMPARE(int(byteToUnicode('!')), int('!'));
+    QCOMPARE(int(byteToUnicode(' ')), 0x120);  // 'Ġ'
+    QCOMPARE(int(byteToUnicode('\n')), 0x10A);  // 'Ċ'
+    QCOMPARE(int(byteToUnicode(0)), 0x100);
+    QCOMPARE(int(byteToUnicode(0xAD)), 0x143);  // the 68th remapped byte
+    QCOMPARE(int(byteToUnicode(0xFF)), 0xFF);
+  }
+
+  void encodesAsWorkedOutByHand_data() {
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QList<qint64>>("ids");
+    QTest::newRow("merges by rank") << "the" << QList<qint64>{257};
+    QTest::newRow("leading space joins the word") << "the the" << QList<qint64>{257, 258};
+    QTest::newRow("one space before a letter") << "a b" << QList<qint64>{97, 269};
+    QTest::newRow("non-ASCII letters") << QString::fromUtf8("caf\u00e9") << QList<qint64>{263};
+    QTest::newRow("NFC first") << QString::fromUtf8("cafe\u0301") << QList<qint64>{263};
+    QTest::newRow("contraction") << "don't" << QList<qint64>{266, 264};
+    QTest::newRow("numbers") << "x123" << QList<qint64>{120, 268};
+    QTest::newRow("special inside text") << "x<|endoftext|>y" << QList<qint64>{120, 270, 121};
+    QTest::newRow("specials back to back") << "<|padding|><|endoftext|>" << QList<qint64>{271, 270};
+    QTest::newRow("space run, longest") << "a    b" << QList<qint64>{97, 272, 98};
+    QTest::newRow("space runs, leftmost first") << "a     b" << QList<qint64>{97, 272, 269};
+    QTest::newRow("three spaces") << "a   b" << QList<qint64>{97, 273, 98};
+    QTest::newRow("newlines split before a word") << "a\n\nb" << QList<qint64>{97, 10, 10, 98};
+    QTest::newRow("outside the BMP") << QString::fromUtf8("\U0001F600") << QList<qint64>{240, 159, 152, 128};
+    QTest::newRow("empty") << "" << QList<qint64>{};
+  }
+  void encodesAsWorkedOutByHand() {
+    QFETCH(QString, text);
+    QFETCH(QList<qint64>, ids);
+    const Tokenizer tokenizer = Tokenizer::load(kFixture);
+    const Ids encoded = tokenizer.encode(text.toStdString());
+    QCOMPARE(QList<qint64>(encoded.begin(), encoded.end()), ids);
+    // Decoding gives back the (NFC-normalised) text.
+    QCOMPARE(QString::fromStdString(tokenizer.decode(encoded)), text.normalized(QString::NormalizationForm_C));
+  }
+
+  void mergesAsPairsReadTheSame() {
+    std::ifstream in(kFixture);
+    nlohmann::json j = nlohmann::json::parse(in);
+    nlohmann::json pairs = nlohmann::json::array();
+    for (const auto& m : j["model"]["merges"]) {
+      const std::string text = m.get<std::string>();
+      const auto space = text.find(' ');
+      pairs.push_back({text.substr(0, space), text.substr(space + 1)});
+    }
+    j["model"]["merges"] = pairs;
+    const std::string path = dir_.filePath("pairs.json").toStdString();
+    std::ofstream(path) << j.dump();
+    const Tokenizer a = Tokenizer::load(kFixture), b = Tokenizer::load(path);
+    const std::string text = "the cafe\u0301 don't  123 <|endoftext|>";
+    QCOMPARE(b.encode(text), a.encode(text));
+    QCOMPARE(b.vocabSize(), std::int64_t(275));
+    QCOMPARE(*b.tokenId("<|endoftext|>"), std::int64_t(270));
+  }
+
+  void malformedFilesAreRejected_data() {
+    QTest::addColumn<QString>("change");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("not JSON") << "garbage" << "not valid JSON";
+    QTest::newRow("unigram model") << "unigram" << "model type 'Unigram' is not supported";
+    QTest::newRow("other normalizer") << "nfkc" << "normalizer 'NFKC' is not supported";
+    QTest::newRow("other pre-tokenizer") << "whitespace" << "pre-tokenizer 'Whitespace' is not supported";
+    QTest::newRow("bad merge") << "merge" << "is not two symbols";
+  }
+  void malformedFilesAreRejected() {
+    QFETCH(QString, change);
+    QFETCH(QString, expected);
+    std::ifstream in(kFixture);
+    nlohmann::json j = nlohmann::json::parse(in);
+    std::string text;
+    if (change == "garbage") text = "{ not json";
+    if (change == "unigram") j["model"]["type"] = "Unigram";
+    if (change == "nfkc") j["normalizer"]["type"] = "NFKC";
+    if (change == "whitespace") j["pre_tokenizer"] = {{"type", "Whitespace"}};
+    if (change == "merge") j["model"]["merges"][0] = "nospace";
+    if (text.empty()) text = j.dump();
+    const std::string path = dir_.filePath(change + ".json").toStdString();
+    std::ofstream(path) << text;
+    const QString message = shellscope::test::messageOf([&] { Tokenizer::load(path); });
+    QVERIFY2(message.startsWith(QString::fromStdString(path)) && message.contains(expected), qPrintable(message));
+  }
+};
+
+QTEST_APPLESS_MAIN(TestTokenizer)
+#include "test_tokenizer.moc"

@@ -1,0 +1,219 @@
+// The engine end to end against ground truth: with m >= n in float64 the per-batch shell energies
+// equal those from a dense eigendecomposition of M = J J^T/n formed from the explicit Jacobian,
+// in every Lanczos mode and with every JVP method; runs keep the mass identity; work items are
+// independent; cancellation, NaN logits and bad settings give clear outcomes.
+#include <Eigen/Eigenvalues>
+
+#include "operator/batch_spectrum.h"
+#include "models/builtin_models.h"
+#include "jacobian_support.h"
+#include "shellscope/engine/compute.h"
+#include "test_support.h"
+
+using namespace shellscope;
+using namespace shellscope::engine;
+using shellscope::test::messageOf;
+
+namespace {
+
+ComputeSettings float64Settings(LanczosMode mode, JvpMethod method, int steps) {
+  ComputeSettings s;
+  s.lanczosMode = mode;
+  s.jvpMethod = method;
+  s.lanczosSteps = steps;
+  s.dtype = ComputeDType::Float64;
+  return s;
+}
+
+}  // namespace
+
+class TestCompute : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void batchSpectrumMatchesDenseEigendecomposition_data() {
+    QTest::addColumn<QString>("model");
+    QTest::addColumn<int>("mode");
+    QTest::addColumn<int>("method");
+    for (const char* model : {"builtin:tiny-lm", "builtin:mlp"}) {
+      for (LanczosMode mode : {LanczosMode::Full, LanczosMode::Plain, LanczosMode::GolubKahan}) {
+        QTest::newRow((std::string(model) + " " + toString(mode)).c_str())
+            << QString(model) << int(mode) << int(JvpMethod::ForwardMode);
+      }
+    }
+    QTest::newRow("builtin:tiny-lm full forward-ad") << "builtin:tiny-lm" << int(LanczosMode::Full) << int(JvpMethod::ForwardAD);
+    QTest::newRow("builtin:tiny-lm full double-backward")
+        << "builtin:tiny-lm" << int(LanczosMode::Full) << int(JvpMethod::DoubleBackward);
+  }
+  void batchSpectrumMatchesDenseEigendecomposition() {
+    QFETCH(QString, model);
+    QFETCH(int, mode);
+    QFETCH(int, method);
+    auto function = makeBuiltinModel(model.toStdString(), 4);
+    auto data = makeBuiltinData(*function, 1, 2, 6, 4);  // n = 12 sample points
+    function->to(at::kCPU, at::kDouble);
+    const Batch batch = data->batch(0, at::kDouble);
+
+    // Full and Golub-Kahan stop by themselves once the Krylov space is exhausted (m >= n). The plain
+    // recurrence loses orthogonality and would run on, producing ghost copies: give it m = n.
+    const bool plain = static_cast<LanczosMode>(mode) == LanczosMode::Plain;
+    const ComputeSettings settings =
+        float64Settings(static_cast<LanczosMode>(mode), static_cast<JvpMethod>(method), plain ? 12 : 30);
+    const BatchSpectrum spectrum = batchSpectrum(*function, batch, settings, {}, "test");
+    QVERIFY(spectrum.stepsTaken <= 12);
+    const double tolerance = plain ? 1e-4 : 1e-8;  // plain: rounding already disturbs it at m = n
+
+    // Ground truth: e and M = J J^T / n formed explicitly, then a dense eigendecomposition.
+    const Eigen::MatrixXd j = shellscope::test::jacobianByRows(*function, batch);
+    const at::Tensor eTensor = function->errors(function->outputs(function->parameters(), batch).detach(), batch);
+    const Eigen::VectorXd e = Eigen::Map<const Eigen::VectorXd>(eTensor.data_ptr<double>(), 12);
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> dense(j * j.transpose() / 12.0);
+    const Eigen::VectorXd weights = (dense.eigenvectors().transpose() * e).array().square() / e.squaredNorm();
+    const double meanSquare = e.squaredNorm() / 12.0;
+    QVERIFY(std::abs(spectrum.errorNorm2 - meanSquare) < 1e-12 * meanSquare);
+
+    // Every Ritz value carrying weight is an eigenvalue (1e-8 relative) ...
+    for (Eigen::Index i = 0; i < spectrum.ritzValues.size(); ++i) {
+      if (spectrum.ritzWeights(i) < 1e-9) continue;
+      const double theta = spectrum.ritzValues(i);
+      const double nearest = (dense.eigenvalues().array() - theta).abs().minCoeff();
+      SHELLSCOPE_COMPARE_ERROR(nearest / theta, tolerance);
+    }
+    // ... and the binned energies agree shell by shell.
+    RunMetadata meta;
+    meta.lanczosSteps = 30;
+    meta.shellsPerDecade = 4;
+    ShellWindowPolicy policy;
+    policy.relativeFloor = 1e-9;
+    const Run run = assembleRun(meta, {spectrum}, policy);
+    std::vector<double> lambda(dense.eigenvalues().data(), dense.eigenvalues().data() + 12), masses(12);
+    for (int u = 0; u < 12; ++u) masses[static_cast<size_t>(u)] = meanSquare * weights(u);
+    const ShellEnergies truth = binMasses(run.window, lambda, masses);
+    for (int a = 0; a < run.window.shellCount; ++a) {
+      SHELLSCOPE_COMPARE_ERROR(std::abs(run.shellEnergyBatches(0, a) - truth.energy[static_cast<size_t>(a)]) / meanSquare,
+                               tolerance);
+    }
+    QVERIFY(std::abs(run.underflow(0) - truth.underflow) < tolerance * meanSquare);
+    QVERIFY(run.massIdentityResidual() < 1e-12);
+  }
+
+  void computeRunsFillsEveryField() {
+    ComputeSettings settings;
+    settings.models = {"builtin:mlp", "builtin:tiny-lm"};
+    settings.batches = 3;
+    settings.batchSize = 2;
+    settings.seqLen = 16;
+    settings.lanczosSteps = 12;
+    settings.threads = 1;
+    std::vector<double> fractions;
+    ProgressToken progress([&](const ProgressEvent& e) { fractions.push_back(e.fraction); });
+    const std::vector<Run> runs = computeRuns(settings, progress);
+    QCOMPARE(runs.size(), size_t(2));
+    QVERIFY(std::is_sorted(fractions.begin(), fractions.end()));
+    QCOMPARE(fractions.back(), 1.0);
+    const Run& mlp = runs[0];
+    QCOMPARE(mlp.meta.modelName, std::string("mlp"));
+    QCOMPARE(mlp.meta.checkpoint, std::string("builtin:mlp"));
+    QCOMPARE(mlp.meta.step, std::int64_t(-1));
+    QCOMPARE(mlp.meta.observable, std::string("mse"));
+    QCOMPARE(runs[1].meta.observable, std::string("lm-logprob"));
+    QCOMPARE(mlp.meta.nParams, std::int64_t(1377));
+    QCOMPARE(mlp.meta.dtype, std::string("float32"));
+    QCOMPARE(mlp.meta.device, std::string("cpu"));
+    QCOMPARE(mlp.meta.lanczosMode, std::string("full"));
+    QCOMPARE(mlp.meta.jvpMethod, std::string("forward"));
+    QCOMPARE(mlp.batchCount(), Eigen::Index(3));
+    QCOMPARE(mlp.ritzValues.cols(), Eigen::Index(12));
+    QCOMPARE(mlp.nTokens, (std::vector<std::int64_t>{32, 32, 32}));
+    for (const Run& run : runs) {
+      QVERIFY(run.massIdentityResidual() < 1e-12);
+      QVERIFY(run.peakShell() >= 0);
+      QVERIFY(run.orthogonalityLoss.maxCoeff() < 1e-10);
+      for (auto steps : run.stepsTaken) QVERIFY(steps >= 1 && steps <= 12);
+    }
+    // LM loss = mean of -log q over the batch: positive, near log(64) at initialisation.
+    QVERIFY(std::abs(runs[1].loss.mean() - std::log(64.0)) < 0.2);
+  }
+
+  void workItemsAreIndependent() {
+    // The same item computed alone, in another order, or as part of the run gives the same numbers.
+    ComputeSettings settings = float64Settings(LanczosMode::Full, JvpMethod::ForwardMode, 10);
+    settings.models = {"builtin:tiny-lm"};
+    settings.batches = 3;
+    settings.batchSize = 1;
+    settings.seqLen = 8;
+    CheckpointComputation checkpoint(settings, "builtin:tiny-lm");
+    const BatchSpectrum late = checkpoint.computeBatch(2);
+    const BatchSpectrum early = checkpoint.computeBatch(0);
+    CheckpointComputation fresh(settings, "builtin:tiny-lm");
+    const BatchSpectrum alone = fresh.computeBatch(2);
+    QVERIFY(late.ritzValues.isApprox(alone.ritzValues, 1e-12));
+    QVERIFY(late.ritzWeights.isApprox(alone.ritzWeights, 1e-12));
+    QCOMPARE(late.errorNorm2, alone.errorNorm2);
+    QVERIFY(early.errorNorm2 != late.errorNorm2);
+    const Run merged = assembleRun(checkpoint.metadata(), {late, early, fresh.computeBatch(1)}, ShellWindowPolicy{});
+    QCOMPARE(merged.batchIndex, (std::vector<std::int64_t>{0, 1, 2}));
+  }
+
+  void cancellationStopsTheRun() {
+    ComputeSettings settings;
+    settings.models = {"builtin:tiny-lm"};
+    settings.batches = 4;
+    settings.lanczosSteps = 20;
+    int events = 0;
+    ProgressToken* self = nullptr;
+    ProgressToken progress([&](const ProgressEvent&) {
+      if (++events == 5) self->cancel();
+    });
+    self = &progress;
+    QVERIFY_THROWS_EXCEPTION(CancelledError, computeRuns(settings, progress));
+    QCOMPARE(events, 5);
+  }
+
+  void nanLogitsAreReportedClearly() {
+    auto model = GptNeoxModel::randomlyInitialised(shellscope::test::microLmConfig(), 1);
+    auto data = makeBuiltinData(*model, 1, 1, 4, 1);
+    std::vector<at::Tensor> params = model->parameters();
+    {
+      at::NoGradGuard noGrad;
+      params.back().fill_(std::numeric_limits<float>::quiet_NaN());  // embed_out
+    }
+    const QString message = messageOf([&] {
+      batchSpectrum(*model, data->batch(0, at::kFloat), ComputeSettings{}, {}, "pythia-70m/step1000");
+    });
+    QVERIFY2(message.contains("pythia-70m/step1000, batch 0: the model's outputs are not finite"), qPrintable(message));
+  }
+
+  void badSettingsAreRejected() {
+    ComputeSettings settings;
+    settings.models = {"builtin:nope"};
+    QVERIFY(messageOf([&] { CheckpointComputation(settings, "builtin:nope"); }).contains("unknown built-in model"));
+    QVERIFY(messageOf([&] { CheckpointComputation(settings, "/data/pythia-70m"); })
+                .contains("/data/pythia-70m: no such file or folder"));
+    settings.data = "pile.bin";
+    QVERIFY(messageOf([&] { CheckpointComputation(settings, "builtin:tiny-lm"); }).contains("pile.bin: no such file"));
+    settings.data.clear();
+    settings.lanczosSteps = 0;
+    QVERIFY(messageOf([&] { settings.validate(); }).contains("--lanczos-steps"));
+    settings.lanczosSteps = 8;
+    if (!at::hasCUDA()) {
+      settings.device = DevicePreference::Cuda;
+      QVERIFY(messageOf([&] { CheckpointComputation(settings, "builtin:tiny-lm"); }).contains("no CUDA"));
+    }
+    QVERIFY(messageOf([] { parseJvpMethod("reverse"); }).contains("forward, forward-ad or double-backward"));
+  }
+
+  void cudaMatchesCpuWhenAvailable() {
+    if (!at::hasCUDA()) QSKIP("this LibTorch build has no CUDA");
+    ComputeSettings settings = float64Settings(LanczosMode::Full, JvpMethod::ForwardMode, 10);
+    settings.models = {"builtin:tiny-lm"};
+    settings.batches = 1;
+    settings.device = DevicePreference::Cpu;
+    const BatchSpectrum cpu = CheckpointComputation(settings, "builtin:tiny-lm").computeBatch(0);
+    settings.device = DevicePreference::Cuda;
+    const BatchSpectrum cuda = CheckpointComputation(settings, "builtin:tiny-lm").computeBatch(0);
+    QVERIFY(cpu.ritzValues.isApprox(cuda.ritzValues, 1e-8));
+  }
+};
+
+QTEST_APPLESS_MAIN(TestCompute)
+#include "test_compute.moc"

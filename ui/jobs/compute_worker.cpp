@@ -1,0 +1,77 @@
+#include "ui/jobs/compute_worker.h"
+
+namespace shellscope::ui {
+
+void registerComputeTypes() {
+  qRegisterMetaType<shellscope::ComputeSettings>();
+  qRegisterMetaType<shellscope::ExperimentSettings>();
+  qRegisterMetaType<shellscope::Run>();
+  qRegisterMetaType<std::vector<shellscope::Run>>();
+}
+
+ComputeWorker::ComputeWorker(QObject* parent) : QObject(parent) {}
+
+void ComputeWorker::cancel() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (current_) current_->cancel();
+}
+
+void ComputeWorker::cancelJob(int jobId) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (current_ && currentJobId_ == jobId) {
+    current_->cancel();
+  } else {
+    cancelledBeforeStart_.insert(jobId);
+  }
+}
+
+std::shared_ptr<ProgressToken> ComputeWorker::startJob(int jobId) {
+  lastEmit_ = -1.0;
+  auto token = std::make_shared<ProgressToken>([this](const ProgressEvent& event) {
+    // Throttled: the engine reports after every operator product.
+    if (event.elapsedSeconds - lastEmit_ < 0.1 && event.fraction < 1.0) return;
+    lastEmit_ = event.elapsedSeconds;
+    Q_EMIT progress(event.fraction, QString::fromStdString(event.stage), event.etaSeconds);
+  });
+  std::lock_guard<std::mutex> lock(mutex_);
+  current_ = token;
+  currentJobId_ = jobId;
+  if (jobId != 0 && cancelledBeforeStart_.erase(jobId) > 0) token->cancel();
+  return token;
+}
+
+void ComputeWorker::endJob() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  current_.reset();
+  currentJobId_ = 0;
+}
+
+void ComputeWorker::compute(const ComputeSettings& settings, int jobId) {
+  const auto token = startJob(jobId);
+  try {
+    token->throwIfCancelled();  // cancelled on its way here
+    std::vector<Run> runs = computeRuns(settings, *token, [this](const Run& run) { Q_EMIT runFinished(run); });
+    Q_EMIT finished(runs);
+  } catch (const CancelledError&) {
+    Q_EMIT cancelled();
+  } catch (const std::exception& error) {
+    Q_EMIT failed(QString::fromStdString(error.what()));
+  }
+  endJob();
+}
+
+void ComputeWorker::runExperiment(const ExperimentSettings& settings, int jobId) {
+  const auto token = startJob(jobId);
+  try {
+    token->throwIfCancelled();
+    const ExperimentReport report = shellscope::runExperiment(settings, *token);
+    Q_EMIT experimentFinished(QString::fromStdString(report.sessionPath));
+  } catch (const CancelledError&) {
+    Q_EMIT cancelled();
+  } catch (const std::exception& error) {
+    Q_EMIT failed(QString::fromStdString(error.what()));
+  }
+  endJob();
+}
+
+}  // namespace shellscope::ui
