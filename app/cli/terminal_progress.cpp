@@ -52,11 +52,10 @@ void TerminalProgress::draw(const ProgressEvent& event) {
   const double now = monotonicSeconds();
   const int percent = static_cast<int>(event.fraction * 100.0);
   const bool finished = event.fraction >= 1.0;
-  // A terminal is redrawn ten times a second; a log gets a line every 5% or 10 s, from the first
-  // second on (quick jobs and early failures leave no progress lines in logs).
-  if (terminal_) {
-    if (now - lastDraw_ < 0.1 && !finished) return;
-  } else if (event.elapsedSeconds < 1.0 || (!finished && percent < lastPercent_ + 5 && now - lastDraw_ < 10.0)) {
+  // A terminal is redrawn at every report (the token delivers ten a second); a log gets a line
+  // every 5% or 10 s, from the first second on (quick jobs and early failures leave no progress
+  // lines in logs).
+  if (!terminal_ && (event.elapsedSeconds < 1.0 || (!finished && percent < lastPercent_ + 5 && now - lastDraw_ < 10.0))) {
     return;
   }
   lastDraw_ = now;

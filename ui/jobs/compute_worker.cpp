@@ -26,11 +26,8 @@ void ComputeWorker::cancelJob(int jobId) {
 }
 
 std::shared_ptr<ProgressToken> ComputeWorker::startJob(int jobId) {
-  lastEmit_ = -1.0;
+  // The token throttles: at most ten reports a second reach the signal.
   auto token = std::make_shared<ProgressToken>([this](const ProgressEvent& event) {
-    // Throttled: the engine reports after every operator product.
-    if (event.elapsedSeconds - lastEmit_ < 0.1 && event.fraction < 1.0) return;
-    lastEmit_ = event.elapsedSeconds;
     Q_EMIT progress(event.fraction, QString::fromStdString(event.stage), event.etaSeconds);
   });
   std::lock_guard<std::mutex> lock(mutex_);

@@ -46,7 +46,7 @@ class ComputeWorker : public QObject {
   void cancelled();
 
  private:
-  /// A fresh token for a job, reporting through progress() at most ten times a second.
+  /// A fresh token for a job, reporting through progress() (the token throttles to ten a second).
   std::shared_ptr<ProgressToken> startJob(int jobId);
   void endJob();
 
@@ -54,7 +54,6 @@ class ComputeWorker : public QObject {
   std::shared_ptr<ProgressToken> current_;  ///< the running job's token, guarded by mutex_
   int currentJobId_ = 0;                    ///< guarded by mutex_
   std::set<int> cancelledBeforeStart_;      ///< job ids cancelled before they started; mutex_
-  double lastEmit_ = -1.0;
 };
 
 /// Registers the types the worker's queued signals carry; call once before connecting.

@@ -19,7 +19,9 @@
 #include <QtCharts/QLogValueAxis>
 #include <QtCharts/QValueAxis>
 #include <cmath>
+#include <sstream>
 
+#include "shellscope/base/csv.h"
 #include "ui/charts/interactive_chart_view.h"
 #include "ui/charts/trend_charts.h"
 #include "ui/document/session_document.h"
@@ -403,18 +405,20 @@ QChart* AnimationView::exportChart(const ChartStyle& style) const {
 QString AnimationView::shownDataCsv() const {
   if (!animation_) return {};
   const AnimationFrame frame = animation_->frameAt(position_);
-  const QString head = QString("%1,%2,%3").arg(modelName()).arg(frame.position, 0, 'g', 6).arg(frame.step, 0, 'g', 10);
-  QString csv = QStringLiteral("model,position,step,series,lambda,energy\n");
+  std::ostringstream text;
+  CsvWriter csv(text);
+  csv.header({"model", "position", "step", "series", "lambda", "energy"});
   auto rows = [&](const char* series, const std::vector<QPointF>& points) {
     for (const QPointF& p : points) {
-      csv += QString("%1,%2,%3,%4\n").arg(head, series).arg(p.x(), 0, 'g', 10).arg(p.y(), 0, 'g', 10);
+      csv.text(modelName().toStdString()).number(frame.position).number(frame.step).text(series);
+      csv.number(p.x()).number(p.y()).endRow();
     }
   };
   rows("raw", frame.raw);
   rows("smoothed", frame.smoothed);
   if (frame.hasFrontier) rows("frontier", {frame.frontier});
   rows("trail", animation_->trail(position_));
-  return csv;
+  return QString::fromStdString(text.str());
 }
 
 }  // namespace shellscope::ui

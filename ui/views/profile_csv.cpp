@@ -1,48 +1,41 @@
 #include "ui/views/profile_csv.h"
 
 #include <cmath>
+#include <optional>
+#include <sstream>
 
+#include "shellscope/base/csv.h"
 #include "shellscope/spectral/profile.h"
 
 namespace shellscope::ui {
 
-namespace {
-
-QString number(double value) { return std::isfinite(value) ? QString::number(value, 'g', 10) : QString(); }
-
-/// RFC 4180: quote fields with commas or quotes.
-QString field(const QString& text) {
-  if (!text.contains(',') && !text.contains('"')) return text;
-  QString quoted = text;
-  quoted.replace('"', "\"\"");
-  return '"' + quoted + '"';
-}
-
-}  // namespace
-
 QString profileCsv(const std::vector<ProfileEntry>& entries) {
   if (entries.empty()) return {};
-  QString csv = QStringLiteral(
-      "model,step,run_id,label,shell,lambda_low,lambda_high,lambda_centre,energy,spread,band_low,band_high,"
-      "batch_minimum,smoothed_energy,shift_decades,amplitude_decades\n");
+  std::ostringstream text;
+  CsvWriter csv(text);
+  csv.header({"model", "step", "run_id", "label", "shell", "lambda_low", "lambda_high", "lambda_centre", "energy",
+              "spread", "band_low", "band_high", "batch_minimum", "smoothed_energy", "shift_decades",
+              "amplitude_decades"});
   for (const ProfileEntry& e : entries) {
     const analysis::RunAnalysis* a = e.analysis;
     const bool stats = a && a->statistics.bootstrapLow.size() == e.run->shellCount();
     const bool smooth = a && a->frontier.smoothedLogEnergy.size() == e.run->shellCount();
+    // Values the analysis does not have are empty fields.
+    auto fromStats = [&](const Eigen::VectorXd& values, int shell) {
+      return stats ? std::optional<double>(values(shell)) : std::nullopt;
+    };
     for (const ProfilePoint& p : profilePoints(*e.run)) {
-      QStringList row{field(QString::fromStdString(e.run->meta.modelName)), QString::number(e.run->meta.step),
-                      field(QString::fromStdString(e.run->id)), field(e.label), QString::number(p.shell),
-                      number(p.lambdaLow), number(p.lambdaHigh), number(p.lambdaCentre), number(p.energy),
-                      number(p.spread)};
-      row << (stats ? number(a->statistics.bootstrapLow(p.shell)) : QString())
-          << (stats ? number(a->statistics.bootstrapHigh(p.shell)) : QString())
-          << (stats ? number(a->statistics.batchMinimum(p.shell)) : QString())
-          << (smooth ? number(std::pow(10.0, a->frontier.smoothedLogEnergy(p.shell))) : QString())
-          << number(e.shiftDecades) << number(e.amplitudeDecades);
-      csv += row.join(',') + '\n';
+      csv.text(e.run->meta.modelName).integer(e.run->meta.step).text(e.run->id).text(e.label.toStdString());
+      csv.integer(p.shell).number(p.lambdaLow).number(p.lambdaHigh).number(p.lambdaCentre).number(p.energy);
+      csv.number(p.spread).optionalNumber(fromStats(a ? a->statistics.bootstrapLow : Eigen::VectorXd(), p.shell));
+      csv.optionalNumber(fromStats(a ? a->statistics.bootstrapHigh : Eigen::VectorXd(), p.shell));
+      csv.optionalNumber(fromStats(a ? a->statistics.batchMinimum : Eigen::VectorXd(), p.shell));
+      csv.optionalNumber(smooth ? std::optional<double>(std::pow(10.0, a->frontier.smoothedLogEnergy(p.shell)))
+                                : std::nullopt);
+      csv.number(e.shiftDecades).number(e.amplitudeDecades).endRow();
     }
   }
-  return csv;
+  return QString::fromStdString(text.str());
 }
 
 }  // namespace shellscope::ui

@@ -10,8 +10,10 @@
 #include <QVBoxLayout>
 #include <QtCharts/QChart>
 #include <cmath>
+#include <sstream>
 #include <set>
 
+#include "shellscope/base/csv.h"
 #include "ui/charts/interactive_chart_view.h"
 #include "ui/document/session_document.h"
 
@@ -191,13 +193,15 @@ QChart* TrendsView::exportChart(const ChartStyle& style) const {
 QString TrendsView::shownDataCsv() const {
   const std::vector<std::string> models = checkedModels();
   if (models.empty()) return {};
-  QString csv = QString("model,step,%1,%2\n").arg(QString::fromStdString(timeAxis()), QString::fromStdString(trendKey(quantity())));
+  std::ostringstream text;
+  CsvWriter csv(text);
+  csv.text("model").text("step").text(timeAxis()).text(trendKey(quantity())).endRow();
   for (const std::string& model : models) {
     for (const TrendPoint& p : trendPoints(document_->session(), document_->analysis(), model, quantity(), timeAxis())) {
-      csv += QString("%1,%2,%3,%4\n").arg(QString::fromStdString(model)).arg(p.step).arg(p.time, 0, 'g', 10).arg(p.value, 0, 'g', 10);
+      csv.text(model).integer(p.step).number(p.time).number(p.value).endRow();
     }
   }
-  return csv;
+  return QString::fromStdString(text.str());
 }
 
 }  // namespace shellscope::ui

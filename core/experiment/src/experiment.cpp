@@ -1,4 +1,4 @@
-// The built-in experiment (shellscope/experiment.h): data, training, shells, each resumable.
+// The built-in experiment (shellscope/experiment/experiment.h): data, training, shells, each resumable.
 #include "shellscope/experiment/experiment.h"
 
 #include <algorithm>
@@ -16,16 +16,17 @@
 
 #include "checkpoints/checkpoint_io.h"
 #include "checkpoints/safetensors.h"
+#include "models/gpt_neox.h"
 #include "models/synthetic_data.h"
-#include "trainer.h"
-#include "shellscope/experiment/bpe_trainer.h"
-#include "shellscope/engine/compute.h"
 #include "shellscope/base/file_error.h"
-#include "shellscope/engine/runtime.h"
-#include "shellscope/session/session_file.h"
-#include "shellscope/experiment/synthetic_language.h"
 #include "shellscope/data/token_data.h"
 #include "shellscope/data/tokenizer.h"
+#include "shellscope/engine/compute.h"
+#include "shellscope/engine/runtime.h"
+#include "shellscope/experiment/bpe_trainer.h"
+#include "shellscope/experiment/synthetic_language.h"
+#include "shellscope/session/session_file.h"
+#include "trainer.h"
 
 namespace shellscope {
 
@@ -75,7 +76,7 @@ std::string dataFingerprint(const ExperimentSettings& s) {
          ",merges=" + std::to_string(s.bpeMerges) + ",context=" + std::to_string(s.contextLength) + ",format=1";
 }
 
-DataFiles prepareData(const ExperimentSettings& s, ProgressToken& progress, std::vector<std::string>& stages) {
+DataFiles prepareData(const ExperimentSettings& s, const ProgressToken& progress, std::vector<std::string>& stages) {
   const double start = monotonicSeconds();
   const fs::path dir = fs::path(s.outDir) / "data";
   DataFiles files;
@@ -100,7 +101,7 @@ DataFiles prepareData(const ExperimentSettings& s, ProgressToken& progress, std:
   const SyntheticCorpus corpus = generateSyntheticLanguage(options);
   const std::vector<std::string> train(corpus.documents.begin(), corpus.documents.begin() + static_cast<long>(corpus.heldOutStart));
   // The vocabulary is learnt from a third of the training documents (enough for these merges).
-  progress.report(kDataShare * 0.2, "learning the BPE vocabulary");
+  progress.report(0.2, "learning the BPE vocabulary");
   const BpeVocabulary vocabulary = trainByteLevelBpe(
       std::vector<std::string>(train.begin(), train.begin() + static_cast<long>(std::max<std::size_t>(1, train.size() / 3))),
       s.bpeMerges);
@@ -108,7 +109,7 @@ DataFiles prepareData(const ExperimentSettings& s, ProgressToken& progress, std:
   // Read back through the reader every tokenizer.json goes through.
   const Tokenizer tokenizer = Tokenizer::load(files.tokenizer);
   const std::int64_t endOfText = *tokenizer.tokenId("<|endoftext|>");
-  progress.report(kDataShare * 0.5, "tokenizing");
+  progress.report(0.5, "tokenizing");
   std::vector<std::int64_t> stream;
   for (const std::string& document : train) {
     const std::vector<std::int64_t> ids = tokenizer.encode(document);
@@ -167,12 +168,12 @@ engine::GptNeoxConfig modelConfig(const ExperimentModel& m, const ExperimentSett
 std::string stepFolder(const fs::path& modelDir, int step) { return (modelDir / ("step" + std::to_string(step))).string(); }
 
 /// Writes a checkpoint folder under a temporary name and renames it into place.
-void saveCheckpoint(const engine::GptNeoxModel& model, const fs::path& modelDir, int step, const std::string& tokenizer) {
+void saveCheckpoint(const engine::ModelFunction& model, const fs::path& modelDir, int step, const std::string& tokenizer) {
   const fs::path final = stepFolder(modelDir, step);
   const fs::path temporary = modelDir / (".step" + std::to_string(step) + ".tmp");
   fs::remove_all(temporary);
   // float32 keeps resumed training exact (Pythia stores float16).
-  engine::saveGptNeoxCheckpoint(model, temporary.string(), CheckpointFiles::Layout::Safetensors, at::kFloat);
+  engine::saveCheckpoint(model, temporary.string(), CheckpointFiles::Layout::Safetensors, at::kFloat);
   fs::copy_file(tokenizer, temporary / "tokenizer.json", fs::copy_options::overwrite_existing);
   fs::remove_all(final);
   fs::rename(temporary, final);
@@ -217,7 +218,7 @@ TrainingLog trainModel(const ExperimentSettings& s, std::size_t index, const Dat
   trainer.minLearningRate = s.minLearningRate;
   trainer.warmupSteps = s.warmupSteps;
 
-  std::unique_ptr<engine::GptNeoxModel> model;
+  std::unique_ptr<engine::ModelFunction> model;
   int resumeStep = 0;
   if (fs::exists(statePath)) {
     std::map<std::string, std::string> metadata;
@@ -228,7 +229,7 @@ TrainingLog trainModel(const ExperimentSettings& s, std::size_t index, const Dat
     resumeStep = -1;
   }
   if (resumeStep >= 0) {
-    model = engine::loadGptNeoxCheckpoint(stepFolder(modelDir, resumeStep), at::kFloat).model;
+    model = engine::loadCheckpoint(stepFolder(modelDir, resumeStep), at::kFloat).model;
   } else {
     model = engine::GptNeoxModel::randomlyInitialised(config, s.seed * 1000 + index);
   }
@@ -277,7 +278,8 @@ class TaskScheduler {
     std::function<void(const std::function<void(double)>&)> run;  ///< gets a fraction-done callback
   };
 
-  TaskScheduler(std::size_t models, ProgressToken& progress) : trained_(models, false), progress_(progress) {}
+  /// Reports the work done over all tasks to `progress` (0..1).
+  TaskScheduler(std::size_t models, ProgressToken progress) : trained_(models, false), progress_(std::move(progress)) {}
 
   void add(Task task) {
     total_ += task.weight;
@@ -337,7 +339,7 @@ class TaskScheduler {
       overall = done_;
       for (double p : partial_) overall += p;
     }
-    progress_.report(kDataShare + (1 - kDataShare) * overall / total_, task.label);
+    progress_.report(overall / total_, task.label);
   }
 
   std::deque<Task> tasks_;
@@ -347,7 +349,7 @@ class TaskScheduler {
   std::mutex mutex_;
   std::condition_variable ready_;
   std::exception_ptr failure_;
-  ProgressToken& progress_;
+  ProgressToken progress_;
 };
 
 /// Parameters of a model of this shape (for the progress weights, before any model exists).
@@ -358,14 +360,14 @@ double parameterEstimate(const ExperimentModel& m, std::int64_t vocabulary) {
 
 }  // namespace
 
-ExperimentReport runExperiment(const ExperimentSettings& s, ProgressToken& progress) {
+ExperimentReport runExperiment(const ExperimentSettings& s, const ProgressToken& progress) {
   const double start = monotonicSeconds();
   if (s.models.empty()) throw std::invalid_argument("the experiment has no models");
   fs::create_directories(s.outDir);
   ExperimentReport report;
   report.sessionPath = (fs::path(s.outDir) / "session.h5").string();
   configureThreads(s.threads);
-  const DataFiles data = prepareData(s, progress, report.stageTimes);
+  const DataFiles data = prepareData(s, progress.part(0.0, kDataShare), report.stageTimes);
   progress.throwIfCancelled();
 
   // One single-threaded task per core (see TaskScheduler).
@@ -384,13 +386,11 @@ ExperimentReport runExperiment(const ExperimentSettings& s, ProgressToken& progr
   compute.shellsPerDecade = s.shellsPerDecade;
   compute.threads = 1;
   compute.models = {"experiment"};
-  ShellWindowPolicy policy;
-  policy.relativeFloor = compute.effectiveRelativeFloor();
   const std::shared_ptr<const TokenStream> heldOut = openMmidIdx(data.heldOutPrefix);
   std::atomic<int> computed{0};
   const double shellStart = monotonicSeconds();
 
-  TaskScheduler scheduler(s.models.size(), progress);
+  TaskScheduler scheduler(s.models.size(), progress.part(kDataShare, 1.0));
   // Training first, largest model first (the longest task starts earliest).
   std::vector<std::size_t> bySize(s.models.size());
   std::iota(bySize.begin(), bySize.end(), 0);
@@ -429,17 +429,9 @@ ExperimentReport runExperiment(const ExperimentSettings& s, ProgressToken& progr
         entry.step = step;
         entry.label = "step" + std::to_string(step);
         entry.modelName = name;
-        const double started = monotonicSeconds();
         CheckpointComputation checkpoint(compute, entry, heldOut);
-        std::vector<BatchSpectrum> spectra;
-        for (int b = 0; b < checkpoint.batchCount(); ++b) {
-          spectra.push_back(checkpoint.computeBatch(b, [&](int k) {
-            fraction((b + static_cast<double>(k) / s.lanczosSteps) / checkpoint.batchCount());
-          }));
-        }
-        RunMetadata meta = checkpoint.metadata();
-        meta.computeSeconds = monotonicSeconds() - started;
-        Run run = assembleRun(meta, std::move(spectra), policy);
+        // This task runs beside another one: the scheduler combines their fractions.
+        Run run = computeRun(checkpoint, progress.reportingTo([&](const ProgressEvent& e) { fraction(e.fraction); }));
         std::lock_guard<std::mutex> lock(sessionMutex);
         appendRuns(report.sessionPath, {std::move(run)});
         ++computed;

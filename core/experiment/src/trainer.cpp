@@ -11,6 +11,25 @@
 
 namespace shellscope::engine {
 
+namespace {
+
+class CrossEntropy final : public TrainingObjective {
+ public:
+  std::string name() const override { return "cross-entropy"; }
+  at::Tensor loss(const ModelFunction& model, const std::vector<at::Tensor>& params, const Batch& batch) const override {
+    if (model.output() != ModelOutput::Logits) throw std::invalid_argument("cross-entropy needs a model with logits");
+    const at::Tensor logProbs = at::log_softmax(model.rawOutputs(params, batch), -1);
+    return -logProbs.gather(-1, batch.targets.unsqueeze(-1)).reshape({-1}).mean();
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<const TrainingObjective> crossEntropy() {
+  static const auto objective = std::make_shared<const CrossEntropy>();
+  return objective;
+}
+
 double learningRateAt(const TrainerSettings& s, int step) {
   if (step < s.warmupSteps) return s.maxLearningRate * (step + 1) / s.warmupSteps;
   const double progress = std::min(1.0, static_cast<double>(step - s.warmupSteps) /
@@ -18,8 +37,9 @@ double learningRateAt(const TrainerSettings& s, int step) {
   return s.minLearningRate + 0.5 * (s.maxLearningRate - s.minLearningRate) * (1.0 + std::cos(M_PI * progress));
 }
 
-Trainer::Trainer(GptNeoxModel& model, std::shared_ptr<const TokenStream> rows, int seqLen, TrainerSettings settings)
-    : model_(model), rows_(std::move(rows)), seqLen_(seqLen), settings_(settings) {
+Trainer::Trainer(ModelFunction& model, std::shared_ptr<const TokenStream> rows, int seqLen, TrainerSettings settings,
+                 std::shared_ptr<const TrainingObjective> objective)
+    : model_(model), objective_(std::move(objective)), rows_(std::move(rows)), seqLen_(seqLen), settings_(settings) {
   if (rows_->rowCount() < settings.batchSize) {
     throw std::invalid_argument(rows_->description() + ": fewer rows than one training batch");
   }
@@ -51,7 +71,7 @@ void Trainer::trainStep() {
   std::vector<at::Tensor> grads;
   {
     at::AutoGradMode enableGrad(true);
-    loss = -model_.outputs(params, batch).mean();
+    loss = objective_->loss(model_, params, batch);
     grads = torch::autograd::grad({loss}, params);
   }
   at::NoGradGuard noGrad;

@@ -1,7 +1,7 @@
 #pragma once
-// Training a GPT-NeoX from scratch in LibTorch for the built-in experiment: next-token
-// cross-entropy, AdamW (decoupled weight decay on weight matrices), linear warm-up then cosine
-// decay, global gradient-norm clipping. Step s trains on rows s*B .. s*B+B-1 (wrapping) of
+// Training a language model from scratch in LibTorch for the built-in experiment: a training
+// objective (next-token cross-entropy), AdamW (decoupled weight decay on weight matrices), linear
+// warm-up then cosine decay, global gradient-norm clipping. Step s trains on rows s*B .. s*B+B-1 (wrapping) of
 // pre-shuffled (L+1)-token samples, as Pythia's data order does, so a run is deterministic and can
 // resume from any saved state and reproduce the uninterrupted run exactly.
 
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "models/gpt_neox.h"
+#include "models/model_function.h"
 #include "shellscope/base/progress.h"
 #include "shellscope/data/token_data.h"
 
@@ -27,6 +27,19 @@ struct TrainerSettings {
   double clipNorm = 1.0;
 };
 
+/// What the trainer minimises. Separate from the observable a run measures (models/observable.h):
+/// a model trained on one objective can be measured with any observable.
+class TrainingObjective {
+ public:
+  virtual ~TrainingObjective() = default;
+  virtual std::string name() const = 0;
+  /// The loss on `batch` at `params`, a scalar with its autograd graph.
+  virtual at::Tensor loss(const ModelFunction& model, const std::vector<at::Tensor>& params, const Batch& batch) const = 0;
+};
+
+/// L = mean_i -log q(y_i | x_i) from the model's logits (how Pythia is trained).
+std::shared_ptr<const TrainingObjective> crossEntropy();
+
 /// Learning rate used at step s (0-based): linear warm-up to the maximum, then cosine to the minimum.
 double learningRateAt(const TrainerSettings& settings, int step);
 
@@ -39,7 +52,8 @@ struct TrainingLogEntry {
 class Trainer {
  public:
   /// `rows` holds the training samples as rows of at least L+1 tokens (an MMIDIDX pair).
-  Trainer(GptNeoxModel& model, std::shared_ptr<const TokenStream> rows, int seqLen, TrainerSettings settings);
+  Trainer(ModelFunction& model, std::shared_ptr<const TokenStream> rows, int seqLen, TrainerSettings settings,
+          std::shared_ptr<const TrainingObjective> objective = crossEntropy());
 
   int step() const { return step_; }
   const std::vector<TrainingLogEntry>& log() const { return log_; }
@@ -55,7 +69,8 @@ class Trainer {
  private:
   Batch batchForStep(int step) const;
 
-  GptNeoxModel& model_;
+  ModelFunction& model_;
+  std::shared_ptr<const TrainingObjective> objective_;
   std::shared_ptr<const TokenStream> rows_;
   int seqLen_;
   TrainerSettings settings_;

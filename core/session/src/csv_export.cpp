@@ -1,11 +1,10 @@
 #include "shellscope/session/csv_export.h"
 
-#include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <iomanip>
-#include <sstream>
 #include <stdexcept>
+
+#include "shellscope/base/csv.h"
 
 namespace shellscope {
 
@@ -13,39 +12,24 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// Quotes a CSV field when it holds a separator, quote or newline.
-std::string field(const std::string& text) {
-  if (text.find_first_of(",\"\n") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return quoted + "\"";
-}
-
-std::string number(double value) {
-  if (std::isnan(value)) return "nan";
-  std::ostringstream out;
-  out << std::setprecision(17) << value;
-  return out.str();
-}
-
+/// A CSV file being written; throws naming the file when it cannot be created or written.
 class CsvFile {
  public:
-  explicit CsvFile(const fs::path& path) : path_(path.string()), out_(path) {
+  explicit CsvFile(const fs::path& path) : path_(path.string()), out_(path), csv_(out_) {
     if (!out_) throw std::runtime_error(path_ + ": cannot create file");
   }
-  template <typename... Fields>
-  void row(const Fields&... fields) {
-    bool first = true;
-    ((out_ << (first ? "" : ",") << fields, first = false), ...);
-    out_ << '\n';
+  CsvWriter& csv() { return csv_; }
+  /// Flushes and checks; returns the path.
+  std::string close() {
+    out_.flush();
+    if (!out_) throw std::runtime_error(path_ + ": write failed");
+    return path_;
   }
-  std::ofstream& stream() { return out_; }
-  const std::string& path() const { return path_; }
-  ~CsvFile() = default;
 
  private:
   std::string path_;
   std::ofstream out_;
+  CsvWriter csv_;
 };
 
 }  // namespace
@@ -57,52 +41,57 @@ std::vector<std::string> exportSessionCsv(const Session& session, const std::str
   std::vector<std::string> written;
 
   CsvFile runs(fs::path(directory) / "runs.csv");
-  runs.row("run_id", "model_name", "checkpoint", "step", "n_params", "observable", "device", "dtype",
-           "lanczos_mode", "lanczos_steps", "shells_per_decade", "batch_size", "seq_len", "n_batches",
-           "data_source", "mean_loss", "mean_error_norm2", "peak_shell_lambda");
+  runs.csv().header({"run_id", "model_name", "checkpoint", "step", "n_params", "observable", "device", "dtype",
+                     "lanczos_mode", "lanczos_steps", "shells_per_decade", "batch_size", "seq_len", "n_batches",
+                     "data_source", "mean_loss", "mean_error_norm2", "peak_shell_lambda"});
   for (const Run& run : session.runs) {
     const RunMetadata& m = run.meta;
     const int peak = run.peakShell();
-    runs.row(field(run.id), field(m.modelName), field(m.checkpoint), m.step, m.nParams, field(m.observable),
-             field(m.device), field(m.dtype), field(m.lanczosMode), m.lanczosSteps, m.shellsPerDecade, m.batchSize,
-             m.seqLen, run.batchCount(), field(m.dataSource), number(run.loss.mean()), number(run.meanErrorNorm2()),
-             peak >= 0 ? number(run.window.centre(peak)) : std::string("nan"));
+    runs.csv().text(run.id).text(m.modelName).text(m.checkpoint).integer(m.step).integer(m.nParams).text(m.observable);
+    runs.csv().text(m.device).text(m.dtype).text(m.lanczosMode).integer(m.lanczosSteps).integer(m.shellsPerDecade);
+    runs.csv().integer(m.batchSize).integer(m.seqLen).integer(run.batchCount()).text(m.dataSource);
+    runs.csv().number(run.loss.mean()).number(run.meanErrorNorm2());
+    runs.csv().number(peak >= 0 ? run.window.centre(peak) : std::nan("")).endRow();
   }
-  written.push_back(runs.path());
+  written.push_back(runs.close());
 
   for (const Run& run : session.runs) {
     CsvFile shells(fs::path(directory) / (run.id + ".shells.csv"));
-    std::ostringstream header;
-    header << "shell,lambda_low,lambda_high,lambda_centre,energy_mean";
-    for (Eigen::Index b = 0; b < run.batchCount(); ++b) header << ",energy_batch_" << run.batchIndex[static_cast<size_t>(b)];
-    shells.stream() << header.str() << '\n';
+    CsvWriter& s = shells.csv();
+    s.text("shell").text("lambda_low").text("lambda_high").text("lambda_centre").text("energy_mean");
+    for (Eigen::Index b = 0; b < run.batchCount(); ++b) {
+      s.text("energy_batch_" + std::to_string(run.batchIndex[static_cast<size_t>(b)]));
+    }
+    s.endRow();
     for (Eigen::Index j = 0; j < run.shellCount(); ++j) {
       const int shell = static_cast<int>(j);
-      shells.stream() << j << ',' << number(run.window.edge(shell)) << ',' << number(run.window.edge(shell + 1)) << ','
-                      << number(run.window.centre(shell)) << ',' << number(run.shellEnergy(j));
-      for (Eigen::Index b = 0; b < run.batchCount(); ++b) shells.stream() << ',' << number(run.shellEnergyBatches(b, j));
-      shells.stream() << '\n';
+      s.integer(j).number(run.window.edge(shell)).number(run.window.edge(shell + 1)).number(run.window.centre(shell));
+      s.number(run.shellEnergy(j));
+      for (Eigen::Index b = 0; b < run.batchCount(); ++b) s.number(run.shellEnergyBatches(b, j));
+      s.endRow();
     }
-    written.push_back(shells.path());
+    written.push_back(shells.close());
 
     CsvFile batches(fs::path(directory) / (run.id + ".batches.csv"));
-    batches.row("batch", "n_tokens", "loss", "error_norm2", "underflow", "overflow", "steps_taken", "orthogonality_loss");
+    batches.csv().header({"batch", "n_tokens", "loss", "error_norm2", "underflow", "overflow", "steps_taken",
+                          "orthogonality_loss"});
     for (Eigen::Index b = 0; b < run.batchCount(); ++b) {
       const size_t i = static_cast<size_t>(b);
-      batches.row(run.batchIndex[i], run.nTokens[i], number(run.loss(b)), number(run.errorNorm2(b)),
-                  number(run.underflow(b)), number(run.overflow(b)), run.stepsTaken[i], number(run.orthogonalityLoss(b)));
+      batches.csv().integer(run.batchIndex[i]).integer(run.nTokens[i]).number(run.loss(b)).number(run.errorNorm2(b));
+      batches.csv().number(run.underflow(b)).number(run.overflow(b)).integer(run.stepsTaken[i]);
+      batches.csv().number(run.orthogonalityLoss(b)).endRow();
     }
-    written.push_back(batches.path());
+    written.push_back(batches.close());
 
     CsvFile ritz(fs::path(directory) / (run.id + ".ritz.csv"));
-    ritz.row("batch", "index", "ritz_value", "weight", "mass");
+    ritz.csv().header({"batch", "index", "ritz_value", "weight", "mass"});
     for (Eigen::Index b = 0; b < run.batchCount(); ++b) {
       for (Eigen::Index i = 0; i < run.stepsTaken[static_cast<size_t>(b)] && i < run.ritzValues.cols(); ++i) {
-        ritz.row(run.batchIndex[static_cast<size_t>(b)], i, number(run.ritzValues(b, i)), number(run.ritzWeights(b, i)),
-                 number(run.errorNorm2(b) * run.ritzWeights(b, i)));
+        ritz.csv().integer(run.batchIndex[static_cast<size_t>(b)]).integer(i).number(run.ritzValues(b, i));
+        ritz.csv().number(run.ritzWeights(b, i)).number(run.errorNorm2(b) * run.ritzWeights(b, i)).endRow();
       }
     }
-    written.push_back(ritz.path());
+    written.push_back(ritz.close());
   }
   return written;
 }

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "checkpoints/checkpoint_io.h"
+#include "models/gpt_neox.h"
 #include "checkpoints/safetensors.h"
 #include "checkpoints/torch_state_dict.h"
 #include "jacobian_support.h"
@@ -163,10 +164,17 @@ Batch sampleBatch(std::int64_t vocab) {
   return batch;
 }
 
-at::Tensor logProbs(const GptNeoxModel& model) {
+at::Tensor logProbs(const ModelFunction& model) {
   at::NoGradGuard noGrad;
-  return model.outputs(model.parameters(), sampleBatch(model.config().vocabSize)).detach();
+  return model.outputs(model.parameters(), sampleBatch(model.description().vocabularySize)).detach();
 }
+
+/// config.json of a GPT-NeoX config, as Hugging Face's GPTNeoXConfig writes it.
+void writeGptNeoxConfig(const std::string& path, const GptNeoxConfig& config, const std::string& torchDtype) {
+  std::ofstream(path) << gptNeoxConfigJson(config, torchDtype).dump(2) << "\n";
+}
+
+GptNeoxConfig readGptNeoxConfig(const std::string& path) { return gptNeoxConfigFromJson(readJsonFile(path), path); }
 
 std::string shapeText(const std::vector<std::int64_t>& shape) {
   std::string s = "[";
@@ -252,8 +260,8 @@ class TestCheckpoints : public QObject {
     QFETCH(int, layout);
     const auto model = GptNeoxModel::randomlyInitialised(smallConfig(true, true), 3);
     const std::string folder = path("layout-" + std::to_string(layout));
-    saveGptNeoxCheckpoint(*model, folder, static_cast<Layout>(layout), at::kFloat, 3);
-    const LoadedCheckpoint loaded = loadGptNeoxCheckpoint(folder, at::kFloat);
+    saveCheckpoint(*model, folder, static_cast<Layout>(layout), at::kFloat, 3);
+    const LoadedCheckpoint loaded = loadCheckpoint(folder, at::kFloat);
     QVERIFY(loaded.files.layout == static_cast<Layout>(layout));
     QCOMPARE(loaded.storedDtypes, std::string("F32"));
     QVERIFY(at::equal(logProbs(*loaded.model), logProbs(*model)));
@@ -274,13 +282,13 @@ class TestCheckpoints : public QObject {
     const at::ScalarType stored = dtype == "F16" ? at::kHalf : at::kBFloat16;
     const auto model = GptNeoxModel::randomlyInitialised(smallConfig(true, true), 4);
     const std::string folder = path("half-" + std::to_string(layout) + dtype.toStdString());
-    saveGptNeoxCheckpoint(*model, folder, static_cast<Layout>(layout), stored);
-    const LoadedCheckpoint loaded = loadGptNeoxCheckpoint(folder, at::kFloat);
+    saveCheckpoint(*model, folder, static_cast<Layout>(layout), stored);
+    const LoadedCheckpoint loaded = loadCheckpoint(folder, at::kFloat);
     QCOMPARE(QString::fromStdString(loaded.storedDtypes), dtype);
     // The reference: the same weights rounded through the storage dtype.
     size_t i = 0;
     const GptNeoxModel rounded(model->config(), [&](const std::string&, const std::vector<std::int64_t>&,
-                                                    GptNeoxModel::TensorRole) {
+                                                    TensorRole) {
       return model->parameters()[i++].detach().to(stored).to(at::kFloat);
     });
     QVERIFY(at::equal(logProbs(*loaded.model), logProbs(rounded)));
@@ -292,7 +300,7 @@ class TestCheckpoints : public QObject {
       tensors.emplace_back("gpt_neox.layers.0.attention.masked_bias", at::full({}, -1e9));
       tensors.emplace_back("gpt_neox.layers.1.attention.rotary_emb.inv_freq", at::ones({2}, at::kHalf));
     });
-    QCOMPARE(loadGptNeoxCheckpoint(folder, at::kFloat).model->parameterCount(),
+    QCOMPARE(loadCheckpoint(folder, at::kFloat).model->parameterCount(),
              GptNeoxModel::randomlyInitialised(smallConfig(true, true), 1)->parameterCount());
   }
 
@@ -313,7 +321,7 @@ class TestCheckpoints : public QObject {
       if (kind == 2) tensors.back().second = tensors.back().second.narrow(1, 0, 15);
       if (kind == 3) tensors.front().second = tensors.front().second.to(at::kLong);
     });
-    const QString message = messageOf([&] { loadGptNeoxCheckpoint(folder, at::kFloat); });
+    const QString message = messageOf([&] { loadCheckpoint(folder, at::kFloat); });
     QVERIFY2(message.contains(expected) && message.contains(QString::fromStdString(folder)), qPrintable(message));
   }
 
@@ -420,18 +428,18 @@ class TestCheckpoints : public QObject {
   void shardedIndexMustMatchItsShards() {
     const auto model = GptNeoxModel::randomlyInitialised(smallConfig(true, true), 2);
     const std::string missing = path("shard-missing");
-    saveGptNeoxCheckpoint(*model, missing, Layout::ShardedSafetensors, at::kFloat, 2);
+    saveCheckpoint(*model, missing, Layout::ShardedSafetensors, at::kFloat, 2);
     fs::remove(missing + "/model-00002-of-00002.safetensors");
-    QVERIFY(messageOf([&] { loadGptNeoxCheckpoint(missing, at::kFloat); }).contains("missing shard"));
+    QVERIFY(messageOf([&] { loadCheckpoint(missing, at::kFloat); }).contains("missing shard"));
 
     const std::string moved = path("shard-moved");
-    saveGptNeoxCheckpoint(*model, moved, Layout::ShardedSafetensors, at::kFloat, 2);
+    saveCheckpoint(*model, moved, Layout::ShardedSafetensors, at::kFloat, 2);
     nlohmann::json index = nlohmann::json::parse(std::ifstream(moved + "/model.safetensors.index.json"));
     index["weight_map"]["embed_out.weight"] = index["weight_map"]["embed_out.weight"] == "model-00001-of-00002.safetensors"
                                                   ? "model-00002-of-00002.safetensors"
                                                   : "model-00001-of-00002.safetensors";
     std::ofstream(moved + "/model.safetensors.index.json") << index.dump();
-    QVERIFY(messageOf([&] { loadGptNeoxCheckpoint(moved, at::kFloat); }).contains("tensor 'embed_out.weight' is in this shard"));
+    QVERIFY(messageOf([&] { loadCheckpoint(moved, at::kFloat); }).contains("tensor 'embed_out.weight' is in this shard"));
   }
 
   void configSpellingsAgree() {
@@ -464,7 +472,7 @@ class TestCheckpoints : public QObject {
     // Through the whole path: folder -> loader -> .npy windows -> Lanczos, m >= n, float64.
     const auto model = GptNeoxModel::randomlyInitialised(smallConfig(false, true), 5);
     const std::string folder = path("spectrum/step300");
-    saveGptNeoxCheckpoint(*model, folder, Layout::TorchBin, at::kFloat);
+    saveCheckpoint(*model, folder, Layout::TorchBin, at::kFloat);
     std::vector<std::int64_t> tokens;
     for (int i = 0; i < 40; ++i) tokens.push_back((i * 7 + 2) % 11);
     writeNpy(path("spectrum/tokens.npy"), tokens, TokenDType::I32);
@@ -484,7 +492,7 @@ class TestCheckpoints : public QObject {
     QCOMPARE(computation.metadata().step, std::int64_t(300));
     const BatchSpectrum spectrum = computation.computeBatch(0);
 
-    LoadedCheckpoint loaded = loadGptNeoxCheckpoint(folder, at::kDouble);
+    LoadedCheckpoint loaded = loadCheckpoint(folder, at::kDouble);
     Batch batch;
     batch.inputs = at::tensor(std::vector<std::int64_t>(tokens.begin(), tokens.begin() + 14)).view({2, 7}).narrow(1, 0, 6).contiguous();
     batch.targets = at::tensor(std::vector<std::int64_t>(tokens.begin(), tokens.begin() + 14)).view({2, 7}).narrow(1, 1, 6).contiguous();
@@ -500,7 +508,7 @@ class TestCheckpoints : public QObject {
   void tokenIdsOutsideTheVocabularyStopBeforeCompute() {
     const auto model = GptNeoxModel::randomlyInitialised(smallConfig(true, true), 2);
     const std::string folder = path("vocab/step1");
-    saveGptNeoxCheckpoint(*model, folder, Layout::Safetensors, at::kFloat);
+    saveCheckpoint(*model, folder, Layout::Safetensors, at::kFloat);
     writeNpy(path("vocab/tokens.npy"), std::vector<std::int64_t>(1000, 12), TokenDType::U16);
     ComputeSettings settings;
     settings.models = {folder};

@@ -193,7 +193,14 @@ class TestCompute : public QObject {
     QVERIFY(messageOf([&] { CheckpointComputation(settings, "builtin:tiny-lm"); }).contains("pile.bin: no such file"));
     settings.data.clear();
     settings.lanczosSteps = 0;
-    QVERIFY(messageOf([&] { settings.validate(); }).contains("--lanczos-steps"));
+    // Core names the setting by its key; the CLI and the GUI add their own spelling.
+    QVERIFY(messageOf([&] { settings.validate(); }).contains("lanczos_steps must be at least 1"));
+    try {
+      settings.validate();
+      QFAIL("lanczos_steps 0 was accepted");
+    } catch (const SettingError& e) {
+      QCOMPARE(e.setting(), std::string("lanczos_steps"));
+    }
     settings.lanczosSteps = 8;
     if (!at::hasCUDA()) {
       settings.device = DevicePreference::Cuda;

@@ -136,8 +136,8 @@ class TestModelFunctions : public QObject {
     const at::Tensor f = model->outputs(model->parameters(), batch).detach();
     QCOMPARE(f.numel(), std::int64_t(16));
     QVERIFY(at::allclose(model->errors(f, batch), batch.targets - f));
-    QVERIFY(model->observable() == Observable::MseRegression);
-    QCOMPARE(observableName(model->observable()), std::string("mse"));
+    QCOMPARE(model->observable().name(), std::string("mse"));
+    QVERIFY(model->observable().targets() == TargetKind::RealValues);
   }
 
   void invalidConfigsAreRejected() {

@@ -24,17 +24,9 @@ std::string shapeText(const std::vector<std::int64_t>& shape) {
   return s + "]";
 }
 
-bool endsWith(const std::string& text, const std::string& suffix) {
-  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
+}  // namespace
 
-/// Buffers old GPT-NeoX checkpoints carry that are not parameters.
-bool isLegacyBuffer(const std::string& name) {
-  return endsWith(name, ".attention.bias") || endsWith(name, ".attention.masked_bias") ||
-         endsWith(name, ".attention.rotary_emb.inv_freq");
-}
-
-json readJson(const std::string& path) {
+json readJsonFile(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw FileFormatError(path, "cannot open");
   try {
@@ -44,8 +36,10 @@ json readJson(const std::string& path) {
   }
 }
 
+namespace {
+
 /// The tensors of all weight files of a checkpoint, by name.
-std::map<std::string, StoredTensor> collectTensors(const CheckpointFiles& files) {
+std::map<std::string, StoredTensor> collectTensors(const CheckpointFiles& files, const ModelFamily& family) {
   using Layout = CheckpointFiles::Layout;
   const bool safetensors = files.layout == Layout::Safetensors || files.layout == Layout::ShardedSafetensors;
   auto readFile = [&](const std::string& path) {
@@ -63,7 +57,7 @@ std::map<std::string, StoredTensor> collectTensors(const CheckpointFiles& files)
     return tensors;
   }
   // Sharded: the index's weight_map names the shard of every tensor.
-  const json index = readJson(files.weights);
+  const json index = readJsonFile(files.weights);
   if (!index.contains("weight_map") || !index["weight_map"].is_object()) {
     throw FileFormatError(files.weights, "no weight_map: not a sharded checkpoint index");
   }
@@ -93,108 +87,32 @@ std::map<std::string, StoredTensor> collectTensors(const CheckpointFiles& files)
     }
   }
   for (const auto& [name, tensor] : tensors) {
-    if (!shardOf.count(name) && !isLegacyBuffer(name)) {
+    if (!shardOf.count(name) && !family.isIgnoredTensor(name)) {
       throw FileFormatError(tensor.file, "tensor '" + name + "' is not listed in " + files.weights);
     }
   }
   return tensors;
 }
 
-double number(const json& j, const char* key, double fallback, const std::string& path) {
-  if (!j.contains(key) || j[key].is_null()) return fallback;
-  if (!j[key].is_number()) throw FileFormatError(path, std::string("'") + key + "' is not a number");
-  return j[key].get<double>();
-}
-
 }  // namespace
 
-GptNeoxConfig readGptNeoxConfig(const std::string& path) {
-  const json j = readJson(path);
-  if (!j.is_object()) throw FileFormatError(path, "not a JSON object");
-  GptNeoxConfig c;
-  auto integer = [&](const char* key) -> std::int64_t {
-    if (!j.contains(key)) throw FileFormatError(path, std::string("missing '") + key + "'");
-    if (!j[key].is_number_integer()) throw FileFormatError(path, std::string("'") + key + "' is not an integer");
-    return j[key].get<std::int64_t>();
-  };
-  auto flag = [&](const char* key, bool fallback) {
-    if (!j.contains(key) || j[key].is_null()) return fallback;
-    if (!j[key].is_boolean()) throw FileFormatError(path, std::string("'") + key + "' is not true or false");
-    return j[key].get<bool>();
-  };
-  const std::string type = j.value("model_type", std::string("gpt_neox"));
-  if (type != "gpt_neox") throw FileFormatError(path, "model_type '" + type + "' is not gpt_neox");
-  c.hiddenSize = integer("hidden_size");
-  c.numLayers = integer("num_hidden_layers");
-  c.numHeads = integer("num_attention_heads");
-  c.intermediateSize = integer("intermediate_size");
-  c.vocabSize = integer("vocab_size");
-  c.maxPositions = j.contains("max_position_embeddings") ? integer("max_position_embeddings") : 2048;
-  c.layerNormEps = number(j, "layer_norm_eps", 1e-5, path);
-  c.parallelResidual = flag("use_parallel_residual", true);
-  c.attentionBias = flag("attention_bias", true);
-  c.initializerRange = number(j, "initializer_range", 0.02, path);
-  // Rotary: rope_parameters > partial_rotary_factor/rope_theta > rotary_pct/rotary_emb_base.
-  c.rotaryPct = number(j, "rotary_pct", 0.25, path);
-  c.rotaryBase = number(j, "rotary_emb_base", 10000.0, path);
-  c.rotaryPct = number(j, "partial_rotary_factor", c.rotaryPct, path);
-  c.rotaryBase = number(j, "rope_theta", c.rotaryBase, path);
-  for (const char* key : {"rope_parameters", "rope_scaling"}) {
-    if (!j.contains(key) || j[key].is_null()) continue;
-    const json& rope = j[key];
-    if (!rope.is_object()) throw FileFormatError(path, std::string("'") + key + "' is not an object");
-    const std::string ropeType = rope.value("rope_type", rope.value("type", std::string("default")));
-    if (ropeType != "default") throw FileFormatError(path, "RoPE type '" + ropeType + "' is not supported (only default)");
-    c.rotaryPct = number(rope, "partial_rotary_factor", c.rotaryPct, path);
-    c.rotaryBase = number(rope, "rope_theta", c.rotaryBase, path);
-  }
-  const std::string act = j.value("hidden_act", std::string("gelu"));
-  if (act != "gelu") throw FileFormatError(path, "hidden_act '" + act + "' is not supported (only exact 'gelu')");
-  if (flag("tie_word_embeddings", false)) throw FileFormatError(path, "tied word embeddings are not supported");
-  try {
-    c.validate();
-  } catch (const std::invalid_argument& e) {
-    throw FileFormatError(path, e.what());
-  }
-  return c;
-}
-
-void writeGptNeoxConfig(const std::string& path, const GptNeoxConfig& c, const std::string& torchDtype) {
-  const json j = {
-      {"architectures", {"GPTNeoXForCausalLM"}},
-      {"model_type", "gpt_neox"},
-      {"hidden_size", c.hiddenSize},
-      {"num_hidden_layers", c.numLayers},
-      {"num_attention_heads", c.numHeads},
-      {"intermediate_size", c.intermediateSize},
-      {"vocab_size", c.vocabSize},
-      {"max_position_embeddings", c.maxPositions},
-      {"rotary_pct", c.rotaryPct},
-      {"rotary_emb_base", c.rotaryBase},
-      {"layer_norm_eps", c.layerNormEps},
-      {"use_parallel_residual", c.parallelResidual},
-      {"attention_bias", c.attentionBias},
-      {"hidden_act", "gelu"},
-      {"initializer_range", c.initializerRange},
-      {"tie_word_embeddings", false},
-      {"bos_token_id", 0},
-      {"eos_token_id", 0},
-      {"torch_dtype", torchDtype},
-  };
-  std::ofstream out(path);
-  if (!out) throw FileFormatError(path, "cannot create the file");
-  out << j.dump(2) << "\n";
-  if (!out) throw FileFormatError(path, "write failed");
-}
-
-LoadedCheckpoint loadGptNeoxCheckpoint(const std::string& folder, at::ScalarType dtype) {
+LoadedCheckpoint loadCheckpoint(const std::string& folder, at::ScalarType dtype) {
   const double start = monotonicSeconds();
   LoadedCheckpoint loaded;
   loaded.files = locateCheckpoint(folder);
-  const GptNeoxConfig config = readGptNeoxConfig(loaded.files.config);
-  std::map<std::string, StoredTensor> tensors = collectTensors(loaded.files);
+  const json config = readJsonFile(loaded.files.config);
+  const ModelFamily& family = ModelFamilyRegistry::instance().forConfig(config, loaded.files.config);
+  loaded.family = family.modelType();
+  // The weight files are read when the family asks for its first tensor, after it has checked
+  // config.json: a bad config is reported before anything about the weights.
+  std::map<std::string, StoredTensor> tensors;
+  bool collected = false;
   std::set<std::string> storedDtypes;
-  auto source = [&](const std::string& name, const std::vector<std::int64_t>& shape, GptNeoxModel::TensorRole) {
+  auto source = [&](const std::string& name, const std::vector<std::int64_t>& shape, TensorRole) {
+    if (!collected) {
+      tensors = collectTensors(loaded.files, family);
+      collected = true;
+    }
     const auto found = tensors.find(name);
     if (found == tensors.end()) {
       throw FileFormatError(loaded.files.weights, "tensor '" + name + "' is missing (config.json implies shape " +
@@ -213,10 +131,12 @@ LoadedCheckpoint loadGptNeoxCheckpoint(const std::string& folder, at::ScalarType
     tensors.erase(found);
     return value;
   };
-  loaded.model = std::make_unique<GptNeoxModel>(config, source);
+  loaded.model = family.build(config, loaded.files.config, source);
+  if (!collected) tensors = collectTensors(loaded.files, family);  // a model without parameters
   for (const auto& [name, t] : tensors) {
-    if (!isLegacyBuffer(name)) {
-      throw FileFormatError(t.file, "unexpected tensor '" + name + "' (not a parameter of GPT-NeoX with this config.json)");
+    if (!family.isIgnoredTensor(name)) {
+      throw FileFormatError(t.file, "unexpected tensor '" + name + "' (not a parameter of " + family.modelType() +
+                                        " with this config.json)");
     }
   }
   for (const std::string& d : storedDtypes) loaded.storedDtypes += (loaded.storedDtypes.empty() ? "" : ",") + d;
@@ -224,12 +144,24 @@ LoadedCheckpoint loadGptNeoxCheckpoint(const std::string& folder, at::ScalarType
   return loaded;
 }
 
-void saveGptNeoxCheckpoint(const GptNeoxModel& model, const std::string& folder, CheckpointFiles::Layout layout,
-                           at::ScalarType storeDtype, int shards) {
+std::unique_ptr<ModelFunction> randomModel(const json& config, const std::string& configPath, std::uint64_t seed) {
+  const ModelFamily& family = ModelFamilyRegistry::instance().forConfig(config, configPath);
+  return family.build(config, configPath, randomTensors(seed, family.initializerRange(config)));
+}
+
+void saveCheckpoint(const ModelFunction& model, const std::string& folder, CheckpointFiles::Layout layout,
+                    at::ScalarType storeDtype, int shards) {
   using Layout = CheckpointFiles::Layout;
+  const ModelFamily& family = ModelFamilyRegistry::instance().named(model.description().family);
   fs::create_directories(folder);
   const std::string torchDtype = storeDtype == at::kHalf ? "float16" : storeDtype == at::kBFloat16 ? "bfloat16" : "float32";
-  writeGptNeoxConfig((fs::path(folder) / "config.json").string(), model.config(), torchDtype);
+  {
+    const std::string configPath = (fs::path(folder) / "config.json").string();
+    std::ofstream out(configPath);
+    if (!out) throw FileFormatError(configPath, "cannot create the file");
+    out << family.configOf(model, torchDtype).dump(2) << "\n";
+    if (!out) throw FileFormatError(configPath, "write failed");
+  }
   std::vector<std::pair<std::string, at::Tensor>> named;
   for (std::size_t i = 0; i < model.parameters().size(); ++i) {
     named.emplace_back(model.parameterNames()[i], model.parameters()[i].detach().to(at::kCPU, storeDtype));

@@ -2,8 +2,9 @@
 
 #include <stdexcept>
 
-#include "models/builtin_models.h"
 #include "checkpoints/checkpoint_io.h"
+#include "models/builtin_models.h"
+#include "models/gpt_neox.h"
 
 namespace shellscope {
 
@@ -58,10 +59,13 @@ CheckpointFiles::Layout parseLayout(const std::string& text) {
 }
 
 std::int64_t writeRandomCheckpoint(const std::string& folder, const RandomCheckpointOptions& options) {
-  const engine::GptNeoxConfig config =
-      options.configPath.empty() ? shapeNamed(options.shape) : engine::readGptNeoxConfig(options.configPath);
-  const auto model = engine::GptNeoxModel::randomlyInitialised(config, options.seed);
-  engine::saveGptNeoxCheckpoint(*model, folder, options.layout, storeType(options.storeDtype), options.shards);
+  // A named shape is a GPT-NeoX config; a config.json may be of any family this build knows.
+  const nlohmann::json config = options.configPath.empty()
+                                    ? engine::gptNeoxConfigJson(shapeNamed(options.shape), options.storeDtype)
+                                    : engine::readJsonFile(options.configPath);
+  const std::string source = options.configPath.empty() ? "shape " + options.shape : options.configPath;
+  const auto model = engine::randomModel(config, source, options.seed);
+  engine::saveCheckpoint(*model, folder, options.layout, storeType(options.storeDtype), options.shards);
   return model->parameterCount();
 }
 

@@ -9,8 +9,9 @@
 #include <filesystem>
 #include <functional>
 
-#include "models/builtin_models.h"
 #include "checkpoints/checkpoint_io.h"
+#include "compute/batch_source.h"
+#include "models/builtin_models.h"
 #include "models/synthetic_data.h"
 #include "operator/linearization.h"
 #include "operator/operators.h"
@@ -29,7 +30,7 @@ class RoundRobinTimer {
   void add(std::function<void()> work) { work_.push_back(std::move(work)); }
 
   /// Runs one warm-up round and `rounds` timed rounds.
-  void run(int rounds, ProgressToken& progress) {
+  void run(int rounds, const ProgressToken& progress) {
     times_.assign(work_.size(), {});
     for (auto& w : work_) w();
     for (int r = 0; r < rounds; ++r) {
@@ -62,15 +63,16 @@ class RoundRobinTimer {
 }  // namespace
 
 std::vector<OperatorBenchmarkResult> runOperatorBenchmark(const OperatorBenchmarkOptions& options,
-                                                          ProgressToken& progress) {
+                                                          const ProgressToken& progress) {
   configureThreads(options.threads);
   const at::ScalarType dtype = options.dtype == ComputeDType::Float64 ? at::kDouble : at::kFloat;
   const at::Device device = (options.device != DevicePreference::Cpu && at::hasCUDA()) ? at::Device(at::kCUDA)
                                                                                        : at::Device(at::kCPU);
   std::vector<OperatorBenchmarkResult> results;
   for (size_t i = 0; i < options.models.size(); ++i) {
-    progress.throwIfCancelled();
-    progress.report(static_cast<double>(i) / options.models.size(), options.models[i]);
+    const ProgressToken part = progress.part(i, options.models.size());
+    part.throwIfCancelled();
+    part.report(0.0, options.models[i]);
     auto model = engine::makeBuiltinModel(options.models[i], options.seed);
     auto data = engine::makeBuiltinData(*model, 1, options.batchSize, options.seqLen, options.seed);
     model->to(device, dtype);
@@ -125,7 +127,7 @@ std::vector<OperatorBenchmarkResult> runOperatorBenchmark(const OperatorBenchmar
       timer.add([&, m] { linearizations[m]->jvp(tangents[m]); });  // 3 + 2m
       timer.add([&, m] { operators[m]->apply(uVector, out); });    // 4 + 2m
     }
-    timer.run(options.repeats, progress);
+    timer.run(options.repeats, part);
 
     r.forwardBackward = timer.median(0);
     r.forward = timer.median(1);
@@ -155,7 +157,7 @@ double peakResidentGiB() {
 
 }  // namespace
 
-ScaleBenchmarkResult runScaleBenchmark(const ScaleBenchmarkOptions& options, ProgressToken& progress) {
+ScaleBenchmarkResult runScaleBenchmark(const ScaleBenchmarkOptions& options, const ProgressToken& progress) {
   configureThreads(options.threads);
   namespace fs = std::filesystem;
   const std::string work = options.workDir.empty()
@@ -176,21 +178,21 @@ ScaleBenchmarkResult runScaleBenchmark(const ScaleBenchmarkOptions& options, Pro
 
   progress.report(0.1, "loading " + folder);
   const at::ScalarType dtype = options.dtype == ComputeDType::Float64 ? at::kDouble : at::kFloat;
-  engine::LoadedCheckpoint loaded = engine::loadGptNeoxCheckpoint(folder, dtype);
+  engine::LoadedCheckpoint loaded = engine::loadCheckpoint(folder, dtype);
   r.loadSeconds = loaded.seconds;
   r.storedDtype = loaded.storedDtypes;
   r.model = folder;
-  const engine::GptNeoxModel& model = *loaded.model;
+  const engine::ModelFunction& model = *loaded.model;
   r.nParams = model.parameterCount();
+  const std::int64_t vocabulary = model.description().vocabularySize;
+  if (vocabulary <= 0) throw std::invalid_argument(folder + ": bench-scale measures language models");
 
   // Token windows through the MMIDIDX reader, as real data arrives.
   const std::int64_t needed = static_cast<std::int64_t>(options.batchSize) * (options.seqLen + 1);
-  const std::vector<std::int64_t> tokens =
-      engine::markovTokenStream(std::min<std::int64_t>(model.config().vocabSize, 50277), needed, 1);
+  const std::vector<std::int64_t> tokens = engine::markovTokenStream(std::min<std::int64_t>(vocabulary, 50277), needed, 1);
   const std::string prefix = (fs::path(work) / "tokens").string();
-  writeMmidIdx(prefix, {tokens}, model.config().vocabSize <= 65536 ? TokenDType::U16 : TokenDType::I32);
-  const engine::TokenWindowSource source(openMmidIdx(prefix), 1, options.batchSize, options.seqLen,
-                                         model.config().vocabSize);
+  writeMmidIdx(prefix, {tokens}, vocabulary <= 65536 ? TokenDType::U16 : TokenDType::I32);
+  const engine::TokenWindowSource source(openMmidIdx(prefix), 1, options.batchSize, options.seqLen, vocabulary);
   const engine::Batch batch = source.batch(0, dtype);
   r.nPoints = batch.pointCount();
 
@@ -204,7 +206,7 @@ ScaleBenchmarkResult runScaleBenchmark(const ScaleBenchmarkOptions& options, Pro
   std::vector<double> times;
   for (int i = 0; i < options.products; ++i) {
     progress.throwIfCancelled();
-    progress.report(0.3 + 0.5 * i / options.products, "product M·u " + std::to_string(i + 1));
+    progress.part(0.3, 0.8).report(static_cast<double>(i) / options.products, "product M·u " + std::to_string(i + 1));
     start = monotonicSeconds();
     op.apply(u, out);
     times.push_back(monotonicSeconds() - start);

@@ -50,11 +50,11 @@ std::unique_ptr<ModelFunction> makeBuiltinModel(const std::string& spec, std::ui
 
 std::unique_ptr<BatchSource> makeBuiltinData(const ModelFunction& model, std::int64_t batches, std::int64_t batchSize,
                                              std::int64_t seqLen, std::uint64_t seed) {
-  if (const auto* mlp = dynamic_cast<const MlpRegressor*>(&model)) {
-    return std::make_unique<RegressionSource>(mlp->config().inputDim, batches, batchSize * seqLen, seed);
+  const ModelDescription d = model.description();
+  if (model.observable().targets() == TargetKind::RealValues) {
+    return std::make_unique<RegressionSource>(static_cast<int>(d.inputDimension), batches, batchSize * seqLen, seed);
   }
-  const auto& lm = dynamic_cast<const GptNeoxModel&>(model);
-  const std::int64_t vocab = lm.config().vocabSize;
+  const std::int64_t vocab = d.vocabularySize;
   const std::int64_t length = batches * batchSize * (seqLen + 1);
   auto stream = std::make_shared<shellscope::InMemoryTokenStream>(
       markovTokenStream(vocab, length, seed),

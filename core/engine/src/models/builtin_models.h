@@ -23,7 +23,9 @@ std::vector<std::string> builtinNames();
 std::unique_ptr<ModelFunction> makeBuiltinModel(const std::string& spec, std::uint64_t seed);
 /// The built-in LM configurations by name (tiny-lm, small-lm, base-lm).
 GptNeoxConfig builtinLmConfig(const std::string& name);
-/// The model's own synthetic data, cut into `batches` batches of batchSize x seqLen points.
+/// The model's own synthetic data, cut into `batches` batches of batchSize x seqLen points: a
+/// Markov token stream over its vocabulary when its observable reads token ids, sums of sines of
+/// its inputs when it reads real values.
 std::unique_ptr<BatchSource> makeBuiltinData(const ModelFunction& model, std::int64_t batches, std::int64_t batchSize,
                                              std::int64_t seqLen, std::uint64_t seed);
 

@@ -33,7 +33,9 @@ int GptNeoxModel::add(const TensorSource& source, const std::string& name, std::
   return static_cast<int>(params_.size()) - 1;
 }
 
-GptNeoxModel::GptNeoxModel(const GptNeoxConfig& config, const TensorSource& source) : config_(config) {
+GptNeoxModel::GptNeoxModel(const GptNeoxConfig& config, const TensorSource& source,
+                           std::shared_ptr<const Observable> observable)
+    : ModelFunction(std::move(observable)), config_(config) {
   config_.validate();
   const std::int64_t H = config_.hiddenSize, I = config_.intermediateSize, V = config_.vocabSize;
   using R = TensorRole;
@@ -62,18 +64,22 @@ GptNeoxModel::GptNeoxModel(const GptNeoxConfig& config, const TensorSource& sour
 }
 
 std::unique_ptr<GptNeoxModel> GptNeoxModel::randomlyInitialised(const GptNeoxConfig& config, std::uint64_t seed) {
-  auto generator = at::detail::createCPUGenerator(seed);
-  const double std = config.initializerRange;
-  auto source = [&](const std::string&, const std::vector<std::int64_t>& shape, TensorRole role) {
-    switch (role) {
-      case TensorRole::Weight: return at::empty(shape, at::kFloat).normal_(0.0, std, generator);
-      case TensorRole::NormWeight: return at::ones(shape, at::kFloat);
-      case TensorRole::Bias:
-      case TensorRole::NormBias: break;
-    }
-    return at::zeros(shape, at::kFloat);
-  };
-  return std::make_unique<GptNeoxModel>(config, source);
+  return std::make_unique<GptNeoxModel>(config, randomTensors(seed, config.initializerRange));
+}
+
+ModelDescription GptNeoxModel::description() const {
+  ModelDescription d;
+  d.family = "gpt_neox";
+  d.vocabularySize = config_.vocabSize;
+  d.contextLength = config_.maxPositions;
+  auto count = [&](int slot) { return slot >= 0 ? params_[static_cast<size_t>(slot)].numel() : std::int64_t{0}; };
+  const std::int64_t embedding = count(embedIn_), output = count(embedOut_);
+  const std::int64_t finalNorm = count(finalNormWeight_) + count(finalNormBias_);
+  d.parameterGroups = {{"embedding", embedding},
+                       {"layers", parameterCount() - embedding - output - finalNorm},
+                       {"final norm", finalNorm},
+                       {"output", output}};
+  return d;
 }
 
 std::pair<at::Tensor, at::Tensor> GptNeoxModel::rotaryTables(std::int64_t length, const at::Tensor& like) const {
@@ -169,9 +175,8 @@ at::Tensor GptNeoxModel::logits(const std::vector<at::Tensor>& p, const at::Tens
   return at::matmul(hiddenStates(p, inputIds), p[embedOut_].t());
 }
 
-at::Tensor GptNeoxModel::outputs(const std::vector<at::Tensor>& p, const Batch& batch) const {
-  const at::Tensor logProbs = at::log_softmax(logits(p, batch.inputs), -1);
-  return logProbs.gather(-1, batch.targets.unsqueeze(-1)).reshape({-1});
+at::Tensor GptNeoxModel::rawOutputs(const std::vector<at::Tensor>& p, const Batch& batch) const {
+  return logits(p, batch.inputs);
 }
 
 }  // namespace shellscope::engine

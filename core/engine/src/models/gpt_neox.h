@@ -3,7 +3,8 @@
 // numerically following Hugging Face GPTNeoXForCausalLM (docs: ../shared formats.md):
 // parallel or sequential residual, partial rotary embedding with half-split rotate_half and
 // inv_freq in fp32, per-head interleaved fused QKV, exact GELU, untied embed_out. Attention is
-// explicit matmul + softmax so that forward-mode AD runs through it.
+// explicit matmul + softmax so that forward-mode AD runs through it. The family (config.json
+// <-> GptNeoxConfig, loading and writing) is gpt_neox_family.cpp.
 
 #include <cstdint>
 #include <functional>
@@ -12,6 +13,7 @@
 #include <mutex>
 #include <string>
 
+#include "models/model_family.h"
 #include "models/model_function.h"
 
 namespace shellscope::engine {
@@ -38,25 +40,24 @@ struct GptNeoxConfig {
 
 class GptNeoxModel final : public ModelFunction {
  public:
-  enum class TensorRole { Weight, Bias, NormWeight, NormBias };
-  /// Supplies the tensor for a Hugging Face parameter name with the expected shape.
-  using TensorSource =
-      std::function<at::Tensor(const std::string& name, const std::vector<std::int64_t>& shape, TensorRole role)>;
-
-  /// Builds the model from `source`, asked once per parameter in Hugging Face order.
-  GptNeoxModel(const GptNeoxConfig& config, const TensorSource& source);
+  /// Builds the model from `source`, asked once per parameter in Hugging Face order; measures
+  /// `observable` (default: lm-logprob).
+  GptNeoxModel(const GptNeoxConfig& config, const TensorSource& source,
+               std::shared_ptr<const Observable> observable = languageModelLogProb());
   /// Random initialisation as in GPT-NeoX: weights N(0, initializerRange), biases 0, LayerNorm 1/0.
   static std::unique_ptr<GptNeoxModel> randomlyInitialised(const GptNeoxConfig& config, std::uint64_t seed);
 
   const GptNeoxConfig& config() const { return config_; }
-  Observable observable() const override { return Observable::LanguageModelLogProb; }
+  ModelDescription description() const override;
+  ModelOutput output() const override { return ModelOutput::Logits; }
   const std::vector<at::Tensor>& parameters() const override { return params_; }
   const std::vector<std::string>& parameterNames() const override { return names_; }
   void to(at::Device device, at::ScalarType dtype) override { convertParameters(params_, device, dtype); }
 
-  /// log q(y_i | x_i) for every position, [B*L].
-  at::Tensor outputs(const std::vector<at::Tensor>& params, const Batch& batch) const override;
-  /// Linearisation with the output layer split off exactly (gpt_neox_linearization.cpp).
+  /// Logits [B, L, V].
+  at::Tensor rawOutputs(const std::vector<at::Tensor>& params, const Batch& batch) const override;
+  /// Linearisation with the output layer split off exactly (gpt_neox_linearization.cpp), for
+  /// observables that offer a logit linearisation; nullptr otherwise.
   std::unique_ptr<ModelLinearization> linearize(const Batch& batch) const override;
   /// Final hidden states [B, L, H] (after final_layer_norm).
   at::Tensor hiddenStates(const std::vector<at::Tensor>& params, const at::Tensor& inputIds) const;
@@ -107,5 +108,17 @@ class GptNeoxModel final : public ModelFunction {
   mutable std::mutex cacheMutex_;
   mutable std::map<std::string, std::pair<at::Tensor, at::Tensor>> rotaryCache_;
 };
+
+}  // namespace shellscope::engine
+
+namespace shellscope::engine {
+
+/// The GPT-NeoX family (model_type "gpt_neox", GPTNeoXForCausalLM) for the registry.
+std::unique_ptr<ModelFamily> makeGptNeoxFamily();
+/// GptNeoxConfig from a parsed config.json; accepts rotary_pct/rotary_emb_base,
+/// partial_rotary_factor/rope_theta and rope_parameters. Throws FileFormatError naming `path`.
+GptNeoxConfig gptNeoxConfigFromJson(const nlohmann::json& config, const std::string& path);
+/// The config.json Hugging Face's GPTNeoXConfig reads.
+nlohmann::json gptNeoxConfigJson(const GptNeoxConfig& config, const std::string& torchDtype);
 
 }  // namespace shellscope::engine

@@ -1,9 +1,9 @@
 // GPT-NeoX linearised on one batch, with the output layer W (embed_out) split off exactly.
 //
-// With h_i the final hidden state, z_i = W h_i the logits, p_i = softmax(z_i) and
-// f_i = z_i[y_i] - log Σ_v exp z_i[v]:
-//   ∂f_i/∂W   = (e_{y_i} - p_i) h_i^T,  so  J_W J_W^T (i,j) = (δ(y_i,y_j) - p_j[y_i] - p_i[y_j] + p_i·p_j) h_i·h_j
-//   ∂f_i/∂h_i = a_i = W[y_i] - p_i^T W
+// With h_i the final hidden state, z_i = W h_i the logits and f_i = φ(z_i, y_i) the observable
+// with logit gradient g_i = ∂φ/∂z_i (models/observable.h; for lm-logprob g_i = e_{y_i} - p_i):
+//   ∂f_i/∂W   = g_i h_i^T,  so  J_W J_W^T (i,j) = (g_i·g_j) (h_i·h_j)
+//   ∂f_i/∂h_i = a_i = W^T g_i
 // J J^T = K + J_b J_b^T with K = J_W J_W^T formed once per batch (n x n) and J_b the body: its VJP
 // starts from the cotangent u_i a_i at h_i and its JVP ends in a_i · ḣ_i, so no Lanczos product
 // touches a vocabulary-sized tensor. The body's JVP is a hand-written tangent pass over the
@@ -54,10 +54,9 @@ class GptNeoxLinearization final : public ModelLinearization {
   std::vector<at::Tensor> vjp(const at::Tensor& u) override {
     const at::Tensor weights = flat(u);
     std::vector<at::Tensor> body = bodyVjp(weights);
-    // ∂/∂W Σ_i u_i f_i = Σ_i u_i (e_{y_i} - p_i) h_i^T
-    const at::Tensor scaled = hidden_ * weights.unsqueeze(1);
-    at::Tensor outputGrad = at::zeros_like(model_.params_[model_.embedOut_]).index_add_(0, targets_, scaled);
-    outputGrad.sub_(at::matmul(probabilities_.t(), scaled));
+    // ∂/∂W Σ_i u_i f_i = Σ_i u_i g_i h_i^T
+    const at::Tensor outputGrad =
+        logits_->weightGradient(hidden_ * weights.unsqueeze(1), model_.params_[model_.embedOut_]);
     std::vector<at::Tensor> grads;
     for (size_t i = 0, b = 0; i < model_.params_.size(); ++i) {
       grads.push_back(static_cast<int>(i) == model_.embedOut_ ? outputGrad : body[b++]);
@@ -68,13 +67,12 @@ class GptNeoxLinearization final : public ModelLinearization {
   at::Tensor jvp(const std::vector<at::Tensor>& g) override {
     at::NoGradGuard noGrad;
     at::Tensor result = (outputSlope_ * hiddenTangent(g)).sum(-1).reshape({-1});
-    // Output layer: ż_i = Ẇ h_i, ḟ_i = ż_i[y_i] - p_i · ż_i, in chunks of rows.
+    // Output layer: ż_i = Ẇ h_i, ḟ_i = g_i · ż_i, in chunks of rows.
     const at::Tensor& wDot = g[static_cast<size_t>(model_.embedOut_)];
     for (std::int64_t start = 0; start < points(); start += kVocabularyChunk) {
       const std::int64_t count = std::min(kVocabularyChunk, points() - start);
       const at::Tensor logitsDot = at::matmul(hidden_.narrow(0, start, count), wDot.t());
-      const at::Tensor atTarget = logitsDot.gather(1, targets_.narrow(0, start, count).unsqueeze(1)).squeeze(1);
-      result.narrow(0, start, count).add_(atTarget - (probabilities_.narrow(0, start, count) * logitsDot).sum(1));
+      result.narrow(0, start, count).add_(logits_->tangent(logitsDot, start, count));
     }
     return result;
   }
@@ -95,25 +93,14 @@ class GptNeoxLinearization final : public ModelLinearization {
   std::int64_t points() const { return outputs_.numel(); }
   at::Tensor flat(const at::Tensor& u) const { return u.to(outputs_.options()).reshape({-1}); }
 
-  /// Logits, f, p and a_i in chunks of rows, then K; the [n, V] logits never exist at once.
+  /// The observable at the logits (f and what its gradient needs), a_i and K.
   void prepareOutputLayer() {
     const at::Tensor w = model_.params_[model_.embedOut_].detach();
     hidden_ = hiddenGraph_.detach().reshape({-1, model_.config_.hiddenSize});
-    targets_ = batch_.targets.reshape({-1});
-    const std::int64_t n = hidden_.size(0);
-    probabilities_ = at::empty({n, w.size(0)}, hidden_.options());
-    outputs_ = at::empty({n}, hidden_.options());
-    for (std::int64_t start = 0; start < n; start += kVocabularyChunk) {
-      const std::int64_t count = std::min(kVocabularyChunk, n - start);
-      const at::Tensor logProbs = at::log_softmax(at::matmul(hidden_.narrow(0, start, count), w.t()), 1);
-      outputs_.narrow(0, start, count).copy_(logProbs.gather(1, targets_.narrow(0, start, count).unsqueeze(1)).squeeze(1));
-      probabilities_.narrow(0, start, count).copy_(logProbs.exp());
-    }
-    outputSlope_ = (w.index_select(0, targets_) - at::matmul(probabilities_, w)).view_as(hiddenGraph_);
-    const at::Tensor atTargets = probabilities_.index_select(1, targets_);  // (i, j) = p_i[y_j]
-    const at::Tensor sameTarget = targets_.unsqueeze(1).eq(targets_.unsqueeze(0)).to(hidden_.scalar_type());
-    outputGram_ = (sameTarget - atTargets - atTargets.t() + at::matmul(probabilities_, probabilities_.t()))
-                      .mul_(at::matmul(hidden_, hidden_.t()));
+    logits_ = model_.observable().linearizeAtLogits(hidden_, w, batch_.targets);
+    outputs_ = logits_->values();
+    outputSlope_ = logits_->hiddenSlope(w).view_as(hiddenGraph_);
+    outputGram_ = logits_->logitGram().mul_(at::matmul(hidden_, hidden_.t()));
   }
 
   /// J_b^T u: backward through the body from the cotangent u_i a_i at h_i.
@@ -188,14 +175,15 @@ class GptNeoxLinearization final : public ModelLinearization {
   std::vector<at::Tensor> geluSlopes_;
   NormStatistics final_;
   at::Tensor hidden_;                 ///< h, [n, H]
-  at::Tensor targets_;                ///< y, [n]
+  std::unique_ptr<LogitLinearization> logits_;  ///< the observable at z = W h
   at::Tensor outputs_;                ///< f, [n]
-  at::Tensor probabilities_;          ///< p, [n, V]
   at::Tensor outputSlope_;            ///< a, [B, T, H]
   at::Tensor outputGram_;             ///< K, [n, n]
 };
 
 std::unique_ptr<ModelLinearization> GptNeoxModel::linearize(const Batch& batch) const {
+  // The split needs the observable's gradient at the logits; others go through autograd.
+  if (!observable().linearizesAtLogits()) return nullptr;
   return std::make_unique<GptNeoxLinearization>(*this, batch);
 }
 

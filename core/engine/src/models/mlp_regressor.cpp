@@ -4,7 +4,8 @@
 
 namespace shellscope::engine {
 
-MlpRegressor::MlpRegressor(const MlpConfig& config, std::uint64_t seed) : config_(config) {
+MlpRegressor::MlpRegressor(const MlpConfig& config, std::uint64_t seed, std::shared_ptr<const Observable> observable)
+    : ModelFunction(std::move(observable)), config_(config) {
   auto generator = at::detail::createCPUGenerator(seed);
   int fanIn = config.inputDim;
   const int layers = config.hiddenLayers + 1;
@@ -20,7 +21,15 @@ MlpRegressor::MlpRegressor(const MlpConfig& config, std::uint64_t seed) : config
   convertParameters(params_, at::kCPU, at::kFloat);
 }
 
-at::Tensor MlpRegressor::outputs(const std::vector<at::Tensor>& params, const Batch& batch) const {
+ModelDescription MlpRegressor::description() const {
+  ModelDescription d;
+  d.family = "mlp";
+  d.inputDimension = config_.inputDim;
+  d.parameterGroups = {{"layers", parameterCount()}};
+  return d;
+}
+
+at::Tensor MlpRegressor::rawOutputs(const std::vector<at::Tensor>& params, const Batch& batch) const {
   at::Tensor h = batch.inputs;
   const size_t layers = params.size() / 2;
   for (size_t l = 0; l < layers; ++l) {
@@ -76,6 +85,7 @@ class MlpLinearization final : public ModelLinearization {
 }  // namespace
 
 std::unique_ptr<ModelLinearization> MlpRegressor::linearize(const Batch& batch) const {
+  if (!observable().isModelOutput()) return nullptr;
   return std::make_unique<MlpLinearization>(params_, batch);
 }
 

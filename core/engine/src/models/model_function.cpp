@@ -6,13 +6,24 @@
 
 namespace shellscope::engine {
 
-std::string observableName(Observable observable) {
-  return observable == Observable::LanguageModelLogProb ? "lm-logprob" : "mse";
+ModelFunction::ModelFunction(std::shared_ptr<const Observable> observable) : observable_(std::move(observable)) {
+  if (!observable_) throw std::invalid_argument("a model needs an observable");
+}
+
+void ModelFunction::setObservable(std::shared_ptr<const Observable> observable) {
+  if (!observable || observable->reads() != output()) {
+    throw std::invalid_argument("observable '" + (observable ? observable->name() : std::string("none")) +
+                                "' cannot read this model's output");
+  }
+  observable_ = std::move(observable);
+}
+
+at::Tensor ModelFunction::outputs(const std::vector<at::Tensor>& params, const Batch& batch) const {
+  return observable_->value(rawOutputs(params, batch), batch.targets);
 }
 
 at::Tensor ModelFunction::errors(const at::Tensor& outputs, const Batch& batch) const {
-  if (observable() == Observable::LanguageModelLogProb) return -outputs;
-  return batch.targets.reshape({-1}).to(outputs.scalar_type()) - outputs;
+  return observable_->error(outputs, batch.targets);
 }
 
 std::int64_t ModelFunction::parameterCount() const {

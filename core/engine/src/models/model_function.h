@@ -2,11 +2,14 @@
 // The interface the engine drives: a model as a function of all its trainable parameters,
 // evaluated on a batch of n sample points (science.md §1-2).
 //
-//   f_i(θ)  per-point output: log q(y_i | x_i) for a language model, the prediction for MSE
-//   e_i     error: -f_i for the LM observable (target f* = 0), y_i - f_i for MSE regression
+//   raw output   logits z_i for a language model, one value o_i per point for a regressor
+//   f_i(θ)       what the observable (observable.h) makes of it: log q(y_i | x_i), o_i, ...
+//   e_i          the observable's error: -f_i, y_i - f_i, ...
 //
-// outputs() takes the parameters explicitly, so the same code evaluates the model at its own
-// leaves (reverse mode, VJPs) and at dual tensors (forward mode, JVPs).
+// rawOutputs() takes the parameters explicitly, so the same code evaluates the model at its own
+// leaves (reverse mode, VJPs) and at dual tensors (forward mode, JVPs). Drivers see only this
+// interface and the description every model gives (vocabulary, context length, parameters by
+// group), never a model family's own types.
 
 #include <ATen/ATen.h>
 
@@ -14,20 +17,32 @@
 #include <string>
 #include <vector>
 
+#include "models/observable.h"
+
 namespace shellscope::engine {
 
-enum class Observable { LanguageModelLogProb, MseRegression };
-
-/// Name stored in sessions: "lm-logprob" or "mse".
-std::string observableName(Observable observable);
-
-/// A batch of sample points. LM: inputs and targets are int64 [B, L]. MSE: inputs [n, d] and
-/// targets [n] in the compute dtype.
+/// A batch of sample points. Token ids: inputs and targets are int64 [B, L]. Real values: inputs
+/// [n, d] and targets [n] in the compute dtype.
 struct Batch {
   std::int64_t index = 0;
   at::Tensor inputs;
   at::Tensor targets;
   std::int64_t pointCount() const { return targets.numel(); }
+};
+
+/// Trainable parameters of one kind, counted (the columns of J they contribute).
+struct ParameterGroup {
+  std::string name;        ///< "embedding", "layers", "final norm", "output", ...
+  std::int64_t count = 0;
+};
+
+/// What every model tells the drivers.
+struct ModelDescription {
+  std::string family;                  ///< "gpt_neox", "mlp", ...: the model family that built it
+  std::int64_t vocabularySize = 0;     ///< token ids it reads lie in [0, vocabularySize); 0 for regressors
+  std::int64_t contextLength = 0;      ///< longest window it accepts; 0 when unbounded
+  std::int64_t inputDimension = 0;     ///< features per point for regressors; 0 for language models
+  std::vector<ParameterGroup> parameterGroups;
 };
 
 /// A model linearised at θ on one batch by its own code: one forward pass records what the
@@ -54,23 +69,37 @@ class ModelLinearization {
 
 class ModelFunction {
  public:
+  /// `observable` must read what this model outputs.
+  explicit ModelFunction(std::shared_ptr<const Observable> observable);
   virtual ~ModelFunction() = default;
 
-  virtual Observable observable() const = 0;
+  virtual ModelDescription description() const = 0;
+  /// What rawOutputs() returns.
+  virtual ModelOutput output() const = 0;
   /// The trainable parameters: leaf tensors that require grad, in a fixed order.
   virtual const std::vector<at::Tensor>& parameters() const = 0;
   virtual const std::vector<std::string>& parameterNames() const = 0;
-  /// f(θ) on the batch, flattened to [n]; `params` matches parameters() in order and shape.
-  virtual at::Tensor outputs(const std::vector<at::Tensor>& params, const Batch& batch) const = 0;
-  /// The model's own linearisation on `batch`; nullptr when it has none (the engine then uses
-  /// LibTorch's autograd: reverse mode through the graph, dual numbers or double backward).
+  /// The raw output on the batch (logits [B, L, V], or values [n]); `params` matches parameters().
+  virtual at::Tensor rawOutputs(const std::vector<at::Tensor>& params, const Batch& batch) const = 0;
+  /// The model's own linearisation on `batch`; nullptr when it has none for its observable (the
+  /// engine then uses LibTorch's autograd: reverse mode through the graph, dual numbers or double
+  /// backward).
   virtual std::unique_ptr<ModelLinearization> linearize(const Batch& batch) const { return nullptr; }
   /// Moves and converts the parameters (they stay leaves that require grad).
   virtual void to(at::Device device, at::ScalarType dtype) = 0;
 
-  /// e from f for this model's observable.
+  const Observable& observable() const { return *observable_; }
+  /// Measures another observable; throws std::invalid_argument when it cannot read this model's output.
+  void setObservable(std::shared_ptr<const Observable> observable);
+
+  /// f(θ) on the batch, flattened to [n].
+  at::Tensor outputs(const std::vector<at::Tensor>& params, const Batch& batch) const;
+  /// e from f.
   at::Tensor errors(const at::Tensor& outputs, const Batch& batch) const;
   std::int64_t parameterCount() const;
+
+ private:
+  std::shared_ptr<const Observable> observable_;
 };
 
 /// J^T u through the retained graph of `outputs`, zeros for parameters it does not depend on.

@@ -1,9 +1,17 @@
 #pragma once
 // Progress-and-cancel token passed into long computations. Core code never sees Qt: the GUI
 // adapts this token to signals, the CLI to a progress bar and SIGINT.
+//
+// A token is a handle: copies share the cancel flag, the callback and its throttle. part(a, b)
+// gives a token for a sub-task that reports its own fractions 0..1, which arrive at the callback
+// as a + f (b - a) of the whole job, so a driver hands each stage a part instead of doing the
+// arithmetic itself, and parts nest. Reports reach the callback at most once per interval
+// (default 0.1 s; the first report and the one that completes the whole job always do), so
+// engines may report after every operator product.
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -29,23 +37,42 @@ class ProgressToken {
  public:
   using Callback = std::function<void(const ProgressEvent&)>;
 
+  /// Reports go nowhere; cancel() still works.
   ProgressToken();
-  explicit ProgressToken(Callback callback);
+  /// Reports reach `callback` (serialised) at most once per `minimumInterval` seconds.
+  explicit ProgressToken(Callback callback, double minimumInterval = 0.1);
 
-  void cancel() noexcept { cancelled_.store(true, std::memory_order_relaxed); }
-  bool isCancelled() const noexcept { return cancelled_.load(std::memory_order_relaxed); }
+  void cancel() noexcept { state_->cancelled->store(true, std::memory_order_relaxed); }
+  bool isCancelled() const noexcept { return state_->cancelled->load(std::memory_order_relaxed); }
   void throwIfCancelled() const {
     if (isCancelled()) throw CancelledError();
   }
 
-  /// Reports progress; the ETA is extrapolated from the time since construction.
-  void report(double fraction, const std::string& stage);
+  /// Reports `fraction` (0..1) of this token's range done; the ETA is extrapolated from the time
+  /// since the root token was made.
+  void report(double fraction, const std::string& stage) const;
+
+  /// The sub-range [begin, end] of this token's range (both in this token's 0..1 fractions).
+  ProgressToken part(double begin, double end) const;
+  /// Part `index` of `count` equal parts.
+  ProgressToken part(std::size_t index, std::size_t count) const;
+  /// A token that shares this one's cancel flag but reports to `callback` (unthrottled unless an
+  /// interval is given): for work running beside other work whose progress is combined by hand.
+  ProgressToken reportingTo(Callback callback, double minimumInterval = 0.0) const;
 
  private:
-  std::atomic<bool> cancelled_{false};
-  Callback callback_;
-  std::mutex mutex_;
-  double startSeconds_;
+  struct State {
+    std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
+    Callback callback;
+    double minimumInterval = 0.1;
+    double startSeconds = 0.0;
+    std::mutex mutex;               ///< serialises the callback and guards the fields below
+    double lastDelivered = -1.0;    ///< seconds since start of the last delivered report, < 0: none
+  };
+  ProgressToken(std::shared_ptr<State> state, double begin, double end);
+
+  std::shared_ptr<State> state_;
+  double begin_ = 0.0, end_ = 1.0;
 };
 
 /// Monotonic wall clock in seconds (shared by progress ETAs and benchmarks).

@@ -44,7 +44,7 @@ struct OperatorBenchmarkResult {
 };
 
 std::vector<OperatorBenchmarkResult> runOperatorBenchmark(const OperatorBenchmarkOptions& options,
-                                                          ProgressToken& progress);
+                                                          const ProgressToken& progress);
 
 /// A real-shape run: a randomly initialised checkpoint (e.g. Pythia-70M's exact shape) written
 /// in the Hugging Face layout, loaded back through the checkpoint loader, measured on one batch of
@@ -76,6 +76,6 @@ struct ScaleBenchmarkResult {
   double projectedRunSeconds = 0;     ///< batches x projectedBatchSeconds
 };
 
-ScaleBenchmarkResult runScaleBenchmark(const ScaleBenchmarkOptions& options, ProgressToken& progress);
+ScaleBenchmarkResult runScaleBenchmark(const ScaleBenchmarkOptions& options, const ProgressToken& progress);
 
 }  // namespace shellscope

@@ -1,6 +1,7 @@
 #pragma once
-// Writing GPT-NeoX checkpoint folders in the Hugging Face layout (config.json + weights), for
-// tests, benchmarks at real shapes and the built-in experiment. No LibTorch types here.
+// Writing randomly initialised checkpoint folders in the Hugging Face layout (config.json +
+// weights), for tests and benchmarks at real shapes: a named GPT-NeoX shape (Pythia's), or the
+// shape a config.json of any model family this build knows describes. No LibTorch types here.
 
 #include <cstdint>
 #include <string>
@@ -23,8 +24,8 @@ struct RandomCheckpointOptions {
   int shards = 2;                    ///< for the sharded layouts
 };
 
-/// Writes a randomly initialised GPT-NeoX (weights N(0, 0.02), as GPT-NeoX initialises) to
-/// `folder`; returns its parameter count.
+/// Writes a randomly initialised model (weights N(0, initializer_range), biases 0, norms 1/0, as
+/// GPT-NeoX initialises) to `folder`; returns its parameter count.
 std::int64_t writeRandomCheckpoint(const std::string& folder, const RandomCheckpointOptions& options);
 
 /// "safetensors", "sharded-safetensors", "bin", "sharded-bin".

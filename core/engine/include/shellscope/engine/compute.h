@@ -3,18 +3,21 @@
 //
 // Work is a list of independent (checkpoint, batch) items. CheckpointComputation computes one
 // item at a time and assembleRun (run.h) merges the items of a checkpoint into a run, so the same
-// items could be spread over processes without touching the numerics. No LibTorch types here.
+// items could be spread over processes without touching the numerics; computeRun is the one
+// batch-to-run loop every driver (compute, the GUI's jobs, the built-in experiment) uses. Drivers
+// see a checkpoint through the model family registry: nothing here names an architecture. No
+// LibTorch types here.
 
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "shellscope/data/token_data.h"
-
-#include "shellscope/data/checkpoint_series.h"
-#include "shellscope/spectral/lanczos.h"
 #include "shellscope/base/progress.h"
+#include "shellscope/base/setting_error.h"
+#include "shellscope/data/checkpoint_series.h"
+#include "shellscope/data/token_data.h"
+#include "shellscope/spectral/lanczos.h"
 #include "shellscope/spectral/run.h"
 
 namespace shellscope {
@@ -55,7 +58,11 @@ struct ComputeSettings {
 
   double effectiveTolerance() const;
   double effectiveRelativeFloor() const;
-  /// Throws std::invalid_argument naming the first bad setting.
+  /// The shell window policy these settings ask for.
+  ShellWindowPolicy windowPolicy() const;
+  /// Throws SettingError naming the first bad setting by its key (base/setting_error.h):
+  /// model, batches, batch_size, seq_len, lanczos_steps, shells_per_decade, threads, lambda_min,
+  /// lambda_max, training_step_rows, device.
   void validate() const;
 };
 
@@ -86,6 +93,9 @@ class CheckpointComputation {
 
   /// Metadata of the run this checkpoint produces (n_batches filled by assembleRun).
   const RunMetadata& metadata() const;
+  const ComputeSettings& settings() const;
+  /// Seconds the constructor took (loading the model, cutting and checking the batches).
+  double setupSeconds() const;
   int batchCount() const;
 
   /// Lanczos quadrature on batch `batch`; `onStep(step)` is called after every operator product.
@@ -98,10 +108,15 @@ class CheckpointComputation {
   std::unique_ptr<Impl> impl_;
 };
 
+/// Computes every batch of `checkpoint` and assembles its run (computeSeconds included): progress
+/// goes to `progress` as 0..1 over the batches, and a cancel stops it after the next operator
+/// product with CancelledError.
+Run computeRun(CheckpointComputation& checkpoint, const ProgressToken& progress);
+
 /// Computes one run per checkpoint of settings.models, reporting progress on `progress` and
 /// stopping with CancelledError when it is cancelled; `onRun` (optional) gets each run as soon as
 /// its checkpoint is done. Nothing is written anywhere.
-std::vector<Run> computeRuns(const ComputeSettings& settings, ProgressToken& progress,
+std::vector<Run> computeRuns(const ComputeSettings& settings, const ProgressToken& progress,
                              const std::function<void(const Run&)>& onRun = {});
 
 }  // namespace shellscope

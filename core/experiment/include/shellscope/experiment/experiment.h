@@ -62,6 +62,6 @@ struct ExperimentReport {
 
 /// Runs (or resumes) the experiment; throws CancelledError when `progress` is cancelled, leaving
 /// everything finished so far on disk.
-ExperimentReport runExperiment(const ExperimentSettings& settings, ProgressToken& progress);
+ExperimentReport runExperiment(const ExperimentSettings& settings, const ProgressToken& progress);
 
 }  // namespace shellscope

@@ -1,0 +1,215 @@
+// The compute driver (paper Appendix B): per (checkpoint, batch) item, Lanczos on M = J J^T/n from
+// e/||e||, Gauss weights -> masses mean(e^2) w_i; per checkpoint, items merged into a run. The
+// checkpoint is loaded through the model family registry (checkpoints/checkpoint_io.h), and its
+// batches are cut by what its description says (vocabulary, context length), so nothing here
+// depends on the architecture.
+#include <ctime>
+#include <stdexcept>
+
+#include "checkpoints/checkpoint_io.h"
+#include "compute/batch_source.h"
+#include "models/builtin_models.h"
+#include "operator/batch_spectrum.h"
+#include "shellscope/engine/compute.h"
+#include "shellscope/engine/runtime.h"
+
+namespace shellscope {
+
+namespace {
+
+/// Pythia trained on 1024 samples of 2049 tokens per step.
+constexpr std::int64_t kPythiaRowsPerStep = 1024;
+
+at::Device resolveDevice(DevicePreference preference) {
+  const bool cuda = at::hasCUDA() && at::getNumGPUs() > 0;
+  if (preference == DevicePreference::Cuda && !cuda) {
+    throw SettingError("device", "cuda: this LibTorch build has no CUDA or no GPU is visible");
+  }
+  return (preference != DevicePreference::Cpu && cuda) ? at::Device(at::kCUDA) : at::Device(at::kCPU);
+}
+
+std::string utcNow() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buffer;
+}
+
+/// Token windows of `data` for a model that reads token ids below `vocabularySize`.
+std::unique_ptr<engine::BatchSource> windowsOf(const ComputeSettings& settings, std::shared_ptr<const TokenStream> data,
+                                               const engine::ModelDescription& model, const std::string& checkpoint) {
+  if (model.vocabularySize <= 0) {
+    throw std::invalid_argument(checkpoint + " does not read tokens (a " + model.family + " regressor): leave out --data");
+  }
+  if (model.contextLength > 0 && settings.seqLen > model.contextLength) {
+    throw SettingError("seq_len", "is " + std::to_string(settings.seqLen) + ", longer than the context of " + checkpoint +
+                                      " (" + std::to_string(model.contextLength) + " tokens)");
+  }
+  if (settings.trainingStepRows >= 0) {
+    return std::make_unique<engine::RowWindowSource>(std::move(data), settings.trainingStepRows * kPythiaRowsPerStep,
+                                                     settings.batches, settings.batchSize, settings.seqLen,
+                                                     model.vocabularySize);
+  }
+  return std::make_unique<engine::TokenWindowSource>(std::move(data), settings.batches, settings.batchSize,
+                                                     settings.seqLen, model.vocabularySize);
+}
+
+}  // namespace
+
+struct CheckpointComputation::Impl {
+  ComputeSettings settings;
+  RunMetadata meta;
+  std::unique_ptr<engine::ModelFunction> model;
+  std::unique_ptr<engine::BatchSource> data;
+  at::Device device{at::kCPU};
+  at::ScalarType dtype = at::kFloat;
+  double setupSeconds = 0;  ///< loading the model and cutting the batches
+};
+
+CheckpointComputation::CheckpointComputation(const ComputeSettings& settings, const std::string& model)
+    : CheckpointComputation(settings, [&] {
+        const std::vector<CheckpointEntry> entries = resolveModels([&] {
+          ComputeSettings one = settings;
+          one.models = {model};
+          return one;
+        }());
+        if (entries.size() != 1) {
+          throw std::invalid_argument(model + " holds " + std::to_string(entries.size()) + " checkpoints, not one");
+        }
+        return entries.front();
+      }(), openComputeData(settings, engine::isBuiltinModel(model) ? std::string() : model)) {}
+
+CheckpointComputation::CheckpointComputation(const ComputeSettings& settings, const CheckpointEntry& checkpoint,
+                                             std::shared_ptr<const TokenStream> data)
+    : impl_(std::make_unique<Impl>()) {
+  const double started = monotonicSeconds();
+  settings.validate();
+  Impl& d = *impl_;
+  d.settings = settings;
+  d.device = resolveDevice(settings.device);
+  d.dtype = settings.dtype == ComputeDType::Float64 ? at::kDouble : at::kFloat;
+
+  if (engine::isBuiltinModel(checkpoint.path)) {
+    d.model = engine::makeBuiltinModel(checkpoint.path, settings.seed);
+    if (!data) {
+      if (settings.trainingStepRows >= 0) throw SettingError("training_step_rows", "needs token data");
+      d.data = engine::makeBuiltinData(*d.model, settings.batches, settings.batchSize, settings.seqLen, settings.seed);
+    } else {
+      d.data = windowsOf(settings, data, d.model->description(), checkpoint.path);
+    }
+  } else {
+    if (!data) throw std::invalid_argument(checkpoint.path + ": a checkpoint needs token data (--data)");
+    d.model = engine::loadCheckpoint(checkpoint.path, d.dtype).model;
+    d.data = windowsOf(settings, data, d.model->description(), checkpoint.path);
+  }
+  d.model->to(d.device, d.dtype);
+
+  RunMetadata& m = d.meta;
+  m.modelName = checkpoint.modelName;
+  m.checkpoint = checkpoint.path;
+  m.step = checkpoint.step;
+  m.nParams = d.model->parameterCount();
+  m.observable = d.model->observable().name();
+  m.device = d.device.str();
+  m.dtype = toString(settings.dtype);
+  m.lanczosMode = toString(settings.lanczosMode);
+  m.lanczosSteps = settings.lanczosSteps;
+  m.shellsPerDecade = settings.shellsPerDecade;
+  m.batchSize = settings.batchSize;
+  m.seqLen = settings.seqLen;
+  m.nBatches = d.data->batchCount();
+  m.dataSource = d.data->description();
+  m.batchOrder = settings.trainingStepRows >= 0
+                     ? "pythia-step-" + std::to_string(settings.trainingStepRows) + " (rows " +
+                           std::to_string(settings.trainingStepRows * kPythiaRowsPerStep) + "+, first L+1 tokens)"
+                     : "sequential";
+  m.jvpMethod = toString(settings.jvpMethod);
+  m.lanczosTolerance = settings.effectiveTolerance();
+  m.relativeFloor = settings.effectiveRelativeFloor();
+  m.seed = static_cast<std::int64_t>(settings.seed);
+  const RuntimeInfo runtime = runtimeInfo();
+  m.threads = runtime.threads;
+  m.createdAt = utcNow();
+  m.softwareVersion = "shellscope " + runtime.shellscopeVersion + " (libtorch " + runtime.torchVersion + ", BLAS " +
+                      runtime.blasLibrary + ")";
+  d.setupSeconds = monotonicSeconds() - started;
+}
+
+CheckpointComputation::~CheckpointComputation() = default;
+
+const RunMetadata& CheckpointComputation::metadata() const { return impl_->meta; }
+
+const ComputeSettings& CheckpointComputation::settings() const { return impl_->settings; }
+
+double CheckpointComputation::setupSeconds() const { return impl_->setupSeconds; }
+
+int CheckpointComputation::batchCount() const { return static_cast<int>(impl_->data->batchCount()); }
+
+BatchSpectrum CheckpointComputation::computeBatch(int batchIndex, const std::function<void(int)>& onStep) {
+  Impl& d = *impl_;
+  engine::Batch batch = d.data->batch(batchIndex, d.dtype);
+  batch.inputs = batch.inputs.to(d.device);
+  batch.targets = batch.targets.to(d.device);
+  return engine::batchSpectrum(*d.model, std::move(batch), d.settings, onStep, d.meta.checkpoint);
+}
+
+BatchSpectrum CheckpointComputation::evaluateBatch(int batchIndex) {
+  Impl& d = *impl_;
+  engine::Batch batch = d.data->batch(batchIndex, d.dtype);
+  batch.inputs = batch.inputs.to(d.device);
+  batch.targets = batch.targets.to(d.device);
+  return engine::batchErrors(*d.model, batch, d.meta.checkpoint);
+}
+
+Run computeRun(CheckpointComputation& checkpoint, const ProgressToken& progress) {
+  const double started = monotonicSeconds();
+  const RunMetadata& meta = checkpoint.metadata();
+  const int steps = checkpoint.settings().lanczosSteps;
+  const int batches = checkpoint.batchCount();
+  const std::string name = meta.step >= 0 ? meta.modelName + " step " + std::to_string(meta.step) : meta.modelName;
+  std::vector<BatchSpectrum> spectra;
+  for (int b = 0; b < batches; ++b) {
+    const ProgressToken batchProgress = progress.part(static_cast<std::size_t>(b), static_cast<std::size_t>(batches));
+    const std::string stage = name + ": batch " + std::to_string(b + 1) + "/" + std::to_string(batches);
+    spectra.push_back(checkpoint.computeBatch(b, [&](int step) {
+      batchProgress.throwIfCancelled();
+      batchProgress.report(static_cast<double>(step) / steps,
+                           stage + ", Lanczos step " + std::to_string(step) + "/" + std::to_string(steps));
+    }));
+  }
+  RunMetadata finished = meta;
+  finished.computeSeconds = checkpoint.setupSeconds() + (monotonicSeconds() - started);
+  return assembleRun(finished, std::move(spectra), checkpoint.settings().windowPolicy());
+}
+
+std::vector<Run> computeRuns(const ComputeSettings& settings, const ProgressToken& progress,
+                             const std::function<void(const Run&)>& onRun) {
+  settings.validate();
+  configureThreads(settings.threads);
+  // Everything that can be checked without loading weights is checked before progress starts.
+  const std::vector<CheckpointEntry> checkpoints = resolveModels(settings);
+  std::shared_ptr<const TokenStream> data;
+  for (const CheckpointEntry& c : checkpoints) {
+    if (!engine::isBuiltinModel(c.path)) {
+      data = openComputeData(settings, c.path);
+      break;
+    }
+  }
+  if (!data) data = openComputeData(settings, "");
+  std::vector<Run> runs;
+  for (std::size_t i = 0; i < checkpoints.size(); ++i) {
+    const CheckpointEntry& entry = checkpoints[i];
+    const ProgressToken part = progress.part(i, checkpoints.size());
+    part.throwIfCancelled();
+    part.report(0.0, "loading " + entry.label);
+    CheckpointComputation checkpoint(settings, entry, data);
+    runs.push_back(computeRun(checkpoint, part));
+    if (onRun) onRun(runs.back());
+  }
+  progress.report(1.0, "done");
+  return runs;
+}
+
+}  // namespace shellscope
