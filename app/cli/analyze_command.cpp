@@ -163,29 +163,22 @@ int analyzeCommand(const Arguments& args) {
   CommandLine cl("analyze", "analyze SESSION.h5 [--json] [--smoothing W] [--bootstrap N] [--lambda-min X] [--lambda-max X]",
                  "Frontier, piecewise and theory fits of every run, trends across checkpoints and the\n"
                  "alignment of model sizes; writes the results into the session (under /analysis) and prints\n"
-                 "a table, or JSON with --json. docs/analysis.md explains every quantity.",
-                 {
-                     {"json", "", "print JSON instead of a table", ""},
-                     {"smoothing", "W", "smoothing width in decades of λ", "0.25"},
-                     {"bootstrap", "N", "bootstrap resamples of the batches", "200"},
-                     {"seed", "N", "bootstrap seed", "1"},
-                     {"lambda-min", "X", "lower end of the fitted range (default: whole profile)", ""},
-                     {"lambda-max", "X", "upper end of the fitted range", ""},
-                     {"collapse-factor", "F", "the cut-off: where energy falls to F times the peak", "0.001"},
-                     {"no-write", "", "leave the session file unchanged", ""},
-                 });
+                 "a table, or JSON with --json. docs/analysis.md explains every quantity.");
+  analysis::AnalysisOptions options;
+  bool json = false, noWrite = false;
+  cl.flag("json", "print JSON instead of a table", json);
+  cl.option("smoothing", "W", "smoothing width in decades of λ", options.smoothingWidth);
+  cl.option("bootstrap", "N", "bootstrap resamples of the batches", options.bootstrapSamples);
+  cl.option("seed", "N", "bootstrap seed", options.seed);
+  cl.option("lambda-min", "X", "lower end of the fitted range", options.lambdaMin).defaultText("whole profile");
+  cl.option("lambda-max", "X", "upper end of the fitted range", options.lambdaMax).defaultText("whole profile");
+  cl.option("collapse-factor", "F", "the cut-off: where energy falls to F times the peak", options.collapseFactor);
+  cl.flag("no-write", "leave the session file unchanged", noWrite);
   if (!cl.parse(args)) {
     std::cout << cl.help();
     return 0;
   }
   const std::string& path = cl.singlePositional("session file");
-  analysis::AnalysisOptions options;
-  options.smoothingWidth = cl.doubleValue("smoothing");
-  options.bootstrapSamples = cl.intValue("bootstrap");
-  options.seed = cl.unsignedValue("seed");
-  if (cl.has("lambda-min")) options.lambdaMin = cl.doubleValue("lambda-min");
-  if (cl.has("lambda-max")) options.lambdaMax = cl.doubleValue("lambda-max");
-  options.collapseFactor = cl.doubleValue("collapse-factor");
   if (!(options.collapseFactor > 0 && options.collapseFactor < 1)) throw UsageError("--collapse-factor must lie in (0, 1)");
   if (options.smoothingWidth < 0) throw UsageError("--smoothing must be >= 0");
   const Session session = readSession(path);
@@ -199,12 +192,12 @@ int analyzeCommand(const Arguments& args) {
       return kExitCancelled;
     }
   }
-  if (!cl.has("no-write")) analysis::writeAnalysis(path, result);
-  if (cl.has("json")) {
+  if (!noWrite) analysis::writeAnalysis(path, result);
+  if (json) {
     std::cout << toJson(result).dump(2) << "\n";
   } else {
     printTable(std::cout, result);
-    if (!cl.has("no-write")) std::cout << "\nresults written to " << path << " (/analysis)\n";
+    if (!noWrite) std::cout << "\nresults written to " << path << " (/analysis)\n";
   }
   return 0;
 }

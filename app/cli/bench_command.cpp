@@ -4,6 +4,7 @@
 
 #include "cli/command_line.h"
 #include "cli/commands.h"
+#include "cli/compute_options.h"
 #include "cli/terminal_progress.h"
 #include "shellscope/engine/benchmark.h"
 #include "shellscope/engine/runtime.h"
@@ -24,30 +25,22 @@ std::vector<std::string> splitList(const std::string& text) {
 int benchCommand(const Arguments& args) {
   CommandLine cl("bench", "bench [--models a,b,...] [--batch-size B] [--seq-len L] [--repeats N]",
                  "Times one operator product M.u against a plain forward+backward pass on the same batch, for\n"
-                 "both JVP methods, and prints the ratios (medians of N repeats after a warm-up).",
-                 {
-                     {"models", "LIST", "built-in models", "tiny-lm,small-lm,base-lm"},
-                     {"batch-size", "B", "windows per batch", "4"},
-                     {"seq-len", "L", "tokens per window", "128"},
-                     {"repeats", "N", "timed repeats per figure", "7"},
-                     {"lanczos-steps", "M", "steps for the end-to-end time per batch", "64"},
-                     {"dtype", "TYPE", "float32 | float64", "float32"},
-                     {"device", "DEV", "auto | cpu | cuda", "cpu"},
-                     {"threads", "N", "CPU threads, 0 = all cores", "0"},
-                 });
+                 "both JVP methods, and prints the ratios (medians of N repeats after a warm-up).");
+  OperatorBenchmarkOptions options;
+  std::string models;
+  for (const std::string& m : options.models) models += (models.empty() ? "" : ",") + m.substr(std::string("builtin:").size());
+  cl.option("models", "LIST", "built-in models", models);
+  cl.option("batch-size", "B", "windows per batch", options.batchSize).setting("batch_size");
+  cl.option("seq-len", "L", "tokens per window", options.seqLen).setting("seq_len");
+  cl.option("repeats", "N", "timed repeats per figure", options.repeats);
+  cl.option("lanczos-steps", "M", "steps for the end-to-end time per batch", options.lanczosSteps).setting("lanczos_steps");
+  addRuntimeOptions(cl, options.device, options.dtype, options.threads);
   if (!cl.parse(args)) {
     std::cout << cl.help();
     return 0;
   }
-  OperatorBenchmarkOptions options;
-  options.models = splitList(cl.value("models"));
-  options.batchSize = cl.intValue("batch-size");
-  options.seqLen = cl.intValue("seq-len");
-  options.repeats = cl.intValue("repeats");
-  options.lanczosSteps = cl.intValue("lanczos-steps");
-  options.dtype = parseDType(cl.value("dtype"));
-  options.device = parseDevice(cl.value("device"));
-  options.threads = cl.intValue("threads");
+  cl.noPositionals();
+  options.models = splitList(models);
   if (options.repeats < 1) throw UsageError("--repeats must be at least 1");
 
   std::vector<OperatorBenchmarkResult> results;
@@ -92,32 +85,25 @@ int benchScaleCommand(const Arguments& args) {
   CommandLine cl("bench-scale", "bench-scale [--shape pythia-70m | --model DIR] [--batch-size 4] [--seq-len 512]",
                  "Measures one batch at a real model's shape: writes a randomly initialised checkpoint (fp16\n"
                  "safetensors, as Pythia's), loads it, reads token windows from an MMIDIDX file, and times the\n"
-                 "recorded forward pass, M.u products and a plain forward+backward; projects the paper's setting.",
-                 {
-                     {"shape", "NAME", "model shape (see init-checkpoint)", "pythia-70m"},
-                     {"model", "DIR", "measure this checkpoint folder instead", ""},
-                     {"batch-size", "B", "windows per batch", "4"},
-                     {"seq-len", "L", "tokens per window", "512"},
-                     {"products", "N", "products to time (median)", "3"},
-                     {"lanczos-steps", "M", "m for the projection", "64"},
-                     {"batches", "N", "batches for the projection", "50"},
-                     {"dtype", "TYPE", "float32 | float64", "float32"},
-                     {"threads", "N", "CPU threads, 0 = all cores", "0"},
-                 });
+                 "recorded forward pass, M.u products and a plain forward+backward; projects the paper's setting.");
+  ScaleBenchmarkOptions options;
+  cl.option("shape", "NAME", "model shape (see init-checkpoint)", options.shape);
+  cl.option("model", "DIR", "measure this checkpoint folder instead", options.model);
+  cl.option("batch-size", "B", "windows per batch", options.batchSize).setting("batch_size");
+  cl.option("seq-len", "L", "tokens per window", options.seqLen).setting("seq_len");
+  cl.option("products", "N", "products to time (median)", options.products);
+  cl.option("lanczos-steps", "M", "m for the projection", options.lanczosSteps).setting("lanczos_steps");
+  cl.option("batches", "N", "batches for the projection", options.batches).setting("batches");
+  cl.choice("dtype", "TYPE", "float32 | float64", options.dtype, parseDType,
+            static_cast<std::string (*)(ComputeDType)>(toString))
+      .setting("dtype");
+  cl.option("threads", "N", "CPU threads, 0 = all cores", options.threads).setting("threads");
   if (!cl.parse(args)) {
     std::cout << cl.help();
     return 0;
   }
-  ScaleBenchmarkOptions options;
-  options.shape = cl.value("shape");
-  options.model = cl.value("model");
-  options.batchSize = cl.intValue("batch-size");
-  options.seqLen = cl.intValue("seq-len");
-  options.products = std::max(1, cl.intValue("products"));
-  options.lanczosSteps = cl.intValue("lanczos-steps");
-  options.batches = cl.intValue("batches");
-  options.dtype = parseDType(cl.value("dtype"));
-  options.threads = cl.intValue("threads");
+  cl.noPositionals();
+  options.products = std::max(1, options.products);
   ScaleBenchmarkResult r;
   {
     TerminalProgress progress;

@@ -87,20 +87,23 @@ int demoCommand(const Arguments& args) {
                  "keeps checkpoints in Pythia's layout (DIR/<model>/step<N>/), computes the shell energies of\n"
                  "every checkpoint into DIR/session.h5 and prints a summary. Stop it at any time: run it again\n"
                  "and it resumes where it stopped, without redoing finished checkpoints. When a display\n"
-                 "is available the session then opens in the desktop application (shellscope).",
-                 {
-                     {"out", "DIR", "output directory", "shellscope-demo"},
-                     {"quick", "", "a much smaller experiment (for tests)", ""},
-                     {"threads", "N", "CPU threads, 0 = all cores", "0"},
-                     {"no-gui", "", "do not open the session in the desktop application", ""},
-                 });
+                 "is available the session then opens in the desktop application (shellscope).");
+  const ExperimentSettings standard = ExperimentSettings::standard();
+  std::string outDir = standard.outDir;
+  int threads = standard.threads;
+  bool quick = false, noGui = false;
+  cl.option("out", "DIR", "output directory", outDir);
+  cl.flag("quick", "a much smaller experiment (for tests)", quick);
+  cl.option("threads", "N", "CPU threads, 0 = all cores", threads).setting("threads");
+  cl.flag("no-gui", "do not open the session in the desktop application", noGui);
   if (!cl.parse(args)) {
     std::cout << cl.help();
     return 0;
   }
-  ExperimentSettings settings = cl.has("quick") ? ExperimentSettings::quick() : ExperimentSettings::standard();
-  settings.outDir = cl.value("out");
-  settings.threads = cl.intValue("threads");
+  cl.noPositionals();
+  ExperimentSettings settings = quick ? ExperimentSettings::quick() : standard;
+  settings.outDir = outDir;
+  settings.threads = threads;
   ExperimentReport report;
   {
     TerminalProgress progress;
@@ -124,7 +127,7 @@ int demoCommand(const Arguments& args) {
   for (const QString& path : ui::renderSessionFigures(session, QString::fromStdString(figures))) {
     std::cout << "  " << path.toStdString() << "\n";
   }
-  if (!cl.has("no-gui")) {
+  if (!noGui) {
     const std::filesystem::path gui = openInDesktopApp(report.sessionPath);
     if (!gui.empty()) std::cout << "\nopened in " << gui.string() << " (--no-gui to skip)\n";
   }

@@ -4,6 +4,7 @@
 
 #include "cli/command_line.h"
 #include "cli/commands.h"
+#include "cli/compute_options.h"
 #include "cli/terminal_progress.h"
 #include "shellscope/engine/compute.h"
 #include "shellscope/engine/runtime.h"
@@ -13,40 +14,20 @@ namespace shellscope::cli {
 int evalCommand(const Arguments& args) {
   CommandLine cl("eval", "eval --model PATH --data PATH --batches N --batch-size B --seq-len L [--dtype float64] [--json]",
                  "Prints the mean negative log-likelihood of one checkpoint per batch (the batches compute\n"
-                 "would use), to check a checkpoint against numbers already known.",
-                 {
-                     {"model", "PATH", "checkpoint folder or built-in model", ""},
-                     {"data", "PATH", "token data (as for compute)", ""},
-                     {"data-dtype", "TYPE", "dtype of raw token files", ""},
-                     {"tokenizer", "FILE", "tokenizer.json for text data", ""},
-                     {"pythia-step", "S", "windows from rows S*1024.. (Pythia's training order)", ""},
-                     {"batches", "N", "number of batches", "8"},
-                     {"batch-size", "B", "windows per batch", "4"},
-                     {"seq-len", "L", "tokens per window", "64"},
-                     {"dtype", "TYPE", "float32 | float64", "float32"},
-                     {"device", "DEV", "auto | cpu | cuda", "auto"},
-                     {"threads", "N", "CPU threads, 0 = all cores", "0"},
-                     {"seed", "N", "seed of built-in models", "0"},
-                     {"json", "", "print JSON instead of a table", ""},
-                 });
+                 "would use), to check a checkpoint against numbers already known.");
+  ComputeSettings settings;
+  bool json = false;
+  addModelAndDataOptions(cl, settings, /*repeatable=*/false);
+  addBatchOptions(cl, settings.batches, settings.batchSize, settings.seqLen);
+  addRuntimeOptions(cl, settings.device, settings.dtype, settings.threads);
+  cl.option("seed", "N", "seed of built-in models", settings.seed).setting("seed");
+  cl.flag("json", "print JSON instead of a table", json);
   if (!cl.parse(args)) {
     std::cout << cl.help();
     return 0;
   }
-  if (!cl.positionals().empty()) throw UsageError("unexpected argument '" + cl.positionals().front() + "'");
-  ComputeSettings settings;
-  settings.models = {cl.required("model")};
-  settings.data = cl.value("data");
-  settings.dataDtype = cl.value("data-dtype");
-  settings.tokenizer = cl.value("tokenizer");
-  if (cl.has("pythia-step")) settings.trainingStepRows = cl.intValue("pythia-step");
-  settings.batches = cl.intValue("batches");
-  settings.batchSize = cl.intValue("batch-size");
-  settings.seqLen = cl.intValue("seq-len");
-  settings.dtype = parseDType(cl.value("dtype"));
-  settings.device = parseDevice(cl.value("device"));
-  settings.threads = cl.intValue("threads");
-  settings.seed = cl.unsignedValue("seed");
+  cl.noPositionals();
+  cl.require("model");
   settings.validate();
   configureThreads(settings.threads);
 
@@ -70,7 +51,7 @@ int evalCommand(const Arguments& args) {
     tokens += b.nTokens;
   }
   const double meanLoss = weighted / static_cast<double>(tokens);
-  if (cl.has("json")) {
+  if (json) {
     nlohmann::ordered_json out = {{"loss", meanLoss}, {"batches", nlohmann::ordered_json::array()}};
     for (const auto& b : batches) {
       out["batches"].push_back(

@@ -9,11 +9,11 @@ namespace shellscope::cli {
 
 int infoCommand(const Arguments& args) {
   CommandLine cl("info", "info SESSION.h5 [--run ID] [--profiles]",
-                 "Validates a session file and prints its runs; with --run or --profiles, the shell profiles.",
-                 {
-                     {"run", "ID", "print the shell profile of this run", "", true},
-                     {"profiles", "", "print the shell profile of every run", ""},
-                 });
+                 "Validates a session file and prints its runs; with --run or --profiles, the shell profiles.");
+  std::vector<std::string> runs;
+  bool profiles = false;
+  cl.option("run", "ID", "print the shell profile of this run", runs);
+  cl.flag("profiles", "print the shell profile of every run", profiles);
   if (!cl.parse(args)) {
     std::cout << cl.help();
     return 0;
@@ -21,13 +21,13 @@ int infoCommand(const Arguments& args) {
   const std::string& path = cl.singlePositional("session file");
   const Session session = readSession(path);
   printSessionSummary(std::cout, path, session);
-  for (const std::string& id : cl.values("run")) {
+  for (const std::string& id : runs) {
     const Run* run = session.findRun(id);
     if (!run) throw std::runtime_error(path + ": no run '" + id + "'");
     std::cout << "\n";
     printRunProfile(std::cout, *run);
   }
-  if (cl.has("profiles")) {
+  if (profiles) {
     for (const Run& run : session.runs) {
       std::cout << "\n";
       printRunProfile(std::cout, run);

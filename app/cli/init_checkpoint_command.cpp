@@ -10,32 +10,27 @@ int initCheckpointCommand(const Arguments& args) {
   std::string shapes;
   for (const auto& s : knownModelShapes()) shapes += (shapes.empty() ? "" : " | ") + s;
   CommandLine cl("init-checkpoint", "init-checkpoint --shape NAME --out DIR [--layout L] [--store-dtype T]",
-                 "Writes a randomly initialised GPT-NeoX checkpoint folder (config.json + weights) in the\n"
-                 "Hugging Face layout, at a real model's shape: for trying ShellScope at scale without\n"
-                 "downloading weights.",
-                 {
-                     {"shape", "NAME", shapes, "pythia-70m"},
-                     {"config", "FILE", "take the shape from this config.json instead", ""},
-                     {"out", "DIR", "checkpoint folder to write", ""},
-                     {"layout", "L", "safetensors | sharded-safetensors | bin | sharded-bin", "safetensors"},
-                     {"store-dtype", "T", "float32 | float16 | bfloat16", "float16"},
-                     {"shards", "N", "files of a sharded layout", "2"},
-                     {"seed", "N", "initialisation seed", "0"},
-                 });
+                 "Writes a randomly initialised checkpoint folder (config.json + weights) in the Hugging Face\n"
+                 "layout, at a real model's shape (a Pythia shape, or the shape a config.json of any model\n"
+                 "family this build knows gives): for trying ShellScope at scale without downloading weights.");
+  RandomCheckpointOptions options;
+  std::string out;
+  cl.option("shape", "NAME", shapes, options.shape);
+  cl.option("config", "FILE", "take the shape from this config.json instead", options.configPath);
+  cl.option("out", "DIR", "checkpoint folder to write", out);
+  cl.choice("layout", "L", "safetensors | sharded-safetensors | bin | sharded-bin", options.layout, parseLayout,
+            static_cast<std::string (*)(CheckpointFiles::Layout)>(toString));
+  cl.option("store-dtype", "T", "float32 | float16 | bfloat16", options.storeDtype);
+  cl.option("shards", "N", "files of a sharded layout", options.shards);
+  cl.option("seed", "N", "initialisation seed", options.seed);
   if (!cl.parse(args)) {
     std::cout << cl.help();
     return 0;
   }
-  RandomCheckpointOptions options;
-  options.shape = cl.value("shape");
-  options.configPath = cl.value("config");
-  options.layout = parseLayout(cl.value("layout"));
-  options.storeDtype = cl.value("store-dtype");
-  options.shards = cl.intValue("shards");
-  options.seed = cl.unsignedValue("seed");
-  const std::string out = cl.required("out");
+  cl.noPositionals();
+  cl.require("out");
   const std::int64_t parameters = writeRandomCheckpoint(out, options);
-  std::cout << out << ": GPT-NeoX " << (options.configPath.empty() ? options.shape : options.configPath) << ", "
+  std::cout << out << ": " << (options.configPath.empty() ? options.shape : options.configPath) << ", "
             << parameters << " parameters, " << toString(options.layout) << ", " << options.storeDtype << "\n";
   return 0;
 }

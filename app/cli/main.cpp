@@ -1,62 +1,9 @@
-// shellscope-cli: the ShellScope engine without a GUI. Kept thin: commands live in their own files.
-#include <iostream>
-#include <map>
-
-#include "cli/command_line.h"
-#include "cli/commands.h"
+// shellscope-cli: the ShellScope engine without a GUI. Kept thin: the program is cli/cli_main.cpp,
+// the commands live in their own files (tests link them into programs of their own).
+#include "cli/cli_main.h"
 #include "shellscope/base/tuned_runtime.h"
-#include "shellscope/engine/runtime.h"
-
-namespace {
-
-const char* kUsage =
-    "usage: shellscope-cli COMMAND [options]    (shellscope-cli COMMAND --help for its options)\n"
-    "\n"
-    "commands:\n"
-    "  compute      shell energies of checkpoints on token batches, appended to a session file\n"
-    "  info         validate a session file and print its runs and profiles\n"
-    "  export-csv   write a session's runs as CSV files\n"
-    "  analyze      frontier, fits and trends of a session's runs (written into the session)\n"
-    "  render       a figure of a session as PNG, SVG or PDF\n"
-    "  eval         mean negative log-likelihood of a checkpoint per batch\n"
-    "  tokenize     turn text into a token file with a tokenizer.json\n"
-    "  init-checkpoint  write a randomly initialised GPT-NeoX checkpoint at a real model's shape\n"
-    "  bench        time an operator product M.u against a forward+backward pass\n"
-    "  bench-scale  time one batch at a real model's shape (Pythia-70M) and project the paper's run\n"
-    "  demo         the built-in default job: compute a session for a built-in model and summarise it\n"
-    "\n"
-    "  --version    versions, the BLAS library in use, CUDA and threads\n";
-
-}  // namespace
 
 int main(int argc, char** argv) {
   shellscope::reexecWithTunedRuntime(argc, argv);
-  using namespace shellscope::cli;
-  const std::map<std::string, int (*)(const Arguments&)> commands{
-      {"compute", computeCommand}, {"info", infoCommand}, {"export-csv", exportCsvCommand},
-      {"bench", benchCommand},     {"demo", demoCommand},            {"eval", evalCommand},
-      {"analyze", analyzeCommand},     {"render", renderCommand},
-      {"tokenize", tokenizeCommand}, {"init-checkpoint", initCheckpointCommand}, {"bench-scale", benchScaleCommand},
-  };
-  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
-    std::cout << kUsage;
-    return argc < 2 ? 2 : 0;
-  }
-  const std::string name = argv[1];
-  try {
-    if (name == "--version") {
-      shellscope::configureThreads(0);
-      std::cout << shellscope::versionLine() << "\n";
-      return 0;
-    }
-    const auto command = commands.find(name);
-    if (command == commands.end()) throw UsageError("unknown command '" + name + "' (see shellscope-cli --help)");
-    return command->second(Arguments(argv + 2, argv + argc));
-  } catch (const UsageError& e) {
-    std::cerr << "shellscope-cli: " << e.what() << "\n";
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << "shellscope-cli " << name << ": error: " << e.what() << "\n";
-    return 1;
-  }
+  return shellscope::cli::runCli(argc, argv);
 }

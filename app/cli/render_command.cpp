@@ -19,12 +19,21 @@
 
 namespace shellscope::cli {
 
+namespace {
+struct RenderOptions {
+  std::string view = "profile", model, out;
+  std::int64_t step = -1;
+  int width = 900, height = 600, dpi = 150, framesPerCheckpoint = 8, fps = 24;
+  bool video = false;
+};
+}  // namespace
+
 #ifdef SHELLSCOPE_WITH_UI
 namespace {
 
 /// The frontier animation of `model` as frames in the folder --out, and a video with --video.
-int renderAnimation(const CommandLine& cl, const std::string& path, const Session& session, const std::string& model) {
-  const std::string out = cl.required("out");
+int renderAnimation(const RenderOptions& o, const std::string& path, const Session& session, const std::string& model) {
+  const std::string& out = o.out;
   // The stored analysis where it is current (frontier with its bootstrap), else a fresh one.
   const analysis::SessionAnalysis stored = analysis::readAnalysis(path, session);
   const std::vector<const Run*> runs = ui::runsOfModel(session, model);
@@ -37,17 +46,16 @@ int renderAnimation(const CommandLine& cl, const std::string& path, const Sessio
   for (const analysis::RunAnalysis& a : analyses) pointers.push_back(&a);
   const ui::ProfileAnimation animation(runs, pointers, stored.options.smoothingWidth);
   ui::AnimationFrameWriter writer(animation, QString::fromStdString(model), QString::fromStdString(out),
-                                  cl.intValue("frames-per-checkpoint"), ui::ChartStyle{},
-                                  QSize(cl.intValue("width"), cl.intValue("height")), cl.intValue("dpi"));
+                                  o.framesPerCheckpoint, ui::ChartStyle{}, QSize(o.width, o.height), o.dpi);
   for (int i = 0; i < writer.frameCount(); ++i) writer.writeFrame(i);
   std::cout << out << ": " << writer.frameCount() << " frames (frame_0000.png ...)\n";
-  if (cl.has("video")) {
+  if (o.video) {
     const QString ffmpeg = ui::findFfmpeg();
     if (ffmpeg.isEmpty()) throw std::runtime_error("--video needs ffmpeg on the PATH; the frames are in " + out);
     const QString video = QString::fromStdString(out) + "/animation.mp4";
     QProcess process;
     process.setProcessChannelMode(QProcess::MergedChannels);
-    process.start(ffmpeg, ui::videoArguments(QString::fromStdString(out), cl.intValue("fps"), video));
+    process.start(ffmpeg, ui::videoArguments(QString::fromStdString(out), o.fps, video));
     if (!process.waitForFinished(-1) || process.exitStatus() != QProcess::NormalExit || process.exitCode() != 0) {
       throw std::runtime_error(video.toStdString() + ": ffmpeg failed: " + process.readAll().trimmed().toStdString());
     }
@@ -64,39 +72,39 @@ int renderCommand(const Arguments& args) {
                  "Renders a figure of a session without the GUI. profile: the checkpoints of a model coloured by\n"
                  "step, or with --step one run with its fits and frontier; animation: the frontier animation of a\n"
                  "model as numbered PNG frames in the folder --out (and animation.mp4 with --video when ffmpeg is\n"
-                 "installed); overlay: every model at one step; trends: the frontier of every model against step.",
-                 {
-                     {"view", "VIEW", "profile | animation | overlay | trends", "profile"},
-                     {"model", "NAME", "model (default: the smallest)", ""},
-                     {"step", "N", "training step (overlay default: the last one all models have)", ""},
-                     {"out", "FILE", "output file: .png, .svg or .pdf", ""},
-                     {"width", "PX", "figure width", "900"},
-                     {"height", "PX", "figure height", "600"},
-                     {"dpi", "N", "PNG resolution", "150"},
-                     {"frames-per-checkpoint", "N", "animation: frames between consecutive checkpoints", "8"},
-                     {"fps", "N", "animation: frames per second of the video", "24"},
-                     {"video", "", "animation: also encode DIR/animation.mp4 with ffmpeg", ""},
-                 });
+                 "installed); overlay: every model at one step; trends: the frontier of every model against step.");
+  RenderOptions o;
+  cl.option("view", "VIEW", "profile | animation | overlay | trends", o.view);
+  cl.option("model", "NAME", "model", o.model).defaultText("the smallest");
+  cl.option("step", "N", "training step", o.step).defaultText("overlay: the last one all models have");
+  cl.option("out", "FILE", "output file: .png, .svg or .pdf", o.out);
+  cl.option("width", "PX", "figure width", o.width);
+  cl.option("height", "PX", "figure height", o.height);
+  cl.option("dpi", "N", "PNG resolution", o.dpi);
+  cl.option("frames-per-checkpoint", "N", "animation: frames between consecutive checkpoints", o.framesPerCheckpoint);
+  cl.option("fps", "N", "animation: frames per second of the video", o.fps);
+  cl.flag("video", "animation: also encode DIR/animation.mp4 with ffmpeg", o.video);
   if (!cl.parse(args)) {
     std::cout << cl.help();
     return 0;
   }
   const std::string& path = cl.singlePositional("session file");
-  const std::string out = cl.required("out");
-  const std::string view = cl.value("view");
+  cl.require("out");
+  const std::string& out = o.out;
+  const std::string& view = o.view;
 #ifdef SHELLSCOPE_WITH_UI
   const Session session = readSession(path);
   if (session.runs.empty()) throw std::runtime_error(path + ": the session has no runs to render");
   ui::ensureGuiApplication();
   const std::vector<std::string> models = ui::modelsBySize(session);
-  const std::string model = cl.has("model") ? cl.value("model") : models.front();
+  const std::string model = cl.has("model") ? o.model : models.front();
   if (std::find(models.begin(), models.end(), model) == models.end()) {
     throw std::runtime_error(path + ": no model named '" + model + "'");
   }
-  if (view == "animation") return renderAnimation(cl, path, session, model);
+  if (view == "animation") return renderAnimation(o, path, session, model);
   std::unique_ptr<QChart> chart;
   if (view == "profile" && cl.has("step")) {
-    const std::int64_t step = cl.intValue("step");
+    const std::int64_t step = o.step;
     const Run* run = nullptr;
     for (const Run* r : ui::runsOfModel(session, model)) {
       if (r->meta.step == step) run = r;
@@ -113,7 +121,7 @@ int renderCommand(const Arguments& args) {
   } else if (view == "overlay") {
     std::int64_t step = -1;
     if (cl.has("step")) {
-      step = cl.intValue("step");
+      step = o.step;
     } else {
       for (const Run* r : ui::runsOfModel(session, models.front())) {
         bool everywhere = true;
@@ -131,8 +139,8 @@ int renderCommand(const Arguments& args) {
     throw UsageError("--view must be profile, animation, overlay or trends");
   }
   ui::ExportOptions options;
-  options.size = QSize(cl.intValue("width"), cl.intValue("height"));
-  options.dpi = cl.intValue("dpi");
+  options.size = QSize(o.width, o.height);
+  options.dpi = o.dpi;
   ui::exportChart(chart.get(), QString::fromStdString(out), options);
   std::cout << out << "\n";
   return 0;

@@ -19,31 +19,32 @@ bool endsWith(const std::string& text, const std::string& suffix) {
 int tokenizeCommand(const Arguments& args) {
   CommandLine cl("tokenize", "tokenize --tokenizer tokenizer.json --input FILE [--input FILE ...] --out OUT",
                  "Turns text into a token file. OUT decides the format: NAME.npy (one array), NAME.bin or\n"
-                 "NAME.idx (an MMIDIDX pair, one sequence per document), NAME.u16/.u32/.i32/.i64 (raw tokens).",
-                 {
-                     {"tokenizer", "FILE", "a Hugging Face tokenizer.json (byte-level BPE)", ""},
-                     {"input", "FILE", "UTF-8 text", "", true},
-                     {"out", "OUT", "output file (format by extension)", ""},
-                     {"documents", "UNIT", "what a document is: file | line", "file"},
-                     {"eod", "", "append <|endoftext|> after every document", ""},
-                     {"dtype", "TYPE", "token dtype (default u16 when the vocabulary fits, else i32)", ""},
-                 });
+                 "NAME.idx (an MMIDIDX pair, one sequence per document), NAME.u16/.u32/.i32/.i64 (raw tokens).");
+  std::string tokenizerPath, out, unit = "file", dtypeName;
+  std::vector<std::string> inputs;
+  bool endOfDocument = false;
+  cl.option("tokenizer", "FILE", "a Hugging Face tokenizer.json (byte-level BPE)", tokenizerPath);
+  cl.option("input", "FILE", "UTF-8 text", inputs);
+  cl.option("out", "OUT", "output file (format by extension)", out);
+  cl.option("documents", "UNIT", "what a document is: file | line", unit);
+  cl.flag("eod", "append <|endoftext|> after every document", endOfDocument);
+  cl.option("dtype", "TYPE", "token dtype", dtypeName).defaultText("u16 when the vocabulary fits, else i32");
   if (!cl.parse(args)) {
     std::cout << cl.help();
     return 0;
   }
-  const Tokenizer tokenizer = Tokenizer::load(cl.required("tokenizer"));
-  const std::vector<std::string> inputs = cl.values("input");
-  if (inputs.empty()) cl.required("input");
-  const std::string out = cl.required("out");
-  const std::string unit = cl.value("documents");
+  cl.noPositionals();
+  cl.require("tokenizer");
+  cl.require("input");
+  cl.require("out");
   if (unit != "file" && unit != "line") throw UsageError("--documents must be file or line");
+  const Tokenizer tokenizer = Tokenizer::load(tokenizerPath);
   std::optional<std::int64_t> eod;
-  if (cl.has("eod")) {
+  if (endOfDocument) {
     eod = tokenizer.tokenId("<|endoftext|>");
     if (!eod) throw std::runtime_error(tokenizer.path() + ": has no <|endoftext|> token for --eod");
   }
-  const TokenDType dtype = cl.has("dtype") ? parseTokenDType(cl.value("dtype"))
+  const TokenDType dtype = !dtypeName.empty() ? parseTokenDType(dtypeName)
                                            : (tokenizer.vocabSize() <= 65536 ? TokenDType::U16 : TokenDType::I32);
 
   std::vector<std::vector<std::int64_t>> documents;

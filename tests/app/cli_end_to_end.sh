@@ -61,7 +61,13 @@ expect_error 2 "unknown option --batchez" "$cli" compute --model builtin:mlp --b
 expect_error 2 "unknown command 'frobnicate'" "$cli" frobnicate
 expect_error 2 "needs --out" "$cli" compute --model builtin:mlp
 expect_error 2 "expects an integer" "$cli" compute --model builtin:mlp --batches many --out "$work/x.h5"
-expect_error 1 "unknown Lanczos mode 'fast'" "$cli" compute --model builtin:mlp --lanczos-mode fast --out "$work/x.h5"
+expect_error 2 "unknown Lanczos mode 'fast'" "$cli" compute --model builtin:mlp --lanczos-mode fast --out "$work/x.h5"
+# Core names the setting (lanczos_steps); the CLI says it with its option.
+head -c 400 /dev/zero >"$work/tokens.i32"
+expect_error 2 "^shellscope-cli: --lanczos-steps must be at least 1$" "$cli" compute --model builtin:mlp --lanczos-steps 0 \
+  --out "$work/x.h5"
+expect_error 2 "^shellscope-cli: --seq-len is 4096, longer than the context of builtin:tiny-lm (2048 tokens)$" \
+  "$cli" compute --model builtin:tiny-lm --data "$work/tokens.i32" --seq-len 4096 --batches 1 --out "$work/x.h5"
 expect_error 1 "unknown built-in model" "$cli" compute --model builtin:gpt5 --out "$work/x.h5"
 echo "not a session" >"$work/text.h5"
 expect_error 1 "$work/text.h5: not an HDF5 file" "$cli" info "$work/text.h5"

@@ -32,6 +32,7 @@
 #include "shellscope/base/file_error.h"
 #include "shellscope/engine/runtime.h"
 #include "ui/background_pool.h"
+#include "ui/dialogs/setting_labels.h"
 
 namespace shellscope::ui {
 
@@ -681,6 +682,8 @@ QString ComputeDialog::findProblem() const {
   if (!seedOk) return tr("The seed must be a whole number from 0 to 18446744073709551615.");
   try {
     settings().validate();
+  } catch (const SettingError& e) {
+    return describeSettingError(e) + '.';
   } catch (const std::exception& e) {
     return QString::fromStdString(e.what());
   }

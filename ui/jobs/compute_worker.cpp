@@ -1,5 +1,7 @@
 #include "ui/jobs/compute_worker.h"
 
+#include "ui/dialogs/setting_labels.h"
+
 namespace shellscope::ui {
 
 void registerComputeTypes() {
@@ -51,6 +53,8 @@ void ComputeWorker::compute(const ComputeSettings& settings, int jobId) {
     Q_EMIT finished(runs);
   } catch (const CancelledError&) {
     Q_EMIT cancelled();
+  } catch (const SettingError& error) {
+    Q_EMIT failed(describeSettingError(error));
   } catch (const std::exception& error) {
     Q_EMIT failed(QString::fromStdString(error.what()));
   }

@@ -29,6 +29,15 @@ JvpMethod parseJvpMethod(const std::string& text) {
   throw std::invalid_argument("unknown JVP method '" + text + "' (expected forward, forward-ad or double-backward)");
 }
 
+std::string toString(DevicePreference device) {
+  switch (device) {
+    case DevicePreference::Auto: return "auto";
+    case DevicePreference::Cpu: return "cpu";
+    case DevicePreference::Cuda: return "cuda";
+  }
+  return "unknown";
+}
+
 std::string toString(ComputeDType dtype) { return dtype == ComputeDType::Float64 ? "float64" : "float32"; }
 std::string toString(JvpMethod method) {
   switch (method) {

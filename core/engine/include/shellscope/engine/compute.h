@@ -31,6 +31,7 @@ enum class JvpMethod { ForwardMode, ForwardAD, DoubleBackward };
 DevicePreference parseDevice(const std::string& text);   ///< auto|cpu|cuda
 ComputeDType parseDType(const std::string& text);         ///< float32|float64
 JvpMethod parseJvpMethod(const std::string& text);        ///< forward|forward-ad|double-backward
+std::string toString(DevicePreference device);
 std::string toString(ComputeDType dtype);
 std::string toString(JvpMethod method);
 

@@ -1,0 +1,71 @@
+// The shellscope-cli program: the command table, --help, --version and how errors end the
+// process (one line; exit 2 for bad usage, 1 for failures, 130 when cancelled).
+#include "cli/cli_main.h"
+
+#include <iostream>
+#include <map>
+
+#include "cli/command_line.h"
+#include "cli/commands.h"
+#include "shellscope/base/setting_error.h"
+#include "shellscope/engine/runtime.h"
+
+namespace {
+
+const char* kUsage =
+    "usage: shellscope-cli COMMAND [options]    (shellscope-cli COMMAND --help for its options)\n"
+    "\n"
+    "commands:\n"
+    "  compute      shell energies of checkpoints on token batches, appended to a session file\n"
+    "  info         validate a session file and print its runs and profiles\n"
+    "  export-csv   write a session's runs as CSV files\n"
+    "  analyze      frontier, fits and trends of a session's runs (written into the session)\n"
+    "  render       a figure of a session as PNG, SVG or PDF\n"
+    "  eval         mean negative log-likelihood of a checkpoint per batch\n"
+    "  tokenize     turn text into a token file with a tokenizer.json\n"
+    "  init-checkpoint  write a randomly initialised checkpoint at a real model's shape\n"
+    "  bench        time an operator product M.u against a forward+backward pass\n"
+    "  bench-scale  time one batch at a real model's shape (Pythia-70M) and project the paper's run\n"
+    "  demo         the built-in default job: compute a session for a built-in model and summarise it\n"
+    "\n"
+    "  --version    versions, the BLAS library in use, CUDA and threads\n";
+
+}  // namespace
+
+namespace shellscope::cli {
+
+int runCli(int argc, char** argv) {
+  const std::map<std::string, int (*)(const Arguments&)> commands{
+      {"compute", computeCommand}, {"info", infoCommand}, {"export-csv", exportCsvCommand},
+      {"bench", benchCommand},     {"demo", demoCommand},            {"eval", evalCommand},
+      {"analyze", analyzeCommand},     {"render", renderCommand},
+      {"tokenize", tokenizeCommand}, {"init-checkpoint", initCheckpointCommand}, {"bench-scale", benchScaleCommand},
+  };
+  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+    std::cout << kUsage;
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string name = argv[1];
+  try {
+    if (name == "--version") {
+      shellscope::configureThreads(0);
+      std::cout << shellscope::versionLine() << "\n";
+      return 0;
+    }
+    const auto command = commands.find(name);
+    if (command == commands.end()) throw UsageError("unknown command '" + name + "' (see shellscope-cli --help)");
+    return command->second(Arguments(argv + 2, argv + argc));
+  } catch (const UsageError& e) {
+    std::cerr << "shellscope-cli: " << e.what() << "\n";
+    return 2;
+  } catch (const SettingError& e) {
+    // Core names the setting; say it with this command's option.
+    std::cerr << "shellscope-cli: " << CommandLine::usageError(e).what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "shellscope-cli " << name << ": error: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace shellscope::cli

@@ -1,0 +1,56 @@
+#include "cli/compute_options.h"
+
+namespace shellscope::cli {
+
+void addModelAndDataOptions(CommandLine& cl, ComputeSettings& s, bool repeatable) {
+  if (repeatable) {
+    cl.option("model", "PATH", "checkpoint folder or built-in model", s.models).setting("model");
+  } else {
+    // One model: the first entry of settings.models.
+    s.models.assign(1, std::string());
+    cl.option("model", "PATH", "checkpoint folder or built-in model", s.models.front()).setting("model");
+  }
+  cl.option("data", "PATH", "token data: MMIDIDX prefix/.bin/.idx, .npy, .txt, or raw tokens", s.data).setting("data");
+  cl.option("data-dtype", "TYPE", "dtype of raw token files: u16 | u32 | i32 | i64", s.dataDtype).setting("data_dtype");
+  cl.option("tokenizer", "FILE", "tokenizer.json for text data (default: the checkpoint's)", s.tokenizer)
+      .setting("tokenizer");
+  cl.option("pythia-step", "S", "windows from rows S*1024.. of 2049-token samples (Pythia's training order)",
+            s.trainingStepRows)
+      .defaultText("")
+      .setting("training_step_rows");
+}
+
+void addBatchOptions(CommandLine& cl, int& batches, int& batchSize, int& seqLen) {
+  cl.option("batches", "N", "number of batches", batches).setting("batches");
+  cl.option("batch-size", "B", "windows per batch", batchSize).setting("batch_size");
+  cl.option("seq-len", "L", "tokens per window (sample points per window)", seqLen).setting("seq_len");
+}
+
+void addSpectrumOptions(CommandLine& cl, ComputeSettings& s) {
+  cl.option("lanczos-steps", "M", "Lanczos steps m", s.lanczosSteps).setting("lanczos_steps");
+  cl.choice("lanczos-mode", "MODE", "full | plain | golub-kahan", s.lanczosMode, parseLanczosMode,
+            static_cast<std::string (*)(LanczosMode)>(toString))
+      .setting("lanczos_mode");
+  cl.option("lanczos-tol", "X", "relative breakdown tolerance", s.lanczosTolerance)
+      .defaultText("by dtype: 1e-6 / 1e-12")
+      .setting("lanczos_tolerance");
+  cl.option("shells-per-decade", "S", "log shells per decade of lambda", s.shellsPerDecade).setting("shells_per_decade");
+  cl.option("lambda-min", "X", "fixed lower end of the shell window", s.lambdaMin).defaultText("automatic").setting("lambda_min");
+  cl.option("lambda-max", "X", "fixed upper end of the shell window", s.lambdaMax).defaultText("automatic").setting("lambda_max");
+  cl.option("relative-floor", "X", "automatic window floor relative to the largest Ritz value", s.relativeFloor)
+      .defaultText("by dtype: 1e-6 / 1e-12")
+      .setting("relative_floor");
+  cl.choice("jvp", "METHOD", "forward | forward-ad | double-backward (see docs/engine.md)", s.jvpMethod, parseJvpMethod,
+            static_cast<std::string (*)(JvpMethod)>(toString))
+      .setting("jvp_method");
+}
+
+void addRuntimeOptions(CommandLine& cl, DevicePreference& device, ComputeDType& dtype, int& threads) {
+  cl.choice("device", "DEV", "auto | cpu | cuda", device, parseDevice, static_cast<std::string (*)(DevicePreference)>(toString))
+      .setting("device");
+  cl.choice("dtype", "TYPE", "float32 | float64", dtype, parseDType, static_cast<std::string (*)(ComputeDType)>(toString))
+      .setting("dtype");
+  cl.option("threads", "N", "CPU threads, 0 = all cores", threads).setting("threads");
+}
+
+}  // namespace shellscope::cli

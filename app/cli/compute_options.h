@@ -1,0 +1,20 @@
+#pragma once
+// The option sets compute, eval and the benchmarks share, each declared once and bound to the
+// settings they fill (their defaults come from those structs).
+
+#include "cli/command_line.h"
+#include "shellscope/engine/compute.h"
+
+namespace shellscope::cli {
+
+/// --model (repeatable when `repeatable`), --data, --data-dtype, --tokenizer, --pythia-step.
+void addModelAndDataOptions(CommandLine& cl, ComputeSettings& settings, bool repeatable);
+/// --batches, --batch-size, --seq-len.
+void addBatchOptions(CommandLine& cl, int& batches, int& batchSize, int& seqLen);
+/// --lanczos-steps, --lanczos-mode, --lanczos-tol, --shells-per-decade, --lambda-min, --lambda-max,
+/// --relative-floor, --jvp.
+void addSpectrumOptions(CommandLine& cl, ComputeSettings& settings);
+/// --device, --dtype, --threads.
+void addRuntimeOptions(CommandLine& cl, DevicePreference& device, ComputeDType& dtype, int& threads);
+
+}  // namespace shellscope::cli
