@@ -6,7 +6,7 @@
 #include "cli/command_line.h"
 #include "cli/commands.h"
 #include "cli/terminal_progress.h"
-#include "shellscope/analysis/session_analysis.h"
+#include "shellscope/analysis/analysis_file.h"
 #include "shellscope/session/session_file.h"
 
 namespace shellscope::cli {
@@ -26,9 +26,9 @@ ordered_json toJson(const analysis::SessionAnalysis& a) {
         {"run_id", r.runId},
         {"model_name", r.modelName},
         {"step", r.step},
-        {"frontier_lambda", f.status == "ok" ? number(f.lambda) : ordered_json(nullptr)},
-        {"frontier_lambda_ci", f.status == "ok" ? ordered_json::array({number(f.ciLow), number(f.ciHigh)}) : ordered_json(nullptr)},
-        {"frontier_status", f.status},
+        {"frontier_lambda", f.status.ok() ? number(f.lambda) : ordered_json(nullptr)},
+        {"frontier_lambda_ci", f.status.ok() ? ordered_json::array({number(f.ciLow), number(f.ciHigh)}) : ordered_json(nullptr)},
+        {"frontier_status", f.status.text()},
         {"cutoff_lambda", number(f.cutoffLambda)},
         {"peak_width_decades", number(f.widthDecades)},
         {"loss", number(r.loss)},
@@ -41,7 +41,7 @@ ordered_json toJson(const analysis::SessionAnalysis& a) {
           {"blend_width_decades", number(r.piecewise.blendWidth)},
           {"chi_square", number(r.piecewise.fit.chiSquare)},
           {"dof", r.piecewise.fit.degreesOfFreedom},
-          {"status", r.piecewise.fit.ok ? std::string("ok") : r.piecewise.fit.status}}},
+          {"status", r.piecewise.fit.status.text()}}},
         {"theory",
          {{"p", number(r.theory.p)},
           {"p_err", number(r.theory.pError)},
@@ -51,7 +51,7 @@ ordered_json toJson(const analysis::SessionAnalysis& a) {
           {"peak_lambda", number(r.theory.peakLambda)},
           {"chi_square", number(r.theory.fit.chiSquare)},
           {"dof", r.theory.fit.degreesOfFreedom},
-          {"status", r.theory.fit.ok ? std::string("ok") : r.theory.fit.status}}},
+          {"status", r.theory.fit.status.text()}}},
         {"better_model", r.betterModel},
         {"aic_difference", number(r.aicDifference)},
     };
@@ -63,7 +63,7 @@ ordered_json toJson(const analysis::SessionAnalysis& a) {
       if (t.timeAxis != "step") continue;
       ordered_json entry = {{"model_name", m.modelName},   {"quantity", t.quantity},
                             {"exponent", number(t.exponent)}, {"exponent_err", number(t.exponentError)},
-                            {"points", t.points},            {"status", t.status}};
+                            {"points", t.points},            {"status", t.status.text()}};
       if (const auto* lr = m.find(t.quantity, "accumulated_lr")) {
         entry["exponent_vs_accumulated_lr"] = number(lr->exponent);
         entry["exponent_vs_accumulated_lr_err"] = number(lr->exponentError);
@@ -77,12 +77,12 @@ ordered_json toJson(const analysis::SessionAnalysis& a) {
                       {"time_axis", m.timeAxis},
                       {"c0", number(m.c0)},
                       {"c0_err", number(m.c0Error)},
-                      {"c0_status", m.c0Status},
+                      {"c0_status", m.c0Status.text()},
                       {"predicted_loss_exponent", number(m.predictedLossExponent)},
                       {"predicted_loss_exponent_err", number(m.predictedLossExponentError)},
                       {"measured_loss_exponent", number(m.measuredLossExponent)},
                       {"measured_loss_exponent_err", number(m.measuredLossExponentError)},
-                      {"loss_exponent_status", m.lossExponentStatus}});
+                      {"loss_exponent_status", m.lossExponentStatus.text()}});
   }
   ordered_json alignments = ordered_json::array();
   for (const auto& al : a.alignments) {
@@ -93,7 +93,7 @@ ordered_json toJson(const analysis::SessionAnalysis& a) {
                           {"amplitude_shift_err", number(al.amplitudeShiftError)},
                           {"peak_displacement_decades", number(al.peakDisplacement)},
                           {"peak_displacement_err", number(al.peakDisplacementError)},
-                          {"status", al.status}});
+                          {"status", al.status.text()}});
   }
   return {{"runs", runs}, {"trends", trends}, {"transport", theory}, {"alignments", alignments}};
 }
@@ -115,7 +115,7 @@ void printTable(std::ostream& out, const analysis::SessionAnalysis& a) {
   for (const auto& r : a.runs) {
     const auto& f = r.frontier;
     char frontier[64];
-    if (f.status == "ok") {
+    if (f.status.ok()) {
       std::snprintf(frontier, sizeof frontier, "%.3g [%.3g, %.3g]", f.lambda, f.ciLow, f.ciHigh);
     } else {
       std::snprintf(frontier, sizeof frontier, "no peak");
@@ -123,10 +123,10 @@ void printTable(std::ostream& out, const analysis::SessionAnalysis& a) {
     std::snprintf(line, sizeof line, "%-9s %-12s %6lld %22s %9s %15s %15s %15s %15s %10s\n", r.runId.c_str(),
                   r.modelName.c_str(), static_cast<long long>(r.step), frontier,
                   std::isfinite(f.cutoffLambda) ? withError(f.cutoffLambda, NAN).c_str() : "-",
-                  r.piecewise.fit.ok ? withError(r.piecewise.slope, r.piecewise.slopeError).c_str() : "no fit",
-                  r.piecewise.fit.ok ? withError(r.piecewise.kappa, r.piecewise.kappaError).c_str() : "no fit",
-                  r.theory.fit.ok ? withError(r.theory.p, r.theory.pError).c_str() : "no fit",
-                  r.theory.fit.ok ? withError(r.theory.kappa, r.theory.kappaError).c_str() : "no fit",
+                  r.piecewise.fit.ok() ? withError(r.piecewise.slope, r.piecewise.slopeError).c_str() : "no fit",
+                  r.piecewise.fit.ok() ? withError(r.piecewise.kappa, r.piecewise.kappaError).c_str() : "no fit",
+                  r.theory.fit.ok() ? withError(r.theory.p, r.theory.pError).c_str() : "no fit",
+                  r.theory.fit.ok() ? withError(r.theory.kappa, r.theory.kappaError).c_str() : "no fit",
                   r.betterModel.c_str());
     out << line;
   }
@@ -136,20 +136,20 @@ void printTable(std::ostream& out, const analysis::SessionAnalysis& a) {
       if (t.timeAxis != "step") continue;
       const auto* lr = m.find(t.quantity, "accumulated_lr");
       std::snprintf(line, sizeof line, "  %-16s %18s  %18s  %s\n", t.quantity.c_str(),
-                    t.status == "ok" ? withError(t.exponent, t.exponentError).c_str() : "-",
-                    lr && lr->status == "ok" ? withError(lr->exponent, lr->exponentError).c_str() : "-",
-                    t.status == "ok" ? "" : t.status.c_str());
+                    t.status.ok() ? withError(t.exponent, t.exponentError).c_str() : "-",
+                    lr && lr->status.ok() ? withError(lr->exponent, lr->exponentError).c_str() : "-",
+                    t.status.ok() ? "" : t.status.text().c_str());
       out << line;
     }
-    out << "  transport exponent c0 = " << withError(m.c0, m.c0Error) << " (" << m.c0Status << ")\n";
+    out << "  transport exponent c0 = " << withError(m.c0, m.c0Error) << " (" << m.c0Status.text() << ")\n";
     out << "  loss exponent: predicted (1+c0)p+1 = " << withError(m.predictedLossExponent, m.predictedLossExponentError)
         << ", measured = " << withError(m.measuredLossExponent, m.measuredLossExponentError) << " ("
-        << m.lossExponentStatus << ", time = " << m.timeAxis << ")\n";
+        << m.lossExponentStatus.text() << ", time = " << m.timeAxis << ")\n";
   }
   for (const auto& al : a.alignments) {
     out << "\n" << al.other << " against " << al.reference << " at step " << al.step << ": ";
-    if (al.status != "ok") {
-      out << al.status << "\n";
+    if (!al.status.ok()) {
+      out << al.status.text() << "\n";
       continue;
     }
     out << "amplitude shift " << withError(al.amplitudeShift, al.amplitudeShiftError) << " decades, peak displacement "

@@ -9,7 +9,7 @@
 #include <QtCharts/QChart>
 #include <memory>
 
-#include "shellscope/analysis/session_analysis.h"
+#include "shellscope/analysis/analysis_file.h"
 #include <QProcess>
 
 #include "ui/charts/animation_chart.h"

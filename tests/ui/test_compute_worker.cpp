@@ -43,7 +43,9 @@ class TestComputeWorker : public QObject {
     connect(worker_, &ComputeWorker::progress, this, [&] { workerThread = QThread::currentThread(); },
             Qt::DirectConnection);
     QMetaObject::invokeMethod(worker_, "compute", Qt::QueuedConnection, Q_ARG(shellscope::ComputeSettings, smallJob(2, 10)));
-    QVERIFY(finished.wait(60000));
+    // The worker emits from its own thread, straight into the spy: it may do so before a wait()
+    // would start, so poll the count instead.
+    QTRY_VERIFY_WITH_TIMEOUT(finished.count() > 0, 60000);
     QCOMPARE(failed.count(), 0);
     QCOMPARE(workerThread, &thread_);
     QVERIFY(progress.count() >= 1);
@@ -62,7 +64,7 @@ class TestComputeWorker : public QObject {
     connect(worker_, &ComputeWorker::progress, this, [this] { worker_->cancel(); }, Qt::QueuedConnection);
     QMetaObject::invokeMethod(worker_, "compute", Qt::QueuedConnection,
                               Q_ARG(shellscope::ComputeSettings, smallJob(500, 200)));
-    QVERIFY(cancelled.wait(60000));
+    QTRY_VERIFY_WITH_TIMEOUT(cancelled.count() > 0, 60000);
     QCOMPARE(finished.count(), 0);
     disconnect(worker_, &ComputeWorker::progress, this, nullptr);
   }
@@ -72,7 +74,7 @@ class TestComputeWorker : public QObject {
     ComputeSettings settings = smallJob(1, 4);
     settings.models = {"builtin:unknown"};
     QMetaObject::invokeMethod(worker_, "compute", Qt::QueuedConnection, Q_ARG(shellscope::ComputeSettings, settings));
-    QVERIFY(failed.wait(10000));
+    QTRY_VERIFY_WITH_TIMEOUT(failed.count() > 0, 10000);
     QVERIFY(failed.first().at(0).toString().contains("unknown built-in model"));
   }
 };

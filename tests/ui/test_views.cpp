@@ -127,7 +127,7 @@ class TestViews : public QObject {
     QVERIFY(names.filter(QString::fromUtf8("frontier λ*")).size() == 1);
     // The frontier line sits at the analysed λ*.
     const analysis::RunAnalysis* a = document_->analysisOf(run->id);
-    QVERIFY(a && a->frontier.status == "ok");
+    QVERIFY(a && a->frontier.status.ok());
     for (QAbstractSeries* s : chart->series()) {
       if (s->name().startsWith(QString::fromUtf8("frontier λ*"))) {
         QCOMPARE(qobject_cast<QLineSeries*>(s)->at(0).x(), a->frontier.lambda);
@@ -221,7 +221,7 @@ class TestViews : public QObject {
     view.setAligned(true);
     QTRY_VERIFY_WITH_TIMEOUT(!view.isAligning() && !view.alignments().empty(), 30000);
     const analysis::Alignment& a = view.alignments().front();
-    QCOMPARE(a.status, std::string("ok"));
+    QVERIFY2(a.status.ok(), a.status.text().c_str());
     QCOMPARE(a.reference, std::string("small"));
     QCOMPARE(a.other, std::string("large"));
     QVERIFY2(std::abs(a.peakDisplacement - std::log10(testing::kLargeLambdaFactor)) < 0.05, qPrintable(QString::number(a.peakDisplacement)));

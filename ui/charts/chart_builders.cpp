@@ -205,7 +205,7 @@ QChart* layeredProfileChart(const std::vector<ProfileEntry>& entries, const Prof
           id, single || !legendUsed);
       legendUsed = true;
     }
-    if (a && layers.piecewise && a->piecewise.fit.ok) {
+    if (a && layers.piecewise && a->piecewise.fit.ok()) {
       const QColor c = single ? categoricalColor(1) : e.color;
       const double lo = std::log10(a->piecewise.lambdaMin), hi = std::log10(a->piecewise.lambdaMax);
       add(chart, curve(single ? QStringLiteral("piecewise fit") : e.label + QStringLiteral(" piecewise"), pen(c, style.lineWidth),
@@ -221,7 +221,7 @@ QChart* layeredProfileChart(const std::vector<ProfileEntry>& entries, const Prof
             id, single);
       }
     }
-    if (a && layers.theory && a->theory.fit.ok) {
+    if (a && layers.theory && a->theory.fit.ok()) {
       const QColor c = single ? categoricalColor(0) : e.color;
       add(chart, curve(single ? QString::fromUtf8("theory C λ<sup>p+1</sup> e<sup>−κλ</sup>") : e.label + QStringLiteral(" theory"),
                        pen(c, single ? style.lineWidth : thin, single ? Qt::SolidLine : Qt::DashDotLine),
@@ -235,7 +235,7 @@ QChart* layeredProfileChart(const std::vector<ProfileEntry>& entries, const Prof
     const double yTop = extent.yHigh, yBottom = std::max(extent.yLow, extent.yHigh * 1e-8);
     for (std::size_t i = 0; i < entries.size(); ++i) {
       const ProfileEntry& e = entries[i];
-      if (!e.analysis || e.analysis->frontier.status != "ok") continue;
+      if (!e.analysis || !e.analysis->frontier.status.ok()) continue;
       const double lambda = e.analysis->frontier.lambda * std::pow(10.0, e.shiftDecades);
       if (single) {
         auto* line = new QLineSeries;

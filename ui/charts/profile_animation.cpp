@@ -50,7 +50,7 @@ ProfileAnimation::ProfileAnimation(std::vector<const Run*> runs, std::vector<con
       }
     }
     const analysis::RunAnalysis* a = i < analyses.size() ? analyses[i] : nullptr;
-    if (a && a->frontier.status == "ok" && a->frontier.lambda > 0 && a->frontier.peakEnergy > 0) {
+    if (a && a->frontier.status.ok() && a->frontier.lambda > 0 && a->frontier.peakEnergy > 0) {
       c.hasFrontier = true;
       c.logFrontierLambda = std::log10(a->frontier.lambda);
       c.logFrontierEnergy = std::log10(a->frontier.peakEnergy);

@@ -47,10 +47,10 @@ std::vector<TrendPoint> trendPoints(const Session& session, const analysis::Sess
     if (!a) continue;
     double value = NAN;
     switch (quantity) {
-      case TrendQuantity::Frontier: value = a->frontier.status == "ok" ? a->frontier.lambda : NAN; break;
-      case TrendQuantity::Kappa: value = a->theory.fit.ok ? a->theory.kappa : NAN; break;
-      case TrendQuantity::P: value = a->theory.fit.ok ? a->theory.p : NAN; break;
-      case TrendQuantity::Amplitude: value = a->piecewise.fit.ok ? std::pow(10.0, a->piecewise.intercept) : NAN; break;
+      case TrendQuantity::Frontier: value = a->frontier.status.ok() ? a->frontier.lambda : NAN; break;
+      case TrendQuantity::Kappa: value = a->theory.fit.ok() ? a->theory.kappa : NAN; break;
+      case TrendQuantity::P: value = a->theory.fit.ok() ? a->theory.p : NAN; break;
+      case TrendQuantity::Amplitude: value = a->piecewise.fit.ok() ? std::pow(10.0, a->piecewise.intercept) : NAN; break;
       case TrendQuantity::Loss: value = a->loss; break;
     }
     double time = NAN;
@@ -93,7 +93,7 @@ QChart* trendChart(const Session& session, const analysis::SessionAnalysis& anal
     const analysis::ModelTrends* trends = analysis.findTrends(models[m]);
     const analysis::Trend* trend = trends ? trends->find(trendKey(quantity), axis) : nullptr;
     QLineSeries* fit = nullptr;
-    if (trend && trend->status == "ok" && points.size() >= 2 && std::isfinite(trend->exponent)) {
+    if (trend && trend->status.ok() && points.size() >= 2 && std::isfinite(trend->exponent)) {
       name += QString::fromUtf8(" ∝ t<sup>%1±%2</sup>").arg(trend->exponent, 0, 'f', 2).arg(trend->exponentError, 0, 'f', 2);
       fit = new QLineSeries;
       QPen pen(color);
@@ -107,7 +107,7 @@ QChart* trendChart(const Session& session, const analysis::SessionAnalysis& anal
       }
       fit->replace(line);
     } else if (trend) {
-      name += QStringLiteral("  (no fit: %1)").arg(QString::fromStdString(trend->status));
+      name += QStringLiteral("  (no fit: %1)").arg(QString::fromStdString(trend->status.text()));
     }
     scatter->setName(name);
     chart->addSeries(scatter);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <map>
 
+#include "shellscope/analysis/analysis_file.h"
 #include "shellscope/session/session_file.h"
 #include "ui/background_pool.h"
 #include "ui/charts/colormap.h"

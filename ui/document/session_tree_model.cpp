@@ -176,7 +176,7 @@ QVariant SessionTreeModel::data(const QModelIndex& index, int role) const {
         const auto* a = document_->analysisOf(node->runId);
         if (!run) return {};
         QString tip = QString::fromStdString(run->meta.checkpoint);
-        if (a && a->frontier.status == "ok") tip += tr("\nfrontier λ* = %1").arg(a->frontier.lambda, 0, 'g', 3);
+        if (a && a->frontier.status.ok()) tip += tr("\nfrontier λ* = %1").arg(a->frontier.lambda, 0, 'g', 3);
         return tip;
       }
       return {};

@@ -284,7 +284,7 @@ void AnimationView::updateSideCharts() {
     // The fitted exponent goes into the title: the legend is off in this small chart.
     const analysis::ModelTrends* trends = document_->analysis().findTrends(model);
     const analysis::Trend* trend = trends ? trends->find(trendKey(quantities[i]), "step") : nullptr;
-    chart->setTitle(trend && trend->status == "ok"
+    chart->setTitle(trend && trend->status.ok()
                         ? QString::fromUtf8("%1 ∝ step<sup>%2 ± %3</sup>")
                               .arg(trendLabel(quantities[i]))
                               .arg(trend->exponent, 0, 'f', 2)

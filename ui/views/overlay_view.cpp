@@ -233,7 +233,7 @@ std::vector<ProfileEntry> OverlayView::entries() const {
     ProfileEntry e{run, document_->analysisOf(run->id), document_->colorOfModel(model), modelSizeLabel(*run)};
     if (align_->isChecked()) {
       for (const analysis::Alignment& a : alignments_) {
-        if (a.other == model && a.status == "ok") {
+        if (a.other == model && a.status.ok()) {
           e.shiftDecades = -a.peakDisplacement;
           e.amplitudeDecades = -a.amplitudeShift;
         }
@@ -251,18 +251,18 @@ void OverlayView::fillTable() {
     const ProfileEntry& e = list[row];
     const std::string& model = e.run->meta.modelName;
     QStringList cells{QString::fromStdString(model), QString::number(e.run->meta.nParams),
-                      e.analysis && e.analysis->frontier.status == "ok" ? QString::number(e.analysis->frontier.lambda, 'g', 3)
+                      e.analysis && e.analysis->frontier.status.ok() ? QString::number(e.analysis->frontier.lambda, 'g', 3)
                                                                          : QString::fromUtf8("—"),
                       row == 0 ? tr("reference") : QString::fromUtf8("…"), row == 0 ? tr("reference") : QString::fromUtf8("…"),
                       QString()};
     for (const analysis::Alignment& a : alignments_) {
       if (a.other != model) continue;
-      if (a.status == "ok") {
+      if (a.status.ok()) {
         cells[3] = plusMinus(a.peakDisplacement, a.peakDisplacementError);
         cells[4] = plusMinus(a.amplitudeShift, a.amplitudeShiftError);
         cells[5] = QString::number(a.rmsResidual, 'f', 3);
       } else {
-        cells[3] = cells[4] = QString::fromStdString(a.status);
+        cells[3] = cells[4] = QString::fromStdString(a.status.text());
       }
     }
     for (int column = 0; column < cells.size(); ++column) {

@@ -100,33 +100,33 @@ void RunInspector::refresh() {
     return;
   }
   s = section(this, tr("Frontier"));
-  if (a->frontier.status == "ok") {
+  if (a->frontier.status.ok()) {
     row(s, tr("λ*"), QString("%1  [%2, %3]").arg(number(a->frontier.lambda), number(a->frontier.ciLow, 3), number(a->frontier.ciHigh, 3)));
     row(s, tr("peak shell centre"), number(a->frontier.peakShellLambda, 3));
     row(s, tr("cut-off"), number(a->frontier.cutoffLambda, 3));
     row(s, tr("width (decades)"), number(a->frontier.widthDecades, 3));
   } else {
-    row(s, tr("status"), QString::fromStdString(a->frontier.status));
+    row(s, tr("status"), QString::fromStdString(a->frontier.status.text()));
   }
   s = section(this, tr("Piecewise fit"));
-  if (a->piecewise.fit.ok) {
+  if (a->piecewise.fit.ok()) {
     row(s, tr("low-side slope s"), withError(a->piecewise.slope, a->piecewise.slopeError));
     row(s, tr("κ"), withError(a->piecewise.kappa, a->piecewise.kappaError));
     row(s, tr("blend λ_b"), withError(a->piecewise.blendLambda, a->piecewise.blendLambdaError));
     row(s, tr("blend width (decades)"), number(a->piecewise.blendWidth, 3) + (a->piecewise.blendWidthFixed ? tr(" (at its floor)") : ""));
     row(s, tr("χ² / dof"), QString("%1 / %2").arg(number(a->piecewise.fit.chiSquare, 4)).arg(a->piecewise.fit.degreesOfFreedom));
   } else {
-    row(s, tr("status"), QString::fromStdString(a->piecewise.fit.status));
+    row(s, tr("status"), QString::fromStdString(a->piecewise.fit.status.text()));
   }
   s = section(this, tr("Theory fit  C λ^(p+1) e^(−κλ)"));
-  if (a->theory.fit.ok) {
+  if (a->theory.fit.ok()) {
     row(s, tr("p"), withError(a->theory.p, a->theory.pError));
     row(s, tr("κ"), withError(a->theory.kappa, a->theory.kappaError));
     row(s, tr("log10 C"), withError(a->theory.logC, a->theory.logCError));
     row(s, tr("peak (p+1)/κ"), withError(a->theory.peakLambda, a->theory.peakLambdaError));
     row(s, tr("χ² / dof"), QString("%1 / %2").arg(number(a->theory.fit.chiSquare, 4)).arg(a->theory.fit.degreesOfFreedom));
   } else {
-    row(s, tr("status"), QString::fromStdString(a->theory.fit.status));
+    row(s, tr("status"), QString::fromStdString(a->theory.fit.status.text()));
   }
   row(section(this, tr("Model comparison")), tr("better (AIC)"),
       QString("%1 (ΔAIC = %2)").arg(QString::fromStdString(a->betterModel), number(a->aicDifference, 3)));

@@ -131,7 +131,7 @@ Frontier findFrontier(const Run& run, const AnalysisOptions& options) {
   f.smoothedLogEnergy = Eigen::VectorXd::Constant(S, kNan);
   const LogLogSmoother smooth = LogLogSmoother::ofProfile(run.window, run.shellEnergy, options.smoothingWidth);
   if (smooth.empty()) {
-    f.status = "no peak: every shell is empty";
+    f.status = FrontierStatus::failure(FrontierCode::EmptyProfile, "no peak: every shell is empty");
     f.lambda = f.ciLow = f.ciHigh = f.peakShellLambda = f.peakEnergy = f.cutoffLambda = f.widthDecades = kNan;
     return f;
   }
@@ -145,7 +145,8 @@ Frontier findFrontier(const Run& run, const AnalysisOptions& options) {
   f.peakShellLambda = run.window.centre(run.peakShell());
   const double xPeak = std::log10(f.lambda);
   if (xPeak <= smooth.xMin() + 1e-9 || xPeak >= smooth.xMax() - 1e-9) {
-    f.status = "no peak: the profile is monotone (largest at the edge of the window)";
+    f.status = FrontierStatus::failure(FrontierCode::MonotoneProfile,
+                                       "no peak: the profile is monotone (largest at the edge of the window)");
   }
 
   // Cut-off and width on the same fine grid.

@@ -1,8 +1,8 @@
-// Weighted least squares (see least_squares.h). The regularised incomplete gamma function follows
-// the classic series / continued-fraction split at x = a + 1.
+// Weighted least squares (see least_squares.h); χ² tail probabilities from Eigen's incomplete gamma.
 #include "shellscope/analysis/least_squares.h"
 
 #include <Eigen/Dense>
+#include <unsupported/Eigen/SpecialFunctions>
 #include <cmath>
 #include <limits>
 
@@ -14,37 +14,6 @@ double FitResult::error(int i) const {
 
 namespace {
 
-/// Q(a, x) = Γ(a, x) / Γ(a).
-double gammaQ(double a, double x) {
-  if (x <= 0) return 1.0;
-  const double logPrefix = a * std::log(x) - x - std::lgamma(a);
-  if (x < a + 1.0) {  // series for P
-    double term = 1.0 / a, sum = term;
-    for (int n = 1; n < 1000; ++n) {
-      term *= x / (a + n);
-      sum += term;
-      if (std::abs(term) < std::abs(sum) * 1e-15) break;
-    }
-    return std::max(0.0, 1.0 - sum * std::exp(logPrefix));
-  }
-  // Continued fraction for Q (modified Lentz).
-  const double tiny = 1e-300;
-  double b = x + 1.0 - a, c = 1.0 / tiny, d = 1.0 / b, h = d;
-  for (int i = 1; i < 1000; ++i) {
-    const double an = -i * (i - a);
-    b += 2.0;
-    d = an * d + b;
-    if (std::abs(d) < tiny) d = tiny;
-    c = b + an / c;
-    if (std::abs(c) < tiny) c = tiny;
-    d = 1.0 / d;
-    const double delta = d * c;
-    h *= delta;
-    if (std::abs(delta - 1.0) < 1e-15) break;
-  }
-  return std::exp(logPrefix) * h;
-}
-
 /// Fills covariance and goodness of fit from the weighted Jacobian at the solution.
 void finish(FitResult& r, const Eigen::MatrixXd& weightedJacobian, const Eigen::VectorXd& weightedResidual) {
   const Eigen::Index n = weightedResidual.size(), k = r.parameters.size();
@@ -53,28 +22,30 @@ void finish(FitResult& r, const Eigen::MatrixXd& weightedJacobian, const Eigen::
   const Eigen::MatrixXd normal = weightedJacobian.transpose() * weightedJacobian;
   Eigen::FullPivLU<Eigen::MatrixXd> lu(normal);
   if (!lu.isInvertible()) {
-    r.ok = false;
-    r.status = "parameters are not determined by the data (singular normal matrix)";
+    r.status = FitStatus::failure(FitCode::Undetermined, "parameters are not determined by the data (singular normal matrix)");
     return;
   }
   const double scale = r.degreesOfFreedom > 0 ? r.chiSquare / r.degreesOfFreedom : 1.0;
   r.covariance = lu.inverse() * scale;
   r.pValue = r.degreesOfFreedom > 0 ? chiSquareSurvival(r.chiSquare, r.degreesOfFreedom) : 1.0;
-  r.ok = r.parameters.allFinite() && r.covariance.allFinite();
-  r.status = r.ok ? "ok" : "non-finite parameters";
+  r.status = r.parameters.allFinite() && r.covariance.allFinite()
+                 ? FitStatus::success()
+                 : FitStatus::failure(FitCode::NotFinite, "non-finite parameters");
 }
 
 }  // namespace
 
 double chiSquareSurvival(double chiSquare, int degreesOfFreedom) {
   if (degreesOfFreedom <= 0) return 1.0;
-  return gammaQ(0.5 * degreesOfFreedom, 0.5 * chiSquare);
+  // Q(a, x) = Γ(a, x) / Γ(a), Eigen's regularised upper incomplete gamma.
+  return Eigen::numext::igammac(0.5 * degreesOfFreedom, std::max(0.0, 0.5 * chiSquare));
 }
 
 FitResult weightedLinearFit(const Eigen::MatrixXd& design, const Eigen::VectorXd& y, const Eigen::VectorXd& sigma) {
   FitResult r;
   if (design.rows() < design.cols()) {
-    r.status = "too few points (" + std::to_string(design.rows()) + ") for " + std::to_string(design.cols()) + " parameters";
+    r.status = FitStatus::failure(FitCode::TooFewPoints, "too few points (" + std::to_string(design.rows()) + ") for " +
+                                                             std::to_string(design.cols()) + " parameters");
     return r;
   }
   const Eigen::VectorXd w = sigma.cwiseInverse();
@@ -90,7 +61,8 @@ FitResult levenbergMarquardt(const ModelFunction& model, const Eigen::VectorXd& 
   FitResult r;
   const Eigen::Index n = y.size(), k = start.size();
   if (n < k) {
-    r.status = "too few points (" + std::to_string(n) + ") for " + std::to_string(k) + " parameters";
+    r.status = FitStatus::failure(FitCode::TooFewPoints,
+                                  "too few points (" + std::to_string(n) + ") for " + std::to_string(k) + " parameters");
     return r;
   }
   const Eigen::VectorXd w = sigma.cwiseInverse();
@@ -108,7 +80,7 @@ FitResult levenbergMarquardt(const ModelFunction& model, const Eigen::VectorXd& 
   Eigen::VectorXd theta = start;
   Eigen::VectorXd res = residual(theta);
   if (!res.allFinite()) {
-    r.status = "the model is not finite at the start values";
+    r.status = FitStatus::failure(FitCode::NotFinite, "the model is not finite at the start values");
     return r;
   }
   double chi = res.squaredNorm(), lambda = 1e-3;
@@ -140,9 +112,9 @@ FitResult levenbergMarquardt(const ModelFunction& model, const Eigen::VectorXd& 
   }
   r.parameters = theta;
   finish(r, jacobian(theta, res), res);
-  if (r.ok && !converged) {
-    r.ok = false;
-    r.status = "did not converge in " + std::to_string(options.maxIterations) + " iterations";
+  if (r.ok() && !converged) {
+    r.status = FitStatus::failure(FitCode::NotConverged,
+                                  "did not converge in " + std::to_string(options.maxIterations) + " iterations");
   }
   return r;
 }

@@ -111,13 +111,15 @@ PiecewiseFit fitPiecewise(const FitPoints& points) {
   clearPiecewise(r);
   const Eigen::Index n = points.x.size();
   if (n < 7) {
-    r.fit.status = "cannot fit: " + std::to_string(n) + " shells above the floor, the piecewise model needs 7";
+    r.fit.status = FitStatus::failure(
+        FitCode::TooFewPoints, "cannot fit: " + std::to_string(n) + " shells above the floor, the piecewise model needs 7");
     return r;
   }
   Eigen::Index peak = 0;
   points.y.maxCoeff(&peak);
   if (peak < 2 || peak > n - 3) {
-    r.fit.status = "cannot fit: no peak with two shells on each side (monotone or edge-peaked profile)";
+    r.fit.status = FitStatus::failure(FitCode::NoPeak,
+                                      "cannot fit: no peak with two shells on each side (monotone or edge-peaked profile)");
     return r;
   }
   // Start values: a line through the low side, a line in λ through the high side.
@@ -150,8 +152,8 @@ PiecewiseFit fitPiecewise(const FitPoints& points) {
         start.head(5) << a, s, b, kappa, points.x(peak) + blendShift;
         if (freeWidth) start(5) = std::log(width);
         FitResult candidate = levenbergMarquardt(model, points.y, points.sigma, start);
-        if (candidate.ok && (!best.ok || candidate.chiSquare < best.chiSquare)) best = candidate;
-        if (!best.ok && best.status.empty()) best = candidate;
+        if (candidate.ok() && (!best.ok() || candidate.chiSquare < best.chiSquare)) best = candidate;
+        if (!best.ok() && best.status == FitCode::NotFitted) best = candidate;
         if (!freeWidth) break;  // the width start does not matter then
       }
     }
@@ -160,16 +162,16 @@ PiecewiseFit fitPiecewise(const FitPoints& points) {
   FitResult best = fitFrom(true);
   bool fixedWidth = false;
   // A blend narrower than half a shell cannot be placed by the data: fix it at δ_min then.
-  if (!best.ok || std::exp(best.parameters(5)) < 0.01 * minWidth) {
+  if (!best.ok() || std::exp(best.parameters(5)) < 0.01 * minWidth) {
     FitResult five = fitFrom(false);
-    if (five.ok) {
+    if (five.ok()) {
       best = five;
       fixedWidth = true;
     }
   }
   r.fit = best;
-  if (!best.ok) {
-    r.fit.status = "cannot fit: " + best.status;
+  if (!best.ok()) {
+    r.fit.status = FitStatus::failure(best.status.code(), "cannot fit: " + best.status.message());
     return r;
   }
   const Eigen::VectorXd& t = best.parameters;
@@ -185,13 +187,11 @@ PiecewiseFit fitPiecewise(const FitPoints& points) {
   r.blendWidth = fixedWidth ? minWidth : minWidth + std::exp(t(5));
   r.blendWidthFixed = fixedWidth;
   if (!(r.kappa > 0)) {
-    r.fit.ok = false;
-    r.fit.status = "cannot fit: no suppression beyond the frontier (fitted κ <= 0)";
+    r.fit.status = FitStatus::failure(FitCode::NoSuppression, "cannot fit: no suppression beyond the frontier (fitted κ <= 0)");
   } else if (t(4) < points.x(0) || t(4) > points.x(n - 1)) {
-    r.fit.ok = false;
-    r.fit.status = "cannot fit: the blend point left the fitted range";
+    r.fit.status = FitStatus::failure(FitCode::OutsideRange, "cannot fit: the blend point left the fitted range");
   }
-  if (!r.fit.ok) clearPiecewise(r);
+  if (!r.fit.ok()) clearPiecewise(r);
   return r;
 }
 
@@ -202,7 +202,8 @@ TheoryFit fitTheory(const FitPoints& points) {
   clearTheory(r);
   const Eigen::Index n = points.x.size();
   if (n < 4) {
-    r.fit.status = "cannot fit: " + std::to_string(n) + " shells above the floor, the theory fit needs 4";
+    r.fit.status = FitStatus::failure(
+        FitCode::TooFewPoints, "cannot fit: " + std::to_string(n) + " shells above the floor, the theory fit needs 4");
     return r;
   }
   Eigen::MatrixXd design(n, 3);
@@ -212,8 +213,8 @@ TheoryFit fitTheory(const FitPoints& points) {
     design(i, 2) = -std::pow(10.0, points.x(i)) / kLn10;
   }
   r.fit = weightedLinearFit(design, points.y, points.sigma);
-  if (!r.fit.ok) {
-    r.fit.status = "cannot fit: " + r.fit.status;
+  if (!r.fit.ok()) {
+    r.fit.status = FitStatus::failure(r.fit.status.code(), "cannot fit: " + r.fit.status.message());
     clearTheory(r);
     return r;
   }
@@ -231,20 +232,19 @@ TheoryFit fitTheory(const FitPoints& points) {
     const Eigen::Matrix2d c = r.fit.covariance.block<2, 2>(1, 1);
     r.peakLambdaError = std::sqrt(std::max(0.0, dA * dA * c(0, 0) + 2 * dA * dK * c(0, 1) + dK * dK * c(1, 1)));
     if (r.peakLambda < points.lambdaMin || r.peakLambda > points.lambdaMax) {
-      r.fit.ok = false;
-      r.fit.status = "cannot fit: the fitted peak (p+1)/κ lies outside the fitted range (a monotone profile)";
+      r.fit.status = FitStatus::failure(
+          FitCode::OutsideRange, "cannot fit: the fitted peak (p+1)/κ lies outside the fitted range (a monotone profile)");
     }
   } else {
-    r.fit.ok = false;
-    r.fit.status = "cannot fit: the fitted curve has no peak (κ <= 0 or p + 1 <= 0)";
+    r.fit.status = FitStatus::failure(FitCode::NoPeak, "cannot fit: the fitted curve has no peak (κ <= 0 or p + 1 <= 0)");
   }
-  if (!r.fit.ok) clearTheory(r);
+  if (!r.fit.ok()) clearTheory(r);
   return r;
 }
 
 std::string betterModel(const PiecewiseFit& piecewise, const TheoryFit& theory, double* aicDifference) {
   if (aicDifference) *aicDifference = kNan;
-  if (!piecewise.fit.ok || !theory.fit.ok) return "undecided";
+  if (!piecewise.fit.ok() || !theory.fit.ok()) return "undecided";
   const double difference = theory.fit.aic() - piecewise.fit.aic();  // > 0: piecewise is better
   if (aicDifference) *aicDifference = difference;
   if (std::abs(difference) < 2.0) return "undecided";

@@ -32,11 +32,12 @@ Trend logLogSlope(const std::string& quantity, const std::string& axis, const st
   }
   t.points = static_cast<int>(usable.size());
   if (usable.size() < 3) {
-    t.status = "too few points: " + std::to_string(usable.size()) + " checkpoint(s) with a value, a slope needs 3";
+    t.status = TrendStatus::failure(TrendCode::TooFewPoints, "too few points: " + std::to_string(usable.size()) +
+                                                                 " checkpoint(s) with a value, a slope needs 3");
     return t;
   }
   if (std::any_of(usable.begin(), usable.end(), [](const Sample& s) { return !(s.value > 0); })) {
-    t.status = "not positive at every checkpoint: no log-log slope";
+    t.status = TrendStatus::failure(TrendCode::NotPositive, "not positive at every checkpoint: no log-log slope");
     return t;
   }
   const bool weighted = std::all_of(usable.begin(), usable.end(), [](const Sample& s) { return s.error > 0 && std::isfinite(s.error); });
@@ -51,14 +52,14 @@ Trend logLogSlope(const std::string& quantity, const std::string& axis, const st
     sigma(i) = weighted ? std::max(s.error / (s.value * kLn10), 1e-6) : 1.0;
   }
   const FitResult fit = weightedLinearFit(design, y, sigma);
-  if (!fit.ok) {
-    t.status = fit.status;
+  if (!fit.ok()) {
+    t.status = TrendStatus::failure(TrendCode::FitFailed, fit.status.message());
     return t;
   }
   t.intercept = fit.parameters(0);
   t.exponent = fit.parameters(1);
   t.exponentError = fit.error(1);
-  t.status = "ok";
+  t.status = TrendStatus::success();
   return t;
 }
 
@@ -111,14 +112,14 @@ ModelTrends modelTrends(const std::string& modelName, std::vector<const RunAnaly
     std::vector<Sample> frontier, kappa, p, amplitude, loss;
     for (const RunAnalysis* r : runs) {
       const double t = timeOf(r, axis);
-      if (r->frontier.status == "ok") {
+      if (r->frontier.status.ok()) {
         frontier.push_back({t, r->frontier.lambda, logError(r->frontier.lambda, r->frontier.ciLow, r->frontier.ciHigh)});
       }
-      if (r->theory.fit.ok) {
+      if (r->theory.fit.ok()) {
         kappa.push_back({t, r->theory.kappa, r->theory.kappaError});
         p.push_back({t, r->theory.p, r->theory.pError});
       }
-      if (r->piecewise.fit.ok) {
+      if (r->piecewise.fit.ok()) {
         const double value = std::pow(10.0, r->piecewise.intercept);
         amplitude.push_back({t, value, value * kLn10 * r->piecewise.interceptError});
       }
@@ -138,7 +139,7 @@ ModelTrends modelTrends(const std::string& modelName, std::vector<const RunAnaly
   int used = 0;
   for (const RunAnalysis* r : runs) {
     const double t = timeOf(r, m.timeAxis);
-    if (!(t > 0) || !r->theory.fit.ok || !(r->theory.kappaError > 0)) continue;
+    if (!(t > 0) || !r->theory.fit.ok() || !(r->theory.kappaError > 0)) continue;
     const double w = 1.0 / (r->theory.kappaError * r->theory.kappaError);
     sxx += w * t * t;
     sxy += w * t * r->theory.kappa;
@@ -149,12 +150,15 @@ ModelTrends modelTrends(const std::string& modelName, std::vector<const RunAnaly
     ++used;
   }
   if (used < 2) {
-    m.c0Status = "too few points: " + std::to_string(used) + " checkpoint(s) with a theory fit, c0 needs 2";
+    m.c0Status = TransportStatus::failure(
+        TransportCode::TooFewPoints, "too few points: " + std::to_string(used) + " checkpoint(s) with a theory fit, c0 needs 2");
   } else {
     const double k = sxy / sxx, kError = std::sqrt(1.0 / sxx);
     m.c0 = 2.0 / k - 1.0;
     m.c0Error = 2.0 * kError / (k * k);
-    m.c0Status = k > 0 ? "ok" : "κ does not grow with training: no transport exponent";
+    m.c0Status = k > 0 ? TransportStatus::success()
+                       : TransportStatus::failure(TransportCode::KappaNotGrowing,
+                                                  "κ does not grow with training: no transport exponent");
     if (pWeight > 0) {
       m.meanP = pSum / pWeight;
       m.meanPError = std::sqrt(1.0 / pWeight);
@@ -163,25 +167,28 @@ ModelTrends modelTrends(const std::string& modelName, std::vector<const RunAnaly
     }
   }
   const Trend* lossTrend = m.find("loss", m.timeAxis);
-  if (lossTrend && lossTrend->status == "ok") {
+  if (lossTrend && lossTrend->status.ok()) {
     m.measuredLossExponent = -lossTrend->exponent;  // L ∝ τ^-exponent
     m.measuredLossExponentError = lossTrend->exponentError;
-    m.lossExponentStatus = "ok";
+    m.lossExponentStatus = TransportStatus::success();
   } else {
-    m.lossExponentStatus = lossTrend ? lossTrend->status : "no loss trend";
+    m.lossExponentStatus =
+        TransportStatus::failure(TransportCode::NoLossTrend, lossTrend ? lossTrend->status.message() : "no loss trend");
   }
   // c0 only means something where κ grows like τ, as the transport solution says.
   const Trend* kappaTrend = m.find("kappa", m.timeAxis);
-  if (m.c0Status == "ok" && kappaTrend && kappaTrend->status == "ok" &&
+  if (m.c0Status.ok() && kappaTrend && kappaTrend->status.ok() &&
       std::abs(kappaTrend->exponent - 1.0) > 3.0 * kappaTrend->exponentError) {
     char note[200];
     std::snprintf(note, sizeof note,
                   "not supported by the data: κ grows like τ^%.2f±%.2f, not like τ, so the transport solution does not "
                   "describe these checkpoints",
                   kappaTrend->exponent, kappaTrend->exponentError);
-    m.c0Status = note;
+    m.c0Status = TransportStatus::failure(TransportCode::KappaNotGrowing, note);
   }
-  if (m.timeAxis == "step" && m.c0Status == "ok") m.c0Status = "ok (time = step: the session has no learning-rate log)";
+  if (m.timeAxis == "step" && m.c0Status.ok()) {
+    m.c0Status = TransportStatus::success("ok (time = step: the session has no learning-rate log)");
+  }
   return m;
 }
 
@@ -288,7 +295,7 @@ Alignment alignProfiles(const Run& reference, const Run& other, const AnalysisOp
   const auto smoothA = LogLogSmoother::ofProfile(reference.window, bulk(reference.shellEnergy), width);
   const auto smoothB = LogLogSmoother::ofProfile(other.window, bulk(other.shellEnergy), width);
   if (smoothA.empty() || smoothB.empty() || !bestShift(smoothA, smoothB, a.peakDisplacement, a.amplitudeShift, a.rmsResidual)) {
-    a.status = "cannot align: the profiles do not overlap by half a decade";
+    a.status = AlignmentStatus::failure(AlignmentCode::NoOverlap, "cannot align: the profiles do not overlap by half a decade");
     return a;
   }
   // Bootstrap both runs' batches.
@@ -315,7 +322,7 @@ Alignment alignProfiles(const Run& reference, const Run& other, const AnalysisOp
   };
   a.peakDisplacementError = sd(dxs);
   a.amplitudeShiftError = sd(dys);
-  a.status = "ok";
+  a.status = AlignmentStatus::success();
   return a;
 }
 

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <random>
 
-#include "shellscope/analysis/session_analysis.h"
+#include "shellscope/analysis/analysis_file.h"
 #include "shellscope/session/session_file.h"
 #include "synthetic_runs.h"
 #include "test_support.h"
@@ -45,7 +45,7 @@ class TestAnalysis : public QObject {
     // E = C λ^(p+1) e^(-κλ) with p = 0.8, κ = 0.5: the peak at (p+1)/κ = 3.6.
     const Run run = syntheticRun(theoryCurve(-1.0, 0.8, 0.5), 0.2, 16, 1);
     const RunAnalysis a = analyzeRun(run, fastOptions());
-    QVERIFY2(a.theory.fit.ok, a.theory.fit.status.c_str());
+    QVERIFY2(a.theory.fit.ok(), a.theory.fit.status.text().c_str());
     SHELLSCOPE_COMPARE_ERROR(std::abs(a.theory.p - 0.8), 0.05);
     SHELLSCOPE_COMPARE_ERROR(std::abs(a.theory.kappa - 0.5) / 0.5, 0.05);
     SHELLSCOPE_COMPARE_ERROR(std::abs(a.theory.peakLambda - 3.6) / 3.6, 0.05);
@@ -61,7 +61,7 @@ class TestAnalysis : public QObject {
       AnalysisOptions o = fastOptions();
       o.bootstrapSamples = 0;
       const RunAnalysis a = analyzeRun(run, o);
-      QVERIFY(a.theory.fit.ok);
+      QVERIFY(a.theory.fit.ok());
       coverP += std::abs(a.theory.p - 1.5) <= 1.96 * a.theory.pError;
       coverKappa += std::abs(a.theory.kappa - 0.2) <= 1.96 * a.theory.kappaError;
     }
@@ -74,7 +74,7 @@ class TestAnalysis : public QObject {
     // A power law of slope 1.2 up to λ ≈ 1, exponential suppression with κ = 2 beyond.
     const Run run = syntheticRun(piecewiseCurve(0.5, 1.2, 1.8, 2.0, 0.0, 0.08), 0.15, 16, 7);
     const RunAnalysis a = analyzeRun(run, fastOptions());
-    QVERIFY2(a.piecewise.fit.ok, a.piecewise.fit.status.c_str());
+    QVERIFY2(a.piecewise.fit.ok(), a.piecewise.fit.status.text().c_str());
     SHELLSCOPE_COMPARE_ERROR(std::abs(a.piecewise.slope - 1.2), 0.06);
     SHELLSCOPE_COMPARE_ERROR(std::abs(a.piecewise.kappa - 2.0) / 2.0, 0.1);
     SHELLSCOPE_COMPARE_ERROR(std::abs(std::log10(a.piecewise.blendLambda)), 0.1);
@@ -90,7 +90,7 @@ class TestAnalysis : public QObject {
       AnalysisOptions o = fastOptions();
       o.bootstrapSamples = 0;
       const RunAnalysis a = analyzeRun(run, o);
-      if (!a.piecewise.fit.ok) continue;
+      if (!a.piecewise.fit.ok()) continue;
       ++fitted;
       covered += std::abs(a.piecewise.slope - 1.2) <= 1.96 * a.piecewise.slopeError;
     }
@@ -123,7 +123,7 @@ class TestAnalysis : public QObject {
     AnalysisOptions o = fastOptions();
     o.smoothingWidth = width;
     const Frontier f = findFrontier(run, o);
-    QCOMPARE(f.status, std::string("ok"));
+    QVERIFY(f.status.ok());
     SHELLSCOPE_COMPARE_ERROR(std::abs(std::log10(f.lambda) - peakLog10), 0.006);
     QVERIFY(std::isfinite(f.widthDecades) && f.widthDecades > 0);
   }
@@ -177,13 +177,14 @@ class TestAnalysis : public QObject {
     const ModelTrends* m = a.findTrends("m");
     QVERIFY(m);
     const Trend* kappaTrend = m->find("kappa", "step");
-    QVERIFY(kappaTrend && kappaTrend->status == "ok");
+    QVERIFY(kappaTrend && kappaTrend->status.ok());
     SHELLSCOPE_COMPARE_ERROR(std::abs(kappaTrend->exponent - 1.0), 0.05);
     const Trend* frontier = m->find("frontier_lambda", "accumulated_lr");
-    QVERIFY(frontier && frontier->status == "ok");
+    QVERIFY(frontier && frontier->status.ok());
     SHELLSCOPE_COMPARE_ERROR(std::abs(frontier->exponent + 1.0), 0.1);  // λ* = (p+1)/κ ∝ 1/τ
     QCOMPARE(m->timeAxis, std::string("accumulated_lr"));
-    QCOMPARE(m->c0Status, std::string("ok"));
+    QVERIFY(m->c0Status.ok());
+    QCOMPARE(m->c0Status.text(), std::string("ok"));
     SHELLSCOPE_COMPARE_ERROR(std::abs(m->c0 - c0), 0.05);
     SHELLSCOPE_COMPARE_ERROR(std::abs(m->predictedLossExponent - ((1 + c0) * p + 1)), 0.1);
   }
@@ -195,7 +196,7 @@ class TestAnalysis : public QObject {
     const Run a = syntheticRun(curve, 0.05, 12, 11, -16, 28, "small");
     const Run b = syntheticRun(shifted, 0.05, 12, 12, -16, 28, "large");
     const Alignment al = alignProfiles(a, b, fastOptions());
-    QCOMPARE(al.status, std::string("ok"));
+    QVERIFY(al.status.ok());
     SHELLSCOPE_COMPARE_ERROR(std::abs(al.peakDisplacement - dx), 0.05);  // a fifth of a shell
     SHELLSCOPE_COMPARE_ERROR(std::abs(al.amplitudeShift - dy), 0.05);
     QVERIFY(al.peakDisplacementError > 0 && al.peakDisplacementError < 0.05);
@@ -222,26 +223,27 @@ class TestAnalysis : public QObject {
       run.shellEnergy(2) = INFINITY;
     }
     const RunAnalysis a = analyzeRun(run, fastOptions());
-    QVERIFY2(a.frontier.status != "ok", a.frontier.status.c_str());
-    QVERIFY(!a.piecewise.fit.ok);
-    QVERIFY(a.piecewise.fit.status.rfind("cannot fit", 0) == 0);
+    QVERIFY2(!a.frontier.status.ok(), a.frontier.status.text().c_str());
+    QVERIFY(!a.piecewise.fit.ok());
+    QVERIFY(a.piecewise.fit.status.message().rfind("cannot fit", 0) == 0);
     QVERIFY(std::isnan(a.piecewise.slope));
-    QVERIFY(!a.theory.fit.ok);
-    QVERIFY(a.theory.fit.status.rfind("cannot fit", 0) == 0);
+    QVERIFY(!a.theory.fit.ok());
+    QVERIFY(a.theory.fit.status.message().rfind("cannot fit", 0) == 0);
     QVERIFY(std::isnan(a.theory.p));
     QCOMPARE(a.betterModel, std::string("undecided"));
     // Trends over such runs say why there is no slope.
     Session session;
     session.runs = {run};
     const SessionAnalysis s = analyzeSession(session, fastOptions());
-    QVERIFY(s.trends.front().find("kappa")->status.find("too few points") != std::string::npos);
+    QVERIFY(s.trends.front().find("kappa")->status.message().find("too few points") != std::string::npos);
+    QVERIFY(s.trends.front().find("kappa")->status == TrendCode::TooFewPoints);
   }
 
   void aSingleBadShellIsLeftOut() {
     Run run = syntheticRun(theoryCurve(-1.0, 0.8, 0.5), 0.1, 8, 2);
     run.shellEnergy(5) = std::nan("");
     const RunAnalysis a = analyzeRun(run, fastOptions());
-    QVERIFY(a.theory.fit.ok);
+    QVERIFY(a.theory.fit.ok());
     SHELLSCOPE_COMPARE_ERROR(std::abs(a.theory.p - 0.8), 0.1);
   }
 
@@ -265,9 +267,11 @@ class TestAnalysis : public QObject {
       QVERIFY(!y.stale);
       QCOMPARE(y.frontier.lambda, x.frontier.lambda);
       QCOMPARE(y.theory.p, x.theory.p);
-      QCOMPARE(y.theory.fit.status, std::string("ok"));
+      QCOMPARE(y.theory.fit.status.text(), std::string("ok"));
       QVERIFY(y.theory.fit.parameters == x.theory.fit.parameters);
-      QCOMPARE(y.piecewise.fit.status, x.piecewise.fit.ok ? std::string("ok") : x.piecewise.fit.status);
+      QCOMPARE(y.piecewise.fit.status.text(), x.piecewise.fit.status.text());
+      // The code comes back from the stored message.
+      QVERIFY(y.piecewise.fit.status.code() == x.piecewise.fit.status.code());
     }
     QCOMPARE(read.options.smoothingWidth, 0.25);
     QVERIFY(!read.trends.front().stale);

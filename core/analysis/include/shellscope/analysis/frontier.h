@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "shellscope/analysis/outcomes.h"
 #include "shellscope/analysis/profile_statistics.h"
 
 namespace shellscope::analysis {
@@ -34,7 +35,7 @@ class LogLogSmoother {
 };
 
 struct Frontier {
-  std::string status = "ok";        ///< "ok" or why there is no frontier
+  FrontierStatus status;            ///< Ok, or why there is no frontier
   double lambda = 0;                ///< λ* (smoothed peak)
   double ciLow = 0, ciHigh = 0;     ///< bootstrap interval of λ*
   double peakShellLambda = 0;       ///< centre of the raw peak shell

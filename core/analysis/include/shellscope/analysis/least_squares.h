@@ -10,11 +10,13 @@
 #include <functional>
 #include <string>
 
+#include "shellscope/analysis/outcomes.h"
+
 namespace shellscope::analysis {
 
 struct FitResult {
-  bool ok = false;
-  std::string status;              ///< "ok", or why there is no fit
+  FitStatus status = FitStatus::failure(FitCode::NotFitted, "not fitted");
+  bool ok() const { return status.ok(); }
   Eigen::VectorXd parameters;
   Eigen::MatrixXd covariance;      ///< scaled by the reduced χ² (see above)
   double chiSquare = 0;

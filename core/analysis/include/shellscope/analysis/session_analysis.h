@@ -1,8 +1,7 @@
 #pragma once
 // The analysis of a whole session: every run (statistics, frontier, fits), every model's trends,
-// and the alignment of consecutive model sizes at their last common step. Results are stored in
-// the session under /analysis with the parameters that produced them and a fingerprint of the data
-// they came from, so a result whose run has changed reads back as stale instead of silently wrong.
+// and the alignment of consecutive model sizes at their last common step. analysis_file.h stores
+// it in the session file, with a fingerprint of the data it came from.
 
 #include <string>
 #include <vector>
@@ -30,17 +29,7 @@ std::string runFingerprint(const Run& run);
 SessionAnalysis summarizeSession(const Session& session, std::vector<RunAnalysis> runs, const AnalysisOptions& options);
 
 /// Analyses every run (progress optional; throws CancelledError when cancelled).
-SessionAnalysis analyzeSession(const Session& session, const AnalysisOptions& options, ProgressToken* progress = nullptr);
-
-/// Stores the analysis in the session at `path` (replacing any earlier /analysis), atomically.
-void writeAnalysis(const std::string& path, const SessionAnalysis& analysis);
-
-/// Writes the session and its analysis to `path` in one atomic replacement (both are assembled in
-/// a staging file beside it, which is then renamed over it).
-void writeSessionWithAnalysis(const std::string& path, const Session& session, const SessionAnalysis& analysis);
-
-/// The analysis stored in `path` (empty when there is none), with stale flags set against
-/// `session` (the session read from the same file).
-SessionAnalysis readAnalysis(const std::string& path, const Session& session);
+SessionAnalysis analyzeSession(const Session& session, const AnalysisOptions& options,
+                               const ProgressToken* progress = nullptr);
 
 }  // namespace shellscope::analysis

@@ -1,0 +1,356 @@
+// The analysis stored in the session file under /analysis (docs/session-format.md, "Analysis"):
+// per run its statistics, frontier and fits, per model its trends, and the size alignments, with
+// the options that produced them and a fingerprint of each run's data for stale detection.
+#include "shellscope/analysis/analysis_file.h"
+
+#include <H5Cpp.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <set>
+
+#include "hdf5_support.h"
+#include "shellscope/session/session_file.h"
+
+namespace shellscope::analysis {
+
+namespace fs = std::filesystem;
+using namespace hdf5;
+
+namespace {
+constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
+constexpr const char* kAnalysisFormat = "shellscope-analysis";
+constexpr std::int64_t kAnalysisVersion = 1;
+}  // namespace
+
+namespace {
+
+void writeFit(H5::Group& g, const std::string& prefix, const FitResult& fit) {
+  writeAttribute(g, (prefix + "_status").c_str(), fit.status.text());
+  writeAttribute(g, (prefix + "_chi_square").c_str(), fit.chiSquare);
+  writeAttribute(g, (prefix + "_dof").c_str(), static_cast<std::int64_t>(fit.degreesOfFreedom));
+  writeAttribute(g, (prefix + "_p_value").c_str(), fit.pValue);
+  writeAttribute(g, (prefix + "_aic").c_str(), fit.parameters.size() ? fit.aic() : kNan);
+  writeVector(g, (prefix + "_parameters").c_str(), fit.parameters);
+  if (fit.covariance.size()) writeMatrix(g, (prefix + "_covariance").c_str(), fit.covariance);
+}
+
+void writeRunAnalysis(H5::Group& runs, const RunAnalysis& a) {
+  H5::Group g = runs.createGroup(a.runId);
+  writeAttribute(g, "run_fingerprint", a.fingerprint);
+  writeAttribute(g, "model_name", a.modelName);
+  writeAttribute(g, "step", a.step);
+  writeAttribute(g, "loss", a.loss);
+  writeAttribute(g, "loss_error", a.lossError);
+  const Frontier& f = a.frontier;
+  writeAttribute(g, "frontier_status", f.status.text());
+  writeAttribute(g, "frontier_lambda", f.lambda);
+  writeAttribute(g, "frontier_ci_low", f.ciLow);
+  writeAttribute(g, "frontier_ci_high", f.ciHigh);
+  writeAttribute(g, "peak_shell_lambda", f.peakShellLambda);
+  writeAttribute(g, "peak_energy", f.peakEnergy);
+  writeAttribute(g, "cutoff_lambda", f.cutoffLambda);
+  writeAttribute(g, "width_decades", f.widthDecades);
+  writeAttribute(g, "mass_floor", a.statistics.massFloor);
+  writeAttribute(g, "lambda_floor", a.statistics.lambdaFloor);
+  writeVector(g, "smoothed_log_energy", f.smoothedLogEnergy);
+  writeVector(g, "standard_error", a.statistics.standardError);
+  writeVector(g, "bootstrap_low", a.statistics.bootstrapLow);
+  writeVector(g, "bootstrap_high", a.statistics.bootstrapHigh);
+  writeVector(g, "batch_minimum", a.statistics.batchMinimum);
+  writeVector(g, "smallest_mass", a.statistics.smallestMass);
+  const PiecewiseFit& p = a.piecewise;
+  writeFit(g, "piecewise", p.fit);
+  writeAttribute(g, "piecewise_slope", p.slope);
+  writeAttribute(g, "piecewise_slope_error", p.slopeError);
+  writeAttribute(g, "piecewise_intercept", p.intercept);
+  writeAttribute(g, "piecewise_intercept_error", p.interceptError);
+  writeAttribute(g, "piecewise_kappa", p.kappa);
+  writeAttribute(g, "piecewise_kappa_error", p.kappaError);
+  writeAttribute(g, "piecewise_blend_lambda", p.blendLambda);
+  writeAttribute(g, "piecewise_blend_lambda_error", p.blendLambdaError);
+  writeAttribute(g, "piecewise_blend_width", p.blendWidth);
+  writeAttribute(g, "piecewise_blend_width_fixed", static_cast<std::int64_t>(p.blendWidthFixed));
+  writeAttribute(g, "piecewise_high_intercept", p.highIntercept);
+  writeAttribute(g, "piecewise_lambda_min", p.lambdaMin);
+  writeAttribute(g, "piecewise_lambda_max", p.lambdaMax);
+  const TheoryFit& t = a.theory;
+  writeFit(g, "theory", t.fit);
+  writeAttribute(g, "theory_p", t.p);
+  writeAttribute(g, "theory_p_error", t.pError);
+  writeAttribute(g, "theory_kappa", t.kappa);
+  writeAttribute(g, "theory_kappa_error", t.kappaError);
+  writeAttribute(g, "theory_log10_c", t.logC);
+  writeAttribute(g, "theory_log10_c_error", t.logCError);
+  writeAttribute(g, "theory_peak_lambda", t.peakLambda);
+  writeAttribute(g, "theory_peak_lambda_error", t.peakLambdaError);
+  writeAttribute(g, "theory_lambda_min", t.lambdaMin);
+  writeAttribute(g, "theory_lambda_max", t.lambdaMax);
+  writeAttribute(g, "better_model", a.betterModel);
+  writeAttribute(g, "aic_difference", a.aicDifference);
+}
+
+void writeTrends(H5::Group& trends, const ModelTrends& m) {
+  H5::Group g = trends.createGroup(m.modelName);
+  writeAttribute(g, "fingerprint", m.fingerprint);
+  writeAttribute(g, "time_axis", m.timeAxis);
+  writeAttribute(g, "c0", m.c0);
+  writeAttribute(g, "c0_error", m.c0Error);
+  writeAttribute(g, "c0_status", m.c0Status.text());
+  writeAttribute(g, "mean_p", m.meanP);
+  writeAttribute(g, "mean_p_error", m.meanPError);
+  writeAttribute(g, "predicted_loss_exponent", m.predictedLossExponent);
+  writeAttribute(g, "predicted_loss_exponent_error", m.predictedLossExponentError);
+  writeAttribute(g, "measured_loss_exponent", m.measuredLossExponent);
+  writeAttribute(g, "measured_loss_exponent_error", m.measuredLossExponentError);
+  writeAttribute(g, "loss_exponent_status", m.lossExponentStatus.text());
+  for (const Trend& t : m.trends) {
+    H5::Group axis = g.nameExists(t.timeAxis) ? g.openGroup(t.timeAxis) : g.createGroup(t.timeAxis);
+    H5::Group q = axis.createGroup(t.quantity);
+    writeAttribute(q, "exponent", t.exponent);
+    writeAttribute(q, "exponent_error", t.exponentError);
+    writeAttribute(q, "intercept", t.intercept);
+    writeAttribute(q, "points", static_cast<std::int64_t>(t.points));
+    writeAttribute(q, "status", t.status.text());
+  }
+}
+
+void writeAlignment(H5::Group& alignments, const Alignment& a, std::size_t index) {
+  char name[32];
+  std::snprintf(name, sizeof name, "%04zu", index);
+  H5::Group g = alignments.createGroup(name);
+  writeAttribute(g, "reference", a.reference);
+  writeAttribute(g, "other", a.other);
+  writeAttribute(g, "step", a.step);
+  writeAttribute(g, "amplitude_shift", a.amplitudeShift);
+  writeAttribute(g, "amplitude_shift_error", a.amplitudeShiftError);
+  writeAttribute(g, "peak_displacement", a.peakDisplacement);
+  writeAttribute(g, "peak_displacement_error", a.peakDisplacementError);
+  writeAttribute(g, "rms_residual", a.rmsResidual);
+  writeAttribute(g, "status", a.status.text());
+}
+
+FitResult readFit(const GroupReader& r, const std::string& prefix) {
+  FitResult fit;
+  fit.status = fitStatusFromText(r.text((prefix + "_status").c_str()));
+  fit.chiSquare = r.real((prefix + "_chi_square").c_str());
+  fit.degreesOfFreedom = static_cast<int>(r.integer((prefix + "_dof").c_str()));
+  fit.pValue = r.real((prefix + "_p_value").c_str());
+  std::vector<hsize_t> dims;
+  std::vector<double> parameters = r.dataset<double>((prefix + "_parameters").c_str(), 1, dims);
+  fit.parameters = Eigen::Map<Eigen::VectorXd>(parameters.data(), static_cast<Eigen::Index>(parameters.size()));
+  if (r.hasDataset((prefix + "_covariance").c_str())) {
+    fit.covariance = r.matrix((prefix + "_covariance").c_str(), dims[0], dims[0]);
+  }
+  return fit;
+}
+
+RunAnalysis readRunAnalysis(const std::string& path, H5::Group group, const std::string& id, const Run* run) {
+  GroupReader r(path, std::move(group), "/analysis/runs/" + id);
+  RunAnalysis a;
+  a.runId = id;
+  a.fingerprint = r.text("run_fingerprint");
+  a.modelName = r.text("model_name");
+  a.step = r.integer("step");
+  a.loss = r.real("loss");
+  a.lossError = r.real("loss_error");
+  Frontier& f = a.frontier;
+  f.status = frontierStatusFromText(r.text("frontier_status"));
+  f.lambda = r.real("frontier_lambda");
+  f.ciLow = r.real("frontier_ci_low");
+  f.ciHigh = r.real("frontier_ci_high");
+  f.peakShellLambda = r.real("peak_shell_lambda");
+  f.peakEnergy = r.real("peak_energy");
+  f.cutoffLambda = r.real("cutoff_lambda");
+  f.widthDecades = r.real("width_decades");
+  std::vector<hsize_t> dims;
+  const std::vector<double> smoothed = r.dataset<double>("smoothed_log_energy", 1, dims);
+  const hsize_t S = dims[0];
+  f.smoothedLogEnergy = Eigen::Map<const Eigen::VectorXd>(smoothed.data(), static_cast<Eigen::Index>(S));
+  a.statistics.massFloor = r.real("mass_floor");
+  a.statistics.lambdaFloor = r.real("lambda_floor");
+  a.statistics.standardError = r.vector("standard_error", S);
+  a.statistics.bootstrapLow = r.vector("bootstrap_low", S);
+  a.statistics.bootstrapHigh = r.vector("bootstrap_high", S);
+  a.statistics.batchMinimum = r.vector("batch_minimum", S);
+  a.statistics.smallestMass = r.vector("smallest_mass", S);
+  if (run) {
+    a.statistics.window = run->window;
+    a.statistics.mean = run->shellEnergy;
+  }
+  PiecewiseFit& p = a.piecewise;
+  p.fit = readFit(r, "piecewise");
+  p.slope = r.real("piecewise_slope");
+  p.slopeError = r.real("piecewise_slope_error");
+  p.intercept = r.real("piecewise_intercept");
+  p.interceptError = r.real("piecewise_intercept_error");
+  p.kappa = r.real("piecewise_kappa");
+  p.kappaError = r.real("piecewise_kappa_error");
+  p.blendLambda = r.real("piecewise_blend_lambda");
+  p.blendLambdaError = r.real("piecewise_blend_lambda_error");
+  p.blendWidth = r.real("piecewise_blend_width");
+  p.blendWidthFixed = r.integer("piecewise_blend_width_fixed") != 0;
+  p.highIntercept = r.real("piecewise_high_intercept");
+  p.lambdaMin = r.real("piecewise_lambda_min");
+  p.lambdaMax = r.real("piecewise_lambda_max");
+  TheoryFit& t = a.theory;
+  t.fit = readFit(r, "theory");
+  t.p = r.real("theory_p");
+  t.pError = r.real("theory_p_error");
+  t.kappa = r.real("theory_kappa");
+  t.kappaError = r.real("theory_kappa_error");
+  t.logC = r.real("theory_log10_c");
+  t.logCError = r.real("theory_log10_c_error");
+  t.peakLambda = r.real("theory_peak_lambda");
+  t.peakLambdaError = r.real("theory_peak_lambda_error");
+  t.lambdaMin = r.real("theory_lambda_min");
+  t.lambdaMax = r.real("theory_lambda_max");
+  a.betterModel = r.text("better_model");
+  a.aicDifference = r.real("aic_difference");
+  a.stale = !run || runFingerprint(*run) != a.fingerprint || static_cast<hsize_t>(run->shellCount()) != S;
+  return a;
+}
+
+}  // namespace
+
+void writeAnalysis(const std::string& path, const SessionAnalysis& analysis) {
+  silenceHdf5();
+  readSession(path);  // a valid session, or a clear error before anything changes
+  editAtomically(
+      path, "write the analysis",
+      [&](H5::H5File& file) {
+        removeChild(file, "analysis");
+        H5::Group root = file.createGroup("analysis");
+        const AnalysisOptions& o = analysis.options;
+        writeAttribute(root, "format", std::string(kAnalysisFormat));
+        writeAttribute(root, "format_version", kAnalysisVersion);
+        writeAttribute(root, "smoothing_width", o.smoothingWidth);
+        writeAttribute(root, "bootstrap_samples", static_cast<std::int64_t>(o.bootstrapSamples));
+        writeAttribute(root, "seed", static_cast<std::int64_t>(o.seed));
+        writeAttribute(root, "confidence", o.confidence);
+        writeAttribute(root, "collapse_factor", o.collapseFactor);
+        writeAttribute(root, "lambda_min", o.lambdaMin);
+        writeAttribute(root, "lambda_max", o.lambdaMax);
+        H5::Group runs = root.createGroup("runs");
+        for (const RunAnalysis& a : analysis.runs) writeRunAnalysis(runs, a);
+        H5::Group trends = root.createGroup("trends");
+        for (const ModelTrends& m : analysis.trends) writeTrends(trends, m);
+        H5::Group alignments = root.createGroup("alignments");
+        for (std::size_t i = 0; i < analysis.alignments.size(); ++i) writeAlignment(alignments, analysis.alignments[i], i);
+      },
+      {});
+}
+
+void writeSessionWithAnalysis(const std::string& path, const Session& session, const SessionAnalysis& analysis) {
+  const fs::path target(path);
+  const fs::path staging = (target.has_parent_path() ? target.parent_path() : fs::path(".")) /
+                           ("." + target.filename().string() + ".staging-" + std::to_string(::getpid()));
+  try {
+    writeSession(staging.string(), session);
+    if (!analysis.runs.empty()) writeAnalysis(staging.string(), analysis);
+    fs::rename(staging, target);
+  } catch (const fs::filesystem_error& e) {
+    std::error_code ignored;
+    fs::remove(staging, ignored);
+    throw SessionFileError(path, std::string("cannot replace the file: ") + e.code().message());
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove(staging, ignored);
+    throw;
+  }
+}
+
+SessionAnalysis readAnalysis(const std::string& path, const Session& session) {
+  silenceHdf5();
+  SessionAnalysis analysis;
+  H5::H5File file = openExisting(path, H5F_ACC_RDONLY);
+  try {
+    if (!file.nameExists("analysis")) return analysis;
+    GroupReader root(path, file.openGroup("analysis"), "/analysis");
+    if (root.text("format") != kAnalysisFormat || root.integer("format_version") != kAnalysisVersion) {
+      throw SessionFileError(path, "/analysis has an unknown format or version");
+    }
+    AnalysisOptions& o = analysis.options;
+    o.smoothingWidth = root.real("smoothing_width");
+    o.bootstrapSamples = static_cast<int>(root.integer("bootstrap_samples"));
+    o.seed = static_cast<std::uint64_t>(root.integer("seed"));
+    o.confidence = root.real("confidence");
+    o.collapseFactor = root.real("collapse_factor");
+    o.lambdaMin = root.real("lambda_min");
+    o.lambdaMax = root.real("lambda_max");
+    H5::Group runs = file.openGroup("analysis/runs");
+    for (const std::string& id : childNames(runs)) {
+      analysis.runs.push_back(readRunAnalysis(path, runs.openGroup(id), id, session.findRun(id)));
+    }
+    H5::Group trends = file.openGroup("analysis/trends");
+    for (const std::string& model : childNames(trends)) {
+      GroupReader r(path, trends.openGroup(model), "/analysis/trends/" + model);
+      ModelTrends m;
+      m.modelName = model;
+      m.fingerprint = r.text("fingerprint");
+      m.timeAxis = r.text("time_axis");
+      m.c0 = r.real("c0");
+      m.c0Error = r.real("c0_error");
+      m.c0Status = transportStatusFromText(r.text("c0_status"));
+      m.meanP = r.real("mean_p");
+      m.meanPError = r.real("mean_p_error");
+      m.predictedLossExponent = r.real("predicted_loss_exponent");
+      m.predictedLossExponentError = r.real("predicted_loss_exponent_error");
+      m.measuredLossExponent = r.real("measured_loss_exponent");
+      m.measuredLossExponentError = r.real("measured_loss_exponent_error");
+      m.lossExponentStatus = transportStatusFromText(r.text("loss_exponent_status"));
+      H5::Group modelGroup = trends.openGroup(model);
+      for (const std::string& axis : childNames(modelGroup)) {
+        H5::Group axisGroup = modelGroup.openGroup(axis);
+        for (const std::string& quantity : childNames(axisGroup)) {
+          GroupReader q(path, axisGroup.openGroup(quantity), "/analysis/trends/" + model + "/" + axis + "/" + quantity);
+          Trend t;
+          t.quantity = quantity;
+          t.timeAxis = axis;
+          t.exponent = q.real("exponent");
+          t.exponentError = q.real("exponent_error");
+          t.intercept = q.real("intercept");
+          t.points = static_cast<int>(q.integer("points"));
+          t.status = trendStatusFromText(q.text("status"));
+          m.trends.push_back(t);
+        }
+      }
+      // Stale when the model's runs are not those the trends came from.
+      std::vector<const Run*> runsOfModel;
+      for (const Run& run : session.runs) {
+        if (run.meta.modelName == model) runsOfModel.push_back(&run);
+      }
+      std::sort(runsOfModel.begin(), runsOfModel.end(), [](const Run* a, const Run* b) { return a->meta.step < b->meta.step; });
+      std::string current;
+      for (const Run* run : runsOfModel) current += runFingerprint(*run) + ";";
+      m.stale = current != m.fingerprint;
+      analysis.trends.push_back(m);
+    }
+    H5::Group alignments = file.openGroup("analysis/alignments");
+    for (const std::string& name : childNames(alignments)) {
+      GroupReader r(path, alignments.openGroup(name), "/analysis/alignments/" + name);
+      Alignment a;
+      a.reference = r.text("reference");
+      a.other = r.text("other");
+      a.step = r.integer("step");
+      a.amplitudeShift = r.real("amplitude_shift");
+      a.amplitudeShiftError = r.real("amplitude_shift_error");
+      a.peakDisplacement = r.real("peak_displacement");
+      a.peakDisplacementError = r.real("peak_displacement_error");
+      a.rmsResidual = r.real("rms_residual");
+      a.status = alignmentStatusFromText(r.text("status"));
+      analysis.alignments.push_back(a);
+    }
+    return analysis;
+  } catch (const H5::Exception& e) {
+    throw SessionFileError(path, "the analysis is unreadable (" + e.getDetailMsg() + ")");
+  }
+}
+
+}  // namespace shellscope::analysis
