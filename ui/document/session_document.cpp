@@ -26,22 +26,30 @@ SessionDocument::SessionDocument(QObject* parent) : QObject(parent) {}
 
 SessionDocument::~SessionDocument() = default;
 
-std::vector<std::string> SessionDocument::models() const {
+void SessionDocument::indexRuns() {
   std::map<std::string, std::int64_t> size;
-  for (const Run& run : session_.runs) size[run.meta.modelName] = run.meta.nParams;
-  std::vector<std::string> names;
-  for (const auto& [name, params] : size) names.push_back(name);
-  std::stable_sort(names.begin(), names.end(), [&](const auto& a, const auto& b) { return size[a] < size[b]; });
-  return names;
+  runsByModel_.clear();
+  for (const Run& run : session_.runs) {
+    size[run.meta.modelName] = run.meta.nParams;
+    runsByModel_[run.meta.modelName].push_back(&run);
+  }
+  models_.clear();
+  for (const auto& [name, params] : size) models_.push_back(name);
+  std::stable_sort(models_.begin(), models_.end(), [&](const auto& a, const auto& b) { return size[a] < size[b]; });
+  colors_.clear();
+  for (std::size_t map = 0; map < models_.size(); ++map) {
+    std::vector<const Run*>& runs = runsByModel_[models_[map]];
+    std::stable_sort(runs.begin(), runs.end(), [](const Run* a, const Run* b) { return a->meta.step < b->meta.step; });
+    for (std::size_t rank = 0; rank < runs.size(); ++rank) {
+      const double t = runs.size() > 1 ? static_cast<double>(rank) / static_cast<double>(runs.size() - 1) : 0.0;
+      colors_[runs[rank]] = sequentialColor(static_cast<int>(map), 0.9 * t);  // the brightest yellow is hard to see on white
+    }
+  }
 }
 
 std::vector<const Run*> SessionDocument::runsOf(const std::string& model) const {
-  std::vector<const Run*> runs;
-  for (const Run& run : session_.runs) {
-    if (run.meta.modelName == model) runs.push_back(&run);
-  }
-  std::stable_sort(runs.begin(), runs.end(), [](const Run* a, const Run* b) { return a->meta.step < b->meta.step; });
-  return runs;
+  const auto found = runsByModel_.find(model);
+  return found == runsByModel_.end() ? std::vector<const Run*>{} : found->second;
 }
 
 void SessionDocument::setChecked(const std::string& runId, bool checked) { setChecked(std::vector<std::string>{runId}, checked); }
@@ -71,17 +79,12 @@ std::vector<const Run*> SessionDocument::checkedRuns() const {
 }
 
 QColor SessionDocument::colorOf(const Run& run) const {
-  const std::vector<std::string> names = models();
-  const int map = static_cast<int>(std::find(names.begin(), names.end(), run.meta.modelName) - names.begin());
-  const std::vector<const Run*> runs = runsOf(run.meta.modelName);
-  const auto rank = std::find(runs.begin(), runs.end(), &run) - runs.begin();
-  const double t = runs.size() > 1 ? static_cast<double>(rank) / static_cast<double>(runs.size() - 1) : 0.0;
-  return sequentialColor(map, 0.9 * t);  // the brightest yellow is hard to see on white
+  const auto found = colors_.find(&run);
+  return found == colors_.end() ? QColor(Qt::gray) : found->second;
 }
 
 QColor SessionDocument::colorOfModel(const std::string& model) const {
-  const std::vector<std::string> names = models();
-  return categoricalColor(static_cast<int>(std::find(names.begin(), names.end(), model) - names.begin()));
+  return categoricalColor(static_cast<int>(std::find(models_.begin(), models_.end(), model) - models_.begin()));
 }
 
 void SessionDocument::setModified(bool modified) {
@@ -100,6 +103,7 @@ void SessionDocument::endBusy() {
 
 void SessionDocument::clear() {
   session_ = Session{};
+  indexRuns();
   analysis_ = analysis::SessionAnalysis{};
   analysis_.options = options_;
   checked_.clear();
@@ -112,9 +116,8 @@ void SessionDocument::clear() {
 
 void SessionDocument::checkDefaultRuns() {
   checked_.clear();
-  const std::vector<std::string> names = models();
-  if (names.empty()) return;
-  const std::vector<const Run*> runs = runsOf(names.front());
+  if (models_.empty()) return;
+  const std::vector<const Run*> runs = runsOf(models_.front());
   const std::size_t count = runs.size();
   const std::size_t shown = std::min<std::size_t>(count, kDefaultCheckedRuns);
   for (std::size_t i = 0; i < shown; ++i) {
@@ -135,6 +138,7 @@ void SessionDocument::open(const QString& path) {
       return;
     }
     session_ = std::move(loaded->session);
+    indexRuns();
     analysis_ = std::move(loaded->analysis);
     // Keep the stored analysis of unchanged runs only; the rest is recomputed.
     analysis_.runs.erase(std::remove_if(analysis_.runs.begin(), analysis_.runs.end(),
@@ -191,6 +195,7 @@ void SessionDocument::save(const QString& path) {
 
 void SessionDocument::addRun(Run run) {
   const std::string id = session_.addRun(std::move(run));
+  indexRuns();
   checked_.insert(QString::fromStdString(id));
   setModified(true);
   Q_EMIT runsAdded({QString::fromStdString(id)});

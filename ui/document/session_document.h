@@ -9,6 +9,7 @@
 #include <QObject>
 #include <QSet>
 #include <QString>
+#include <map>
 #include <memory>
 
 #include "shellscope/analysis/session_analysis.h"
@@ -32,15 +33,16 @@ class SessionDocument : public QObject {
   bool isModified() const { return modified_; }
   bool isBusy() const { return busy_ > 0; }
 
-  /// Model names by parameter count, and a model's runs by step.
-  std::vector<std::string> models() const;
+  /// Model names by parameter count, and a model's runs by step (indexed when the runs change).
+  const std::vector<std::string>& models() const { return models_; }
   std::vector<const Run*> runsOf(const std::string& model) const;
 
   bool isChecked(const std::string& runId) const { return checked_.contains(QString::fromStdString(runId)); }
   void setChecked(const std::string& runId, bool checked);
   void setChecked(const std::vector<std::string>& runIds, bool checked);
   std::vector<const Run*> checkedRuns() const;
-  /// A run's colour: its model's perceptual colour map, by the run's position in step order.
+  /// A run's colour: its model's perceptual colour map, by the run's position in step order
+  /// (looked up, not recomputed: views ask for it for every point they draw).
   QColor colorOf(const Run& run) const;
   /// A model's colour (for overlays of models).
   QColor colorOfModel(const std::string& model) const;
@@ -77,6 +79,8 @@ class SessionDocument : public QObject {
   /// Analyses the runs without a current analysis in the background, then trends and alignments.
   void refreshAnalysis();
   void checkDefaultRuns();
+  /// Rebuilds the model order, the runs of each model in step order and the colours.
+  void indexRuns();
 
   Session session_;
   analysis::SessionAnalysis analysis_;
@@ -86,6 +90,9 @@ class SessionDocument : public QObject {
 
  private:
   QSet<QString> checked_;
+  std::vector<std::string> models_;                            ///< by parameter count
+  std::map<std::string, std::vector<const Run*>> runsByModel_;  ///< by step
+  std::map<const Run*, QColor> colors_;
   QString path_;
   bool modified_ = false;
   int busy_ = 0;

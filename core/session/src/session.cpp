@@ -27,8 +27,30 @@ std::string Session::nextRunId() const {
   return buffer;
 }
 
+RunList::RunList(std::initializer_list<Run> runs) {
+  for (const Run& run : runs) push_back(run);
+}
+
+Run& RunList::edit(std::size_t i) {
+  // Always a fresh copy: the run may be shared with other lists (or have been made const).
+  auto copy = std::make_shared<Run>(*runs_[i]);
+  Run& run = *copy;
+  runs_[i] = std::move(copy);
+  return run;
+}
+
 std::string Session::addRun(Run run) {
   if (run.id.empty() || findRun(run.id)) run.id = nextRunId();
+  runs.push_back(std::move(run));
+  return runs.back().id;
+}
+
+std::string Session::addRun(RunList::Pointer run) {
+  if (run->id.empty() || findRun(run->id)) {
+    Run renamed = *run;
+    renamed.id = nextRunId();
+    return addRun(std::move(renamed));
+  }
   runs.push_back(std::move(run));
   return runs.back().id;
 }

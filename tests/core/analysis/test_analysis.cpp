@@ -284,7 +284,7 @@ class TestAnalysis : public QObject {
     QVERIFY(!after.runs.front().stale);
     // A run whose data changed reads back stale.
     Session changed = readSession(path);
-    changed.runs[0].shellEnergyBatches *= 2.0;
+    changed.runs.edit(0).shellEnergyBatches *= 2.0;
     QVERIFY(runFingerprint(changed.runs[0]) != analysis.runs[0].fingerprint);
   }
 };

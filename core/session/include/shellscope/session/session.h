@@ -1,6 +1,9 @@
 #pragma once
 // A session: the runs a user has computed, as held in memory and saved in one HDF5 file.
 
+#include <initializer_list>
+#include <iterator>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,8 +24,61 @@ struct TrainingLog {
   double accumulatedLearningRate(std::int64_t step) const;
 };
 
+/// The runs of a session, each held by a shared pointer to an immutable Run: copying a session
+/// (for a save or an analysis in the background) copies pointers, not energies and Ritz matrices,
+/// and a pointer to a run stays valid while runs are added. Iterating gives `const Run&`.
+class RunList {
+ public:
+  using Pointer = std::shared_ptr<const Run>;
+
+  class const_iterator {
+   public:
+    using iterator_category = std::random_access_iterator_tag;
+    using value_type = Run;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const Run*;
+    using reference = const Run&;
+    explicit const_iterator(std::vector<Pointer>::const_iterator at) : at_(at) {}
+    const Run& operator*() const { return **at_; }
+    const Run* operator->() const { return at_->get(); }
+    const_iterator& operator++() { ++at_; return *this; }
+    const_iterator operator++(int) { const_iterator before = *this; ++at_; return before; }
+    const_iterator& operator--() { --at_; return *this; }
+    const_iterator& operator+=(difference_type n) { at_ += n; return *this; }
+    const_iterator operator+(difference_type n) const { return const_iterator(at_ + n); }
+    difference_type operator-(const const_iterator& other) const { return at_ - other.at_; }
+    bool operator==(const const_iterator& other) const { return at_ == other.at_; }
+    bool operator!=(const const_iterator& other) const { return at_ != other.at_; }
+
+   private:
+    std::vector<Pointer>::const_iterator at_;
+  };
+
+  RunList() = default;
+  RunList(std::initializer_list<Run> runs);
+
+  std::size_t size() const { return runs_.size(); }
+  bool empty() const { return runs_.empty(); }
+  const Run& operator[](std::size_t i) const { return *runs_[i]; }
+  const Run& front() const { return *runs_.front(); }
+  const Run& back() const { return *runs_.back(); }
+  const_iterator begin() const { return const_iterator(runs_.begin()); }
+  const_iterator end() const { return const_iterator(runs_.end()); }
+  /// The shared pointer to run i (for holders that outlive the session's container).
+  const Pointer& pointer(std::size_t i) const { return runs_[i]; }
+
+  void push_back(Run run) { runs_.push_back(std::make_shared<const Run>(std::move(run))); }
+  void push_back(Pointer run) { runs_.push_back(std::move(run)); }
+  void clear() { runs_.clear(); }
+  /// Run i for changing: it is replaced by a private copy first, which the caller may change.
+  Run& edit(std::size_t i);
+
+ private:
+  std::vector<Pointer> runs_;
+};
+
 struct Session {
-  std::vector<Run> runs;
+  RunList runs;
   std::vector<TrainingLog> trainingLogs;
 
   /// The run with this id, or nullptr.
@@ -31,6 +87,8 @@ struct Session {
   std::string nextRunId() const;
   /// Adds a run, giving it a fresh id when it has none or a taken one; returns the id.
   std::string addRun(Run run);
+  /// The same for a shared run (the pointer is kept when its id is fresh; else a copy is renamed).
+  std::string addRun(RunList::Pointer run);
   /// The training log of a model, or nullptr.
   const TrainingLog* findTrainingLog(const std::string& modelName) const;
 };
