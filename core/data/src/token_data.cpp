@@ -10,6 +10,7 @@
 
 #include "shellscope/base/file_error.h"
 #include "shellscope/base/mapped_file.h"
+#include "shellscope/base/setting_error.h"
 #include "shellscope/data/tokenizer.h"
 
 namespace shellscope {
@@ -452,7 +453,7 @@ std::shared_ptr<const TokenStream> openTokenData(const std::string& path, const 
   if (endsWith(path, ".npy")) return openNpy(path);
   if (endsWith(path, ".txt") || endsWith(path, ".text")) {
     if (options.tokenizerPath.empty()) {
-      throw FileFormatError(path, "a text file needs a tokenizer (--tokenizer tokenizer.json, or one in the checkpoint folder)");
+      throw SettingError("tokenizer", "is needed for the text file " + path + " (or a tokenizer.json in the checkpoint folder)");
     }
     const Tokenizer tokenizer = Tokenizer::load(options.tokenizerPath);
     std::ifstream in(path, std::ios::binary);
@@ -464,8 +465,8 @@ std::shared_ptr<const TokenStream> openTokenData(const std::string& path, const 
     if (dtype.empty() && endsWith(path, std::string(".") + extension)) dtype = extension;
   }
   if (dtype.empty()) {
-    throw FileFormatError(path, "unknown token file type: use .npy, an MMIDIDX .bin/.idx pair, .txt with a "
-                                "tokenizer, or state the dtype of raw tokens (--data-dtype u16|u32|i32|i64)");
+    throw SettingError("data_dtype", "is needed for " + path + ", which is not .npy, an MMIDIDX .bin/.idx pair or .txt: "
+                                     "the dtype of its raw tokens (u16, u32, i32 or i64)");
   }
   return openRawTokens(path, parseTokenDType(dtype));
 }

@@ -150,7 +150,7 @@ class TestTokenData : public QObject {
     TokenDataOptions options;
     options.rawDtype = "i32";
     QCOMPARE(readAll(*openTokenData(plain, options)), (std::vector<std::int64_t>{1, 2, 3}));
-    QVERIFY(messageOf([&] { openTokenData(plain); }).contains("unknown token file type"));
+    QVERIFY(messageOf([&] { openTokenData(plain); }).contains("data_dtype is needed for"));
     options.rawDtype = "i64";
     QVERIFY(messageOf([&] { openTokenData(plain, options); }).contains("not a multiple of 8"));
     QVERIFY(messageOf([&] { writeRawTokens(plain, {70000}, TokenDType::U16); }).contains("does not fit in u16"));
@@ -165,7 +165,7 @@ class TestTokenData : public QObject {
   void textNeedsATokenizer() {
     const std::string file = path("t.txt");
     std::ofstream(file) << "the the";
-    QVERIFY(messageOf([&] { openTokenData(file); }).contains("needs a tokenizer"));
+    QVERIFY(messageOf([&] { openTokenData(file); }).contains("tokenizer is needed for the text file"));
     TokenDataOptions options;
     options.tokenizerPath = SHELLSCOPE_TEST_DATA "/tokenizer_small.json";
     QCOMPARE(readAll(*openTokenData(file, options)), (std::vector<std::int64_t>{257, 258}));

@@ -41,7 +41,7 @@ std::string utcNow() {
 std::unique_ptr<engine::BatchSource> windowsOf(const ComputeSettings& settings, std::shared_ptr<const TokenStream> data,
                                                const engine::ModelDescription& model, const std::string& checkpoint) {
   if (model.vocabularySize <= 0) {
-    throw std::invalid_argument(checkpoint + " does not read tokens (a " + model.family + " regressor): leave out --data");
+    throw SettingError("data", "is not for " + checkpoint + ", a " + model.family + " regressor on its own data: leave it out");
   }
   if (model.contextLength > 0 && settings.seqLen > model.contextLength) {
     throw SettingError("seq_len", "is " + std::to_string(settings.seqLen) + ", longer than the context of " + checkpoint +
@@ -100,7 +100,7 @@ CheckpointComputation::CheckpointComputation(const ComputeSettings& settings, co
       d.data = windowsOf(settings, data, d.model->description(), checkpoint.path);
     }
   } else {
-    if (!data) throw std::invalid_argument(checkpoint.path + ": a checkpoint needs token data (--data)");
+    if (!data) throw SettingError("data", "is missing: the checkpoint " + checkpoint.path + " needs token data");
     d.model = engine::loadCheckpoint(checkpoint.path, d.dtype).model;
     d.data = windowsOf(settings, data, d.model->description(), checkpoint.path);
   }
