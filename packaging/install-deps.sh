@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-  cmake g++ make                                 # toolchain
+  cmake g++ make ccache                          # toolchain (ccache: rebuilds and CI's second build)
   libtorch-dev libeigen3-dev libhdf5-dev         # core: LibTorch 1.13 (CPU), Eigen, HDF5 C++
   libicu-dev                                     # tokenizer: Unicode normalisation and classes
   nlohmann-json3-dev                             # JSON (checkpoint configs, safetensors headers)

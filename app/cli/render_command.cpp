@@ -145,6 +145,8 @@ int renderCommand(const Arguments& args) {
   std::cout << out << "\n";
   return 0;
 #else
+  (void)path;
+  (void)out;
   (void)view;
   throw std::runtime_error("render needs the Qt build of shellscope-cli (configure with SHELLSCOPE_BUILD_UI=ON)");
 #endif

@@ -208,18 +208,7 @@ class TestCompute : public QObject {
     }
     QVERIFY(messageOf([] { parseJvpMethod("reverse"); }).contains("forward, forward-ad or double-backward"));
   }
-
-  void cudaMatchesCpuWhenAvailable() {
-    if (!at::hasCUDA()) QSKIP("this LibTorch build has no CUDA");
-    ComputeSettings settings = float64Settings(LanczosMode::Full, JvpMethod::ForwardMode, 10);
-    settings.models = {"builtin:tiny-lm"};
-    settings.batches = 1;
-    settings.device = DevicePreference::Cpu;
-    const BatchSpectrum cpu = CheckpointComputation(settings, "builtin:tiny-lm").computeBatch(0);
-    settings.device = DevicePreference::Cuda;
-    const BatchSpectrum cuda = CheckpointComputation(settings, "builtin:tiny-lm").computeBatch(0);
-    QVERIFY(cpu.ritzValues.isApprox(cuda.ritzValues, 1e-8));
-  }
+  // CUDA against the CPU: tests/core/engine/cuda_matches_cpu.cpp (runs in the Qt-free build too).
 };
 
 QTEST_APPLESS_MAIN(TestCompute)
