@@ -64,6 +64,12 @@ if [ "$mode" = "--write" ]; then
   exit 0
 fi
 
+step "sessions written by the old code open unchanged"
+for session in builtin series demo; do
+  "$cli" info "$golden/$session.h5" --profiles >"$work/info-$session.out" 2>&1 || { cat "$work/info-$session.out"; fail "info $session.h5"; }
+done
+grep -q "run-0016" "$work/info-demo.out" || fail "info does not list the 16 runs of demo.h5"
+
 step "compare with the golden sessions"
 # Bit for bit where the BLAS runs the same kernels as the machine that wrote the goldens; OpenBLAS
 # picks its kernels by CPU, and other kernels sum in another order, so elsewhere to a tolerance.
