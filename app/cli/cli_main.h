@@ -1,6 +1,6 @@
 #pragma once
 // The whole command-line program as a function, so that test programs can run it with extra model
-// families registered (tests/app/model_family_cli.cpp) exactly as shellscope-cli runs.
+// families registered (tests/app/toy_bigram_family.cpp) exactly as shellscope-cli runs.
 
 namespace shellscope::cli {
 

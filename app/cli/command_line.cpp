@@ -2,7 +2,6 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <mutex>
 #include <sstream>
 
 #include "shellscope/base/csv.h"
@@ -44,7 +43,10 @@ Option& Option::setting(std::string key) {
 }
 
 CommandLine::CommandLine(std::string command, std::string synopsis, std::string summary)
-    : command_(std::move(command)), synopsis_(std::move(synopsis)), summary_(std::move(summary)) {}
+    : command_(std::move(command)), synopsis_(std::move(synopsis)), summary_(std::move(summary)) {
+  // A process runs one command: the spellings are those of the newest command line.
+  settingSpellings().clear();
+}
 
 Option& CommandLine::add(const std::string& name, const std::string& valueName, const std::string& help,
                          std::string shown, std::function<void(const std::string&)> assign) {

@@ -79,7 +79,7 @@ class CommandLine {
   void noPositionals() const;
 
   /// The option spelling of a core setting key ("--batch-size"), or the key when no option of
-  /// the command fills it. Covers every CommandLine constructed in this process.
+  /// the command fills it, for the command line constructed last (a process runs one command).
   static std::string spellingOf(const std::string& settingKey);
   /// A core SettingError as this command line's usage error.
   static UsageError usageError(const SettingError& error);

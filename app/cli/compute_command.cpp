@@ -12,17 +12,20 @@
 namespace shellscope::cli {
 
 int computeCommand(const Arguments& args) {
+  std::string families;
+  for (const std::string& family : modelFamilies()) families += (families.empty() ? "" : ", ") + family;
   CommandLine cl("compute", "compute --model PATH [--model PATH ...] [--data PATH] --out SESSION.h5 [options]",
                  "Computes shell energies for each model (one run per checkpoint) and appends the runs to the\n"
                  "session file (created when missing). A model is a Hugging Face checkpoint folder of a model\n"
-                 "family this build knows (GPT-NeoX), a folder of step folders (step1000/, checkpoint-1000/)\n"
-                 "or a Hugging Face cache folder (models--org--name), computed in step order, or a built-in:\n"
+                 "family this build knows (model_type " + families + "), a folder of step folders (step1000/,\n"
+                 "checkpoint-1000/) or a Hugging Face cache folder (models--org--name), computed in step\n"
+                 "order, or a built-in:\n"
                  "builtin:tiny-lm, builtin:small-lm, builtin:base-lm (GPT-NeoX LMs on a Markov token stream)\n"
                  "and builtin:mlp (MSE regression); with a built-in model --data may be left out and its own\n"
                  "synthetic data is used.");
   ComputeSettings settings;
   std::string out;
-  addModelAndDataOptions(cl, settings, /*repeatable=*/true);
+  addModelAndDataOptions(cl, settings);
   addBatchOptions(cl, settings.batches, settings.batchSize, settings.seqLen);
   addSpectrumOptions(cl, settings);
   addRuntimeOptions(cl, settings.device, settings.dtype, settings.threads);

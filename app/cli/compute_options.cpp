@@ -2,13 +2,11 @@
 
 namespace shellscope::cli {
 
-void addModelAndDataOptions(CommandLine& cl, ComputeSettings& s, bool repeatable) {
-  if (repeatable) {
-    cl.option("model", "PATH", "checkpoint folder or built-in model", s.models).setting("model");
+void addModelAndDataOptions(CommandLine& cl, ComputeSettings& s, std::string* singleModel) {
+  if (singleModel) {
+    cl.option("model", "PATH", "checkpoint folder or built-in model", *singleModel).setting("model");
   } else {
-    // One model: the first entry of settings.models.
-    s.models.assign(1, std::string());
-    cl.option("model", "PATH", "checkpoint folder or built-in model", s.models.front()).setting("model");
+    cl.option("model", "PATH", "checkpoint folder or built-in model", s.models).setting("model");
   }
   cl.option("data", "PATH", "token data: MMIDIDX prefix/.bin/.idx, .npy, .txt, or raw tokens", s.data).setting("data");
   cl.option("data-dtype", "TYPE", "dtype of raw token files: u16 | u32 | i32 | i64", s.dataDtype).setting("data_dtype");

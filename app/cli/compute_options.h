@@ -7,8 +7,9 @@
 
 namespace shellscope::cli {
 
-/// --model (repeatable when `repeatable`), --data, --data-dtype, --tokenizer, --pythia-step.
-void addModelAndDataOptions(CommandLine& cl, ComputeSettings& settings, bool repeatable);
+/// --model (repeatable into settings.models, or one model into *singleModel), --data,
+/// --data-dtype, --tokenizer, --pythia-step.
+void addModelAndDataOptions(CommandLine& cl, ComputeSettings& settings, std::string* singleModel = nullptr);
 /// --batches, --batch-size, --seq-len.
 void addBatchOptions(CommandLine& cl, int& batches, int& batchSize, int& seqLen);
 /// --lanczos-steps, --lanczos-mode, --lanczos-tol, --shells-per-decade, --lambda-min, --lambda-max,

@@ -91,10 +91,14 @@ int demoCommand(const Arguments& args) {
   const ExperimentSettings standard = ExperimentSettings::standard();
   std::string outDir = standard.outDir;
   int threads = standard.threads;
+  DevicePreference device = standard.device;
   bool quick = false, noGui = false;
   cl.option("out", "DIR", "output directory", outDir);
   cl.flag("quick", "a much smaller experiment (for tests)", quick);
   cl.option("threads", "N", "CPU threads, 0 = all cores", threads).setting("threads");
+  cl.choice("device", "DEV", "auto | cpu | cuda: where the shells are computed", device, parseDevice,
+            static_cast<std::string (*)(DevicePreference)>(toString))
+      .setting("device");
   cl.flag("no-gui", "do not open the session in the desktop application", noGui);
   if (!cl.parse(args)) {
     std::cout << cl.help();
@@ -104,6 +108,7 @@ int demoCommand(const Arguments& args) {
   ExperimentSettings settings = quick ? ExperimentSettings::quick() : standard;
   settings.outDir = outDir;
   settings.threads = threads;
+  settings.device = device;
   ExperimentReport report;
   {
     TerminalProgress progress;

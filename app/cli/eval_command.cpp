@@ -17,7 +17,8 @@ int evalCommand(const Arguments& args) {
                  "would use), to check a checkpoint against numbers already known.");
   ComputeSettings settings;
   bool json = false;
-  addModelAndDataOptions(cl, settings, /*repeatable=*/false);
+  std::string model;
+  addModelAndDataOptions(cl, settings, &model);
   addBatchOptions(cl, settings.batches, settings.batchSize, settings.seqLen);
   addRuntimeOptions(cl, settings.device, settings.dtype, settings.threads);
   cl.option("seed", "N", "seed of built-in models", settings.seed).setting("seed");
@@ -28,6 +29,7 @@ int evalCommand(const Arguments& args) {
   }
   cl.noPositionals();
   cl.require("model");
+  settings.models = {model};
   settings.validate();
   configureThreads(settings.threads);
 

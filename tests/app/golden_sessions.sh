@@ -20,7 +20,8 @@ step() { echo "--- $*"; }
 
 "$python" -c "import h5py, numpy" 2>/dev/null || { echo "SKIP: python3-h5py is not installed"; exit 77; }
 
-common=(--batches 2 --batch-size 2 --seq-len 16 --threads 1)
+# On the CPU everywhere: the goldens are CPU sessions (a GPU build would otherwise pick CUDA).
+common=(--batches 2 --batch-size 2 --seq-len 16 --threads 1 --device cpu)
 compute() {  # compute SESSION ARGS...
   local out=$1
   shift
@@ -52,7 +53,7 @@ compute "$work/series.h5" --model "$work/series/tiny-neox/step0" --data "$work/t
   --dtype float32 --jvp forward-ad --lanczos-mode plain
 
 step "the quick built-in experiment"
-"$cli" demo --quick --no-gui --out "$work/demo" >"$work/demo.log" 2>&1 || { cat "$work/demo.log"; fail "demo --quick"; }
+"$cli" demo --quick --no-gui --device cpu --out "$work/demo" >"$work/demo.log" 2>&1 || { cat "$work/demo.log"; fail "demo --quick"; }
 
 if [ "$mode" = "--write" ]; then
   mkdir -p "$golden"

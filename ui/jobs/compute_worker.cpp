@@ -69,6 +69,8 @@ void ComputeWorker::runExperiment(const ExperimentSettings& settings, int jobId)
     Q_EMIT experimentFinished(QString::fromStdString(report.sessionPath));
   } catch (const CancelledError&) {
     Q_EMIT cancelled();
+  } catch (const SettingError& error) {
+    Q_EMIT failed(describeSettingError(error));
   } catch (const std::exception& error) {
     Q_EMIT failed(QString::fromStdString(error.what()));
   }

@@ -21,15 +21,15 @@ QString profileCsv(const std::vector<ProfileEntry>& entries) {
     const bool stats = a && a->statistics.bootstrapLow.size() == e.run->shellCount();
     const bool smooth = a && a->frontier.smoothedLogEnergy.size() == e.run->shellCount();
     // Values the analysis does not have are empty fields.
-    auto fromStats = [&](const Eigen::VectorXd& values, int shell) {
-      return stats ? std::optional<double>(values(shell)) : std::nullopt;
+    auto fromStats = [&](const Eigen::VectorXd analysis::ProfileStatistics::*values, int shell) {
+      return stats ? std::optional<double>((a->statistics.*values)(shell)) : std::nullopt;
     };
     for (const ProfilePoint& p : profilePoints(*e.run)) {
       csv.text(e.run->meta.modelName).integer(e.run->meta.step).text(e.run->id).text(e.label.toStdString());
       csv.integer(p.shell).number(p.lambdaLow).number(p.lambdaHigh).number(p.lambdaCentre).number(p.energy);
-      csv.number(p.spread).optionalNumber(fromStats(a ? a->statistics.bootstrapLow : Eigen::VectorXd(), p.shell));
-      csv.optionalNumber(fromStats(a ? a->statistics.bootstrapHigh : Eigen::VectorXd(), p.shell));
-      csv.optionalNumber(fromStats(a ? a->statistics.batchMinimum : Eigen::VectorXd(), p.shell));
+      csv.number(p.spread).optionalNumber(fromStats(&analysis::ProfileStatistics::bootstrapLow, p.shell));
+      csv.optionalNumber(fromStats(&analysis::ProfileStatistics::bootstrapHigh, p.shell));
+      csv.optionalNumber(fromStats(&analysis::ProfileStatistics::batchMinimum, p.shell));
       csv.optionalNumber(smooth ? std::optional<double>(std::pow(10.0, a->frontier.smoothedLogEnergy(p.shell)))
                                 : std::nullopt);
       csv.number(e.shiftDecades).number(e.amplitudeDecades).endRow();

@@ -161,10 +161,11 @@ QString TrendsView::summaryHtml() const {
     const analysis::ModelTrends* t = document_->analysis().findTrends(model);
     if (!t) continue;
     QString c0 = valueWithError(t->c0, t->c0Error);
-    if (!t->c0Status.ok()) {
+    // A missing value gets a dash, a qualified one (time = step) keeps its number; both a footnote.
+    if (!t->c0Status.ok() || !t->c0Status.message().empty()) {
       notes << QString("<sup>%1</sup> %2: %3").arg(notes.size() + 1).arg(QString::fromStdString(model),
                                                                         QString::fromStdString(t->c0Status.text()).toHtmlEscaped());
-      c0 = QString::fromUtf8("—<sup>%1</sup>").arg(notes.size());
+      c0 = (t->c0Status.ok() ? c0 : QString::fromUtf8("—")) + QString("<sup>%1</sup>").arg(notes.size());
     }
     html += QString("<tr><td nowrap>%1</td><td align=center>%2</td><td align=center nowrap>%3</td>"
                     "<td align=center nowrap>%4</td><td align=center nowrap>%5</td><td align=center nowrap>%6</td>"

@@ -144,6 +144,7 @@ Frontier findFrontier(const Run& run, const AnalysisOptions& options) {
   f.peakEnergy = std::pow(10.0, peakLog);
   f.peakShellLambda = run.window.centre(run.peakShell());
   const double xPeak = std::log10(f.lambda);
+  f.status = FrontierStatus::success();
   if (xPeak <= smooth.xMin() + 1e-9 || xPeak >= smooth.xMax() - 1e-9) {
     f.status = FrontierStatus::failure(FrontierCode::MonotoneProfile,
                                        "no peak: the profile is monotone (largest at the edge of the window)");

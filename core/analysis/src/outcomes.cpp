@@ -37,12 +37,14 @@ FitStatus fitStatusFromText(const std::string& text) {
 }
 
 FrontierStatus frontierStatusFromText(const std::string& text) {
-  return fromText<FrontierCode>(text, {{"every shell is empty", FrontierCode::EmptyProfile},
+  return fromText<FrontierCode>(text, {{"not computed", FrontierCode::NotComputed},
+                                       {"every shell is empty", FrontierCode::EmptyProfile},
                                        {"monotone", FrontierCode::MonotoneProfile}});
 }
 
 TrendStatus trendStatusFromText(const std::string& text) {
-  return fromText<TrendCode>(text, {{"too few points", TrendCode::TooFewPoints},
+  return fromText<TrendCode>(text, {{"not computed", TrendCode::NotComputed},
+                                    {"too few points", TrendCode::TooFewPoints},
                                     {"not positive", TrendCode::NotPositive},
                                     {"not determined", TrendCode::FitFailed},
                                     {"non-finite", TrendCode::FitFailed},
@@ -50,13 +52,17 @@ TrendStatus trendStatusFromText(const std::string& text) {
 }
 
 TransportStatus transportStatusFromText(const std::string& text) {
-  return fromText<TransportCode>(text, {{"too few points", TransportCode::TooFewPoints},
+  // "no loss trend: <why>" first: the reason it wraps may contain the other phrases.
+  return fromText<TransportCode>(text, {{"not computed", TransportCode::NotComputed},
+                                        {"no loss trend", TransportCode::NoLossTrend},
                                         {"does not grow", TransportCode::KappaNotGrowing},
-                                        {"no loss trend", TransportCode::NoLossTrend}});
+                                        {"not supported by the data", TransportCode::NotLinearInTime},
+                                        {"too few points", TransportCode::TooFewPoints}});
 }
 
 AlignmentStatus alignmentStatusFromText(const std::string& text) {
-  return fromText<AlignmentCode>(text, {{"share no step", AlignmentCode::NoCommonStep},
+  return fromText<AlignmentCode>(text, {{"not computed", AlignmentCode::NotComputed},
+                                        {"share no step", AlignmentCode::NoCommonStep},
                                         {"do not overlap", AlignmentCode::NoOverlap}});
 }
 

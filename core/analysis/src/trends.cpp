@@ -173,18 +173,22 @@ ModelTrends modelTrends(const std::string& modelName, std::vector<const RunAnaly
     m.lossExponentStatus = TransportStatus::success();
   } else {
     m.lossExponentStatus =
-        TransportStatus::failure(TransportCode::NoLossTrend, lossTrend ? lossTrend->status.message() : "no loss trend");
+        TransportStatus::failure(TransportCode::NoLossTrend,
+                                 lossTrend ? "no loss trend: " + lossTrend->status.message() : "no loss trend");
   }
   // c0 only means something where κ grows like τ, as the transport solution says.
   const Trend* kappaTrend = m.find("kappa", m.timeAxis);
   if (m.c0Status.ok() && kappaTrend && kappaTrend->status.ok() &&
       std::abs(kappaTrend->exponent - 1.0) > 3.0 * kappaTrend->exponentError) {
-    char note[200];
+    char note[220];
+    const bool grows = kappaTrend->exponent > 3.0 * kappaTrend->exponentError;
     std::snprintf(note, sizeof note,
-                  "not supported by the data: κ grows like τ^%.2f±%.2f, not like τ, so the transport solution does not "
-                  "describe these checkpoints",
+                  grows ? "not supported by the data: κ grows like τ^%.2f±%.2f, not like τ, so the transport solution "
+                          "does not describe these checkpoints"
+                        : "not supported by the data: κ does not grow with training (κ ∝ τ^%.2f±%.2f), so there is "
+                          "no transport exponent",
                   kappaTrend->exponent, kappaTrend->exponentError);
-    m.c0Status = TransportStatus::failure(TransportCode::KappaNotGrowing, note);
+    m.c0Status = TransportStatus::failure(grows ? TransportCode::NotLinearInTime : TransportCode::KappaNotGrowing, note);
   }
   if (m.timeAxis == "step" && m.c0Status.ok()) {
     m.c0Status = TransportStatus::success("ok (time = step: the session has no learning-rate log)");

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 
 namespace shellscope {
 
@@ -16,8 +17,14 @@ std::string csvNumber(double value) {
   if (std::isnan(value)) return "nan";
   if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
   char buffer[32];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+#if defined(__cpp_lib_to_chars) && __cpp_lib_to_chars >= 201611L
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);  // shortest round trip
   return std::string(buffer, result.ptr);
+#else
+  // Older standard libraries (GCC < 11) lack floating-point to_chars: 17 digits also round-trip.
+  std::snprintf(buffer, sizeof buffer, "%.17g", value);
+  return buffer;
+#endif
 }
 
 CsvWriter& CsvWriter::raw(const std::string& field) {

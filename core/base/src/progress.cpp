@@ -26,7 +26,7 @@ ProgressToken ProgressToken::part(double begin, double end) const {
   return ProgressToken(state_, begin_ + width * std::clamp(begin, 0.0, 1.0), begin_ + width * std::clamp(end, 0.0, 1.0));
 }
 
-ProgressToken ProgressToken::part(std::size_t index, std::size_t count) const {
+ProgressToken ProgressToken::item(std::size_t index, std::size_t count) const {
   if (count == 0) return *this;
   return part(static_cast<double>(index) / static_cast<double>(count),
               static_cast<double>(index + 1) / static_cast<double>(count));
@@ -44,14 +44,15 @@ void ProgressToken::report(double fraction, const std::string& stage) const {
   ProgressEvent event;
   event.fraction = std::clamp(begin_ + (end_ - begin_) * std::clamp(fraction, 0.0, 1.0), 0.0, 1.0);
   event.stage = stage;
+  // The clock is read under the lock, so that reports from several threads are in time order.
+  std::lock_guard<std::mutex> lock(s.mutex);
   event.elapsedSeconds = monotonicSeconds() - s.startSeconds;
+  const bool due = s.minimumInterval <= 0.0 || s.lastDelivered < 0.0 || event.fraction >= 1.0 ||
+                   event.elapsedSeconds - s.lastDelivered >= s.minimumInterval;
+  if (!due) return;
   if (event.fraction > 0.01) {
     event.etaSeconds = event.elapsedSeconds * (1.0 - event.fraction) / event.fraction;
   }
-  std::lock_guard<std::mutex> lock(s.mutex);
-  const bool due = s.lastDelivered < 0.0 || event.fraction >= 1.0 ||
-                   event.elapsedSeconds - s.lastDelivered >= s.minimumInterval;
-  if (!due) return;
   s.lastDelivered = event.elapsedSeconds;
   s.callback(event);
 }

@@ -18,6 +18,7 @@
 #include "checkpoints/safetensors.h"
 #include "models/gpt_neox.h"
 #include "models/synthetic_data.h"
+#include "shellscope/base/csv.h"
 #include "shellscope/base/file_error.h"
 #include "shellscope/data/token_data.h"
 #include "shellscope/data/tokenizer.h"
@@ -195,8 +196,10 @@ TrainingLog toTrainingLog(const std::string& name, const std::vector<engine::Tra
 
 void writeLogCsv(const fs::path& path, const std::vector<engine::TrainingLogEntry>& entries) {
   std::ofstream out(path);
-  out << "step,loss,learning_rate\n";
-  for (const auto& e : entries) out << e.step << ',' << e.loss << ',' << e.learningRate << '\n';
+  CsvWriter csv(out);
+  csv.header({"step", "loss", "learning_rate"});
+  for (const auto& e : entries) csv.integer(e.step).number(e.loss).number(e.learningRate).endRow();
+  if (!out) throw FileFormatError(path.string(), "cannot write the training log");
 }
 
 /// Trains one model (or resumes it), writing every checkpoint of the schedule.
@@ -385,6 +388,7 @@ ExperimentReport runExperiment(const ExperimentSettings& s, const ProgressToken&
   compute.lanczosSteps = s.lanczosSteps;
   compute.shellsPerDecade = s.shellsPerDecade;
   compute.threads = 1;
+  compute.device = s.device;
   compute.models = {"experiment"};
   const std::shared_ptr<const TokenStream> heldOut = openMmidIdx(data.heldOutPrefix);
   std::atomic<int> computed{0};

@@ -3,6 +3,7 @@
 // seeds, a symmetric peak that smoothing must not move, trends and alignments with known exponents
 // and shifts, degenerate inputs that must say "cannot fit", and storage with stale detection.
 #include <QTemporaryDir>
+#include <set>
 
 #include <cmath>
 #include <random>
@@ -286,6 +287,65 @@ class TestAnalysis : public QObject {
     Session changed = readSession(path);
     changed.runs.edit(0).shellEnergyBatches *= 2.0;
     QVERIFY(runFingerprint(changed.runs[0]) != analysis.runs[0].fingerprint);
+  }
+
+  void everyStatusCodeSurvivesItsStoredText() {
+    // Runs that end in most of the reasons there can be for a missing value.
+    Session session;
+    for (std::int64_t step : {1, 2}) {  // monotone: no peak, no fit, too few checkpoints for trends
+      session.addRun(syntheticRun([](double l) { return l * l; }, 0.1, 4, 7 + step, -16, 28, "rising", step));
+    }
+    Run empty = syntheticRun(theoryCurve(0, 1, 1), 0.1, 4, 3, -16, 28, "empty", 5);
+    empty.shellEnergy.setConstant(0.0);
+    empty.shellEnergyBatches.setConstant(0.0);
+    session.addRun(empty);
+    for (std::int64_t step : {100, 200, 400, 800}) {  // κ shrinking with training
+      session.addRun(syntheticRun(theoryCurve(0, 1.0, 8.0 / step), 0.1, 8, 20 + step, -16, 28, "shrinking", step));
+    }
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("codes.h5").toStdString();
+    writeSession(path, session);
+    const SessionAnalysis computed = analyzeSession(readSession(path), fastOptions());
+    writeAnalysis(path, computed);
+    const SessionAnalysis read = readAnalysis(path, readSession(path));
+
+    std::set<std::string> reasons;
+    auto same = [&](const auto& a, const auto& b, const char* what) {
+      QVERIFY2(a.code() == b.code() && a.text() == b.text(), (std::string(what) + ": " + a.text()).c_str());
+      if (!a.ok()) reasons.insert(a.text().substr(0, 20));
+    };
+    QCOMPARE(read.runs.size(), computed.runs.size());
+    for (size_t i = 0; i < computed.runs.size(); ++i) {
+      same(read.runs[i].frontier.status, computed.runs[i].frontier.status, "frontier");
+      same(read.runs[i].piecewise.fit.status, computed.runs[i].piecewise.fit.status, "piecewise");
+      same(read.runs[i].theory.fit.status, computed.runs[i].theory.fit.status, "theory");
+    }
+    QCOMPARE(read.trends.size(), computed.trends.size());
+    for (const ModelTrends& m : computed.trends) {
+      const ModelTrends* back = read.findTrends(m.modelName);
+      QVERIFY(back);
+      same(back->c0Status, m.c0Status, "c0");
+      same(back->lossExponentStatus, m.lossExponentStatus, "loss exponent");
+      for (const Trend& t : m.trends) {
+        const Trend* other = back->find(t.quantity, t.timeAxis);
+        QVERIFY(other);
+        same(other->status, t.status, "trend");
+      }
+    }
+    for (size_t a = 0; a < computed.alignments.size(); ++a) {
+      same(read.alignments[a].status, computed.alignments[a].status, "alignment");
+    }
+    // The fixture reaches many different reasons, each of which came back with its code.
+    QVERIFY2(reasons.size() >= 8, QByteArray::number(static_cast<int>(reasons.size())));
+    const ModelTrends* shrinking = computed.findTrends("shrinking");
+    QVERIFY2(shrinking && shrinking->c0Status == TransportCode::KappaNotGrowing, shrinking->c0Status.text().c_str());
+    const ModelTrends* rising = computed.findTrends("rising");
+    QVERIFY(rising && rising->c0Status == TransportCode::TooFewPoints);
+    QVERIFY(rising->lossExponentStatus == TransportCode::NoLossTrend);
+    for (const RunAnalysis& r : computed.runs) {
+      if (r.modelName == "empty") QVERIFY2(r.frontier.status == FrontierCode::EmptyProfile, r.frontier.status.text().c_str());
+      if (r.modelName == "rising") QVERIFY(r.frontier.status == FrontierCode::MonotoneProfile);
+    }
   }
 };
 

@@ -140,6 +140,26 @@ class TestModelFunctions : public QObject {
     QVERIFY(model->observable().targets() == TargetKind::RealValues);
   }
 
+  void descriptionsCountEveryParameterOnce() {
+    for (const char* name : {"builtin:tiny-lm", "builtin:mlp"}) {
+      const auto model = makeBuiltinModel(name, 1);
+      const ModelDescription d = model->description();
+      std::int64_t total = 0;
+      for (const ParameterGroup& g : d.parameterGroups) {
+        QVERIFY(g.count > 0);
+        total += g.count;
+      }
+      QCOMPARE(total, model->parameterCount());
+    }
+    const auto lm = GptNeoxModel::randomlyInitialised(shellscope::test::microLmConfig(), 1);
+    const ModelDescription d = lm->description();
+    QCOMPARE(d.family, std::string("gpt_neox"));
+    QCOMPARE(d.vocabularySize, std::int64_t(7));
+    QCOMPARE(d.parameterGroups.back().name, std::string("output"));
+    QCOMPARE(d.parameterGroups.back().count, std::int64_t(7 * 8));  // embed_out [V, H]
+    QCOMPARE(d.parameterGroups.front().count, std::int64_t(7 * 8));  // embed_in
+  }
+
   void invalidConfigsAreRejected() {
     GptNeoxConfig c = shellscope::test::microLmConfig();
     c.numHeads = 3;  // 8 is not a multiple of 3

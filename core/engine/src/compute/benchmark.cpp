@@ -70,7 +70,7 @@ std::vector<OperatorBenchmarkResult> runOperatorBenchmark(const OperatorBenchmar
                                                                                        : at::Device(at::kCPU);
   std::vector<OperatorBenchmarkResult> results;
   for (size_t i = 0; i < options.models.size(); ++i) {
-    const ProgressToken part = progress.part(i, options.models.size());
+    const ProgressToken part = progress.item(i, options.models.size());
     part.throwIfCancelled();
     part.report(0.0, options.models[i]);
     auto model = engine::makeBuiltinModel(options.models[i], options.seed);

@@ -41,7 +41,9 @@ std::string utcNow() {
 std::unique_ptr<engine::BatchSource> windowsOf(const ComputeSettings& settings, std::shared_ptr<const TokenStream> data,
                                                const engine::ModelDescription& model, const std::string& checkpoint) {
   if (model.vocabularySize <= 0) {
-    throw SettingError("data", "is not for " + checkpoint + ", a " + model.family + " regressor on its own data: leave it out");
+    // Only the built-in regressor has data of its own; checkpoint folders hold language models.
+    throw std::invalid_argument(checkpoint + " is a " + model.family +
+                                " model that does not read tokens: token data cannot be cut for it");
   }
   if (model.contextLength > 0 && settings.seqLen > model.contextLength) {
     throw SettingError("seq_len", "is " + std::to_string(settings.seqLen) + ", longer than the context of " + checkpoint +
@@ -171,7 +173,7 @@ Run computeRun(CheckpointComputation& checkpoint, const ProgressToken& progress)
   const std::string name = meta.step >= 0 ? meta.modelName + " step " + std::to_string(meta.step) : meta.modelName;
   std::vector<BatchSpectrum> spectra;
   for (int b = 0; b < batches; ++b) {
-    const ProgressToken batchProgress = progress.part(static_cast<std::size_t>(b), static_cast<std::size_t>(batches));
+    const ProgressToken batchProgress = progress.item(static_cast<std::size_t>(b), static_cast<std::size_t>(batches));
     const std::string stage = name + ": batch " + std::to_string(b + 1) + "/" + std::to_string(batches);
     spectra.push_back(checkpoint.computeBatch(b, [&](int step) {
       batchProgress.throwIfCancelled();
@@ -201,7 +203,7 @@ std::vector<Run> computeRuns(const ComputeSettings& settings, const ProgressToke
   std::vector<Run> runs;
   for (std::size_t i = 0; i < checkpoints.size(); ++i) {
     const CheckpointEntry& entry = checkpoints[i];
-    const ProgressToken part = progress.part(i, checkpoints.size());
+    const ProgressToken part = progress.item(i, checkpoints.size());
     part.throwIfCancelled();
     part.report(0.0, "loading " + entry.label);
     CheckpointComputation checkpoint(settings, entry, data);

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "models/builtin_models.h"
+#include "models/model_family.h"
 
 namespace shellscope {
 
@@ -77,7 +78,8 @@ void ComputeSettings::validate() const {
   require(lanczosSteps >= 1, "lanczos_steps", "must be at least 1");
   require(shellsPerDecade >= 1 && shellsPerDecade <= 1000, "shells_per_decade", "must be between 1 and 1000");
   require(threads >= 0, "threads", "must be 0 (all cores) or more");
-  require(lambdaMin <= 0.0 || lambdaMax <= 0.0 || lambdaMin < lambdaMax, "lambda_min", "must be below lambda_max");
+  require(lambdaMin <= 0.0 || lambdaMax <= 0.0 || lambdaMin < lambdaMax, "lambda_min",
+          "must be below the upper end of the shell window");
 }
 
 std::vector<std::string> builtinModelNames() {
@@ -85,6 +87,8 @@ std::vector<std::string> builtinModelNames() {
   for (const auto& name : engine::builtinNames()) names.push_back(engine::kBuiltinPrefix + name);
   return names;
 }
+
+std::vector<std::string> modelFamilies() { return engine::ModelFamilyRegistry::instance().modelTypes(); }
 
 std::vector<CheckpointEntry> resolveModels(const ComputeSettings& settings) {
   std::vector<CheckpointEntry> entries;

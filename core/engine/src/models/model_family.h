@@ -7,6 +7,8 @@
 //
 // A new family: implement ModelFamily in models/<family>_family.cpp and add it in
 // ModelFamilyRegistry's constructor (model_family.cpp); tests and plug-ins may add() their own.
+// The models a family builds must say its modelType() as their description().family: saving a
+// checkpoint finds the family (and so its config.json) that way.
 
 #include <functional>
 #include <memory>

@@ -38,7 +38,7 @@ struct ParameterGroup {
 
 /// What every model tells the drivers.
 struct ModelDescription {
-  std::string family;                  ///< "gpt_neox", "mlp", ...: the model family that built it
+  std::string family;                  ///< the modelType() of the family that built it ("gpt_neox"; "mlp" for the built-in regressor)
   std::int64_t vocabularySize = 0;     ///< token ids it reads lie in [0, vocabularySize); 0 for regressors
   std::int64_t contextLength = 0;      ///< longest window it accepts; 0 when unbounded
   std::int64_t inputDimension = 0;     ///< features per point for regressors; 0 for language models

@@ -35,7 +35,7 @@ class LogLogSmoother {
 };
 
 struct Frontier {
-  FrontierStatus status;            ///< Ok, or why there is no frontier
+  FrontierStatus status = notComputed<FrontierCode>();  ///< Ok, or why there is no frontier
   double lambda = 0;                ///< λ* (smoothed peak)
   double ciLow = 0, ciHigh = 0;     ///< bootstrap interval of λ*
   double peakShellLambda = 0;       ///< centre of the raw peak shell

@@ -24,24 +24,32 @@ enum class FitCode {
 };
 using FitStatus = Status<FitCode>;
 
-enum class FrontierCode { Ok, EmptyProfile, MonotoneProfile, Other };
+enum class FrontierCode { Ok, NotComputed, EmptyProfile, MonotoneProfile, Other };
 using FrontierStatus = Status<FrontierCode>;
 
-enum class TrendCode { Ok, TooFewPoints, NotPositive, FitFailed, Other };
+enum class TrendCode { Ok, NotComputed, TooFewPoints, NotPositive, FitFailed, Other };
 using TrendStatus = Status<TrendCode>;
 
 /// The transport exponent c0 and the loss exponents derived from the trends.
 enum class TransportCode {
   Ok,
+  NotComputed,
   TooFewPoints,     ///< too few checkpoints with a theory fit
   KappaNotGrowing,  ///< κ does not grow with training: no transport exponent
+  NotLinearInTime,  ///< κ grows, but not like τ as the transport solution says
   NoLossTrend,      ///< the loss has no trend to compare with
   Other,
 };
 using TransportStatus = Status<TransportCode>;
 
-enum class AlignmentCode { Ok, NoCommonStep, NoOverlap, Other };
+enum class AlignmentCode { Ok, NotComputed, NoCommonStep, NoOverlap, Other };
 using AlignmentStatus = Status<AlignmentCode>;
+
+/// The state of an estimate nobody has computed yet.
+template <typename Code>
+Status<Code> notComputed() {
+  return Status<Code>::failure(Code::NotComputed, "not computed");
+}
 
 /// A status from its stored text ("ok...", or a message these functions wrote).
 FitStatus fitStatusFromText(const std::string& text);

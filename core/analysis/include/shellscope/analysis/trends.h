@@ -38,7 +38,7 @@ struct Trend {
   std::string timeAxis;            ///< "step" or "accumulated_lr"
   double exponent = 0, exponentError = 0, intercept = 0;
   int points = 0;
-  TrendStatus status;              ///< Ok, or why there is no slope
+  TrendStatus status = notComputed<TrendCode>();  ///< Ok, or why there is no slope
 };
 
 struct ModelTrends {
@@ -47,11 +47,11 @@ struct ModelTrends {
   std::vector<Trend> trends;
   std::string timeAxis;            ///< of c0 and the loss exponents: accumulated_lr when logged, else step
   double c0 = 0, c0Error = 0;
-  TransportStatus c0Status;
+  TransportStatus c0Status = notComputed<TransportCode>();
   double meanP = 0, meanPError = 0;
   double predictedLossExponent = 0, predictedLossExponentError = 0;
   double measuredLossExponent = 0, measuredLossExponentError = 0;
-  TransportStatus lossExponentStatus;
+  TransportStatus lossExponentStatus = notComputed<TransportCode>();
   bool stale = false;
 
   const Trend* find(const std::string& quantity, const std::string& axis = "step") const;
@@ -66,7 +66,7 @@ struct Alignment {
   double amplitudeShift = 0, amplitudeShiftError = 0;        ///< log10 E_other - log10 E_reference (decades)
   double peakDisplacement = 0, peakDisplacementError = 0;    ///< log10 λ shift of other against reference
   double rmsResidual = 0;          ///< of the aligned log profiles, decades
-  AlignmentStatus status;
+  AlignmentStatus status = notComputed<AlignmentCode>();
 };
 
 /// The shift (Δ log10 λ, Δ log10 E) that best maps `reference`'s smoothed log profile onto

@@ -54,8 +54,8 @@ class ProgressToken {
 
   /// The sub-range [begin, end] of this token's range (both in this token's 0..1 fractions).
   ProgressToken part(double begin, double end) const;
-  /// Part `index` of `count` equal parts.
-  ProgressToken part(std::size_t index, std::size_t count) const;
+  /// Part `index` of `count` equal parts (item i of a loop over count items).
+  ProgressToken item(std::size_t index, std::size_t count) const;
   /// A token that shares this one's cancel flag but reports to `callback` (unthrottled unless an
   /// interval is given): for work running beside other work whose progress is combined by hand.
   ProgressToken reportingTo(Callback callback, double minimumInterval = 0.0) const;

@@ -24,7 +24,7 @@ namespace shellscope {
 
 enum class DevicePreference { Auto, Cpu, Cuda };
 enum class ComputeDType { Float32, Float64 };
-/// How J g is computed (engine/linearization.h): forward mode by the model's own tangent pass
+/// How J g is computed (engine/src/operator/linearization.h): forward mode by the model's own tangent pass
 /// where it has one, else dual numbers (default); always LibTorch's dual numbers; double backward.
 enum class JvpMethod { ForwardMode, ForwardAD, DoubleBackward };
 
@@ -61,14 +61,17 @@ struct ComputeSettings {
   double effectiveRelativeFloor() const;
   /// The shell window policy these settings ask for.
   ShellWindowPolicy windowPolicy() const;
-  /// Throws SettingError naming the first bad setting by its key (base/setting_error.h):
-  /// model, batches, batch_size, seq_len, lanczos_steps, shells_per_decade, threads, lambda_min,
-  /// lambda_max, training_step_rows, device.
+  /// Throws SettingError naming the first bad setting by its key (base/setting_error.h): model,
+  /// batches, batch_size, seq_len, lanczos_steps, shells_per_decade, threads, lambda_min.
+  /// (CheckpointComputation adds device, data, seq_len against the model's context, and
+  /// training_step_rows, which need the model or the machine.)
   void validate() const;
 };
 
 /// Names accepted as models without a path.
 std::vector<std::string> builtinModelNames();
+/// The config.json model_type of every model family this build reads checkpoints of.
+std::vector<std::string> modelFamilies();
 
 /// The checkpoints settings.models names, in order: built-in names as they are, folders expanded
 /// by discoverCheckpoints (ordered by step). Throws FileFormatError for paths without checkpoints.

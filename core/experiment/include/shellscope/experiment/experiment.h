@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "shellscope/base/progress.h"
+#include "shellscope/engine/compute.h"
 
 namespace shellscope {
 
@@ -30,6 +31,7 @@ struct ExperimentSettings {
   std::string outDir = "shellscope-demo";
   std::uint64_t seed = 1;
   int threads = 0;
+  DevicePreference device = DevicePreference::Auto;  ///< for the shells (training runs on the CPU)
   // Data
   std::size_t corpusBytes = 3000000;
   int bpeMerges = 700;

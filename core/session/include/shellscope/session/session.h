@@ -33,20 +33,18 @@ class RunList {
 
   class const_iterator {
    public:
-    using iterator_category = std::random_access_iterator_tag;
+    using iterator_category = std::bidirectional_iterator_tag;
     using value_type = Run;
     using difference_type = std::ptrdiff_t;
     using pointer = const Run*;
     using reference = const Run&;
+    const_iterator() = default;
     explicit const_iterator(std::vector<Pointer>::const_iterator at) : at_(at) {}
     const Run& operator*() const { return **at_; }
     const Run* operator->() const { return at_->get(); }
     const_iterator& operator++() { ++at_; return *this; }
     const_iterator operator++(int) { const_iterator before = *this; ++at_; return before; }
     const_iterator& operator--() { --at_; return *this; }
-    const_iterator& operator+=(difference_type n) { at_ += n; return *this; }
-    const_iterator operator+(difference_type n) const { return const_iterator(at_ + n); }
-    difference_type operator-(const const_iterator& other) const { return at_ - other.at_; }
     bool operator==(const const_iterator& other) const { return at_ == other.at_; }
     bool operator!=(const const_iterator& other) const { return at_ != other.at_; }
 
