@@ -19,6 +19,10 @@ fail() { echo "FAIL: $*"; exit 1; }
 step() { echo "--- $*"; }
 
 "$python" -c "import h5py, numpy" 2>/dev/null || { echo "SKIP: python3-h5py is not installed"; exit 77; }
+# The goldens were computed with OpenBLAS's Prescott kernels, which every x86-64 CPU runs: asking
+# for them makes the comparison exact on any such machine (shellscope-cli would otherwise pick
+# faster kernels, which sum in another order).
+[ "$(uname -m)" = x86_64 ] && export OPENBLAS_CORETYPE=Prescott
 
 # On the CPU everywhere: the goldens are CPU sessions (a GPU build would otherwise pick CUDA).
 common=(--batches 2 --batch-size 2 --seq-len 16 --threads 1 --device cpu)
