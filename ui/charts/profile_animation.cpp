@@ -55,12 +55,11 @@ ProfileAnimation::ProfileAnimation(std::vector<const Run*> runs, std::vector<con
       c.logFrontierLambda = std::log10(a->frontier.lambda);
       c.logFrontierEnergy = std::log10(a->frontier.peakEnergy);
     } else {
-      double peakLog = kNan;
-      const double lambda = analysis::smoothedPeak(run.window, run.shellEnergy, smoothingWidth, &peakLog);
-      if (std::isfinite(lambda) && lambda > 0 && std::isfinite(peakLog)) {
+      const analysis::PeakEstimate peak = analysis::locatePeak(run.window, run.shellEnergy);
+      if (peak.found && peak.lambda > 0 && std::isfinite(peak.logEnergy)) {
         c.hasFrontier = true;
-        c.logFrontierLambda = std::log10(lambda);
-        c.logFrontierEnergy = peakLog;
+        c.logFrontierLambda = std::log10(peak.lambda);
+        c.logFrontierEnergy = peak.logEnergy;
       }
     }
     smoothers.push_back(analysis::LogLogSmoother::ofProfile(run.window, run.shellEnergy, smoothingWidth));

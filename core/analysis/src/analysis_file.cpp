@@ -57,6 +57,11 @@ void writeRunAnalysis(H5::Group& runs, const RunAnalysis& a) {
   writeAttribute(g, "peak_energy", f.peakEnergy);
   writeAttribute(g, "cutoff_lambda", f.cutoffLambda);
   writeAttribute(g, "width_decades", f.widthDecades);
+  writeAttribute(g, "frontier_shape", f.peakShape);
+  writeAttribute(g, "cutoff_ci_low", f.cutoffCiLow);
+  writeAttribute(g, "cutoff_ci_high", f.cutoffCiHigh);
+  writeAttribute(g, "width_ci_low", f.widthCiLow);
+  writeAttribute(g, "width_ci_high", f.widthCiHigh);
   writeAttribute(g, "mass_floor", a.statistics.massFloor);
   writeAttribute(g, "lambda_floor", a.statistics.lambdaFloor);
   writeVector(g, "smoothed_log_energy", f.smoothedLogEnergy);
@@ -169,6 +174,12 @@ RunAnalysis readRunAnalysis(const std::string& path, H5::Group group, const std:
   f.peakEnergy = r.real("peak_energy");
   f.cutoffLambda = r.real("cutoff_lambda");
   f.widthDecades = r.real("width_decades");
+  // Written since the unbiased frontier (analyses stored before it lack them: NaN).
+  f.peakShape = r.optionalReal("frontier_shape", kNan);
+  f.cutoffCiLow = r.optionalReal("cutoff_ci_low", kNan);
+  f.cutoffCiHigh = r.optionalReal("cutoff_ci_high", kNan);
+  f.widthCiLow = r.optionalReal("width_ci_low", kNan);
+  f.widthCiHigh = r.optionalReal("width_ci_high", kNan);
   std::vector<hsize_t> dims;
   const std::vector<double> smoothed = r.dataset<double>("smoothed_log_energy", 1, dims);
   const hsize_t S = dims[0];

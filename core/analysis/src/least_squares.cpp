@@ -41,6 +41,25 @@ double chiSquareSurvival(double chiSquare, int degreesOfFreedom) {
   return Eigen::numext::igammac(0.5 * degreesOfFreedom, std::max(0.0, 0.5 * chiSquare));
 }
 
+double studentTQuantile(double p, int degreesOfFreedom) {
+  if (!(p > 0 && p < 1)) return std::numeric_limits<double>::quiet_NaN();
+  if (p < 0.5) return -studentTQuantile(1 - p, degreesOfFreedom);
+  const double nu = degreesOfFreedom;
+  // P(T <= t) = 1 - I_{ν/(ν+t²)}(ν/2, 1/2) / 2 for t >= 0 (the normal CDF without a dof), increasing
+  // in t: bisection.
+  auto cdf = [&](double t) {
+    if (degreesOfFreedom <= 0) return 0.5 * std::erfc(-t / std::sqrt(2.0));
+    return 1.0 - 0.5 * Eigen::numext::betainc(0.5 * nu, 0.5, nu / (nu + t * t));
+  };
+  double lo = 0, hi = 1;
+  while (cdf(hi) < p && hi < 1e12) hi *= 2;
+  for (int i = 0; i < 200 && hi - lo > 1e-14 * hi; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (cdf(mid) < p ? lo : hi) = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
 FitResult weightedLinearFit(const Eigen::MatrixXd& design, const Eigen::VectorXd& y, const Eigen::VectorXd& sigma) {
   FitResult r;
   if (design.rows() < design.cols()) {

@@ -81,7 +81,7 @@ RunAnalysis analyzeRun(const Run& run, const AnalysisOptions& options) {
   const Eigen::Index B = run.loss.size();
   a.lossError = B > 1 ? std::sqrt((run.loss.array() - a.loss).square().sum() / static_cast<double>(B - 1) / B) : kNan;
   a.statistics = profileStatistics(run, options);
-  a.frontier = findFrontier(run, options);
+  a.frontier = findFrontier(run, options, a.statistics.massFloor);
   const FitPoints points = fitPoints(a.statistics, options);
   a.piecewise = fitPiecewise(points);
   a.theory = fitTheory(points);

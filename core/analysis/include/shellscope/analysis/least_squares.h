@@ -47,4 +47,7 @@ FitResult levenbergMarquardt(const ModelFunction& model, const Eigen::VectorXd& 
 /// Upper tail of the χ² distribution: Q(dof/2, χ²/2).
 double chiSquareSurvival(double chiSquare, int degreesOfFreedom);
 
+/// The p-quantile of Student's t with `degreesOfFreedom` (p in (0, 1); the normal one for dof <= 0).
+double studentTQuantile(double p, int degreesOfFreedom);
+
 }  // namespace shellscope::analysis
