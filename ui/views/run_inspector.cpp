@@ -103,8 +103,11 @@ void RunInspector::refresh() {
   if (a->frontier.status.ok()) {
     row(s, tr("λ*"), QString("%1  [%2, %3]").arg(number(a->frontier.lambda), number(a->frontier.ciLow, 3), number(a->frontier.ciHigh, 3)));
     row(s, tr("peak shell centre"), number(a->frontier.peakShellLambda, 3));
-    row(s, tr("cut-off"), number(a->frontier.cutoffLambda, 3));
-    row(s, tr("width (decades)"), number(a->frontier.widthDecades, 3));
+    row(s, tr("cut-off"), QString("%1  [%2, %3]").arg(number(a->frontier.cutoffLambda, 3), number(a->frontier.cutoffCiLow, 3),
+                                                      number(a->frontier.cutoffCiHigh, 3)));
+    row(s, tr("width (decades)"), QString("%1  [%2, %3]").arg(number(a->frontier.widthDecades, 3), number(a->frontier.widthCiLow, 3),
+                                                              number(a->frontier.widthCiHigh, 3)));
+    row(s, tr("peak shape k"), number(a->frontier.peakShape, 3));
   } else {
     row(s, tr("status"), QString::fromStdString(a->frontier.status.text()));
   }
