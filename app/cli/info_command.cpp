@@ -26,6 +26,7 @@ int infoCommand(const Arguments& args) {
     if (!run) throw std::runtime_error(path + ": no run '" + id + "'");
     std::cout << "\n";
     printRunProfile(std::cout, *run);
+    printRunInputs(std::cout, *run, path);
   }
   if (profiles) {
     for (const Run& run : session.runs) {

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "shellscope/session/provenance.h"
+
 namespace shellscope::cli {
 
 namespace {
@@ -39,6 +41,26 @@ void printSessionSummary(std::ostream& out, const std::string& path, const Sessi
                   peak >= 0 ? format("%.3g", run.shellEnergy(peak)).c_str() : "-", run.massIdentityResidual());
     out << line;
   }
+}
+
+void printRunInputs(std::ostream& out, const Run& run, const std::string& sessionPath) {
+  const RunMetadata& m = run.meta;
+  const RunInputs inputs = checkRunInputs(m, sessionPath);
+  auto line = [&](const char* name, const std::string& value) {
+    if (!value.empty()) out << "    " << name << std::string(name ? 18 - std::string(name).size() : 0, ' ') << value << "\n";
+  };
+  out << "  checkpoint: " << toString(inputs.checkpoint.state) << ": " << inputs.checkpoint.message << "\n";
+  line("as given", m.checkpoint);
+  line("absolute", m.checkpointAbsolute);
+  line("session-relative", m.checkpointRelative);
+  line("sha256", m.checkpointSha256);
+  out << "  data: " << toString(inputs.data.state) << ": " << inputs.data.message << "\n";
+  line("as given", m.dataPath);
+  line("absolute", m.dataAbsolute);
+  line("session-relative", m.dataRelative);
+  line("format", m.dataFormat);
+  line("sha256", m.dataSha256);
+  line("batches sha256", m.batchesSha256);
 }
 
 void printRunProfile(std::ostream& out, const Run& run) {

@@ -7,6 +7,8 @@
 #include <map>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "shellscope/base/file_error.h"
 
 namespace shellscope {
@@ -127,6 +129,23 @@ bool isCheckpointFolder(const std::string& folder) {
     if (isFile(fs::path(folder) / file)) return true;
   }
   return false;
+}
+
+std::vector<std::string> checkpointFileList(const CheckpointFiles& files) {
+  std::vector<std::string> list{files.config, files.weights};
+  if (files.layout == CheckpointFiles::Layout::ShardedSafetensors ||
+      files.layout == CheckpointFiles::Layout::ShardedTorchBin) {
+    std::ifstream in(files.weights);
+    const nlohmann::json index = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    std::set<std::string> shards;
+    if (index.is_object() && index.contains("weight_map") && index["weight_map"].is_object()) {
+      for (const auto& [name, shard] : index["weight_map"].items()) {
+        if (shard.is_string()) shards.insert(shard.get<std::string>());
+      }
+    }
+    for (const std::string& shard : shards) list.push_back((std::filesystem::path(files.folder) / shard).string());
+  }
+  return list;
 }
 
 CheckpointFiles locateCheckpoint(const std::string& folder) {

@@ -404,7 +404,10 @@ std::shared_ptr<const TokenStream> openMmidIdx(const std::string& path) {
     pointers[i] = pointer;
     rowStarts[i + 1] = rowStarts[i] + size;
   }
-  return std::make_shared<MmidIdxStream>(bin, dtype, std::move(pointers), std::move(rowStarts), prefix + " (MMIDIDX " + toString(dtype) + ")");
+  auto stream = std::make_shared<MmidIdxStream>(bin, dtype, std::move(pointers), std::move(rowStarts),
+                                                prefix + " (MMIDIDX " + toString(dtype) + ")");
+  stream->setSource({prefix, "MMIDIDX " + toString(dtype), {binPath, idxPath}});
+  return stream;
 }
 
 std::shared_ptr<const TokenStream> openNpy(const std::string& path) {
@@ -430,8 +433,10 @@ std::shared_ptr<const TokenStream> openNpy(const std::string& path) {
   if (header.shape.size() == 2) {
     for (std::int64_t r = 0; r < header.shape[0]; ++r) rowStarts.push_back(r * header.shape[1]);
   }
-  return std::make_shared<MappedTokens>(file, header.dataOffset, count, dtype, path + " (npy " + toString(dtype) + ")",
-                                        std::move(rowStarts));
+  auto stream = std::make_shared<MappedTokens>(file, header.dataOffset, count, dtype,
+                                               path + " (npy " + toString(dtype) + ")", std::move(rowStarts));
+  stream->setSource({path, "npy " + toString(dtype), {path}});
+  return stream;
 }
 
 std::shared_ptr<const TokenStream> openRawTokens(const std::string& path, TokenDType dtype) {
@@ -440,8 +445,10 @@ std::shared_ptr<const TokenStream> openRawTokens(const std::string& path, TokenD
     throw FileFormatError(path, "size " + std::to_string(file->size()) + " bytes is not a multiple of " +
                                     std::to_string(byteWidth(dtype)) + " (" + toString(dtype) + " tokens)");
   }
-  return std::make_shared<MappedTokens>(file, 0, static_cast<std::int64_t>(file->size() / byteWidth(dtype)), dtype,
-                                        path + " (raw " + toString(dtype) + ")", std::vector<std::int64_t>{});
+  auto stream = std::make_shared<MappedTokens>(file, 0, static_cast<std::int64_t>(file->size() / byteWidth(dtype)),
+                                               dtype, path + " (raw " + toString(dtype) + ")", std::vector<std::int64_t>{});
+  stream->setSource({path, "raw " + toString(dtype), {path}});
+  return stream;
 }
 
 std::shared_ptr<const TokenStream> openTokenData(const std::string& path, const TokenDataOptions& options) {
@@ -458,7 +465,10 @@ std::shared_ptr<const TokenStream> openTokenData(const std::string& path, const 
     const Tokenizer tokenizer = Tokenizer::load(options.tokenizerPath);
     std::ifstream in(path, std::ios::binary);
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    return std::make_shared<InMemoryTokenStream>(tokenizer.encode(text), path + " (tokenized by " + options.tokenizerPath + ")");
+    auto stream =
+        std::make_shared<InMemoryTokenStream>(tokenizer.encode(text), path + " (tokenized by " + options.tokenizerPath + ")");
+    stream->setSource({path, "text, tokenized by " + options.tokenizerPath, {path}});
+    return stream;
   }
   std::string dtype = options.rawDtype;
   for (const char* extension : {"u8", "u16", "u32", "i32", "i64"}) {

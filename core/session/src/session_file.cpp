@@ -21,7 +21,18 @@ namespace {
 
 using namespace hdf5;
 
-void writeRun(H5::Group& runs, const Run& run) {
+std::filesystem::path sessionFolderOf(const std::string& sessionPath) {
+  return std::filesystem::absolute(sessionPath).lexically_normal().parent_path();
+}
+
+/// `path` relative to `folder` (lexically: the same path however the folders are linked), or empty.
+std::string relativeTo(const std::string& path, const std::filesystem::path& folder) {
+  if (path.empty() || folder.empty()) return {};
+  return std::filesystem::path(path).lexically_relative(folder).string();
+}
+
+/// `sessionFolder`: the absolute folder of the session file, for the paths relative to it.
+void writeRun(H5::Group& runs, const Run& run, const std::filesystem::path& sessionFolder) {
   H5::Group group = runs.createGroup(run.id);
   const RunMetadata& m = run.meta;
   writeAttribute(group, "model_name", m.modelName);
@@ -50,6 +61,15 @@ void writeRun(H5::Group& runs, const Run& run) {
   writeAttribute(group, "created_at", m.createdAt);
   writeAttribute(group, "software_version", m.softwareVersion);
   writeAttribute(group, "compute_seconds", m.computeSeconds);
+  writeAttribute(group, "checkpoint_absolute", m.checkpointAbsolute);
+  writeAttribute(group, "checkpoint_relative", relativeTo(m.checkpointAbsolute, sessionFolder));
+  writeAttribute(group, "checkpoint_sha256", m.checkpointSha256);
+  writeAttribute(group, "data_path", m.dataPath);
+  writeAttribute(group, "data_path_absolute", m.dataAbsolute);
+  writeAttribute(group, "data_path_relative", relativeTo(m.dataAbsolute, sessionFolder));
+  writeAttribute(group, "data_format", m.dataFormat);
+  writeAttribute(group, "data_sha256", m.dataSha256);
+  writeAttribute(group, "batches_sha256", m.batchesSha256);
 
   const std::vector<double> edges = run.window.edges();
   writeDataset(group, "shell_edges", edges.data(), {static_cast<hsize_t>(edges.size())});
@@ -118,6 +138,15 @@ Run readRun(const std::string& filePath, H5::Group group, const std::string& id)
   m.createdAt = r.optionalText("created_at");
   m.softwareVersion = r.optionalText("software_version");
   m.computeSeconds = r.optionalReal("compute_seconds", 0.0);
+  m.checkpointAbsolute = r.optionalText("checkpoint_absolute");
+  m.checkpointRelative = r.optionalText("checkpoint_relative");
+  m.checkpointSha256 = r.optionalText("checkpoint_sha256");
+  m.dataPath = r.optionalText("data_path");
+  m.dataAbsolute = r.optionalText("data_path_absolute");
+  m.dataRelative = r.optionalText("data_path_relative");
+  m.dataFormat = r.optionalText("data_format");
+  m.dataSha256 = r.optionalText("data_sha256");
+  m.batchesSha256 = r.optionalText("batches_sha256");
 
   if (m.shellsPerDecade < 1 || m.shellsPerDecade > 1000) r.fail("shells_per_decade must be between 1 and 1000");
   if (m.nBatches < 1) r.fail("n_batches must be at least 1");
@@ -244,7 +273,7 @@ void writeSession(const std::string& path, const Session& session, const BeforeC
           H5::H5File file(temporary, H5F_ACC_TRUNC);
           writeRootAttributes(file);
           H5::Group runs = file.createGroup("runs");
-          for (const Run& run : session.runs) writeRun(runs, run);
+          for (const Run& run : session.runs) writeRun(runs, run, sessionFolderOf(path));
           if (!session.trainingLogs.empty()) {
             H5::Group training = file.createGroup("training");
             for (const TrainingLog& log : session.trainingLogs) writeTrainingLog(training, log);
@@ -281,7 +310,7 @@ std::vector<std::string> appendRuns(const std::string& path, std::vector<Run> ru
         H5::Group group = file.openGroup("runs");
         for (Run& run : runs) {
           run.id = existing.nextRunId();
-          writeRun(group, run);
+          writeRun(group, run, sessionFolderOf(path));
           ids.push_back(run.id);
           existing.runs.push_back(std::move(run));  // so that the next id is fresh too
         }

@@ -4,12 +4,14 @@
 // batches are cut by what its description says (vocabulary, context length), so nothing here
 // depends on the architecture.
 #include <ctime>
+#include <filesystem>
 #include <stdexcept>
 
 #include "checkpoints/checkpoint_io.h"
 #include "compute/batch_source.h"
 #include "models/builtin_models.h"
 #include "operator/batch_spectrum.h"
+#include "shellscope/base/file_digest.h"
 #include "shellscope/engine/compute.h"
 #include "shellscope/engine/runtime.h"
 
@@ -58,6 +60,27 @@ std::unique_ptr<engine::BatchSource> windowsOf(const ComputeSettings& settings, 
                                                      settings.seqLen, model.vocabularySize);
 }
 
+/// Token files up to this size are fingerprinted whole; above it (Pythia's Pile is ~600 GB) only
+/// the sample points the run uses are (batches_sha256), which is what the numbers depend on.
+constexpr std::uintmax_t kWholeFileDigestLimit = std::uintmax_t{1} << 30;
+
+std::string absolutePath(const std::string& path) {
+  return path.empty() ? std::string() : std::filesystem::absolute(path).lexically_normal().string();
+}
+
+/// SHA-256 of every batch's inputs and targets, in batch order.
+std::string batchesDigest(const engine::BatchSource& source) {
+  std::string bytes;
+  for (std::int64_t b = 0; b < source.batchCount(); ++b) {
+    const engine::Batch batch = source.batch(b, at::kDouble);
+    for (const at::Tensor& t : {batch.inputs, batch.targets}) {
+      const at::Tensor flat = t.contiguous().reshape({-1});
+      bytes.append(static_cast<const char*>(flat.data_ptr()), static_cast<std::size_t>(flat.numel() * flat.element_size()));
+    }
+  }
+  return sha256Hex(bytes);
+}
+
 }  // namespace
 
 struct CheckpointComputation::Impl {
@@ -103,10 +126,26 @@ CheckpointComputation::CheckpointComputation(const ComputeSettings& settings, co
     }
   } else {
     if (!data) throw SettingError("data", "is missing: the checkpoint " + checkpoint.path + " needs token data");
-    d.model = engine::loadCheckpoint(checkpoint.path, d.dtype).model;
+    engine::LoadedCheckpoint loaded = engine::loadCheckpoint(checkpoint.path, d.dtype);
+    d.model = std::move(loaded.model);
     d.data = windowsOf(settings, data, d.model->description(), checkpoint.path);
+    d.meta.checkpointAbsolute = absolutePath(checkpoint.path);
+    d.meta.checkpointSha256 = filesDigest(checkpointFileList(loaded.files));
   }
   d.model->to(d.device, d.dtype);
+  // Where the data are and which bytes: the files (when not huge) and always the batches used.
+  if (data) {
+    const TokenSource& source = data->source();
+    d.meta.dataPath = source.path;
+    d.meta.dataAbsolute = absolutePath(source.path);
+    d.meta.dataFormat = source.format;
+    std::uintmax_t bytes = 0;
+    for (const std::string& file : source.files) bytes += std::filesystem::file_size(file);
+    if (!source.files.empty() && bytes <= kWholeFileDigestLimit) d.meta.dataSha256 = filesDigest(source.files);
+  } else {
+    d.meta.dataFormat = "builtin";
+  }
+  d.meta.batchesSha256 = batchesDigest(*d.data);
 
   RunMetadata& m = d.meta;
   m.modelName = checkpoint.modelName;

@@ -27,6 +27,10 @@ bool isCheckpointFolder(const std::string& folder);
 /// The files of a checkpoint folder; throws FileFormatError naming what is missing.
 CheckpointFiles locateCheckpoint(const std::string& folder);
 
+/// Every file a checkpoint's weights are read from: config.json, the weights file or the shard
+/// index and each shard it names (for fingerprints).
+std::vector<std::string> checkpointFileList(const CheckpointFiles& files);
+
 struct CheckpointEntry {
   std::string path;       ///< the checkpoint folder
   std::int64_t step = -1; ///< training step, -1 when the name does not tell

@@ -20,6 +20,13 @@ TokenDType parseTokenDType(const std::string& text);
 std::string toString(TokenDType dtype);
 std::size_t byteWidth(TokenDType dtype);
 
+/// Where a stream's tokens come from, for a run's provenance.
+struct TokenSource {
+  std::string path;                ///< as given: an MMIDIDX prefix or the file
+  std::string format;              ///< "MMIDIDX u16", "npy i32", "raw u16", "text, tokenized by <tokenizer.json>"
+  std::vector<std::string> files;  ///< the files of the tokens (both of an MMIDIDX pair; a text file without its tokenizer)
+};
+
 class TokenStream {
  public:
   virtual ~TokenStream() = default;
@@ -28,12 +35,18 @@ class TokenStream {
   virtual void read(std::int64_t offset, std::int64_t count, std::int64_t* out) const = 0;
   /// Names the source in messages and in a run's data_source.
   virtual std::string description() const = 0;
+  /// The files behind the stream (empty for streams made in memory); set by the readers.
+  const TokenSource& source() const { return source_; }
+  void setSource(TokenSource source) { source_ = std::move(source); }
 
   /// Rows (MMIDIDX sequences, rows of a 2-D array, documents); 0 when the data has none.
   virtual std::int64_t rowCount() const { return 0; }
   /// Offset in the stream where row r starts, and its length.
   virtual std::int64_t rowStart(std::int64_t row) const;
   virtual std::int64_t rowLength(std::int64_t row) const;
+
+ private:
+  TokenSource source_;
 };
 
 class InMemoryTokenStream final : public TokenStream {

@@ -42,6 +42,19 @@ struct RunMetadata {
   std::string createdAt;           ///< ISO 8601 UTC
   std::string softwareVersion;     ///< "shellscope 0.1.0 (libtorch 1.13.1, openblas)"
   double computeSeconds = 0.0;
+
+  // Where the inputs are, so that another program (or this one, elsewhere) finds them again, and
+  // which bytes they were. Empty in sessions written before these existed. The paths relative to
+  // the session file are derived when the session is written.
+  std::string checkpointAbsolute;  ///< the checkpoint folder, absolute (empty for built-in models)
+  std::string checkpointRelative;  ///< ... relative to the session file's folder
+  std::string checkpointSha256;    ///< fingerprint of its config.json and weight files (file_digest.h)
+  std::string dataPath;            ///< token data as given (empty for built-in data)
+  std::string dataAbsolute;
+  std::string dataRelative;
+  std::string dataFormat;          ///< "MMIDIDX u16", "npy i32", "raw u16", "text, tokenized by ...", "builtin"
+  std::string dataSha256;          ///< fingerprint of the token files (empty above 1 GiB: see batchesSha256)
+  std::string batchesSha256;       ///< fingerprint of the sample points of every batch (inputs and targets)
 };
 
 /// The spectrum of one batch: the unit of work.
