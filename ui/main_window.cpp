@@ -259,6 +259,7 @@ void MainWindow::createDocks() {
   };
   dock(tr("Session"), "SessionDock", tree_, Qt::LeftDockWidgetArea);
   dock(tr("Inspector"), "InspectorDock", inspector_, Qt::RightDockWidgetArea);
+  connect(inspector_, &RunInspector::recomputeRequested, this, &MainWindow::computeDialogWith);
   dock(tr("Jobs"), "JobsDock", jobsPanel_, Qt::BottomDockWidgetArea)->hide();
 }
 
@@ -691,6 +692,14 @@ void MainWindow::exportAnimation() {
 
 void MainWindow::computeDialog() {
   ComputeDialog dialog(this);
+  if (dialog.exec() != QDialog::Accepted) return;
+  jobs_->enqueueCompute(dialog.settings(), dialog.jobTitle());
+}
+
+void MainWindow::computeDialogWith(const ComputeSettings& settings) {
+  ComputeDialog dialog(this);
+  dialog.setSettings(settings);
+  dialog.setWindowTitle(tr("Recompute a run"));
   if (dialog.exec() != QDialog::Accepted) return;
   jobs_->enqueueCompute(dialog.settings(), dialog.jobTitle());
 }

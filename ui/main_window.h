@@ -45,6 +45,7 @@ class MainWindow : public QMainWindow {
   OverlayView* overlayView() const { return overlay_; }
   TrendsView* trendsView() const { return trends_; }
   QTreeView* sessionTree() const { return tree_; }
+  RunInspector* inspector() const { return inspector_; }
   /// The chart page of the current tab.
   ChartPage* currentPage() const;
 
@@ -89,6 +90,8 @@ class MainWindow : public QMainWindow {
 
   // Compute and analysis
   void computeDialog();
+  /// The compute dialog prefilled with `settings` (the inspector's "Recompute this run").
+  void computeDialogWith(const shellscope::ComputeSettings& settings);
   void experimentDialog();
   void analysisDialog();
   void showTreeMenu(const QPoint& position);

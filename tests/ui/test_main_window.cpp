@@ -4,6 +4,8 @@
 // without stalling the event loop.
 #include <H5Cpp.h>
 
+#include <fstream>
+#include <functional>
 #include <memory>
 
 
@@ -29,7 +31,11 @@
 #include "ui/document/session_document.h"
 #include "ui/jobs/job_queue.h"
 #include "ui/main_window.h"
+#include "ui/dialogs/compute_dialog.h"
 #include "ui/views/animation_view.h"
+#include "ui/views/run_inspector.h"
+#include "shellscope/engine/checkpoint_writer.h"
+#include "shellscope/session/session_file.h"
 
 using namespace shellscope;
 using namespace shellscope::ui;
@@ -148,6 +154,71 @@ class TestMainWindow : public QObject {
     QApplication::sendEvent(&window, &drop);
     QVERIFY(opened.wait(30000));
     QCOMPARE(window.document()->session().runs.size(), size_t(10));
+  }
+
+  void recomputeFindsTheInputsFromElsewhere() {
+    // A run computed with paths relative to its inputs folder, into a session in another folder.
+    const QString tree = dir_.filePath("provenance/tree"), moved = dir_.filePath("provenance/moved");
+    QVERIFY(QDir().mkpath(tree + "/inputs") && QDir().mkpath(tree + "/results"));
+    const QString before = QDir::currentPath();
+    QVERIFY(QDir::setCurrent(tree + "/inputs"));
+    RandomCheckpointOptions init;
+    init.shape = "tiny-lm";
+    init.storeDtype = "float32";
+    writeRandomCheckpoint("ckpt/step5", init);
+    {
+      std::ofstream tokens("tokens.i32", std::ios::binary);
+      for (std::int32_t i = 0; i < 3000; ++i) {
+        const std::int32_t token = (7 * i) % 64;
+        tokens.write(reinterpret_cast<const char*>(&token), sizeof token);
+      }
+    }
+    ComputeSettings settings = testing::smallJob({"ckpt/step5"}, 2, 6);
+    settings.data = "tokens.i32";
+    settings.device = DevicePreference::Cpu;
+    ProgressToken quiet;
+    appendRuns("../results/s.h5", computeRuns(settings, quiet));
+    // The whole tree moves, and the GUI runs from yet another folder.
+    QVERIFY(QDir().rename(tree, moved));
+    QVERIFY(QDir::setCurrent(dir_.path()));
+
+    MainWindow window;
+    window.show();
+    QVERIFY(openInWindow(window, moved + "/results/s.h5"));
+    const Run original = window.document()->session().runs.front();
+    window.selectRun(original.id);
+    QTRY_VERIFY_WITH_TIMEOUT(window.inspector()->inputsOfShownRun() != nullptr, 30000);
+    const RunInputs inputs = *window.inspector()->inputsOfShownRun();
+    QVERIFY2(inputs.checkpoint.state == InputState::Unchanged, inputs.checkpoint.message.c_str());
+    QCOMPARE(QString::fromStdString(inputs.checkpoint.path), moved + "/inputs/ckpt/step5");
+    QVERIFY2(inputs.data.state == InputState::Unchanged, inputs.data.message.c_str());
+    QCOMPARE(QString::fromStdString(inputs.data.path), moved + "/inputs/tokens.i32");
+
+    // "Recompute this run": the dialog opens with those paths; accepting it computes the run again.
+    auto accepted = std::make_shared<bool>(false);
+    std::function<void()> acceptWhenReady;
+    acceptWhenReady = [&acceptWhenReady, accepted] {
+      auto* dialog = qobject_cast<ComputeDialog*>(QApplication::activeModalWidget());
+      if (!dialog || dialog->isScanning() || !dialog->isValid()) {
+        QTimer::singleShot(50, acceptWhenReady);
+        return;
+      }
+      *accepted = dialog->settings().data.find("/moved/inputs/tokens.i32") != std::string::npos;
+      dialog->accept();
+    };
+    QTimer::singleShot(50, acceptWhenReady);
+    QSignalSpy added(window.document(), &SessionDocument::runsAdded);
+    window.inspector()->requestRecompute();
+    QVERIFY(*accepted);
+    QTRY_VERIFY_WITH_TIMEOUT(added.count() > 0, 60000);
+    const Run& again = window.document()->session().runs.back();
+    QVERIFY(again.id != original.id);
+    QVERIFY(again.shellEnergyBatches == original.shellEnergyBatches);  // the same numbers, bit for bit
+    QCOMPARE(again.meta.checkpointSha256, original.meta.checkpointSha256);
+    QCOMPARE(again.meta.batchesSha256, original.meta.batchesSha256);
+    QTRY_VERIFY_WITH_TIMEOUT(!window.jobs()->isBusy(), 30000);
+    window.document()->clear();
+    QVERIFY(QDir::setCurrent(before));
   }
 
   void computedRunsLandInTheSessionAndAskBeforeTheyAreLost() {

@@ -1,9 +1,13 @@
 #include "ui/views/run_inspector.h"
 
+#include <QFutureWatcher>
 #include <QHeaderView>
 #include <QLocale>
+#include <QPushButton>
+#include <QtConcurrent/QtConcurrent>
 #include <cmath>
 
+#include "ui/background_pool.h"
 #include "ui/document/session_document.h"
 
 namespace shellscope::ui {
@@ -46,7 +50,69 @@ RunInspector::RunInspector(SessionDocument* document, QWidget* parent) : QTreeWi
   setSelectionMode(QAbstractItemView::NoSelection);
   connect(document_, &SessionDocument::analysisChanged, this, &RunInspector::refresh);
   connect(document_, &SessionDocument::sessionReset, this, [this] { showRun(QString()); });
+  connect(document_, &SessionDocument::pathChanged, this, [this] { refresh(); });
   refresh();
+}
+
+const RunInputs* RunInspector::inputsOfShownRun() const {
+  const auto found = inputs_.find(runId_);
+  return found == inputs_.end() || inputsSession_ != document_->path() ? nullptr : &found->second;
+}
+
+void RunInspector::requestRecompute() {
+  const Run* run = runId_.empty() ? nullptr : document_->run(runId_);
+  if (!run) return;
+  const RunInputs* inputs = inputsOfShownRun();
+  Q_EMIT recomputeRequested(recomputeSettings(run->meta, inputs ? inputs->checkpoint.path : std::string(),
+                                              inputs ? inputs->data.path : std::string()));
+}
+
+void RunInspector::checkInputs(const Run& run) {
+  if (inputsSession_ != document_->path()) {
+    inputs_.clear();
+    inputsSession_ = document_->path();
+  }
+  if (inputs_.count(run.id)) return;
+  const int generation = ++checkGeneration_;
+  auto* watcher = new QFutureWatcher<RunInputs>(this);
+  connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, generation, id = run.id] {
+    const RunInputs inputs = watcher->result();
+    watcher->deleteLater();
+    if (generation != checkGeneration_) return;  // another run or session is shown now
+    inputs_[id] = inputs;
+    if (id == runId_) refresh();
+  });
+  // Fingerprinting reads files that changed: never on the GUI thread.
+  watcher->setFuture(QtConcurrent::run(backgroundPool(), [meta = run.meta, session = document_->path().toStdString()] {
+    return checkRunInputs(meta, session);
+  }));
+}
+
+void RunInspector::addInputRows(const Run& run) {
+  QTreeWidgetItem* s = section(this, tr("Inputs"));
+  const RunInputs* inputs = inputsOfShownRun();
+  if (!inputs) {
+    row(s, tr("checkpoint"), tr("checking…"));
+    row(s, tr("data"), tr("checking…"));
+    checkInputs(run);
+  } else {
+    auto state = [](const InputCheck& c) {
+      return QString::fromStdString(toString(c.state)) + QStringLiteral(": ") + QString::fromStdString(c.message);
+    };
+    row(s, tr("checkpoint"), state(inputs->checkpoint));
+    row(s, tr("data"), state(inputs->data));
+  }
+  if (!run.meta.checkpointSha256.empty()) row(s, tr("checkpoint sha256"), QString::fromStdString(run.meta.checkpointSha256));
+  if (!run.meta.dataSha256.empty()) row(s, tr("data sha256"), QString::fromStdString(run.meta.dataSha256));
+  if (!run.meta.dataFormat.empty()) row(s, tr("data format"), QString::fromStdString(run.meta.dataFormat));
+  auto* item = new QTreeWidgetItem(s);
+  item->setFirstColumnSpanned(true);
+  auto* button = new QPushButton(tr("Recompute this run…"));
+  button->setObjectName(QStringLiteral("recomputeButton"));
+  button->setToolTip(tr("Opens the computation with this run's settings and its inputs as found from here"));
+  button->setEnabled(inputs != nullptr);
+  connect(button, &QPushButton::clicked, this, &RunInspector::requestRecompute);
+  setItemWidget(item, 0, button);
 }
 
 void RunInspector::showRun(const QString& runId) {
@@ -84,6 +150,7 @@ void RunInspector::refresh() {
   row(s, tr("software"), QString::fromStdString(m.softwareVersion));
   row(s, tr("compute time"), tr("%1 s on %2 thread(s)").arg(m.computeSeconds, 0, 'f', 1).arg(m.threads));
   row(s, tr("seed"), QString::number(m.seed));
+  addInputRows(*run);
   s = section(this, tr("Spectrum"));
   row(s, tr("loss (mean e)"), number(run->loss.mean()));
   row(s, tr("mean e²"), number(run->meanErrorNorm2()));

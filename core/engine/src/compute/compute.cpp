@@ -88,6 +88,31 @@ std::vector<std::string> builtinModelNames() {
   return names;
 }
 
+ComputeSettings recomputeSettings(const RunMetadata& meta, const std::string& checkpoint, const std::string& data) {
+  ComputeSettings s;
+  s.models = {checkpoint.empty() ? meta.checkpoint : checkpoint};
+  if (meta.dataFormat != "builtin") s.data = data.empty() ? meta.dataPath : data;
+  if (meta.dataFormat.rfind("raw ", 0) == 0) s.dataDtype = meta.dataFormat.substr(4);
+  const std::string tokenized = "text, tokenized by ";
+  if (meta.dataFormat.rfind(tokenized, 0) == 0) s.tokenizer = meta.dataFormat.substr(tokenized.size());
+  const std::string rows = "pythia-step-";
+  if (meta.batchOrder.rfind(rows, 0) == 0) s.trainingStepRows = std::stoll(meta.batchOrder.substr(rows.size()));
+  s.batches = static_cast<int>(meta.nBatches);
+  s.batchSize = static_cast<int>(meta.batchSize);
+  s.seqLen = static_cast<int>(meta.seqLen);
+  s.lanczosMode = parseLanczosMode(meta.lanczosMode);
+  s.lanczosSteps = static_cast<int>(meta.lanczosSteps);
+  if (meta.lanczosTolerance > 0) s.lanczosTolerance = meta.lanczosTolerance;
+  s.shellsPerDecade = static_cast<int>(meta.shellsPerDecade);
+  if (meta.relativeFloor > 0) s.relativeFloor = meta.relativeFloor;
+  s.device = meta.device.rfind("cuda", 0) == 0 ? DevicePreference::Cuda : DevicePreference::Cpu;
+  s.dtype = parseDType(meta.dtype);
+  if (!meta.jvpMethod.empty()) s.jvpMethod = parseJvpMethod(meta.jvpMethod);
+  s.seed = static_cast<std::uint64_t>(meta.seed);
+  s.threads = static_cast<int>(meta.threads);
+  return s;
+}
+
 std::vector<std::string> modelFamilies() { return engine::ModelFamilyRegistry::instance().modelTypes(); }
 
 std::vector<CheckpointEntry> resolveModels(const ComputeSettings& settings) {

@@ -68,6 +68,11 @@ struct ComputeSettings {
   void validate() const;
 };
 
+/// The settings that compute `meta`'s run again, from the checkpoint folder and token data at the
+/// given paths (found again with checkRunInputs, session/provenance.h; empty: as recorded). A
+/// fixed shell window (lambda_min/max) is not recorded: the window is automatic again.
+ComputeSettings recomputeSettings(const RunMetadata& meta, const std::string& checkpoint, const std::string& data);
+
 /// Names accepted as models without a path.
 std::vector<std::string> builtinModelNames();
 /// The config.json model_type of every model family this build reads checkpoints of.
