@@ -96,7 +96,10 @@ IGNORED = {"created_at", "software_version", "compute_seconds", "batch_seconds",
 # Written since the goldens (provenance, issue 11): present in new sessions only, compared by the
 # tests that introduced them.
 ADDED = {"checkpoint_absolute", "checkpoint_relative", "checkpoint_sha256", "data_path", "data_path_absolute",
-         "data_path_relative", "data_format", "data_sha256", "batches_sha256"}
+         "data_path_relative", "data_format", "data_sha256", "batches_sha256",
+         # quadrature bounds (issue 11)
+         "lanczos_alpha", "lanczos_beta", "shell_energy_lower_batches", "shell_energy_upper_batches",
+         "shell_energy_lower", "shell_energy_upper"}
 problems = []
 
 

@@ -86,6 +86,16 @@ void writeRun(H5::Group& runs, const Run& run, const std::filesystem::path& sess
   writeVector(group, "batch_index", run.batchIndex);
   writeVector(group, "orthogonality_loss", run.orthogonalityLoss);
   writeVector(group, "batch_seconds", run.batchSeconds);
+  if (run.lanczosAlpha.size()) {
+    writeMatrix(group, "lanczos_alpha", run.lanczosAlpha);
+    writeMatrix(group, "lanczos_beta", run.lanczosBeta);
+  }
+  if (run.hasQuadratureBounds()) {
+    writeMatrix(group, "shell_energy_lower_batches", run.shellEnergyLowerBatches);
+    writeMatrix(group, "shell_energy_upper_batches", run.shellEnergyUpperBatches);
+    writeVector(group, "shell_energy_lower", run.shellEnergyLower);
+    writeVector(group, "shell_energy_upper", run.shellEnergyUpper);
+  }
 }
 
 void writeTrainingLog(H5::Group& training, const TrainingLog& log) {
@@ -193,6 +203,17 @@ Run readRun(const std::string& filePath, H5::Group group, const std::string& id)
                                                              : Eigen::VectorXd::Zero(static_cast<Eigen::Index>(B));
   run.batchSeconds = r.hasDataset("batch_seconds") ? r.vector("batch_seconds", B)
                                                    : Eigen::VectorXd::Zero(static_cast<Eigen::Index>(B));
+  // The Jacobi matrices and the quadrature bounds (sessions written before them have neither).
+  if (r.hasDataset("lanczos_alpha")) {
+    run.lanczosAlpha = r.matrix("lanczos_alpha", B, ritzDims[1]);
+    run.lanczosBeta = r.matrix("lanczos_beta", B, ritzDims[1]);
+  }
+  if (r.hasDataset("shell_energy_lower_batches")) {
+    run.shellEnergyLowerBatches = r.matrix("shell_energy_lower_batches", B, S);
+    run.shellEnergyUpperBatches = r.matrix("shell_energy_upper_batches", B, S);
+    run.shellEnergyLower = r.vector("shell_energy_lower", S);
+    run.shellEnergyUpper = r.vector("shell_energy_upper", S);
+  }
   return run;
 }
 

@@ -122,7 +122,7 @@ LanczosResult lanczos(SymmetricOperator& op, const Eigen::VectorXd& start, const
   basis.col(0) = start / startNorm;
   std::vector<double> alpha, beta;
   Eigen::VectorXd w(n);
-  double normEstimate = 0.0;
+  double normEstimate = 0.0, nextBeta = 0.0;
   LanczosStatus status = LanczosStatus::Completed;
 
   for (int k = 0; k < m; ++k) {
@@ -144,9 +144,11 @@ LanczosResult lanczos(SymmetricOperator& op, const Eigen::VectorXd& start, const
     }
     alpha.push_back(a);
     const double b = w.norm();
+    nextBeta = b;
     normEstimate = std::max(normEstimate, std::abs(a) + b + previousBeta);
     if (b == 0.0 || b <= options.relativeTolerance * normEstimate) {
       status = LanczosStatus::BrokeDown;
+      nextBeta = 0.0;  // an invariant subspace: the quadrature is exact
       break;
     }
     if (k == m - 1) break;
@@ -156,6 +158,9 @@ LanczosResult lanczos(SymmetricOperator& op, const Eigen::VectorXd& start, const
 
   LanczosResult result = recurrenceResult(status, alpha, beta, startNorm, basis);
   tridiagonalQuadrature(result.alpha, result.beta, result.ritzValues, result.ritzWeights);
+  result.jacobiDiagonal = result.alpha;
+  result.jacobiOffDiagonal = result.beta;
+  result.nextOffDiagonal = nextBeta;
   return result;
 }
 
@@ -171,7 +176,7 @@ LanczosResult golubKahan(FactoredOperator& op, const Eigen::VectorXd& start, con
   std::vector<double> alpha, beta;  // B_k: diagonal alpha_1..k, subdiagonal beta_2..k
   Eigen::VectorXd w(n);
   double normEstimate = 0.0;
-  double previousBeta = 0.0;
+  double previousBeta = 0.0, lastBeta = 0.0;  // lastBeta: beta_{k+1} after the last step (0 after a breakdown)
   LanczosStatus status = LanczosStatus::Completed;
 
   for (int i = 0; i < m; ++i) {
@@ -183,6 +188,7 @@ LanczosResult golubKahan(FactoredOperator& op, const Eigen::VectorXd& start, con
       // A^T u_i lies in span(v_{i-1}): the Krylov space is invariant.
       if (options.onStep) options.onStep(i + 1);
       status = LanczosStatus::BrokeDown;
+      lastBeta = 0.0;
       break;
     }
     op.applyToRight(w);
@@ -191,9 +197,11 @@ LanczosResult golubKahan(FactoredOperator& op, const Eigen::VectorXd& start, con
     w -= a * left.col(i);
     reorthogonalise(left, i + 1, w);
     const double b = w.norm();
+    lastBeta = b;
     normEstimate = std::max(normEstimate, a + b);
     if (b == 0.0 || b <= options.relativeTolerance * normEstimate) {
       status = LanczosStatus::BrokeDown;
+      lastBeta = 0.0;
       break;
     }
     if (i == m - 1) break;
@@ -203,6 +211,15 @@ LanczosResult golubKahan(FactoredOperator& op, const Eigen::VectorXd& start, con
   }
 
   LanczosResult result = recurrenceResult(status, alpha, beta, startNorm, left);
+  // T_k = B_k B_k^T: T(i,i) = α_i² + β_i², T(i,i-1) = β_i α_{i-1} (β_1 = 0); T(k+1,k) = β_{k+1} α_k.
+  {
+    const Eigen::Index k = result.stepsTaken;
+    result.jacobiDiagonal = result.alpha.array().square();
+    for (Eigen::Index i = 1; i < k; ++i) result.jacobiDiagonal(i) += result.beta(i - 1) * result.beta(i - 1);
+    result.jacobiOffDiagonal.resize(std::max<Eigen::Index>(0, k - 1));
+    for (Eigen::Index i = 1; i < k; ++i) result.jacobiOffDiagonal(i - 1) = result.beta(i - 1) * result.alpha(i - 1);
+    result.nextOffDiagonal = k > 0 ? lastBeta * result.alpha(k - 1) : 0.0;
+  }
 
   const Eigen::Index k = result.stepsTaken;
   Eigen::MatrixXd bidiagonal = Eigen::MatrixXd::Zero(k, k);

@@ -5,6 +5,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "shellscope/spectral/quadrature_bounds.h"
 #include "shellscope/spectral/run.h"
 
 namespace shellscope {
@@ -84,7 +85,47 @@ Run assembleRun(const RunMetadata& meta, std::vector<BatchSpectrum> spectra, con
     run.overflow(b) = energies.overflow;
   }
   run.shellEnergy = run.shellEnergyBatches.colwise().mean().transpose();
+
+  // The Jacobi matrices, when every batch has one, and the bounds they give.
+  const bool jacobi = std::all_of(spectra.begin(), spectra.end(), [](const BatchSpectrum& s) {
+    return s.jacobiDiagonal.size() > 0 && s.jacobiDiagonal.size() == s.ritzValues.size() &&
+           s.jacobiOffDiagonal.size() == std::max<Eigen::Index>(0, s.jacobiDiagonal.size() - 1);
+  });
+  if (jacobi) {
+    run.lanczosAlpha = Eigen::MatrixXd::Constant(batches, columns, nan);
+    run.lanczosBeta = Eigen::MatrixXd::Constant(batches, columns, nan);
+    for (Eigen::Index b = 0; b < batches; ++b) {
+      const auto& s = spectra[static_cast<size_t>(b)];
+      const Eigen::Index k = s.jacobiDiagonal.size();
+      run.lanczosAlpha.row(b).head(k) = s.jacobiDiagonal.transpose();
+      run.lanczosBeta.row(b).head(k - 1) = s.jacobiOffDiagonal.transpose();
+      run.lanczosBeta(b, k - 1) = s.nextOffDiagonal;
+    }
+    run.computeQuadratureBounds();
+  }
   return run;
+}
+
+void Run::computeQuadratureBounds() {
+  const Eigen::Index B = batchCount(), S = shellCount();
+  shellEnergyLowerBatches.resize(0, 0);
+  shellEnergyUpperBatches.resize(0, 0);
+  shellEnergyLower.resize(0);
+  shellEnergyUpper.resize(0);
+  if (lanczosAlpha.rows() != B || lanczosBeta.rows() != B || B == 0) return;
+  shellEnergyLowerBatches = Eigen::MatrixXd::Zero(B, S);
+  shellEnergyUpperBatches = Eigen::MatrixXd::Zero(B, S);
+  for (Eigen::Index b = 0; b < B; ++b) {
+    const Eigen::Index k = stepsTaken[static_cast<size_t>(b)];
+    if (k <= 0) continue;  // e = 0: no measure, every bound 0
+    const Eigen::VectorXd diagonal = lanczosAlpha.row(b).head(k).transpose();
+    const Eigen::VectorXd off = lanczosBeta.row(b).head(k - 1).transpose();
+    const ShellEnergyBounds bounds = shellEnergyBounds(window, diagonal, off, lanczosBeta(b, k - 1), errorNorm2(b));
+    shellEnergyLowerBatches.row(b) = bounds.lower.transpose();
+    shellEnergyUpperBatches.row(b) = bounds.upper.transpose();
+  }
+  shellEnergyLower = shellEnergyLowerBatches.colwise().mean().transpose();
+  shellEnergyUpper = shellEnergyUpperBatches.colwise().mean().transpose();
 }
 
 }  // namespace shellscope

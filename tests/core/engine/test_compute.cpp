@@ -96,6 +96,60 @@ class TestCompute : public QObject {
     QVERIFY(run.massIdentityResidual() < 1e-12);
   }
 
+  void quadratureBoundsHoldTheDenseEnergiesForEveryM_data() {
+    QTest::addColumn<QString>("model");
+    QTest::addColumn<int>("mode");
+    for (const char* model : {"builtin:tiny-lm", "builtin:mlp"}) {
+      for (LanczosMode mode : {LanczosMode::Full, LanczosMode::GolubKahan}) {
+        QTest::newRow((std::string(model) + " " + toString(mode)).c_str()) << QString(model) << int(mode);
+      }
+    }
+  }
+  void quadratureBoundsHoldTheDenseEnergiesForEveryM() {
+    QFETCH(QString, model);
+    QFETCH(int, mode);
+    auto function = makeBuiltinModel(model.toStdString(), 6);
+    auto data = makeBuiltinData(*function, 1, 2, 12, 6);  // n = 24 sample points
+    function->to(at::kCPU, at::kDouble);
+    const Batch batch = data->batch(0, at::kDouble);
+    const Eigen::Index n = 24;
+    const Eigen::MatrixXd j = shellscope::test::jacobianByRows(*function, batch);
+    const at::Tensor eTensor = function->errors(function->outputs(function->parameters(), batch).detach(), batch);
+    const Eigen::VectorXd e = Eigen::Map<const Eigen::VectorXd>(eTensor.data_ptr<double>(), n);
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> dense(j * j.transpose() / static_cast<double>(n));
+    const double meanSquare = e.squaredNorm() / static_cast<double>(n);
+    const Eigen::VectorXd masses =
+        (dense.eigenvectors().transpose() * e).array().square() / e.squaredNorm() * meanSquare;
+    double widthAtFour = 0, widthAtEnd = 0;
+    for (int m = 1; m <= n + 2; ++m) {
+      const BatchSpectrum spectrum =
+          batchSpectrum(*function, batch, float64Settings(static_cast<LanczosMode>(mode), JvpMethod::ForwardMode, m), {}, "test");
+      RunMetadata meta;
+      meta.lanczosSteps = m;
+      meta.shellsPerDecade = 4;
+      ShellWindowPolicy policy;
+      policy.lambdaMin = 1e-9;  // the same window for every m
+      policy.lambdaMax = 1e3;
+      const Run run = assembleRun(meta, {spectrum}, policy);
+      QVERIFY(run.hasQuadratureBounds());
+      std::vector<double> lambda(dense.eigenvalues().data(), dense.eigenvalues().data() + n);
+      const ShellEnergies truth =
+          binMasses(run.window, lambda, std::vector<double>(masses.data(), masses.data() + n));
+      double width = 0;
+      for (int a = 0; a < run.window.shellCount; ++a) {
+        const double exact = truth.energy[static_cast<size_t>(a)], slack = 1e-9 * meanSquare;
+        QVERIFY2(run.shellEnergyLower(a) <= exact + slack && exact <= run.shellEnergyUpper(a) + slack,
+                 qPrintable(QString("m=%1 shell %2: [%3, %4], dense %5").arg(m).arg(a).arg(run.shellEnergyLower(a))
+                                .arg(run.shellEnergyUpper(a)).arg(exact)));
+        width = std::max(width, (run.shellEnergyUpper(a) - run.shellEnergyLower(a)) / meanSquare);
+      }
+      if (m == 4) widthAtFour = width;
+      if (m == n + 2) widthAtEnd = width;
+    }
+    QVERIFY(widthAtFour > 1e-3);           // few steps: wide bounds
+    SHELLSCOPE_COMPARE_ERROR(widthAtEnd, 1e-8);  // the Krylov space exhausted: the exact energies
+  }
+
   void computeRunsFillsEveryField() {
     ComputeSettings settings;
     settings.models = {"builtin:mlp", "builtin:tiny-lm"};

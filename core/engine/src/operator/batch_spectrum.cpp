@@ -45,6 +45,9 @@ BatchSpectrum batchSpectrum(const ModelFunction& model, Batch batch, const Compu
     spectrum.ritzWeights = result.ritzWeights;
     spectrum.stepsTaken = result.stepsTaken;
     spectrum.orthogonalityLoss = result.orthogonalityLoss;
+    spectrum.jacobiDiagonal = result.jacobiDiagonal;
+    spectrum.jacobiOffDiagonal = result.jacobiOffDiagonal;
+    spectrum.nextOffDiagonal = result.nextOffDiagonal;
     spectrum.seconds = monotonicSeconds() - start;
     return spectrum;
   } catch (const CancelledError&) {

@@ -74,6 +74,11 @@ struct LanczosResult {
   Eigen::VectorXd ritzWeights;       ///< w_i = U[0,i]^2, Σ w_i = 1
   double orthogonalityLoss = 0.0;    ///< max_{i != j} |v_i · v_j| of the (left) Lanczos basis
   double startNorm = 0.0;            ///< ||e|| (Euclidean)
+  /// The Jacobi matrix of M itself, T_k (for Golub-Kahan T_k = B_k B_k^T), and the next
+  /// off-diagonal entry T_{k+1}(k+1, k) (0 after a breakdown): what the Gauss-Radau quadrature
+  /// bounds need (quadrature_bounds.h).
+  Eigen::VectorXd jacobiDiagonal, jacobiOffDiagonal;
+  double nextOffDiagonal = 0.0;
 };
 
 /// Lanczos (Full or Plain) on M from `start` (need not be normalised).

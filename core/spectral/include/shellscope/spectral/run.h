@@ -68,6 +68,11 @@ struct BatchSpectrum {
   std::int64_t nTokens = 0;        ///< n sample points
   double orthogonalityLoss = 0.0;  ///< max |v_i . v_j|, i != j, of the Lanczos basis
   double seconds = 0.0;
+  /// The Jacobi matrix T of M from the Lanczos run (diagonal, stepsTaken entries; off-diagonal,
+  /// stepsTaken - 1) and its next off-diagonal entry: the quadrature bounds' input
+  /// (quadrature_bounds.h). Empty for spectra that do not come from Lanczos (synthetic ones).
+  Eigen::VectorXd jacobiDiagonal, jacobiOffDiagonal;
+  double nextOffDiagonal = 0.0;
 };
 
 /// A run as stored in a session.
@@ -87,8 +92,18 @@ struct Run {
   std::vector<std::int64_t> batchIndex;     ///< [B]
   Eigen::VectorXd orthogonalityLoss;        ///< [B]
   Eigen::VectorXd batchSeconds;             ///< [B]
+  /// [B,m] T's diagonal and [B,m] its off-diagonal followed by the next entry (row b: stepsTaken
+  /// values each, then NaN); empty in runs without Lanczos data (older sessions, synthetic runs).
+  Eigen::MatrixXd lanczosAlpha, lanczosBeta;
+  /// [B,S] Gauss-Radau bounds on every shell energy of every batch, and [S] their means over
+  /// batches (bounds on shellEnergy); empty when lanczosAlpha is.
+  Eigen::MatrixXd shellEnergyLowerBatches, shellEnergyUpperBatches;
+  Eigen::VectorXd shellEnergyLower, shellEnergyUpper;
 
   Eigen::Index batchCount() const { return errorNorm2.size(); }
+  bool hasQuadratureBounds() const { return shellEnergyLower.size() == shellEnergy.size() && shellEnergy.size() > 0; }
+  /// Recomputes the bounds from lanczosAlpha/lanczosBeta (after the window changed, or on reading).
+  void computeQuadratureBounds();
   Eigen::Index shellCount() const { return shellEnergy.size(); }
   /// Mean over batches of mean(e^2): what Σ shells + underflow + overflow must equal.
   double meanErrorNorm2() const;
