@@ -99,7 +99,9 @@ ADDED = {"checkpoint_absolute", "checkpoint_relative", "checkpoint_sha256", "dat
          "data_path_relative", "data_format", "data_sha256", "batches_sha256",
          # quadrature bounds (issue 11)
          "lanczos_alpha", "lanczos_beta", "shell_energy_lower_batches", "shell_energy_upper_batches",
-         "shell_energy_lower", "shell_energy_upper"}
+         "shell_energy_lower", "shell_energy_upper",
+         # smooth shells (issue 11)
+         "smooth_shell_energy", "smooth_shell_energy_batches", "smooth_underflow", "smooth_overflow"}
 problems = []
 
 

@@ -90,6 +90,12 @@ void writeRun(H5::Group& runs, const Run& run, const std::filesystem::path& sess
     writeMatrix(group, "lanczos_alpha", run.lanczosAlpha);
     writeMatrix(group, "lanczos_beta", run.lanczosBeta);
   }
+  if (run.smoothShellEnergy.size()) {
+    writeVector(group, "smooth_shell_energy", run.smoothShellEnergy);
+    writeMatrix(group, "smooth_shell_energy_batches", run.smoothShellEnergyBatches);
+    writeVector(group, "smooth_underflow", run.smoothUnderflow);
+    writeVector(group, "smooth_overflow", run.smoothOverflow);
+  }
   if (run.hasQuadratureBounds()) {
     writeMatrix(group, "shell_energy_lower_batches", run.shellEnergyLowerBatches);
     writeMatrix(group, "shell_energy_upper_batches", run.shellEnergyUpperBatches);
@@ -207,6 +213,15 @@ Run readRun(const std::string& filePath, H5::Group group, const std::string& id)
   if (r.hasDataset("lanczos_alpha")) {
     run.lanczosAlpha = r.matrix("lanczos_alpha", B, ritzDims[1]);
     run.lanczosBeta = r.matrix("lanczos_beta", B, ritzDims[1]);
+  }
+  // Smooth shells: stored, or (older sessions) computed from the Ritz values.
+  if (r.hasDataset("smooth_shell_energy_batches")) {
+    run.smoothShellEnergy = r.vector("smooth_shell_energy", S);
+    run.smoothShellEnergyBatches = r.matrix("smooth_shell_energy_batches", B, S);
+    run.smoothUnderflow = r.vector("smooth_underflow", B);
+    run.smoothOverflow = r.vector("smooth_overflow", B);
+  } else {
+    run.computeSmoothShells();
   }
   if (r.hasDataset("shell_energy_lower_batches")) {
     run.shellEnergyLowerBatches = r.matrix("shell_energy_lower_batches", B, S);

@@ -85,6 +85,7 @@ Run assembleRun(const RunMetadata& meta, std::vector<BatchSpectrum> spectra, con
     run.overflow(b) = energies.overflow;
   }
   run.shellEnergy = run.shellEnergyBatches.colwise().mean().transpose();
+  run.computeSmoothShells();
 
   // The Jacobi matrices, when every batch has one, and the bounds they give.
   const bool jacobi = std::all_of(spectra.begin(), spectra.end(), [](const BatchSpectrum& s) {
@@ -104,6 +105,26 @@ Run assembleRun(const RunMetadata& meta, std::vector<BatchSpectrum> spectra, con
     run.computeQuadratureBounds();
   }
   return run;
+}
+
+void Run::computeSmoothShells() {
+  const Eigen::Index B = batchCount(), S = shellCount();
+  smoothShellEnergyBatches = Eigen::MatrixXd::Zero(B, S);
+  smoothUnderflow = Eigen::VectorXd::Zero(B);
+  smoothOverflow = Eigen::VectorXd::Zero(B);
+  for (Eigen::Index b = 0; b < B; ++b) {
+    std::vector<double> values, masses;
+    for (Eigen::Index i = 0; i < ritzValues.cols(); ++i) {
+      if (std::isnan(ritzValues(b, i))) continue;
+      values.push_back(ritzValues(b, i));
+      masses.push_back(errorNorm2(b) * ritzWeights(b, i));
+    }
+    const ShellEnergies energies = binMassesSmoothly(window, values, masses);
+    for (Eigen::Index j = 0; j < S; ++j) smoothShellEnergyBatches(b, j) = energies.energy[static_cast<size_t>(j)];
+    smoothUnderflow(b) = energies.underflow;
+    smoothOverflow(b) = energies.overflow;
+  }
+  smoothShellEnergy = B ? Eigen::VectorXd(smoothShellEnergyBatches.colwise().mean().transpose()) : Eigen::VectorXd::Zero(S);
 }
 
 void Run::computeQuadratureBounds() {

@@ -114,4 +114,67 @@ ShellEnergies binMasses(const ShellWindow& window, const std::vector<double>& va
   return result;
 }
 
+namespace {
+
+/// The C^∞ step from 0 (t <= 0) to 1 (t >= 1).
+double smoothStep(double t) {
+  if (t <= 0.0) return 0.0;
+  if (t >= 1.0) return 1.0;
+  const double a = std::exp(-1.0 / t), b = std::exp(-1.0 / (1.0 - t));
+  return a / (a + b);
+}
+
+}  // namespace
+
+double smoothWindow(const ShellWindow& window, int shell, double lambda) {
+  if (!(lambda > 0.0) || !std::isfinite(lambda)) return 0.0;
+  const double h = 1.0 / window.shellsPerDecade;
+  const double x = std::log10(lambda), c = std::log10(window.centre(shell));
+  return x <= c ? smoothStep((x - c + h) / h) : 1.0 - smoothStep((x - c) / h);
+}
+
+ShellEnergies binMassesSmoothly(const ShellWindow& window, const std::vector<double>& values,
+                                const std::vector<double>& masses) {
+  if (values.size() != masses.size()) throw std::invalid_argument("binMassesSmoothly: values and masses differ in length");
+  ShellEnergies result;
+  result.energy.assign(static_cast<size_t>(window.shellCount), 0.0);
+  if (window.shellCount == 0) return result;
+  const double h = 1.0 / window.shellsPerDecade;
+  const double firstCentre = std::log10(window.centre(0)), lastCentre = std::log10(window.centre(window.shellCount - 1));
+  for (size_t i = 0; i < values.size(); ++i) {
+    const double v = values[i], m = masses[i];
+    if (std::isnan(v)) {
+      if (m != 0.0 && !std::isnan(m)) throw std::invalid_argument("binMassesSmoothly: a NaN Ritz value carries mass");
+      continue;
+    }
+    if (!(v > 0.0)) {
+      result.underflow += m;
+      continue;
+    }
+    const double x = std::log10(v);
+    if (x < firstCentre) {
+      const double w = smoothWindow(window, 0, v);
+      result.energy[0] += w * m;
+      result.underflow += (1.0 - w) * m;
+      continue;
+    }
+    if (x > lastCentre) {
+      const double w = smoothWindow(window, window.shellCount - 1, v);
+      result.energy[static_cast<size_t>(window.shellCount - 1)] += w * m;
+      result.overflow += (1.0 - w) * m;
+      continue;
+    }
+    // Between the centres of shells j and j + 1: their two windows share the mass.
+    const int j = std::min(window.shellCount - 2, static_cast<int>(std::floor((x - firstCentre) / h)));
+    if (j < 0) {  // one shell only, at its centre
+      result.energy[0] += m;
+      continue;
+    }
+    const double share = smoothStep((x - std::log10(window.centre(j))) / h);
+    result.energy[static_cast<size_t>(j)] += (1.0 - share) * m;
+    result.energy[static_cast<size_t>(j + 1)] += share * m;
+  }
+  return result;
+}
+
 }  // namespace shellscope

@@ -123,6 +123,38 @@ class TestShellGrid : public QObject {
     const int k = std::max(a.firstEdgeIndex, b.firstEdgeIndex);
     QCOMPARE(a.edge(k - a.firstEdgeIndex), b.edge(k - b.firstEdgeIndex));
   }
+
+  void smoothWindowsFormAPartitionOfUnity() {
+    const ShellWindow w{4, -8, 12};  // λ from 10^-2 to 10
+    for (int j = 0; j < w.shellCount; ++j) {
+      QCOMPARE(smoothWindow(w, j, w.centre(j)), 1.0);
+      SHELLSCOPE_COMPARE_ERROR(std::abs(smoothWindow(w, j, w.edge(j)) - 0.5), 1e-15);
+      SHELLSCOPE_COMPARE_ERROR(std::abs(smoothWindow(w, j, w.edge(j + 1)) - 0.5), 1e-15);
+      if (j > 0) QCOMPARE(smoothWindow(w, j, w.centre(j - 1)), 0.0);
+      if (j + 1 < w.shellCount) QCOMPARE(smoothWindow(w, j, w.centre(j + 1)), 0.0);
+    }
+    // Every λ between the first and last centre is shared out completely; the masses add up.
+    std::vector<double> values, masses;
+    for (int i = 0; i < 997; ++i) {
+      values.push_back(std::pow(10.0, -3.0 + 5.0 * i / 996.0));
+      masses.push_back(1.0 + (i % 7));
+      double total = 0;
+      for (int j = 0; j < w.shellCount; ++j) total += smoothWindow(w, j, values.back());
+      const double x = std::log10(values.back());
+      if (x >= std::log10(w.centre(0)) && x <= std::log10(w.centre(w.shellCount - 1))) {
+        SHELLSCOPE_COMPARE_ERROR(std::abs(total - 1.0), 1e-14);
+      }
+    }
+    values.push_back(-1e-9);  // a rounding-negative Ritz value: underflow
+    masses.push_back(2.0);
+    const ShellEnergies smooth = binMassesSmoothly(w, values, masses);
+    double sum = smooth.underflow + smooth.overflow;
+    for (double e : smooth.energy) sum += e;
+    double total = 0;
+    for (double m : masses) total += m;
+    SHELLSCOPE_COMPARE_ERROR(std::abs(sum - total) / total, 1e-14);
+    QCOMPARE(smooth.underflow > 2.0, true);  // the negative Ritz value and the mass below 10^-2.125
+  }
 };
 
 QTEST_APPLESS_MAIN(TestShellGrid)

@@ -99,11 +99,17 @@ struct Run {
   /// batches (bounds on shellEnergy); empty when lanczosAlpha is.
   Eigen::MatrixXd shellEnergyLowerBatches, shellEnergyUpperBatches;
   Eigen::VectorXd shellEnergyLower, shellEnergyUpper;
+  /// Smooth shells (shell_grid.h, binMassesSmoothly): [B,S] per batch, [S] the mean, [B] what the
+  /// first and last windows leave below and above; from the Ritz values, so every run has them.
+  Eigen::MatrixXd smoothShellEnergyBatches;
+  Eigen::VectorXd smoothShellEnergy, smoothUnderflow, smoothOverflow;
 
   Eigen::Index batchCount() const { return errorNorm2.size(); }
   bool hasQuadratureBounds() const { return shellEnergyLower.size() == shellEnergy.size() && shellEnergy.size() > 0; }
   /// Recomputes the bounds from lanczosAlpha/lanczosBeta (after the window changed, or on reading).
   void computeQuadratureBounds();
+  /// Recomputes the smooth shells from the Ritz values and weights.
+  void computeSmoothShells();
   Eigen::Index shellCount() const { return shellEnergy.size(); }
   /// Mean over batches of mean(e^2): what Σ shells + underflow + overflow must equal.
   double meanErrorNorm2() const;

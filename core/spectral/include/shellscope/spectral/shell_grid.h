@@ -60,4 +60,17 @@ struct ShellEnergies {
 ShellEnergies binMasses(const ShellWindow& window, const std::vector<double>& values,
                         const std::vector<double>& masses);
 
+/// Smooth shells: energies in smooth windows that form a partition of unity in x = log10 λ, so that
+/// Gauss quadrature integrates them to high accuracy with few Lanczos steps (a sharp shell is the
+/// integral of a step function, which it integrates slowly). With h = 1/s and c_α the centre of
+/// shell α, the window of shell α is
+///     w_α(x) = S((x − c_α + h)/h) for x <= c_α,   1 − S((x − c_α)/h) for x >= c_α,
+/// S(t) = f(t) / (f(t) + f(1 − t)), f(t) = exp(−1/t) (t > 0), 0 otherwise: infinitely smooth,
+/// 1 at the centre, 1/2 at the shell's edges, 0 one shell away, and w_α + w_(α+1) = 1 between
+/// the two centres. Below the first centre what w_0 leaves is smooth underflow, above the last
+/// centre what w_(S−1) leaves is smooth overflow, so Σ_α E_α + underflow + overflow = Σ masses.
+double smoothWindow(const ShellWindow& window, int shell, double lambda);
+ShellEnergies binMassesSmoothly(const ShellWindow& window, const std::vector<double>& values,
+                                const std::vector<double>& masses);
+
 }  // namespace shellscope
