@@ -3,7 +3,6 @@
 #include <cstdio>
 #include <iostream>
 #include <mutex>
-#include <sstream>
 #include <thread>
 
 #include "cli/command_line.h"
@@ -14,20 +13,6 @@
 namespace shellscope::cli {
 
 namespace {
-
-template <typename T>
-std::vector<T> parseList(const std::string& text, const std::string& option) {
-  std::vector<T> values;
-  std::stringstream in(text);
-  for (std::string item; std::getline(in, item, ',');) {
-    std::istringstream field(item);
-    T value{};
-    if (!(field >> value) || !field.eof()) throw UsageError("--" + option + ": '" + item + "' is not a number");
-    values.push_back(value);
-  }
-  if (values.empty()) throw UsageError("--" + option + " needs at least one value");
-  return values;
-}
 
 std::string cell(const analysis::EstimateCheck& c) {
   char text[64];
@@ -62,8 +47,8 @@ int benchAnalysisCommand(const Arguments& args) {
   }
   cl.noPositionals();
   if (trials < 1) throw UsageError("--trials must be at least 1");
-  const auto batchCounts = parseList<int>(batchesText, "batches");
-  const auto noises = parseList<double>(noiseText, "noise");
+  const auto batchCounts = parseNumberList<int>(batchesText, "batches");
+  const auto noises = parseNumberList<double>(noiseText, "noise");
 
   struct Job {
     analysis::SyntheticShape shape;

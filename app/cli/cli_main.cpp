@@ -27,6 +27,7 @@ const char* kUsage =
     "  bench        time an operator product M.u against a forward+backward pass\n"
     "  bench-scale  time one batch at a real model's shape (Pythia-70M) and project the paper's run\n"
     "  bench-analysis  bias and coverage of the frontier estimators on synthetic profiles\n"
+    "  bench-quadrature  shell energies after m Lanczos steps against a dense eigendecomposition\n"
     "  demo         the built-in default job: compute a session for a built-in model and summarise it\n"
     "\n"
     "  --version    versions, the BLAS library in use, CUDA and threads\n";
@@ -41,7 +42,7 @@ int runCli(int argc, char** argv) {
       {"bench", benchCommand},     {"demo", demoCommand},            {"eval", evalCommand},
       {"analyze", analyzeCommand},     {"render", renderCommand},
       {"tokenize", tokenizeCommand}, {"init-checkpoint", initCheckpointCommand}, {"bench-scale", benchScaleCommand},
-      {"bench-analysis", benchAnalysisCommand},
+      {"bench-analysis", benchAnalysisCommand}, {"bench-quadrature", benchQuadratureCommand},
   };
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     std::cout << kUsage;

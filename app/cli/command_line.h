@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -105,6 +106,22 @@ Option& CommandLine::choice(const std::string& name, const std::string& valueNam
       throw UsageError("--" + name + ": " + e.what());
     }
   });
+}
+
+/// A comma-separated list of numbers given to --option ("8,16,32"); throws UsageError naming the
+/// option and the item that is not a number.
+template <typename T>
+std::vector<T> parseNumberList(const std::string& text, const std::string& option) {
+  std::vector<T> values;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) {
+    std::istringstream field(item);
+    T value{};
+    if (!(field >> value) || !field.eof()) throw UsageError("--" + option + ": '" + item + "' is not a number");
+    values.push_back(value);
+  }
+  if (values.empty()) throw UsageError("--" + option + " needs at least one value");
+  return values;
 }
 
 }  // namespace shellscope::cli

@@ -15,6 +15,7 @@ int exportCsvCommand(const Arguments& args);
 int benchCommand(const Arguments& args);
 int benchScaleCommand(const Arguments& args);
 int benchAnalysisCommand(const Arguments& args);
+int benchQuadratureCommand(const Arguments& args);
 int demoCommand(const Arguments& args);
 int evalCommand(const Arguments& args);
 int analyzeCommand(const Arguments& args);

@@ -9,29 +9,20 @@
 
 #include "models/gpt_neox.h"
 #include "models/model_function.h"
+#include "operator/explicit_jacobian.h"
 
 namespace shellscope::test {
 
 inline Eigen::VectorXd flatten(const std::vector<at::Tensor>& tensors) {
   std::vector<at::Tensor> flat;
   for (const auto& t : tensors) flat.push_back(t.detach().reshape({-1}).to(at::kDouble));
-  const at::Tensor all = at::cat(flat);
+  const at::Tensor all = at::cat(flat).contiguous();
   return Eigen::Map<const Eigen::VectorXd>(all.data_ptr<double>(), all.numel());
 }
 
-/// Row i = ∇_θ f_i, one backward pass per row.
+/// Row i = ∇_θ f_i, one backward pass per row (the engine's own, operator/explicit_jacobian.h).
 inline Eigen::MatrixXd jacobianByRows(const engine::ModelFunction& model, const engine::Batch& batch) {
-  const at::Tensor f = model.outputs(model.parameters(), batch);
-  const std::int64_t n = f.numel();
-  Eigen::MatrixXd j(n, model.parameterCount());
-  for (std::int64_t i = 0; i < n; ++i) {
-    auto grads = torch::autograd::grad({f[i]}, model.parameters(), {}, /*retain_graph=*/true, false, true);
-    for (size_t k = 0; k < grads.size(); ++k) {
-      if (!grads[k].defined()) grads[k] = at::zeros_like(model.parameters()[k]);
-    }
-    j.row(i) = flatten(grads).transpose();
-  }
-  return j;
+  return engine::explicitJacobian(model, batch);
 }
 
 /// Column p = (f(θ + h e_p) - f(θ - h e_p)) / 2h, in float64.

@@ -5,7 +5,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <Eigen/Eigenvalues>
 #include <algorithm>
+#include <limits>
 #include <filesystem>
 #include <functional>
 
@@ -13,11 +15,13 @@
 #include "compute/batch_source.h"
 #include "models/builtin_models.h"
 #include "models/synthetic_data.h"
+#include "operator/explicit_jacobian.h"
 #include "operator/linearization.h"
 #include "operator/operators.h"
 #include "shellscope/engine/checkpoint_writer.h"
 #include "shellscope/engine/runtime.h"
 #include "shellscope/data/token_data.h"
+#include "shellscope/spectral/quadrature_bounds.h"
 
 namespace shellscope {
 
@@ -228,6 +232,107 @@ ScaleBenchmarkResult runScaleBenchmark(const ScaleBenchmarkOptions& options, con
   if (options.workDir.empty() && options.model.empty()) fs::remove_all(work);
   progress.report(1.0, "done");
   return r;
+}
+
+std::vector<QuadratureBenchmarkRow> runQuadratureBenchmark(const QuadratureBenchmarkOptions& options,
+                                                           const ProgressToken& progress) {
+  configureThreads(options.threads);
+  std::vector<QuadratureBenchmarkRow> rows;
+  for (std::size_t c = 0; c < options.batchSizes.size(); ++c) {
+    const ProgressToken part = progress.item(c, options.batchSizes.size());
+    auto model = engine::makeBuiltinModel(options.model, options.seed);
+    model->to(at::kCPU, at::kDouble);
+    auto data = engine::makeBuiltinData(*model, 1, options.batchSizes[c], options.seqLen, options.seed);
+    const engine::Batch batch = data->batch(0, at::kDouble);
+    const std::int64_t n = batch.pointCount();
+
+    // The truth: M = J J^T / n from the explicit Jacobian, decomposed densely.
+    part.report(0.0, "explicit Jacobian, n = " + std::to_string(n));
+    const Eigen::MatrixXd j = engine::explicitJacobian(*model, batch);
+    const Eigen::VectorXd e = engine::batchErrorVector(*model, batch);
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> dense(j * j.transpose() / static_cast<double>(n));
+    const double meanSquare = e.squaredNorm() / static_cast<double>(n);
+    const Eigen::VectorXd masses = (dense.eigenvectors().transpose() * e).array().square() / e.squaredNorm() * meanSquare;
+    std::vector<double> lambda(dense.eigenvalues().data(), dense.eigenvalues().data() + n);
+    std::vector<double> massList(masses.data(), masses.data() + n);
+    ShellWindowPolicy policy;
+    policy.relativeFloor = 1e-12;
+    const ShellWindow window = chooseShellWindow(options.shellsPerDecade, policy, lambda);
+    const ShellEnergies exactSharp = binMasses(window, lambda, massList);
+    const ShellEnergies exactSmooth = binMassesSmoothly(window, lambda, massList);
+
+    // One Lanczos run as long as the longest m; every shorter m is a leading block of its T.
+    const int longest = static_cast<int>(std::min<std::int64_t>(n, *std::max_element(options.steps.begin(), options.steps.end())));
+    engine::BatchLinearization linearization(*model, batch, JvpMethod::ForwardMode);
+    engine::FunctionSpaceOperator op(linearization);
+    LanczosOptions lanczosOptions;
+    lanczosOptions.maxSteps = longest;
+    lanczosOptions.relativeTolerance = 1e-12;
+    lanczosOptions.onStep = [&](int k) {
+      part.throwIfCancelled();
+      part.report(static_cast<double>(k) / longest, "Lanczos step " + std::to_string(k) + ", n = " + std::to_string(n));
+    };
+    const LanczosResult lanczosRun = lanczos(op, e, lanczosOptions);
+
+    for (int m : options.steps) {
+      if (m > lanczosRun.stepsTaken && m != options.steps.front()) continue;
+      const int k = std::min(m, lanczosRun.stepsTaken);
+      const Eigen::VectorXd diagonal = lanczosRun.jacobiDiagonal.head(k);
+      const Eigen::VectorXd off = lanczosRun.jacobiOffDiagonal.head(k - 1);
+      const double next = k < lanczosRun.stepsTaken ? lanczosRun.jacobiOffDiagonal(k - 1) : lanczosRun.nextOffDiagonal;
+      Eigen::VectorXd values, weights;
+      tridiagonalQuadrature(diagonal, off, values, weights);
+      std::vector<double> v(values.data(), values.data() + k), w(static_cast<std::size_t>(k));
+      for (int i = 0; i < k; ++i) w[static_cast<std::size_t>(i)] = meanSquare * weights(i);
+      const ShellEnergies sharp = binMasses(window, v, w);
+      const ShellEnergies smooth = binMassesSmoothly(window, v, w);
+      const ShellEnergyBounds bounds = shellEnergyBounds(window, diagonal, off, next, meanSquare);
+
+      QuadratureBenchmarkRow row;
+      row.n = n;
+      row.m = m;
+      row.smoothWithinFrom = std::numeric_limits<double>::quiet_NaN();
+      double firstFailingSmooth = -1;  // the largest λ of a scored smooth window outside tolerance
+      for (int a = 0; a < window.shellCount; ++a) {
+        const auto u = static_cast<std::size_t>(a);
+        const double truthSharp = exactSharp.energy[u], truthSmooth = exactSmooth.energy[u];
+        const double slack = 1e-10 * meanSquare;
+        row.boundsHold = row.boundsHold && bounds.lower(a) <= truthSharp + slack && truthSharp <= bounds.upper(a) + slack;
+        const bool scoredSharp = truthSharp >= options.massFraction * meanSquare;
+        const bool scoredSmooth = truthSmooth >= options.massFraction * meanSquare;
+        if (!scoredSharp && !scoredSmooth) continue;
+        const double errSharp = scoredSharp ? std::abs(sharp.energy[u] - truthSharp) / truthSharp : std::nan("");
+        const double errSmooth = scoredSmooth ? std::abs(smooth.energy[u] - truthSmooth) / truthSmooth : std::nan("");
+        const double width = scoredSharp ? (bounds.upper(a) - bounds.lower(a)) / truthSharp : std::nan("");
+        if (scoredSharp) {
+          ++row.scoredSharp;
+          row.withinSharp += errSharp <= options.tolerance;
+          row.worstSharp = std::max(row.worstSharp, errSharp);
+          row.worstBoundWidth = std::max(row.worstBoundWidth, width);
+        }
+        if (scoredSmooth) {
+          ++row.scoredSmooth;
+          row.withinSmooth += errSmooth <= options.tolerance;
+          row.worstSmooth = std::max(row.worstSmooth, errSmooth);
+          if (errSmooth > options.tolerance) firstFailingSmooth = a;
+        }
+        row.centres.push_back(window.centre(a));
+        row.sharpErrors.push_back(errSharp);
+        row.smoothErrors.push_back(errSmooth);
+        row.boundWidths.push_back(width);
+      }
+      // From which window on every scored smooth window is within tolerance.
+      for (int a = static_cast<int>(firstFailingSmooth) + 1; a < window.shellCount; ++a) {
+        if (exactSmooth.energy[static_cast<std::size_t>(a)] >= options.massFraction * meanSquare) {
+          row.smoothWithinFrom = window.centre(a);
+          break;
+        }
+      }
+      rows.push_back(std::move(row));
+    }
+  }
+  progress.report(1.0, "done");
+  return rows;
 }
 
 }  // namespace shellscope

@@ -78,4 +78,36 @@ struct ScaleBenchmarkResult {
 
 ScaleBenchmarkResult runScaleBenchmark(const ScaleBenchmarkOptions& options, const ProgressToken& progress);
 
+/// Quadrature error against dense spectra: for a built-in model on one batch of n points
+/// (float64), the exact shell energies from an explicit Jacobian and a dense eigendecomposition
+/// of M, against the Gauss quadrature after m Lanczos steps (full re-orthogonalisation), for sharp
+/// and smooth shells, and the Gauss-Radau bounds.
+struct QuadratureBenchmarkOptions {
+  std::string model = "builtin:tiny-lm";
+  std::vector<int> batchSizes{4, 8};   ///< n = batchSize x seqLen
+  int seqLen = 64;
+  std::vector<int> steps{16, 32, 64, 96, 128, 192, 256, 320, 384, 512};
+  int shellsPerDecade = 4;
+  double massFraction = 0.01;          ///< shells holding at least this share of the mass are scored
+  double tolerance = 0.02;             ///< "within" means relative error at most this
+  std::uint64_t seed = 0;
+  int threads = 0;
+};
+
+/// One (n, m): the worst relative error over the scored shells and how many are within tolerance.
+struct QuadratureBenchmarkRow {
+  std::int64_t n = 0;
+  int m = 0;
+  int scoredSharp = 0, withinSharp = 0, scoredSmooth = 0, withinSmooth = 0;
+  double worstSharp = 0, worstSmooth = 0;
+  double smoothWithinFrom = 0;   ///< λ centre from which every scored smooth window is within tolerance (NaN: none)
+  double worstBoundWidth = 0;    ///< largest (upper - lower) / exact over the scored sharp shells
+  bool boundsHold = true;        ///< every sharp shell's exact energy lies within its bounds
+  /// Per scored shell, ascending λ: centre, exact sharp and smooth energy share, relative errors.
+  std::vector<double> centres, sharpErrors, smoothErrors, boundWidths;
+};
+
+std::vector<QuadratureBenchmarkRow> runQuadratureBenchmark(const QuadratureBenchmarkOptions& options,
+                                                           const ProgressToken& progress);
+
 }  // namespace shellscope
