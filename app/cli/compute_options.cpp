@@ -25,7 +25,16 @@ void addBatchOptions(CommandLine& cl, int& batches, int& batchSize, int& seqLen)
 }
 
 void addSpectrumOptions(CommandLine& cl, ComputeSettings& s) {
-  cl.option("lanczos-steps", "M", "Lanczos steps m", s.lanczosSteps).setting("lanczos_steps");
+  cl.option("lanczos-steps", "M", "Lanczos steps m (adaptive: at least)", s.lanczosSteps).setting("lanczos_steps");
+  cl.option("adaptive-tol", "T",
+            "adaptive m: continue each batch until every shell with >= 1% of the mass has quadrature "
+            "bounds within relative width T",
+            s.adaptiveTolerance)
+      .defaultText("off")
+      .setting("adaptive_tolerance");
+  cl.option("max-lanczos-steps", "M", "cap of adaptive m", s.lanczosMaxSteps)
+      .defaultText("8 x --lanczos-steps")
+      .setting("lanczos_max_steps");
   cl.choice("lanczos-mode", "MODE", "full | plain | golub-kahan", s.lanczosMode, parseLanczosMode,
             static_cast<std::string (*)(LanczosMode)>(toString))
       .setting("lanczos_mode");

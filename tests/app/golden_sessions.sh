@@ -101,7 +101,9 @@ ADDED = {"checkpoint_absolute", "checkpoint_relative", "checkpoint_sha256", "dat
          "lanczos_alpha", "lanczos_beta", "shell_energy_lower_batches", "shell_energy_upper_batches",
          "shell_energy_lower", "shell_energy_upper",
          # smooth shells (issue 11)
-         "smooth_shell_energy", "smooth_shell_energy_batches", "smooth_underflow", "smooth_overflow"}
+         "smooth_shell_energy", "smooth_shell_energy_batches", "smooth_underflow", "smooth_overflow",
+         # adaptive m (issue 11)
+         "adaptive_tolerance", "lanczos_max_steps"}
 problems = []
 
 

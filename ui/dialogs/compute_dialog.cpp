@@ -186,7 +186,17 @@ void ComputeDialog::buildUi() {
   lanczosModeCombo_->addItem(tr("full (re-orthogonalised)"), static_cast<int>(LanczosMode::Full));
   lanczosModeCombo_->addItem(tr("plain (three-term recurrence only)"), static_cast<int>(LanczosMode::Plain));
   lanczosModeCombo_->addItem(tr("Golub-Kahan bidiagonalisation"), static_cast<int>(LanczosMode::GolubKahan));
-  lanczosStepsSpin_ = spinBox(1, 100000, tr("Lanczos steps (operator products) per batch"));
+  lanczosStepsSpin_ = spinBox(1, 100000, tr("Lanczos steps (operator products) per batch; with adaptive m, at least"));
+  adaptiveSpin_ = new QDoubleSpinBox;
+  adaptiveSpin_->setObjectName(QStringLiteral("adaptiveTolerance"));
+  adaptiveSpin_->setRange(0.0, 10.0);
+  adaptiveSpin_->setDecimals(2);
+  adaptiveSpin_->setSingleStep(0.05);
+  adaptiveSpin_->setSpecialValueText(tr("off (fixed m)"));
+  adaptiveSpin_->setToolTip(tr("Adaptive m: continue each batch until every shell holding at least 1% of the error "
+                               "energy has quadrature bounds narrower than this share of its energy (docs/analysis.md)"));
+  maxStepsSpin_ = spinBox(0, 1000000, tr("The most Lanczos steps a batch may take with adaptive m"));
+  maxStepsSpin_->setSpecialValueText(tr("8 × steps"));
   shellsSpin_ = spinBox(1, 1000, tr("Shells per decade of eigenvalue"));
   deviceCombo_ = new QComboBox;
   deviceCombo_->addItem(tr("auto"), static_cast<int>(DevicePreference::Auto));
@@ -218,6 +228,8 @@ void ComputeDialog::buildUi() {
   auto* right = new QFormLayout;
   right->addRow(tr("&Lanczos:"), lanczosModeCombo_);
   right->addRow(tr("Lanczos ste&ps:"), lanczosStepsSpin_);
+  right->addRow(tr("&Adaptive m:"), adaptiveSpin_);
+  right->addRow(tr("Step ca&p:"), maxStepsSpin_);
   right->addRow(tr("S&hells per decade:"), shellsSpin_);
   right->addRow(tr("S&eed:"), seedEdit_);
   right->addRow(tr("Thr&eads:"), threadsSpin_);
@@ -269,8 +281,12 @@ void ComputeDialog::buildUi() {
   connect(tokenizerEdit_, &QLineEdit::textChanged, this, changed);
   connect(tokenizerBrowse, &QPushButton::clicked, this, &ComputeDialog::browseTokenizer);
   connect(seedEdit_, &QLineEdit::textChanged, this, changed);
-  for (QSpinBox* spin : {trainingStepSpin_, batchesSpin_, batchSizeSpin_, seqLenSpin_, lanczosStepsSpin_, shellsSpin_,
-                         threadsSpin_}) {
+  connect(adaptiveSpin_, &QDoubleSpinBox::valueChanged, this, [this] {
+    maxStepsSpin_->setEnabled(adaptiveSpin_->value() > 0);
+    revalidate();
+  });
+  for (QSpinBox* spin : {trainingStepSpin_, batchesSpin_, batchSizeSpin_, seqLenSpin_, lanczosStepsSpin_, maxStepsSpin_,
+                         shellsSpin_, threadsSpin_}) {
     connect(spin, &QSpinBox::valueChanged, this, changed);
   }
   for (QComboBox* combo : {lanczosModeCombo_, deviceCombo_, dtypeCombo_}) {
@@ -310,6 +326,8 @@ ComputeSettings ComputeDialog::settings() const {
   s.seqLen = seqLenSpin_->value();
   s.lanczosMode = static_cast<LanczosMode>(lanczosModeCombo_->currentData().toInt());
   s.lanczosSteps = lanczosStepsSpin_->value();
+  s.adaptiveTolerance = adaptiveSpin_->value();
+  s.lanczosMaxSteps = maxStepsSpin_->value();
   s.shellsPerDecade = shellsSpin_->value();
   s.device = static_cast<DevicePreference>(deviceCombo_->currentData().toInt());
   s.dtype = static_cast<ComputeDType>(dtypeCombo_->currentData().toInt());
@@ -360,6 +378,9 @@ void ComputeDialog::setSettings(const ComputeSettings& s) {
   seqLenSpin_->setValue(s.seqLen);
   selectData(lanczosModeCombo_, static_cast<int>(s.lanczosMode));
   lanczosStepsSpin_->setValue(s.lanczosSteps);
+  adaptiveSpin_->setValue(s.adaptiveTolerance);
+  maxStepsSpin_->setValue(s.lanczosMaxSteps);
+  maxStepsSpin_->setEnabled(s.adaptiveTolerance > 0);
   shellsSpin_->setValue(s.shellsPerDecade);
   selectData(deviceCombo_, static_cast<int>(s.device));
   selectData(dtypeCombo_, static_cast<int>(s.dtype));
@@ -390,6 +411,8 @@ void ComputeDialog::loadStoredSettings() {
   s.batchSize = stored.value(QStringLiteral("batchSize"), s.batchSize).toInt();
   s.seqLen = stored.value(QStringLiteral("seqLen"), s.seqLen).toInt();
   s.lanczosSteps = stored.value(QStringLiteral("lanczosSteps"), s.lanczosSteps).toInt();
+  s.adaptiveTolerance = stored.value(QStringLiteral("adaptiveTolerance"), s.adaptiveTolerance).toDouble();
+  s.lanczosMaxSteps = stored.value(QStringLiteral("lanczosMaxSteps"), s.lanczosMaxSteps).toInt();
   s.shellsPerDecade = stored.value(QStringLiteral("shellsPerDecade"), s.shellsPerDecade).toInt();
   s.seed = stored.value(QStringLiteral("seed"), qulonglong(s.seed)).toULongLong();
   s.threads = stored.value(QStringLiteral("threads"), s.threads).toInt();
@@ -421,6 +444,8 @@ void ComputeDialog::storeSettings() const {
   stored.setValue(QStringLiteral("seqLen"), s.seqLen);
   stored.setValue(QStringLiteral("lanczosMode"), QString::fromStdString(toString(s.lanczosMode)));
   stored.setValue(QStringLiteral("lanczosSteps"), s.lanczosSteps);
+  stored.setValue(QStringLiteral("adaptiveTolerance"), s.adaptiveTolerance);
+  stored.setValue(QStringLiteral("lanczosMaxSteps"), s.lanczosMaxSteps);
   stored.setValue(QStringLiteral("shellsPerDecade"), s.shellsPerDecade);
   stored.setValue(QStringLiteral("device"), deviceName(s.device));
   stored.setValue(QStringLiteral("dtype"), QString::fromStdString(toString(s.dtype)));
@@ -454,12 +479,10 @@ QString ComputeDialog::jobTitle() const {
   } else {
     what = QFileInfo(folderText()).fileName();
   }
-  return tr("%1 (%2×%3×%4, %5 Lanczos steps)")
-      .arg(what)
-      .arg(s.batches)
-      .arg(s.batchSize)
-      .arg(s.seqLen)
-      .arg(s.lanczosSteps);
+  const QString steps = s.adaptiveTolerance > 0
+                            ? tr("adaptive m %1-%2, tolerance %3").arg(s.lanczosSteps).arg(s.effectiveMaxSteps()).arg(s.adaptiveTolerance)
+                            : tr("%1 Lanczos steps").arg(s.lanczosSteps);
+  return tr("%1 (%2×%3×%4, %5)").arg(what).arg(s.batches).arg(s.batchSize).arg(s.seqLen).arg(steps);
 }
 
 // ---- checkpoint folder -------------------------------------------------------------------------

@@ -14,6 +14,7 @@
 
 class QButtonGroup;
 class QComboBox;
+class QDoubleSpinBox;
 class QFormLayout;
 class QLabel;
 class QLineEdit;
@@ -109,6 +110,8 @@ class ComputeDialog : public QDialog {
   QSpinBox* seqLenSpin_ = nullptr;
   QComboBox* lanczosModeCombo_ = nullptr;
   QSpinBox* lanczosStepsSpin_ = nullptr;
+  QDoubleSpinBox* adaptiveSpin_ = nullptr;
+  QSpinBox* maxStepsSpin_ = nullptr;
   QSpinBox* shellsSpin_ = nullptr;
   QComboBox* deviceCombo_ = nullptr;
   QComboBox* dtypeCombo_ = nullptr;

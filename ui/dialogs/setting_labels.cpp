@@ -22,6 +22,8 @@ QString settingLabel(const std::string& key) {
       {"dtype", QT_TRANSLATE_NOOP("Settings", "Precision")},
       {"lanczos_mode", QT_TRANSLATE_NOOP("Settings", "Lanczos")},
       {"lanczos_steps", QT_TRANSLATE_NOOP("Settings", "Lanczos steps")},
+      {"adaptive_tolerance", QT_TRANSLATE_NOOP("Settings", "Adaptive m")},
+      {"lanczos_max_steps", QT_TRANSLATE_NOOP("Settings", "Step cap")},
       {"shells_per_decade", QT_TRANSLATE_NOOP("Settings", "Shells per decade")},
       {"seed", QT_TRANSLATE_NOOP("Settings", "Seed")},
       {"threads", QT_TRANSLATE_NOOP("Settings", "Threads")},

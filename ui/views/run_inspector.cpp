@@ -141,7 +141,9 @@ void RunInspector::refresh() {
   row(s, tr("batches"), QString("%1 × %2 windows × %3 tokens").arg(run->batchCount()).arg(m.batchSize).arg(m.seqLen));
   row(s, tr("data"), QString::fromStdString(m.dataSource));
   row(s, tr("batch order"), QString::fromStdString(m.batchOrder));
-  row(s, tr("Lanczos"), QString("%1, m = %2, tolerance %3").arg(QString::fromStdString(m.lanczosMode)).arg(m.lanczosSteps).arg(m.lanczosTolerance));
+  row(s, tr("Lanczos"), QString("%1, %2, breakdown tolerance %3")
+                            .arg(QString::fromStdString(m.lanczosMode), QString::fromStdString(run->lanczosStepsText()))
+                            .arg(m.lanczosTolerance));
   row(s, tr("JVP"), QString::fromStdString(m.jvpMethod));
   row(s, tr("shells per decade"), QString::number(m.shellsPerDecade));
   row(s, tr("device, dtype"), QString("%1, %2").arg(QString::fromStdString(m.device), QString::fromStdString(m.dtype)));

@@ -43,7 +43,8 @@ std::vector<std::string> exportSessionCsv(const Session& session, const std::str
   CsvFile runs(fs::path(directory) / "runs.csv");
   runs.csv().header({"run_id", "model_name", "checkpoint", "step", "n_params", "observable", "device", "dtype",
                      "lanczos_mode", "lanczos_steps", "shells_per_decade", "batch_size", "seq_len", "n_batches",
-                     "data_source", "mean_loss", "mean_error_norm2", "peak_shell_lambda"});
+                     "data_source", "mean_loss", "mean_error_norm2", "peak_shell_lambda", "adaptive_tolerance",
+                     "lanczos_max_steps"});
   for (const Run& run : session.runs) {
     const RunMetadata& m = run.meta;
     const int peak = run.peakShell();
@@ -51,14 +52,20 @@ std::vector<std::string> exportSessionCsv(const Session& session, const std::str
     runs.csv().text(m.device).text(m.dtype).text(m.lanczosMode).integer(m.lanczosSteps).integer(m.shellsPerDecade);
     runs.csv().integer(m.batchSize).integer(m.seqLen).integer(run.batchCount()).text(m.dataSource);
     runs.csv().number(run.loss.mean()).number(run.meanErrorNorm2());
-    runs.csv().number(peak >= 0 ? run.window.centre(peak) : std::nan("")).endRow();
+    runs.csv().number(peak >= 0 ? run.window.centre(peak) : std::nan(""));
+    runs.csv().number(m.adaptiveTolerance).integer(m.lanczosMaxSteps > 0 ? m.lanczosMaxSteps : m.lanczosSteps).endRow();
   }
   written.push_back(runs.close());
 
   for (const Run& run : session.runs) {
     CsvFile shells(fs::path(directory) / (run.id + ".shells.csv"));
     CsvWriter& s = shells.csv();
+    // Quadrature bounds (lower, upper, unconverged 0/1) and smooth shells; empty bounds for runs
+    // from sessions written before them.
+    const bool bounds = run.hasQuadratureBounds();
+    const std::vector<bool> unconverged = run.unconvergedShells();
     s.text("shell").text("lambda_low").text("lambda_high").text("lambda_centre").text("energy_mean");
+    s.text("energy_lower").text("energy_upper").text("unconverged").text("smooth_energy_mean");
     for (Eigen::Index b = 0; b < run.batchCount(); ++b) {
       s.text("energy_batch_" + std::to_string(run.batchIndex[static_cast<size_t>(b)]));
     }
@@ -67,6 +74,12 @@ std::vector<std::string> exportSessionCsv(const Session& session, const std::str
       const int shell = static_cast<int>(j);
       s.integer(j).number(run.window.edge(shell)).number(run.window.edge(shell + 1)).number(run.window.centre(shell));
       s.number(run.shellEnergy(j));
+      if (bounds) {
+        s.number(run.shellEnergyLower(j)).number(run.shellEnergyUpper(j)).integer(unconverged[static_cast<size_t>(j)] ? 1 : 0);
+      } else {
+        s.text("").text("").text("");
+      }
+      s.number(run.smoothShellEnergy.size() == run.shellCount() ? run.smoothShellEnergy(j) : std::nan(""));
       for (Eigen::Index b = 0; b < run.batchCount(); ++b) s.number(run.shellEnergyBatches(b, j));
       s.endRow();
     }

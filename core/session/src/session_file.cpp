@@ -52,6 +52,8 @@ void writeRun(H5::Group& runs, const Run& run, const std::filesystem::path& sess
   // Provenance beyond the fixed schema.
   writeAttribute(group, "jvp_method", m.jvpMethod);
   writeAttribute(group, "lanczos_tolerance", m.lanczosTolerance);
+  writeAttribute(group, "adaptive_tolerance", m.adaptiveTolerance);
+  writeAttribute(group, "lanczos_max_steps", m.lanczosMaxSteps > 0 ? m.lanczosMaxSteps : m.lanczosSteps);
   writeAttribute(group, "relative_floor", m.relativeFloor);
   writeAttribute(group, "lambda_floor", run.lambdaFloor);
   writeAttribute(group, "shell_first_edge_index", static_cast<std::int64_t>(run.window.firstEdgeIndex));
@@ -147,6 +149,8 @@ Run readRun(const std::string& filePath, H5::Group group, const std::string& id)
   m.dataSource = r.text("data_source");
   m.jvpMethod = r.optionalText("jvp_method");
   m.lanczosTolerance = r.optionalReal("lanczos_tolerance", 0.0);
+  m.adaptiveTolerance = r.optionalReal("adaptive_tolerance", 0.0);
+  m.lanczosMaxSteps = r.optionalInteger("lanczos_max_steps", m.lanczosSteps);
   m.relativeFloor = r.optionalReal("relative_floor", 0.0);
   m.seed = r.optionalInteger("seed", 0);
   m.threads = r.optionalInteger("threads", 0);

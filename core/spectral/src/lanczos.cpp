@@ -99,6 +99,38 @@ LanczosResult recurrenceResult(LanczosStatus status, std::vector<double>& alpha,
   return result;
 }
 
+/// When stopWhen is next asked (adaptive m, LanczosOptions::stopWhen).
+class StopSchedule {
+ public:
+  explicit StopSchedule(const LanczosOptions& options) : options_(options), next_(std::max(1, options.minSteps)) {}
+  /// True when the run may stop after `steps` steps with this Jacobi matrix.
+  bool stopAfter(int steps, const Eigen::VectorXd& diagonal, const Eigen::VectorXd& off, double next) {
+    if (!options_.stopWhen || steps < next_) return false;
+    next_ = steps + std::max(8, steps / 8);
+    return options_.stopWhen(diagonal, off, next);
+  }
+
+ private:
+  const LanczosOptions& options_;
+  int next_;
+};
+
+Eigen::VectorXd asVector(const std::vector<double>& v) {
+  return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));
+}
+
+/// T_k = B_k B_k^T of a Golub-Kahan bidiagonal (diagonal α_1..k, subdiagonal β_2..k) and
+/// T(k+1, k) = β_{k+1} α_k: T(i,i) = α_i² + β_i², T(i,i-1) = β_i α_{i-1} (β_1 = 0).
+void bidiagonalJacobi(const Eigen::VectorXd& alpha, const Eigen::VectorXd& beta, double nextBeta,
+                      Eigen::VectorXd& diagonal, Eigen::VectorXd& off, double& next) {
+  const Eigen::Index k = alpha.size();
+  diagonal = alpha.array().square();
+  for (Eigen::Index i = 1; i < k; ++i) diagonal(i) += beta(i - 1) * beta(i - 1);
+  off.resize(std::max<Eigen::Index>(0, k - 1));
+  for (Eigen::Index i = 1; i < k; ++i) off(i - 1) = beta(i - 1) * alpha(i - 1);
+  next = k > 0 ? nextBeta * alpha(k - 1) : 0.0;
+}
+
 LanczosResult zeroStart() {
   LanczosResult result;
   result.status = LanczosStatus::ZeroStart;
@@ -117,7 +149,8 @@ LanczosResult lanczos(SymmetricOperator& op, const Eigen::VectorXd& start, const
   if (startNorm == 0.0) return zeroStart();
 
   const bool full = options.mode == LanczosMode::Full;
-  const int m = options.maxSteps;
+  const int m = static_cast<int>(std::min<Eigen::Index>(options.maxSteps, n));  // the Krylov space ends at n
+  StopSchedule schedule(options);
   Eigen::MatrixXd basis(n, m);
   basis.col(0) = start / startNorm;
   std::vector<double> alpha, beta;
@@ -152,6 +185,10 @@ LanczosResult lanczos(SymmetricOperator& op, const Eigen::VectorXd& start, const
       break;
     }
     if (k == m - 1) break;
+    if (schedule.stopAfter(k + 1, asVector(alpha), asVector(beta), b)) {
+      status = LanczosStatus::Converged;
+      break;
+    }
     beta.push_back(b);
     basis.col(k + 1) = w / b;
   }
@@ -170,7 +207,8 @@ LanczosResult golubKahan(FactoredOperator& op, const Eigen::VectorXd& start, con
   const double startNorm = start.norm();
   if (startNorm == 0.0) return zeroStart();
 
-  const int m = options.maxSteps;
+  const int m = static_cast<int>(std::min<Eigen::Index>(options.maxSteps, n));
+  StopSchedule schedule(options);
   Eigen::MatrixXd left(n, m);
   left.col(0) = start / startNorm;
   std::vector<double> alpha, beta;  // B_k: diagonal alpha_1..k, subdiagonal beta_2..k
@@ -205,21 +243,23 @@ LanczosResult golubKahan(FactoredOperator& op, const Eigen::VectorXd& start, con
       break;
     }
     if (i == m - 1) break;
+    if (options.stopWhen) {
+      Eigen::VectorXd diagonal, off;
+      double next = 0;
+      bidiagonalJacobi(asVector(alpha), asVector(beta), b, diagonal, off, next);
+      if (schedule.stopAfter(i + 1, diagonal, off, next)) {
+        status = LanczosStatus::Converged;
+        break;
+      }
+    }
     beta.push_back(b);
     left.col(i + 1) = w / b;
     previousBeta = b;
   }
 
   LanczosResult result = recurrenceResult(status, alpha, beta, startNorm, left);
-  // T_k = B_k B_k^T: T(i,i) = α_i² + β_i², T(i,i-1) = β_i α_{i-1} (β_1 = 0); T(k+1,k) = β_{k+1} α_k.
-  {
-    const Eigen::Index k = result.stepsTaken;
-    result.jacobiDiagonal = result.alpha.array().square();
-    for (Eigen::Index i = 1; i < k; ++i) result.jacobiDiagonal(i) += result.beta(i - 1) * result.beta(i - 1);
-    result.jacobiOffDiagonal.resize(std::max<Eigen::Index>(0, k - 1));
-    for (Eigen::Index i = 1; i < k; ++i) result.jacobiOffDiagonal(i - 1) = result.beta(i - 1) * result.alpha(i - 1);
-    result.nextOffDiagonal = k > 0 ? lastBeta * result.alpha(k - 1) : 0.0;
-  }
+  bidiagonalJacobi(result.alpha, result.beta, lastBeta, result.jacobiDiagonal, result.jacobiOffDiagonal,
+                   result.nextOffDiagonal);
 
   const Eigen::Index k = result.stepsTaken;
   Eigen::MatrixXd bidiagonal = Eigen::MatrixXd::Zero(k, k);

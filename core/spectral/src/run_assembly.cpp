@@ -2,6 +2,7 @@
 // per batch Σ_α E_α + underflow + overflow = mean(e^2) (science.md §3, paper B.3-B.4).
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <stdexcept>
 
@@ -26,6 +27,32 @@ int Run::peakShell() const {
   Eigen::Index index = 0;
   shellEnergy.maxCoeff(&index);
   return static_cast<int>(index);
+}
+
+std::vector<bool> Run::unconvergedShells() const {
+  std::vector<bool> marked;
+  if (shellEnergyLower.size() != shellCount() || shellEnergyUpper.size() != shellCount()) return marked;
+  const double floor = 1e-3 * meanErrorNorm2();
+  for (Eigen::Index j = 0; j < shellCount(); ++j) {
+    marked.push_back(shellEnergyUpper(j) - shellEnergyLower(j) > std::max(shellEnergy(j), floor));
+  }
+  return marked;
+}
+
+std::string Run::lanczosStepsText() const {
+  if (meta.adaptiveTolerance <= 0) return "m = " + std::to_string(meta.lanczosSteps);
+  std::int64_t least = 0, most = 0;
+  double mean = 0;
+  for (std::size_t b = 0; b < stepsTaken.size(); ++b) {
+    least = b == 0 ? stepsTaken[b] : std::min(least, stepsTaken[b]);
+    most = std::max(most, stepsTaken[b]);
+    mean += static_cast<double>(stepsTaken[b]) / static_cast<double>(stepsTaken.size());
+  }
+  char text[160];
+  std::snprintf(text, sizeof text, "adaptive m (tolerance %g): %lld-%lld steps, mean %.0f, cap %lld", meta.adaptiveTolerance,
+                static_cast<long long>(least), static_cast<long long>(most), mean,
+                static_cast<long long>(meta.lanczosMaxSteps));
+  return text;
 }
 
 Run assembleRun(const RunMetadata& meta, std::vector<BatchSpectrum> spectra, const ShellWindowPolicy& policy) {

@@ -150,6 +150,46 @@ class TestCompute : public QObject {
     SHELLSCOPE_COMPARE_ERROR(widthAtEnd, 1e-8);  // the Krylov space exhausted: the exact energies
   }
 
+  void adaptiveMStopsWhenTheShellsAreResolved() {
+    // tiny-lm, n = 128 in float64: each batch runs from 16 steps until its shells' bounds are
+    // within 10% (the cap not reached), the steps vary per batch and are recorded, and the run's
+    // bounds then hold every covered shell that tightly.
+    ComputeSettings settings = float64Settings(LanczosMode::Full, JvpMethod::ForwardMode, 16);
+    settings.models = {"builtin:tiny-lm"};
+    settings.batches = 3;
+    settings.batchSize = 2;
+    settings.seqLen = 64;
+    settings.adaptiveTolerance = 0.1;
+    settings.threads = 1;
+    ProgressToken progress;
+    const Run run = computeRuns(settings, progress).front();
+    QCOMPARE(run.meta.adaptiveTolerance, 0.1);
+    QCOMPARE(run.meta.lanczosMaxSteps, std::int64_t(128));  // 8 x 16
+    for (std::int64_t steps : run.stepsTaken) {
+      QVERIFY2(steps >= 16 && steps < 128, qPrintable(QString("a batch took %1 steps").arg(steps)));
+    }
+    QVERIFY(run.hasQuadratureBounds());
+    for (Eigen::Index b = 0; b < run.batchCount(); ++b) {
+      for (Eigen::Index a = 0; a < run.shellCount(); ++a) {
+        const double upper = run.shellEnergyUpperBatches(b, a), lower = run.shellEnergyLowerBatches(b, a);
+        if (upper < 0.01 * run.errorNorm2(b)) continue;
+        const double scale = std::max(run.shellEnergyBatches(b, a), 0.01 * run.errorNorm2(b));
+        QVERIFY2(upper - lower <= 0.1 * scale * (1 + 1e-9),
+                 qPrintable(QString("batch %1 shell %2: [%3, %4], E %5").arg(b).arg(a).arg(lower).arg(upper)
+                                .arg(run.shellEnergyBatches(b, a))));
+      }
+    }
+    QVERIFY(QString::fromStdString(run.lanczosStepsText()).startsWith("adaptive m (tolerance 0.1): "));
+    // Without adaptive m the same settings take exactly 16 steps and leave shells unresolved.
+    settings.adaptiveTolerance = 0;
+    const Run fixed = computeRuns(settings, progress).front();
+    for (std::int64_t steps : fixed.stepsTaken) QCOMPARE(steps, std::int64_t(16));
+    const std::vector<bool> unresolved = fixed.unconvergedShells();
+    QVERIFY(std::count(unresolved.begin(), unresolved.end(), true) > 0);
+    const std::vector<bool> resolved = run.unconvergedShells();
+    QCOMPARE(std::count(resolved.begin(), resolved.end(), true), 0);
+  }
+
   void computeRunsFillsEveryField() {
     ComputeSettings settings;
     settings.models = {"builtin:mlp", "builtin:tiny-lm"};
@@ -260,6 +300,16 @@ class TestCompute : public QObject {
       QCOMPARE(e.setting(), std::string("lanczos_steps"));
     }
     settings.lanczosSteps = 8;
+    settings.adaptiveTolerance = 0.1;
+    settings.lanczosMode = LanczosMode::Plain;
+    QVERIFY(messageOf([&] { settings.validate(); }).contains("adaptive_tolerance needs full re-orthogonalisation"));
+    settings.lanczosMode = LanczosMode::Full;
+    settings.lanczosMaxSteps = 4;
+    QVERIFY(messageOf([&] { settings.validate(); }).contains("lanczos_max_steps must be at least lanczos_steps (8)"));
+    settings.lanczosMaxSteps = 0;
+    settings.adaptiveTolerance = -1;
+    QVERIFY(messageOf([&] { settings.validate(); }).contains("adaptive_tolerance must be 0"));
+    settings.adaptiveTolerance = 0;
     if (!at::hasCUDA()) {
       settings.device = DevicePreference::Cuda;
       QVERIFY(messageOf([&] { CheckpointComputation(settings, "builtin:tiny-lm"); }).contains("no CUDA"));

@@ -57,6 +57,8 @@ Run makeRun(const std::string& model, int batches, unsigned seed) {
   m.dataSource = "pile-val.bin, ütf-8 ✓";
   m.jvpMethod = "forward";
   m.lanczosTolerance = 1e-6;
+  m.adaptiveTolerance = 0.15;
+  m.lanczosMaxSteps = 96;
   m.relativeFloor = 1e-6;
   m.seed = 3;
   m.threads = 2;
@@ -171,6 +173,8 @@ class TestSessionFile : public QObject {
       QCOMPARE(b.meta.dataSource, a.meta.dataSource);
       QCOMPARE(b.meta.jvpMethod, a.meta.jvpMethod);
       QCOMPARE(b.meta.lanczosTolerance, a.meta.lanczosTolerance);
+      QCOMPARE(b.meta.adaptiveTolerance, a.meta.adaptiveTolerance);
+      QCOMPARE(b.meta.lanczosMaxSteps, a.meta.lanczosMaxSteps);
       QCOMPARE(b.meta.seed, a.meta.seed);
       QCOMPARE(b.meta.createdAt, a.meta.createdAt);
       QCOMPARE(b.meta.computeSeconds, a.meta.computeSeconds);

@@ -22,6 +22,7 @@
 #include "shellscope/engine/runtime.h"
 #include "shellscope/data/token_data.h"
 #include "shellscope/spectral/quadrature_bounds.h"
+#include "shellscope/spectral/shell_convergence.h"
 
 namespace shellscope {
 
@@ -270,20 +271,17 @@ std::vector<QuadratureBenchmarkRow> runQuadratureBenchmark(const QuadratureBench
     lanczosOptions.relativeTolerance = 1e-12;
     lanczosOptions.onStep = [&](int k) {
       part.throwIfCancelled();
-      part.report(static_cast<double>(k) / longest, "Lanczos step " + std::to_string(k) + ", n = " + std::to_string(n));
+      part.report(std::min(1.0, static_cast<double>(k) / longest), "Lanczos step " + std::to_string(k) + ", n = " + std::to_string(n));
     };
     const LanczosResult lanczosRun = lanczos(op, e, lanczosOptions);
 
-    for (int m : options.steps) {
-      if (m > lanczosRun.stepsTaken && m != options.steps.front()) continue;
-      const int k = std::min(m, lanczosRun.stepsTaken);
-      const Eigen::VectorXd diagonal = lanczosRun.jacobiDiagonal.head(k);
-      const Eigen::VectorXd off = lanczosRun.jacobiOffDiagonal.head(k - 1);
-      const double next = k < lanczosRun.stepsTaken ? lanczosRun.jacobiOffDiagonal(k - 1) : lanczosRun.nextOffDiagonal;
+    // Scores the quadrature of T_k (leading block of a run) against the truth.
+    auto score = [&](const Eigen::VectorXd& diagonal, const Eigen::VectorXd& off, double next, int m) {
+      const Eigen::Index k = diagonal.size();
       Eigen::VectorXd values, weights;
       tridiagonalQuadrature(diagonal, off, values, weights);
       std::vector<double> v(values.data(), values.data() + k), w(static_cast<std::size_t>(k));
-      for (int i = 0; i < k; ++i) w[static_cast<std::size_t>(i)] = meanSquare * weights(i);
+      for (Eigen::Index i = 0; i < k; ++i) w[static_cast<std::size_t>(i)] = meanSquare * weights(i);
       const ShellEnergies sharp = binMasses(window, v, w);
       const ShellEnergies smooth = binMassesSmoothly(window, v, w);
       const ShellEnergyBounds bounds = shellEnergyBounds(window, diagonal, off, next, meanSquare);
@@ -292,7 +290,7 @@ std::vector<QuadratureBenchmarkRow> runQuadratureBenchmark(const QuadratureBench
       row.n = n;
       row.m = m;
       row.smoothWithinFrom = std::numeric_limits<double>::quiet_NaN();
-      double firstFailingSmooth = -1;  // the largest λ of a scored smooth window outside tolerance
+      int firstFailingSmooth = -1;  // the highest scored smooth window outside tolerance
       for (int a = 0; a < window.shellCount; ++a) {
         const auto u = static_cast<std::size_t>(a);
         const double truthSharp = exactSharp.energy[u], truthSmooth = exactSmooth.energy[u];
@@ -321,13 +319,38 @@ std::vector<QuadratureBenchmarkRow> runQuadratureBenchmark(const QuadratureBench
         row.smoothErrors.push_back(errSmooth);
         row.boundWidths.push_back(width);
       }
-      // From which window on every scored smooth window is within tolerance.
-      for (int a = static_cast<int>(firstFailingSmooth) + 1; a < window.shellCount; ++a) {
+      for (int a = firstFailingSmooth + 1; a < window.shellCount; ++a) {
         if (exactSmooth.energy[static_cast<std::size_t>(a)] >= options.massFraction * meanSquare) {
           row.smoothWithinFrom = window.centre(a);
           break;
         }
       }
+      return row;
+    };
+
+    for (int m : options.steps) {
+      if (m > lanczosRun.stepsTaken && m != options.steps.front()) continue;
+      const int k = std::min(m, lanczosRun.stepsTaken);
+      const double next = k < lanczosRun.stepsTaken ? lanczosRun.jacobiOffDiagonal(k - 1) : lanczosRun.nextOffDiagonal;
+      rows.push_back(score(lanczosRun.jacobiDiagonal.head(k), lanczosRun.jacobiOffDiagonal.head(k - 1), next, m));
+    }
+
+    // Adaptive m: the same Lanczos run stopped by the shell-convergence test.
+    for (double tolerance : options.adaptiveTolerances) {
+      ShellConvergenceTest test;
+      test.tolerance = tolerance;
+      test.massFraction = options.massFraction;
+      test.shellsPerDecade = options.shellsPerDecade;
+      test.policy = policy;
+      LanczosOptions adaptive = lanczosOptions;
+      adaptive.maxSteps = static_cast<int>(n);
+      adaptive.minSteps = options.adaptiveMinSteps;
+      adaptive.stopWhen = [&](const Eigen::VectorXd& diagonal, const Eigen::VectorXd& off, double next) {
+        return testShellConvergence(test, diagonal, off, next).converged;
+      };
+      const LanczosResult run = lanczos(op, e, adaptive);
+      QuadratureBenchmarkRow row = score(run.jacobiDiagonal, run.jacobiOffDiagonal, run.nextOffDiagonal, run.stepsTaken);
+      row.adaptiveTolerance = tolerance;
       rows.push_back(std::move(row));
     }
   }

@@ -157,6 +157,8 @@ CheckpointComputation::CheckpointComputation(const ComputeSettings& settings, co
   m.dtype = toString(settings.dtype);
   m.lanczosMode = toString(settings.lanczosMode);
   m.lanczosSteps = settings.lanczosSteps;
+  m.adaptiveTolerance = settings.adaptiveTolerance;
+  m.lanczosMaxSteps = settings.effectiveMaxSteps();
   m.shellsPerDecade = settings.shellsPerDecade;
   m.batchSize = settings.batchSize;
   m.seqLen = settings.seqLen;
@@ -207,7 +209,9 @@ BatchSpectrum CheckpointComputation::evaluateBatch(int batchIndex) {
 Run computeRun(CheckpointComputation& checkpoint, const ProgressToken& progress) {
   const double started = monotonicSeconds();
   const RunMetadata& meta = checkpoint.metadata();
-  const int steps = checkpoint.settings().lanczosSteps;
+  const int steps = checkpoint.settings().effectiveMaxSteps();
+  const std::string most = checkpoint.settings().adaptiveTolerance > 0 ? " (adaptive, at most " : "/";
+  const std::string close = checkpoint.settings().adaptiveTolerance > 0 ? ")" : "";
   const int batches = checkpoint.batchCount();
   const std::string name = meta.step >= 0 ? meta.modelName + " step " + std::to_string(meta.step) : meta.modelName;
   std::vector<BatchSpectrum> spectra;
@@ -217,7 +221,7 @@ Run computeRun(CheckpointComputation& checkpoint, const ProgressToken& progress)
     spectra.push_back(checkpoint.computeBatch(b, [&](int step) {
       batchProgress.throwIfCancelled();
       batchProgress.report(static_cast<double>(step) / steps,
-                           stage + ", Lanczos step " + std::to_string(step) + "/" + std::to_string(steps));
+                           stage + ", Lanczos step " + std::to_string(step) + most + std::to_string(steps) + close);
     }));
   }
   RunMetadata finished = meta;

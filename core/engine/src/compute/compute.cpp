@@ -2,6 +2,7 @@
 // resolving what settings.models and settings.data name on disk.
 #include "shellscope/engine/compute.h"
 
+#include <cmath>
 #include <fstream>
 #include <stdexcept>
 
@@ -54,6 +55,11 @@ double ComputeSettings::effectiveTolerance() const {
   return dtype == ComputeDType::Float64 ? 1e-12 : 1e-6;
 }
 
+int ComputeSettings::effectiveMaxSteps() const {
+  if (adaptiveTolerance <= 0.0) return lanczosSteps;
+  return lanczosMaxSteps > 0 ? lanczosMaxSteps : 8 * lanczosSteps;
+}
+
 double ComputeSettings::effectiveRelativeFloor() const {
   if (relativeFloor >= 0.0) return relativeFloor;
   return dtype == ComputeDType::Float64 ? 1e-12 : 1e-6;
@@ -76,6 +82,12 @@ void ComputeSettings::validate() const {
   require(batchSize >= 1, "batch_size", "must be at least 1");
   require(seqLen >= 1, "seq_len", "must be at least 1");
   require(lanczosSteps >= 1, "lanczos_steps", "must be at least 1");
+  require(std::isfinite(adaptiveTolerance) && adaptiveTolerance >= 0.0, "adaptive_tolerance",
+          "must be 0 (fixed m) or a positive relative width");
+  require(adaptiveTolerance == 0.0 || lanczosMode != LanczosMode::Plain, "adaptive_tolerance",
+          "needs full re-orthogonalisation or Golub-Kahan: the plain recurrence's bounds are not rigorous");
+  require(lanczosMaxSteps == 0 || lanczosMaxSteps >= lanczosSteps, "lanczos_max_steps",
+          "must be at least lanczos_steps (" + std::to_string(lanczosSteps) + ")");
   require(shellsPerDecade >= 1 && shellsPerDecade <= 1000, "shells_per_decade", "must be between 1 and 1000");
   require(threads >= 0, "threads", "must be 0 (all cores) or more");
   require(lambdaMin <= 0.0 || lambdaMax <= 0.0 || lambdaMin < lambdaMax, "lambda_min",
@@ -103,6 +115,8 @@ ComputeSettings recomputeSettings(const RunMetadata& meta, const std::string& ch
   s.lanczosMode = parseLanczosMode(meta.lanczosMode);
   s.lanczosSteps = static_cast<int>(meta.lanczosSteps);
   if (meta.lanczosTolerance > 0) s.lanczosTolerance = meta.lanczosTolerance;
+  s.adaptiveTolerance = meta.adaptiveTolerance;
+  if (meta.adaptiveTolerance > 0) s.lanczosMaxSteps = static_cast<int>(meta.lanczosMaxSteps);
   s.shellsPerDecade = static_cast<int>(meta.shellsPerDecade);
   if (meta.relativeFloor > 0) s.relativeFloor = meta.relativeFloor;
   s.device = meta.device.rfind("cuda", 0) == 0 ? DevicePreference::Cuda : DevicePreference::Cpu;

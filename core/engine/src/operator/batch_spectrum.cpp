@@ -8,6 +8,7 @@
 
 #include "operator/linearization.h"
 #include "operator/operators.h"
+#include "shellscope/spectral/shell_convergence.h"
 
 namespace shellscope::engine {
 
@@ -30,9 +31,19 @@ BatchSpectrum batchSpectrum(const ModelFunction& model, Batch batch, const Compu
 
     LanczosOptions options;
     options.mode = settings.lanczosMode;
-    options.maxSteps = settings.lanczosSteps;
+    options.maxSteps = settings.effectiveMaxSteps();
     options.relativeTolerance = settings.effectiveTolerance();
     options.onStep = onStep;
+    if (settings.adaptiveTolerance > 0) {
+      ShellConvergenceTest test;
+      test.tolerance = settings.adaptiveTolerance;
+      test.shellsPerDecade = settings.shellsPerDecade;
+      test.policy = settings.windowPolicy();
+      options.minSteps = settings.lanczosSteps;
+      options.stopWhen = [test](const Eigen::VectorXd& diagonal, const Eigen::VectorXd& off, double next) {
+        return testShellConvergence(test, diagonal, off, next).converged;
+      };
+    }
     LanczosResult result;
     if (options.mode == LanczosMode::GolubKahan) {
       ScaledJacobianOperator op(linearization);

@@ -90,6 +90,9 @@ struct QuadratureBenchmarkOptions {
   int shellsPerDecade = 4;
   double massFraction = 0.01;          ///< shells holding at least this share of the mass are scored
   double tolerance = 0.02;             ///< "within" means relative error at most this
+  /// Adaptive m (shell_convergence.h): one run per tolerance, stopped by the convergence test.
+  std::vector<double> adaptiveTolerances{0.5, 0.2, 0.1, 0.05};
+  int adaptiveMinSteps = 16;
   std::uint64_t seed = 0;
   int threads = 0;
 };
@@ -97,7 +100,8 @@ struct QuadratureBenchmarkOptions {
 /// One (n, m): the worst relative error over the scored shells and how many are within tolerance.
 struct QuadratureBenchmarkRow {
   std::int64_t n = 0;
-  int m = 0;
+  int m = 0;                     ///< steps (adaptive rows: the steps the test took)
+  double adaptiveTolerance = 0;  ///< > 0: an adaptive-m row
   int scoredSharp = 0, withinSharp = 0, scoredSmooth = 0, withinSmooth = 0;
   double worstSharp = 0, worstSmooth = 0;
   double smoothWithinFrom = 0;   ///< λ centre from which every scored smooth window is within tolerance (NaN: none)

@@ -47,6 +47,11 @@ struct ComputeSettings {
   LanczosMode lanczosMode = LanczosMode::Full;
   int lanczosSteps = 64;
   double lanczosTolerance = -1.0;   ///< < 0: by dtype (1e-12 float64, 1e-6 float32)
+  /// Adaptive m (shell_convergence.h): > 0 continues each batch past lanczosSteps until every
+  /// shell holding >= 1% of the mass has Gauss-Radau bounds within this relative width, or
+  /// lanczosMaxSteps steps. 0: exactly lanczosSteps steps.
+  double adaptiveTolerance = 0.0;
+  int lanczosMaxSteps = 0;          ///< adaptive cap; 0: 8 x lanczosSteps
   int shellsPerDecade = 4;
   double lambdaMin = 0.0;           ///< <= 0: automatic window
   double lambdaMax = 0.0;
@@ -58,11 +63,14 @@ struct ComputeSettings {
   int threads = 0;                  ///< 0: every available core
 
   double effectiveTolerance() const;
+  /// The most steps a batch may take: lanczosSteps, or the adaptive cap.
+  int effectiveMaxSteps() const;
   double effectiveRelativeFloor() const;
   /// The shell window policy these settings ask for.
   ShellWindowPolicy windowPolicy() const;
   /// Throws SettingError naming the first bad setting by its key (base/setting_error.h): model,
-  /// batches, batch_size, seq_len, lanczos_steps, shells_per_decade, threads, lambda_min.
+  /// batches, batch_size, seq_len, lanczos_steps, adaptive_tolerance, lanczos_max_steps,
+  /// shells_per_decade, threads, lambda_min.
   /// (CheckpointComputation adds device, data, seq_len against the model's context, and
   /// training_step_rows, which need the model or the machine.)
   void validate() const;

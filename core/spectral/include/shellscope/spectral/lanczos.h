@@ -57,12 +57,19 @@ struct LanczosOptions {
   double relativeTolerance = 1e-10;
   /// Called after every operator product with the number of products done (may throw to cancel).
   std::function<void(int)> onStep;
+  /// Adaptive m: asked with the Jacobi matrix T_k of M (diagonal k, off-diagonal k-1 entries) and
+  /// the next off-diagonal entry whether k steps are enough; true stops the run (status
+  /// Converged), maxSteps stays the cap. Asked first after minSteps steps, then after every
+  /// max(8, k/8) further steps, so that its cost stays small against k operator products.
+  std::function<bool(const Eigen::VectorXd&, const Eigen::VectorXd&, double)> stopWhen;
+  int minSteps = 1;
 };
 
 enum class LanczosStatus {
   Completed,      ///< ran maxSteps steps
   BrokeDown,      ///< invariant subspace found early: the quadrature is exact
   ZeroStart,      ///< e = 0: no spectrum, all weights zero
+  Converged,      ///< stopWhen said the k steps taken are enough
 };
 
 struct LanczosResult {

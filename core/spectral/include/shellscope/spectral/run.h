@@ -25,7 +25,7 @@ struct RunMetadata {
   std::string device;              ///< "cpu", "cuda", "cuda:1"
   std::string dtype;               ///< "float32" or "float64"
   std::string lanczosMode;         ///< "full", "plain", "golub-kahan"
-  std::int64_t lanczosSteps = 0;   ///< m requested
+  std::int64_t lanczosSteps = 0;   ///< m requested (adaptive: the steps every batch takes at least)
   std::int64_t shellsPerDecade = 4;
   std::int64_t batchSize = 0;
   std::int64_t seqLen = 0;
@@ -35,6 +35,10 @@ struct RunMetadata {
   // Provenance beyond the fixed schema.
   std::string jvpMethod;           ///< "forward" or "double-backward"
   double lanczosTolerance = 0.0;
+  /// Adaptive m (shell_convergence.h): batches ran until every shell holding >= 1% of the mass had
+  /// bounds within this relative tolerance, or lanczosMaxSteps. 0: m fixed at lanczosSteps.
+  double adaptiveTolerance = 0.0;
+  std::int64_t lanczosMaxSteps = 0;  ///< the adaptive cap (fixed m: lanczosSteps)
   double relativeFloor = 0.0;
   std::int64_t seed = 0;
   std::int64_t threads = 0;
@@ -117,6 +121,12 @@ struct Run {
   double massIdentityResidual() const;
   /// Index of the shell with the largest mean energy, -1 if all are zero.
   int peakShell() const;
+  /// Per shell: true when the quadrature has not resolved it, its mean bound interval being wider
+  /// than its energy (U − L > max(E, 10⁻³ mean(e²)); shells too small to matter are never marked).
+  /// Empty when the run has no bounds (sessions written before them).
+  std::vector<bool> unconvergedShells() const;
+  /// "m = 64", or for adaptive m "adaptive m (tolerance 0.1): 64-212 steps, mean 130, cap 512".
+  std::string lanczosStepsText() const;
 };
 
 /// Merges batch spectra into a run (any order; sorted by batch index). The window is chosen from
