@@ -160,6 +160,34 @@ QChart* layeredProfileChart(const std::vector<ProfileEntry>& entries, const Prof
       band->setBorderColor(Qt::transparent);
       add(chart, band, id, single);
     }
+    if (layers.quadrature && e.run->hasQuadratureBounds()) {
+      // Hatched, with an outline, so that it cannot be taken for the bootstrap band. A lower
+      // bound of 0 is drawn a few decades below the shell (the quadrature bounds nothing there).
+      auto* upper = new QLineSeries;
+      auto* lower = new QLineSeries;
+      QList<QPointF> hi, lo;
+      for (const ProfilePoint& p : points) {
+        const double high = e.run->shellEnergyUpper(p.shell);
+        const double low = std::max(e.run->shellEnergyLower(p.shell), 1e-3 * p.energy);
+        hi.append(QPointF(p.lambdaCentre * sx, high * sy));
+        lo.append(QPointF(p.lambdaCentre * sx, low * sy));
+        extent.add(p.lambdaCentre * sx, high * sy);
+      }
+      upper->replace(hi);
+      lower->replace(lo);
+      auto* bounds = new QAreaSeries(upper, lower);
+      bounds->setName(single ? QStringLiteral("quadrature bounds (Gauss-Radau)") : e.label + QStringLiteral(" quadrature bounds"));
+      const QColor c = single ? categoricalColor(3) : e.color;
+      QColor fill = c;
+      fill.setAlpha(170);
+      bounds->setBrush(QBrush(fill, Qt::BDiagPattern));
+      QColor border = c;
+      border.setAlpha(160);
+      bounds->setPen(pen(border, 1.0, Qt::DotLine));
+      add(chart, bounds, id, single);
+      fill.setAlpha(90);
+      for (QLegendMarker* marker : chart->legend()->markers(bounds)) marker->setBrush(fill);  // not the sparse hatch
+    }
     if (layers.minimum && a && a->statistics.batchMinimum.size() == e.run->shellCount()) {
       auto* minimum = new QScatterSeries;
       minimum->setName(single ? QStringLiteral("minimum over batches") : e.label + QStringLiteral(" minimum"));
@@ -192,6 +220,46 @@ QChart* layeredProfileChart(const std::vector<ProfileEntry>& entries, const Prof
       raw->replace(list);
       add(chart, raw, id, true);
       legendUsed = true;
+    }
+    if (layers.smoothShells && e.run->smoothShellEnergy.size() == e.run->shellCount()) {
+      auto* smooth = new QLineSeries;
+      smooth->setName(single ? QStringLiteral("smooth shells") : e.label + QStringLiteral(" smooth shells"));
+      const QColor c = single ? categoricalColor(4) : e.color;
+      smooth->setPen(pen(c, thin, Qt::DashLine));
+      QList<QPointF> list;
+      for (Eigen::Index j = 0; j < e.run->shellCount(); ++j) {
+        const double energy = e.run->smoothShellEnergy(j);
+        if (!(energy > 0)) continue;
+        const double lambda = e.run->window.centre(static_cast<int>(j)) * sx;
+        list.append(QPointF(lambda, energy * sy));
+        extent.add(lambda, energy * sy);
+      }
+      smooth->replace(list);
+      add(chart, smooth, id, single);
+    }
+    if (layers.unconverged && layers.raw) {
+      const std::vector<bool> unresolved = e.run->unconvergedShells();
+      QList<QPointF> list;
+      for (const ProfilePoint& p : points) {
+        if (!unresolved.empty() && unresolved[static_cast<std::size_t>(p.shell)]) {
+          list.append(QPointF(p.lambdaCentre * sx, p.energy * sy));
+        }
+      }
+      if (!list.isEmpty()) {
+        auto* rings = new QScatterSeries;
+        rings->setName(single ? QStringLiteral("unconverged (bounds wider than E)") : e.label + QStringLiteral(" unconverged"));
+        rings->setMarkerShape(QScatterSeries::MarkerShapeCircle);
+        rings->setMarkerSize(13);
+        rings->setColor(Qt::transparent);
+        rings->setBorderColor(QColor(211, 47, 47));
+        QPen ring = rings->pen();
+        ring.setWidthF(2.0);
+        ring.setColor(QColor(211, 47, 47));
+        rings->setPen(ring);
+        rings->replace(list);
+        add(chart, rings, id, true);
+        for (QLegendMarker* marker : chart->legend()->markers(rings)) marker->setBrush(QColor(211, 47, 47));
+      }
     }
     if (points.empty()) continue;
     const double xLow = std::log10(points.front().lambdaCentre), xHigh = std::log10(points.back().lambdaCentre);
@@ -312,7 +380,7 @@ QChart* profileChart(const std::vector<const Run*>& runs, const QString& title, 
 
 QChart* analysisChart(const Run& run, const analysis::RunAnalysis& a, const ChartStyle& style) {
   ProfileLayers all;
-  all.smoothed = all.band = all.minimum = all.piecewise = all.theory = all.components = true;
+  all.smoothed = all.band = all.quadrature = all.minimum = all.piecewise = all.theory = all.components = true;
   const QString title = QString("%1 %2: profile and fits").arg(QString::fromStdString(run.meta.modelName), stepLabel(run.meta.step));
   return layeredProfileChart({{&run, &a, Qt::black, stepLabel(run.meta.step)}}, all, title, style);
 }

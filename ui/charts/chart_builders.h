@@ -31,6 +31,9 @@ struct ProfileLayers {
   bool raw = true;          ///< the mean shell energies
   bool smoothed = false;    ///< the smoothed profile
   bool band = false;        ///< the 95% bootstrap band over batches
+  bool quadrature = false;  ///< the Gauss-Radau bounds on each shell (quadrature error, not noise)
+  bool unconverged = true;  ///< rings on shells whose quadrature bounds are wider than their energy
+  bool smoothShells = false;  ///< energies in the smooth windows (shell_grid.h), a dashed line
   bool minimum = false;     ///< the minimum over batches
   bool frontier = true;     ///< a marker at λ*
   bool piecewise = false;   ///< the piecewise fit

@@ -14,8 +14,8 @@ QString profileCsv(const std::vector<ProfileEntry>& entries) {
   std::ostringstream text;
   CsvWriter csv(text);
   csv.header({"model", "step", "run_id", "label", "shell", "lambda_low", "lambda_high", "lambda_centre", "energy",
-              "spread", "band_low", "band_high", "batch_minimum", "smoothed_energy", "shift_decades",
-              "amplitude_decades"});
+              "spread", "band_low", "band_high", "batch_minimum", "smoothed_energy", "quadrature_lower",
+              "quadrature_upper", "unconverged", "smooth_shell_energy", "shift_decades", "amplitude_decades"});
   for (const ProfileEntry& e : entries) {
     const analysis::RunAnalysis* a = e.analysis;
     const bool stats = a && a->statistics.bootstrapLow.size() == e.run->shellCount();
@@ -24,6 +24,9 @@ QString profileCsv(const std::vector<ProfileEntry>& entries) {
     auto fromStats = [&](const Eigen::VectorXd analysis::ProfileStatistics::*values, int shell) {
       return stats ? std::optional<double>((a->statistics.*values)(shell)) : std::nullopt;
     };
+    const bool bounds = e.run->hasQuadratureBounds();
+    const std::vector<bool> unresolved = e.run->unconvergedShells();
+    const bool smoothShells = e.run->smoothShellEnergy.size() == e.run->shellCount();
     for (const ProfilePoint& p : profilePoints(*e.run)) {
       csv.text(e.run->meta.modelName).integer(e.run->meta.step).text(e.run->id).text(e.label.toStdString());
       csv.integer(p.shell).number(p.lambdaLow).number(p.lambdaHigh).number(p.lambdaCentre).number(p.energy);
@@ -32,6 +35,11 @@ QString profileCsv(const std::vector<ProfileEntry>& entries) {
       csv.optionalNumber(fromStats(&analysis::ProfileStatistics::batchMinimum, p.shell));
       csv.optionalNumber(smooth ? std::optional<double>(std::pow(10.0, a->frontier.smoothedLogEnergy(p.shell)))
                                 : std::nullopt);
+      csv.optionalNumber(bounds ? std::optional<double>(e.run->shellEnergyLower(p.shell)) : std::nullopt);
+      csv.optionalNumber(bounds ? std::optional<double>(e.run->shellEnergyUpper(p.shell)) : std::nullopt);
+      if (bounds) csv.integer(unresolved[static_cast<std::size_t>(p.shell)] ? 1 : 0);
+      else csv.text("");
+      csv.optionalNumber(smoothShells ? std::optional<double>(e.run->smoothShellEnergy(p.shell)) : std::nullopt);
       csv.number(e.shiftDecades).number(e.amplitudeDecades).endRow();
     }
   }

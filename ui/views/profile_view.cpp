@@ -26,8 +26,14 @@ ProfileView::ProfileView(SessionDocument* document, QWidget* parent)
       {tr("&Raw"), &ProfileLayers::raw, tr("Mean shell energy over batches")},
       {tr("S&moothed"), &ProfileLayers::smoothed, tr("Gaussian kernel smoothing in log-log space")},
       {tr("&Band"), &ProfileLayers::band, tr("95% bootstrap interval of the mean over batches")},
+      {tr("&Quadrature"), &ProfileLayers::quadrature,
+       tr("Gauss-Radau bounds on each shell energy from the Lanczos run itself: the quadrature error, not the noise")},
+      {tr("&Unconverged"), &ProfileLayers::unconverged,
+       tr("Ring shells whose quadrature bounds are wider than their energy: more Lanczos steps (or adaptive m) needed")},
+      {tr("Smooth s&hells"), &ProfileLayers::smoothShells,
+       tr("Energies in smooth windows one shell wide (a partition of unity in log λ), accurate at small m")},
       {tr("Mi&nimum"), &ProfileLayers::minimum, tr("Smallest energy of each shell over batches")},
-      {tr("&Frontier"), &ProfileLayers::frontier, tr("The resolution frontier λ* (smoothed peak)")},
+      {tr("&Frontier"), &ProfileLayers::frontier, tr("The resolution frontier λ*: the maximum of a local fit around the peak")},
       {tr("&Piecewise fit"), &ProfileLayers::piecewise, tr("Power law blended into exp(−κλ)")},
       {tr("&Theory fit"), &ProfileLayers::theory, tr("C λ^(p+1) exp(−κλ)")},
       {tr("&Components"), &ProfileLayers::components, tr("The two sides of the piecewise fit")},
@@ -174,6 +180,16 @@ QString ProfileView::hoverText(const QPointF& value) const {
     text += QString("<br>95% band: [%1, %2]")
                 .arg(best->analysis->statistics.bootstrapLow(bestShell), 0, 'g', 3)
                 .arg(best->analysis->statistics.bootstrapHigh(bestShell), 0, 'g', 3);
+  }
+  if (run.hasQuadratureBounds()) {
+    const std::vector<bool> unresolved = run.unconvergedShells();
+    text += QString("<br>quadrature bounds: [%1, %2]%3")
+                .arg(run.shellEnergyLower(bestShell), 0, 'g', 3)
+                .arg(run.shellEnergyUpper(bestShell), 0, 'g', 3)
+                .arg(unresolved[static_cast<std::size_t>(bestShell)] ? tr(" <b>unconverged</b>") : QString());
+  }
+  if (run.smoothShellEnergy.size() == run.shellCount()) {
+    text += QString("<br>smooth shell: %1").arg(run.smoothShellEnergy(bestShell), 0, 'g', 4);
   }
   return text;
 }
