@@ -9,6 +9,7 @@
 #include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QtCharts/QAreaSeries>
 #include <QtCharts/QChart>
 #include <QtCharts/QLegend>
 #include <QtCharts/QLegendMarker>
@@ -140,6 +141,43 @@ class TestViews : public QObject {
     for (QAbstractSeries* s : chart->series()) QVERIFY(s->isVisible());
     document_->setChecked(all, false);
     document_->setChecked(std::vector<std::string>{document_->runsOf("small").front()->id}, true);
+  }
+
+  void quadratureBoundsAndUnconvergedShellsAreDrawn() {
+    // A run whose lowest three non-empty shells have bounds wider than their energy.
+    Run run = *document_->runsOf("small").back();
+    const std::vector<ProfilePoint> points = profilePoints(run);
+    QVERIFY(points.size() > 5);
+    run.shellEnergyLower = run.shellEnergy * 0.9;
+    run.shellEnergyUpper = run.shellEnergy * 1.1;
+    for (int i = 0; i < 3; ++i) {
+      run.shellEnergyLower(points[static_cast<size_t>(i)].shell) = 0;
+      run.shellEnergyUpper(points[static_cast<size_t>(i)].shell) = 2.5 * points[static_cast<size_t>(i)].energy + 1e-3 * run.meanErrorNorm2();
+    }
+    const std::vector<bool> marked = run.unconvergedShells();
+    QCOMPARE(std::count(marked.begin(), marked.end(), true), 3);
+    ProfileLayers layers;
+    layers.quadrature = true;
+    std::unique_ptr<QChart> chart(layeredProfileChart({{&run, nullptr, Qt::black, "run"}}, layers, "t"));
+    QAreaSeries* bounds = nullptr;
+    QScatterSeries* rings = nullptr;
+    for (QAbstractSeries* series : chart->series()) {
+      if (series->name() == "quadrature bounds (Gauss-Radau)") bounds = qobject_cast<QAreaSeries*>(series);
+      if (series->name().startsWith("unconverged")) rings = qobject_cast<QScatterSeries*>(series);
+    }
+    QVERIFY(bounds && rings);
+    QCOMPARE(bounds->upperSeries()->count(), static_cast<int>(points.size()));
+    QCOMPARE(bounds->upperSeries()->at(0).y(), run.shellEnergyUpper(points[0].shell));
+    QCOMPARE(rings->count(), 3);
+    QCOMPARE(rings->at(0).x(), points[0].lambdaCentre);
+    // A run without bounds (an older session) draws neither.
+    Run old = *document_->runsOf("small").back();
+    old.shellEnergyLower.resize(0);
+    old.shellEnergyUpper.resize(0);
+    std::unique_ptr<QChart> plain(layeredProfileChart({{&old, nullptr, Qt::black, "run"}}, layers, "t"));
+    for (QAbstractSeries* series : plain->series()) {
+      QVERIFY(!series->name().startsWith("quadrature") && !series->name().startsWith("unconverged"));
+    }
   }
 
   void animationInterpolatesInLogSpace() {
