@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -61,15 +62,22 @@ ordered_json toJson(const analysis::SessionAnalysis& a) {
     runs.push_back(run);
   }
   ordered_json trends = ordered_json::array();
+  auto interval = [](double low, double high) { return ordered_json::array({number(low), number(high)}); };
   for (const auto& m : a.trends) {
     for (const auto& t : m.trends) {
       if (t.timeAxis != "step") continue;
-      ordered_json entry = {{"model_name", m.modelName},   {"quantity", t.quantity},
-                            {"exponent", number(t.exponent)}, {"exponent_err", number(t.exponentError)},
-                            {"points", t.points},            {"status", t.status.text()}};
+      ordered_json entry = {{"model_name", m.modelName},
+                            {"quantity", t.quantity},
+                            {"exponent", number(t.exponent)},
+                            {"exponent_err", number(t.exponentError)},
+                            {"exponent_ci", interval(t.ciLow, t.ciHigh)},
+                            {"points", t.points},
+                            {"window_steps", ordered_json::array({m.window.firstStep, m.window.lastStep})},
+                            {"status", t.status.text()}};
       if (const auto* lr = m.find(t.quantity, "accumulated_lr")) {
         entry["exponent_vs_accumulated_lr"] = number(lr->exponent);
         entry["exponent_vs_accumulated_lr_err"] = number(lr->exponentError);
+        entry["exponent_vs_accumulated_lr_ci"] = interval(lr->ciLow, lr->ciHigh);
       }
       trends.push_back(entry);
     }
@@ -78,13 +86,27 @@ ordered_json toJson(const analysis::SessionAnalysis& a) {
   for (const auto& m : a.trends) {
     theory.push_back({{"model_name", m.modelName},
                       {"time_axis", m.timeAxis},
+                      {"window",
+                       {{"first_step", m.window.firstStep},
+                        {"last_step", m.window.lastStep},
+                        {"checkpoints", m.window.checkpoints},
+                        {"of", m.window.available},
+                        {"choice", m.window.choice},
+                        {"reason", m.window.reason}}},
+                      {"batch_pairing", m.batchPairing},
                       {"c0", number(m.c0)},
                       {"c0_err", number(m.c0Error)},
+                      {"c0_ci", interval(m.c0CiLow, m.c0CiHigh)},
                       {"c0_status", m.c0Status.text()},
+                      {"mean_p", number(m.meanP)},
+                      {"mean_p_ci", interval(m.meanPCiLow, m.meanPCiHigh)},
                       {"predicted_loss_exponent", number(m.predictedLossExponent)},
                       {"predicted_loss_exponent_err", number(m.predictedLossExponentError)},
+                      {"predicted_loss_exponent_ci", interval(m.predictedCiLow, m.predictedCiHigh)},
+                      {"prediction_status", m.predictionStatus.text()},
                       {"measured_loss_exponent", number(m.measuredLossExponent)},
                       {"measured_loss_exponent_err", number(m.measuredLossExponentError)},
+                      {"measured_loss_exponent_ci", interval(m.measuredCiLow, m.measuredCiHigh)},
                       {"loss_exponent_status", m.lossExponentStatus.text()}});
   }
   ordered_json alignments = ordered_json::array();
@@ -108,6 +130,52 @@ std::string withError(double value, double error, const char* format = "%.3g") {
   if (!std::isfinite(error)) return a;
   std::snprintf(b, sizeof b, format, error);
   return std::string(a) + "±" + b;
+}
+
+/// "v [lo, hi]", or "v" without an interval, or "-".
+std::string withInterval(double value, double low, double high) {
+  if (!std::isfinite(value)) return "-";
+  char text[96];
+  if (std::isfinite(low) && std::isfinite(high)) {
+    std::snprintf(text, sizeof text, "%.3g [%.3g, %.3g]", value, low, high);
+  } else {
+    std::snprintf(text, sizeof text, "%.3g", value);
+  }
+  return text;
+}
+
+/// --trend-window: "[MODEL=]FIRST:LAST" or "[MODEL=]auto"; the window of every model without "MODEL=".
+void applyTrendWindow(const std::string& spec, const Session& session, analysis::AnalysisOptions& options) {
+  const std::size_t equals = spec.rfind('=');
+  const std::string model = equals == std::string::npos ? "" : spec.substr(0, equals);
+  const std::string range = equals == std::string::npos ? spec : spec.substr(equals + 1);
+  std::vector<std::string> models;
+  for (const Run& run : session.runs) {
+    if ((model.empty() || run.meta.modelName == model) &&
+        std::find(models.begin(), models.end(), run.meta.modelName) == models.end()) {
+      models.push_back(run.meta.modelName);
+    }
+  }
+  if (models.empty()) throw UsageError("--trend-window " + spec + ": the session has no model '" + model + "'");
+  if (range == "auto") {
+    for (const std::string& m : models) options.trendWindows.erase(m);
+    return;
+  }
+  const std::size_t colon = range.find(':');
+  analysis::StepRange steps;
+  try {
+    if (colon == std::string::npos) throw std::invalid_argument("no colon");
+    std::size_t used = 0;
+    steps.first = std::stoll(range.substr(0, colon), &used);
+    if (used != colon) throw std::invalid_argument("first");
+    const std::string lastText = range.substr(colon + 1);
+    steps.last = std::stoll(lastText, &used);
+    if (used != lastText.size()) throw std::invalid_argument("last");
+  } catch (const std::exception&) {
+    throw UsageError("--trend-window " + spec + ": expected [MODEL=]FIRST:LAST (training steps) or [MODEL=]auto");
+  }
+  if (steps.first > steps.last) throw UsageError("--trend-window " + spec + ": the first step is after the last");
+  for (const std::string& m : models) options.trendWindows[m] = steps;
 }
 
 void printTable(std::ostream& out, const analysis::SessionAnalysis& a) {
@@ -134,20 +202,24 @@ void printTable(std::ostream& out, const analysis::SessionAnalysis& a) {
     out << line;
   }
   for (const auto& m : a.trends) {
-    out << "\n" << m.modelName << ": log-log slopes against training step (and accumulated learning rate)\n";
+    out << "\n" << m.modelName << ": log-log slopes [95% CI] against training step (and accumulated learning rate)\n";
+    out << "  window: steps " << m.window.firstStep << " to " << m.window.lastStep << ", " << m.window.checkpoints << " of "
+        << m.window.available << " checkpoints; " << m.window.reason << "\n";
+    if (!m.batchPairing.empty()) out << "  intervals: bootstrap over batches, " << m.batchPairing << "\n";
     for (const auto& t : m.trends) {
       if (t.timeAxis != "step") continue;
       const auto* lr = m.find(t.quantity, "accumulated_lr");
-      std::snprintf(line, sizeof line, "  %-16s %18s  %18s  %s\n", t.quantity.c_str(),
-                    t.status.ok() ? withError(t.exponent, t.exponentError).c_str() : "-",
-                    lr && lr->status.ok() ? withError(lr->exponent, lr->exponentError).c_str() : "-",
+      std::snprintf(line, sizeof line, "  %-16s %30s  %30s  %s\n", t.quantity.c_str(),
+                    t.status.ok() ? withInterval(t.exponent, t.ciLow, t.ciHigh).c_str() : "-",
+                    lr && lr->status.ok() ? withInterval(lr->exponent, lr->ciLow, lr->ciHigh).c_str() : "-",
                     t.status.ok() ? "" : t.status.text().c_str());
       out << line;
     }
-    out << "  transport exponent c0 = " << withError(m.c0, m.c0Error) << " (" << m.c0Status.text() << ")\n";
-    out << "  loss exponent: predicted (1+c0)p+1 = " << withError(m.predictedLossExponent, m.predictedLossExponentError)
-        << ", measured = " << withError(m.measuredLossExponent, m.measuredLossExponentError) << " ("
-        << m.lossExponentStatus.text() << ", time = " << m.timeAxis << ")\n";
+    out << "  transport exponent c0 = " << withInterval(m.c0, m.c0CiLow, m.c0CiHigh) << " (" << m.c0Status.text() << ")\n";
+    out << "  loss exponent: predicted (1+c0)p+1 = " << withInterval(m.predictedLossExponent, m.predictedCiLow, m.predictedCiHigh)
+        << (m.predictionStatus.ok() ? "" : " (" + m.predictionStatus.text() + ")") << "\n";
+    out << "                 measured = " << withInterval(m.measuredLossExponent, m.measuredCiLow, m.measuredCiHigh) << " ("
+        << m.lossExponentStatus.text() << ", time = " << m.timeAxis << ", same window)\n";
   }
   for (const auto& al : a.alignments) {
     out << "\n" << al.other << " against " << al.reference << " at step " << al.step << ": ";
@@ -163,7 +235,9 @@ void printTable(std::ostream& out, const analysis::SessionAnalysis& a) {
 }  // namespace
 
 int analyzeCommand(const Arguments& args) {
-  CommandLine cl("analyze", "analyze SESSION.h5 [--json] [--smoothing W] [--bootstrap N] [--lambda-min X] [--lambda-max X]",
+  CommandLine cl("analyze",
+                 "analyze SESSION.h5 [--json] [--smoothing W] [--bootstrap N] [--lambda-min X] [--lambda-max X]\n"
+                 "        [--trend-window [MODEL=]FIRST:LAST|auto]...",
                  "Frontier, piecewise and theory fits of every run, trends across checkpoints and the\n"
                  "alignment of model sizes; writes the results into the session (under /analysis) and prints\n"
                  "a table, or JSON with --json. docs/analysis.md explains every quantity.");
@@ -177,6 +251,12 @@ int analyzeCommand(const Arguments& args) {
   cl.option("lambda-max", "X", "upper end of the fitted range", options.lambdaMax).defaultText("whole profile");
   cl.option("collapse-factor", "F", "the cut-off: where energy falls to F times the peak", options.collapseFactor);
   cl.flag("no-write", "leave the session file unchanged", noWrite);
+  std::vector<std::string> windows;
+  cl.option("trend-window", "[MODEL=]FIRST:LAST",
+            "fit the trends over the checkpoints of steps FIRST..LAST (repeatable; 'auto' detects the window; a "
+            "window stored in the session by an earlier analyze or the GUI is kept)",
+            windows)
+      .defaultText("stored, else auto");
   if (!cl.parse(args)) {
     std::cout << cl.help();
     return 0;
@@ -185,6 +265,12 @@ int analyzeCommand(const Arguments& args) {
   if (!(options.collapseFactor > 0 && options.collapseFactor < 1)) throw UsageError("--collapse-factor must lie in (0, 1)");
   if (options.smoothingWidth < 0) throw UsageError("--smoothing must be >= 0");
   const Session session = readSession(path);
+  try {
+    options.trendWindows = analysis::readAnalysis(path, session).options.trendWindows;
+  } catch (const SessionFileError&) {
+    // An unreadable earlier analysis is replaced; its windows are lost with it.
+  }
+  for (const std::string& spec : windows) applyTrendWindow(spec, session, options);
   analysis::SessionAnalysis result;
   {
     TerminalProgress progress;

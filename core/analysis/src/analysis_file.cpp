@@ -27,6 +27,7 @@ namespace {
 constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
 constexpr const char* kAnalysisFormat = "shellscope-analysis";
 constexpr std::int64_t kAnalysisVersion = 1;
+constexpr const char* kReplicateRows = "frontier_lambda,kappa,p,amplitude,loss";
 }  // namespace
 
 namespace {
@@ -99,6 +100,22 @@ void writeRunAnalysis(H5::Group& runs, const RunAnalysis& a) {
   writeAttribute(g, "theory_lambda_max", t.lambdaMax);
   writeAttribute(g, "better_model", a.betterModel);
   writeAttribute(g, "aic_difference", a.aicDifference);
+  // The trend quantities on each bootstrap resample (trends.h), one row per quantity.
+  const TrendReplicates& rep = a.replicates;
+  const Eigen::Index R = static_cast<Eigen::Index>(rep.size());
+  writeAttribute(g, "trend_replicate_count", static_cast<std::int64_t>(R));
+  writeAttribute(g, "trend_replicate_rows", std::string(kReplicateRows));
+  if (R > 0) {
+    Eigen::MatrixXd rows(5, R);
+    const std::vector<double>* columns[] = {&rep.frontierLambda, &rep.kappa, &rep.p, &rep.amplitude, &rep.loss};
+    for (Eigen::Index q = 0; q < 5; ++q) {
+      for (Eigen::Index r = 0; r < R; ++r) {
+        const std::vector<double>& v = *columns[q];
+        rows(q, r) = r < static_cast<Eigen::Index>(v.size()) ? v[static_cast<std::size_t>(r)] : kNan;
+      }
+    }
+    writeMatrix(g, "trend_replicates", rows);
+  }
 }
 
 void writeTrends(H5::Group& trends, const ModelTrends& m) {
@@ -115,11 +132,29 @@ void writeTrends(H5::Group& trends, const ModelTrends& m) {
   writeAttribute(g, "measured_loss_exponent", m.measuredLossExponent);
   writeAttribute(g, "measured_loss_exponent_error", m.measuredLossExponentError);
   writeAttribute(g, "loss_exponent_status", m.lossExponentStatus.text());
+  writeAttribute(g, "c0_ci_low", m.c0CiLow);
+  writeAttribute(g, "c0_ci_high", m.c0CiHigh);
+  writeAttribute(g, "mean_p_ci_low", m.meanPCiLow);
+  writeAttribute(g, "mean_p_ci_high", m.meanPCiHigh);
+  writeAttribute(g, "predicted_loss_exponent_ci_low", m.predictedCiLow);
+  writeAttribute(g, "predicted_loss_exponent_ci_high", m.predictedCiHigh);
+  writeAttribute(g, "prediction_status", m.predictionStatus.text());
+  writeAttribute(g, "measured_loss_exponent_ci_low", m.measuredCiLow);
+  writeAttribute(g, "measured_loss_exponent_ci_high", m.measuredCiHigh);
+  writeAttribute(g, "window_first_step", m.window.firstStep);
+  writeAttribute(g, "window_last_step", m.window.lastStep);
+  writeAttribute(g, "window_checkpoints", static_cast<std::int64_t>(m.window.checkpoints));
+  writeAttribute(g, "window_available", static_cast<std::int64_t>(m.window.available));
+  writeAttribute(g, "window_choice", m.window.choice);
+  writeAttribute(g, "window_reason", m.window.reason);
+  writeAttribute(g, "batch_pairing", m.batchPairing);
   for (const Trend& t : m.trends) {
     H5::Group axis = g.nameExists(t.timeAxis) ? g.openGroup(t.timeAxis) : g.createGroup(t.timeAxis);
     H5::Group q = axis.createGroup(t.quantity);
     writeAttribute(q, "exponent", t.exponent);
     writeAttribute(q, "exponent_error", t.exponentError);
+    writeAttribute(q, "exponent_ci_low", t.ciLow);
+    writeAttribute(q, "exponent_ci_high", t.ciHigh);
     writeAttribute(q, "intercept", t.intercept);
     writeAttribute(q, "points", static_cast<std::int64_t>(t.points));
     writeAttribute(q, "status", t.status.text());
@@ -225,6 +260,23 @@ RunAnalysis readRunAnalysis(const std::string& path, H5::Group group, const std:
   a.betterModel = r.text("better_model");
   a.aicDifference = r.real("aic_difference");
   a.stale = !run || runFingerprint(*run) != a.fingerprint || static_cast<hsize_t>(run->shellCount()) != S;
+  if (run) {
+    a.batches = static_cast<int>(run->batchCount());
+    a.batchesSha256 = run->meta.batchesSha256;
+  }
+  // Analyses stored before the trends' bootstrap lack the replicates: stale, so they are redone.
+  const std::int64_t R = r.optionalInteger("trend_replicate_count", -1);
+  if (R < 0) {
+    a.stale = a.stale || (run && run->batchCount() > 1);
+  } else if (R > 0) {
+    if (r.text("trend_replicate_rows") != kReplicateRows) r.fail("trend_replicate_rows names rows this build does not know");
+    const Eigen::MatrixXd rows = r.matrix("trend_replicates", 5, static_cast<hsize_t>(R));
+    std::vector<double>* columns[] = {&a.replicates.frontierLambda, &a.replicates.kappa, &a.replicates.p,
+                                      &a.replicates.amplitude, &a.replicates.loss};
+    for (Eigen::Index q = 0; q < 5; ++q) {
+      for (Eigen::Index i = 0; i < R; ++i) columns[q]->push_back(rows(q, i));
+    }
+  }
   return a;
 }
 
@@ -248,6 +300,12 @@ void writeAnalysis(const std::string& path, const SessionAnalysis& analysis) {
         writeAttribute(root, "collapse_factor", o.collapseFactor);
         writeAttribute(root, "lambda_min", o.lambdaMin);
         writeAttribute(root, "lambda_max", o.lambdaMax);
+        H5::Group windows = root.createGroup("trend_windows");
+        for (const auto& [model, range] : o.trendWindows) {
+          H5::Group w = windows.createGroup(model);
+          writeAttribute(w, "first_step", range.first);
+          writeAttribute(w, "last_step", range.last);
+        }
         H5::Group runs = root.createGroup("runs");
         for (const RunAnalysis& a : analysis.runs) writeRunAnalysis(runs, a);
         H5::Group trends = root.createGroup("trends");
@@ -295,6 +353,13 @@ SessionAnalysis readAnalysis(const std::string& path, const Session& session) {
     o.collapseFactor = root.real("collapse_factor");
     o.lambdaMin = root.real("lambda_min");
     o.lambdaMax = root.real("lambda_max");
+    if (file.nameExists("analysis/trend_windows")) {
+      H5::Group windows = file.openGroup("analysis/trend_windows");
+      for (const std::string& model : childNames(windows)) {
+        GroupReader w(path, windows.openGroup(model), "/analysis/trend_windows/" + model);
+        o.trendWindows[model] = StepRange{w.integer("first_step"), w.integer("last_step")};
+      }
+    }
     H5::Group runs = file.openGroup("analysis/runs");
     for (const std::string& id : childNames(runs)) {
       analysis.runs.push_back(readRunAnalysis(path, runs.openGroup(id), id, session.findRun(id)));
@@ -316,6 +381,24 @@ SessionAnalysis readAnalysis(const std::string& path, const Session& session) {
       m.measuredLossExponent = r.real("measured_loss_exponent");
       m.measuredLossExponentError = r.real("measured_loss_exponent_error");
       m.lossExponentStatus = transportStatusFromText(r.text("loss_exponent_status"));
+      // Written since trends have a window (earlier analyses: NaN, empty).
+      m.c0CiLow = r.optionalReal("c0_ci_low", kNan);
+      m.c0CiHigh = r.optionalReal("c0_ci_high", kNan);
+      m.meanPCiLow = r.optionalReal("mean_p_ci_low", kNan);
+      m.meanPCiHigh = r.optionalReal("mean_p_ci_high", kNan);
+      m.predictedCiLow = r.optionalReal("predicted_loss_exponent_ci_low", kNan);
+      m.predictedCiHigh = r.optionalReal("predicted_loss_exponent_ci_high", kNan);
+      m.predictionStatus = r.hasAttribute("prediction_status") ? transportStatusFromText(r.text("prediction_status"))
+                                                               : m.c0Status;
+      m.measuredCiLow = r.optionalReal("measured_loss_exponent_ci_low", kNan);
+      m.measuredCiHigh = r.optionalReal("measured_loss_exponent_ci_high", kNan);
+      m.window.firstStep = r.optionalInteger("window_first_step", -1);
+      m.window.lastStep = r.optionalInteger("window_last_step", -1);
+      m.window.checkpoints = static_cast<int>(r.optionalInteger("window_checkpoints", 0));
+      m.window.available = static_cast<int>(r.optionalInteger("window_available", 0));
+      m.window.choice = r.optionalText("window_choice");
+      m.window.reason = r.optionalText("window_reason");
+      m.batchPairing = r.optionalText("batch_pairing");
       H5::Group modelGroup = trends.openGroup(model);
       for (const std::string& axis : childNames(modelGroup)) {
         H5::Group axisGroup = modelGroup.openGroup(axis);
@@ -326,6 +409,8 @@ SessionAnalysis readAnalysis(const std::string& path, const Session& session) {
           t.timeAxis = axis;
           t.exponent = q.real("exponent");
           t.exponentError = q.real("exponent_error");
+          t.ciLow = q.optionalReal("exponent_ci_low", kNan);
+          t.ciHigh = q.optionalReal("exponent_ci_high", kNan);
           t.intercept = q.real("intercept");
           t.points = static_cast<int>(q.integer("points"));
           t.status = trendStatusFromText(q.text("status"));

@@ -301,30 +301,17 @@ FrontierValues frontierValues(const ShellWindow& window, const Eigen::VectorXd& 
   return v;
 }
 
-/// estimate ± t_(B-1) sd sqrt(B/(B-1)) from bootstrap replicates (NaN ones dropped); the interval
-/// is NaN when more than a tenth of them are.
+/// estimate ± t_(B-1) sd sqrt(B/(B-1)) from bootstrap replicates (profile_statistics.h).
 std::pair<double, double> tInterval(double estimate, const std::vector<double>& replicates, int batches,
                                     double confidence) {
-  std::vector<double> finite;
-  for (double r : replicates) {
-    if (std::isfinite(r)) finite.push_back(r);
-  }
-  if (!std::isfinite(estimate) || batches < 2 || finite.size() < 2 || finite.size() < 0.9 * replicates.size()) {
-    return {kNan, kNan};
-  }
-  double mean = 0;
-  for (double r : finite) mean += r / static_cast<double>(finite.size());
-  double squares = 0;
-  for (double r : finite) squares += (r - mean) * (r - mean);
-  const double sd = std::sqrt(squares / static_cast<double>(finite.size() - 1));
-  const double half = studentTQuantile(0.5 + confidence / 2.0, batches - 1) * sd *
-                      std::sqrt(static_cast<double>(batches) / static_cast<double>(batches - 1));
-  return {estimate - half, estimate + half};
+  const BootstrapInterval i = bootstrapInterval(estimate, replicates, batches, confidence);
+  return {i.low, i.high};
 }
 
 }  // namespace
 
-Frontier findFrontier(const Run& run, const AnalysisOptions& options, double floor) {
+Frontier findFrontier(const Run& run, const AnalysisOptions& options, double floor, std::vector<double>* lambdaReplicates) {
+  if (lambdaReplicates) lambdaReplicates->clear();
   Frontier f;
   const Eigen::Index S = run.shellCount();
   f.smoothedLogEnergy = Eigen::VectorXd::Constant(S, kNan);
@@ -362,6 +349,9 @@ Frontier findFrontier(const Run& run, const AnalysisOptions& options, double flo
       peaks.push_back(r.peak.found ? std::log10(r.peak.lambda) : kNan);
       cutoffs.push_back(r.logCutoff);
       widths.push_back(r.width);
+    }
+    if (lambdaReplicates) {
+      for (double logPeak : peaks) lambdaReplicates->push_back(std::pow(10.0, logPeak));
     }
     const auto [peakLo, peakHi] = tInterval(std::log10(f.lambda), peaks, B, options.confidence);
     f.ciLow = std::pow(10.0, peakLo);

@@ -55,8 +55,11 @@ TransportStatus transportStatusFromText(const std::string& text) {
   // "no loss trend: <why>" first: the reason it wraps may contain the other phrases.
   return fromText<TransportCode>(text, {{"not computed", TransportCode::NotComputed},
                                         {"no loss trend", TransportCode::NoLossTrend},
+                                        {"no scale-free window", TransportCode::NoWindow},
                                         {"does not grow", TransportCode::KappaNotGrowing},
                                         {"not supported by the data", TransportCode::NotLinearInTime},
+                                        {"p drifts", TransportCode::PDrifting},
+                                        {"cannot be tested", TransportCode::Untested},
                                         {"too few points", TransportCode::TooFewPoints}});
 }
 

@@ -104,7 +104,7 @@ void clearTheory(TheoryFit& r) {
 
 }  // namespace
 
-PiecewiseFit fitPiecewise(const FitPoints& points) {
+PiecewiseFit fitPiecewise(const FitPoints& points, const PiecewiseFit* start) {
   PiecewiseFit r;
   r.lambdaMin = points.lambdaMin;
   r.lambdaMax = points.lambdaMax;
@@ -159,10 +159,22 @@ PiecewiseFit fitPiecewise(const FitPoints& points) {
     }
     return best;
   };
-  FitResult best = fitFrom(true);
-  bool fixedWidth = false;
+  const bool warm = start && start->fit.ok() && start->fit.parameters.size() >= 5;
+  auto fitFromStart = [&] {
+    const Eigen::VectorXd& t = start->fit.parameters;
+    const bool freeWidth = !start->blendWidthFixed && t.size() == 6;
+    auto model = [&](const Eigen::VectorXd& q) {
+      Eigen::VectorXd f(n);
+      const double width = freeWidth ? minWidth + std::exp(q(5)) : minWidth;
+      for (Eigen::Index i = 0; i < n; ++i) f(i) = piecewise(q(0), q(1), q(2), q(3), q(4), width, points.x(i));
+      return f;
+    };
+    return levenbergMarquardt(model, points.y, points.sigma, freeWidth ? t : Eigen::VectorXd(t.head(5)));
+  };
+  FitResult best = warm ? fitFromStart() : fitFrom(true);
+  bool fixedWidth = warm && (start->blendWidthFixed || start->fit.parameters.size() != 6);
   // A blend narrower than half a shell cannot be placed by the data: fix it at δ_min then.
-  if (!best.ok() || std::exp(best.parameters(5)) < 0.01 * minWidth) {
+  if (!warm && (!best.ok() || std::exp(best.parameters(5)) < 0.01 * minWidth)) {
     FitResult five = fitFrom(false);
     if (five.ok()) {
       best = five;

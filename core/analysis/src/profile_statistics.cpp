@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "shellscope/analysis/least_squares.h"
+
 namespace shellscope::analysis {
 
 namespace {
@@ -34,6 +36,27 @@ std::vector<std::vector<Eigen::Index>> bootstrapResamples(Eigen::Index batches, 
     }
   }
   return samples;
+}
+
+BootstrapInterval bootstrapInterval(double estimate, const std::vector<double>& replicates, int batches,
+                                    double confidence) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::vector<double> finite;
+  for (double r : replicates) {
+    if (std::isfinite(r)) finite.push_back(r);
+  }
+  if (!std::isfinite(estimate) || batches < 2 || finite.size() < 2 ||
+      static_cast<double>(finite.size()) < 0.9 * static_cast<double>(replicates.size())) {
+    return {nan, nan, nan};
+  }
+  double mean = 0;
+  for (double r : finite) mean += r / static_cast<double>(finite.size());
+  double squares = 0;
+  for (double r : finite) squares += (r - mean) * (r - mean);
+  const double sd = std::sqrt(squares / static_cast<double>(finite.size() - 1));
+  const double error = sd * std::sqrt(static_cast<double>(batches) / static_cast<double>(batches - 1));
+  const double half = studentTQuantile(0.5 + confidence / 2.0, batches - 1) * error;
+  return {error, estimate - half, estimate + half};
 }
 
 Eigen::VectorXd resampledMean(const Run& run, const std::vector<Eigen::Index>& batches) {

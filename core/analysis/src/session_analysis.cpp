@@ -101,7 +101,10 @@ SessionAnalysis summarizeSession(const Session& session, std::vector<RunAnalysis
     for (const RunAnalysis& r : result.runs) {
       if (r.modelName == model) runs.push_back(&r);
     }
-    result.trends.push_back(modelTrends(model, runs, session.findTrainingLog(model)));
+    const auto window = options.trendWindows.find(model);
+    result.trends.push_back(modelTrends(model, runs, session.findTrainingLog(model),
+                                        window == options.trendWindows.end() ? nullptr : &window->second,
+                                        options.confidence));
   }
   // Consecutive sizes at their largest common step.
   for (std::size_t m = 0; m + 1 < models.size(); ++m) {

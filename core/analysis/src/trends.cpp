@@ -1,12 +1,16 @@
+// Trends across checkpoints over a window, with batch-consistent bootstrap intervals (trends.h),
+// and the alignment of two model sizes.
 #include "shellscope/analysis/trends.h"
 
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <limits>
 
 #include "shellscope/analysis/least_squares.h"
+#include "trend_fits.h"
 
 namespace shellscope::analysis {
 
@@ -14,60 +18,133 @@ namespace {
 
 constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
 constexpr double kLn10 = 2.302585092994046;
-constexpr double kNormalQuantile975 = 1.959963984540054;
+/// How far from the theory's assumptions (κ ∝ τ¹, p constant) an interval may sit and still be
+/// taken as agreeing with them: effects smaller than this are not worth withholding a prediction.
+constexpr double kAssumptionTolerance = 0.1;
+/// The family-wise level of the window's curvature tests (Bonferroni over the series tested).
+constexpr double kWindowTestLevel = 0.05;
 
-struct Sample {
-  double time, value, error;  ///< error <= 0 or NaN: unknown
-};
+using trendfits::LineFit;
+using trendfits::Series;
 
-/// log10 value = exponent · log10 time + intercept, weighted by the values' errors where known.
-Trend logLogSlope(const std::string& quantity, const std::string& axis, const std::vector<Sample>& samples) {
-  Trend t;
-  t.quantity = quantity;
-  t.timeAxis = axis;
-  t.exponent = t.exponentError = t.intercept = kNan;
-  std::vector<Sample> usable;
-  for (const Sample& s : samples) {
-    if (s.time > 0 && std::isfinite(s.value)) usable.push_back(s);
+enum class Quantity { Frontier, Kappa, P, Amplitude, Loss };
+constexpr Quantity kQuantities[] = {Quantity::Frontier, Quantity::Kappa, Quantity::P, Quantity::Amplitude, Quantity::Loss};
+
+const char* keyOf(Quantity q) {
+  switch (q) {
+    case Quantity::Frontier: return "frontier_lambda";
+    case Quantity::Kappa: return "kappa";
+    case Quantity::P: return "p";
+    case Quantity::Amplitude: return "amplitude";
+    case Quantity::Loss: return "loss";
   }
-  t.points = static_cast<int>(usable.size());
-  if (usable.size() < 3) {
-    t.status = TrendStatus::failure(TrendCode::TooFewPoints, "too few points: " + std::to_string(usable.size()) +
-                                                                 " checkpoint(s) with a value, a slope needs 3");
+  return "";
+}
+
+double valueOf(const RunAnalysis& r, Quantity q) {
+  switch (q) {
+    case Quantity::Frontier: return r.frontier.status.ok() ? r.frontier.lambda : kNan;
+    case Quantity::Kappa: return r.theory.fit.ok() ? r.theory.kappa : kNan;
+    case Quantity::P: return r.theory.fit.ok() ? r.theory.p : kNan;
+    case Quantity::Amplitude: return r.piecewise.fit.ok() ? std::pow(10.0, r.piecewise.intercept) : kNan;
+    case Quantity::Loss: return r.loss;
+  }
+  return kNan;
+}
+
+const std::vector<double>& replicatesOf(const RunAnalysis& r, Quantity q) {
+  switch (q) {
+    case Quantity::Frontier: return r.replicates.frontierLambda;
+    case Quantity::Kappa: return r.replicates.kappa;
+    case Quantity::P: return r.replicates.p;
+    case Quantity::Amplitude: return r.replicates.amplitude;
+    case Quantity::Loss: break;
+  }
+  return r.replicates.loss;
+}
+
+/// log10 of a positive value, NaN otherwise.
+double log10OrNan(double v) { return v > 0 && std::isfinite(v) ? std::log10(v) : kNan; }
+
+/// A quantity along the checkpoints: y = log10 value (`logarithmic`) or the value, x = log10 time.
+Series seriesOf(const std::vector<const RunAnalysis*>& runs, const std::vector<double>& times, Quantity q,
+                bool logarithmic, int replicateCount) {
+  Series s;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    s.x.push_back(std::log10(times[i]));
+    const double v = valueOf(*runs[i], q);
+    s.y.push_back(logarithmic ? log10OrNan(v) : v);
+    std::vector<double> replicates(static_cast<std::size_t>(replicateCount), kNan);
+    const std::vector<double>& stored = replicatesOf(*runs[i], q);
+    for (std::size_t r = 0; r < replicates.size() && r < stored.size(); ++r) {
+      replicates[r] = logarithmic ? log10OrNan(stored[r]) : stored[r];
+    }
+    s.replicates.push_back(std::move(replicates));
+  }
+  return s;
+}
+
+std::string format(const char* pattern, double a, double b = 0, double c = 0, double d = 0, double e = 0) {
+  char text[320];
+  std::snprintf(text, sizeof text, pattern, a, b, c, d, e);
+  return text;
+}
+
+/// The log-log trend of one quantity over checkpoints [first, last].
+Trend trendOf(const std::vector<const RunAnalysis*>& runs, const Series& series, Quantity q, const std::string& axis,
+              int first, int last, int batches, double confidence) {
+  Trend t;
+  t.quantity = keyOf(q);
+  t.timeAxis = axis;
+  t.exponent = t.exponentError = t.intercept = t.ciLow = t.ciHigh = kNan;
+  int withValue = 0, notPositive = 0;
+  for (int i = first; i <= last; ++i) {
+    const double v = valueOf(*runs[static_cast<std::size_t>(i)], q);
+    if (!std::isfinite(v)) continue;
+    ++withValue;
+    notPositive += !(v > 0);
+  }
+  t.points = withValue;
+  if (withValue < 3) {
+    t.status = TrendStatus::failure(TrendCode::TooFewPoints, "too few points: " + std::to_string(withValue) +
+                                                                 " checkpoint(s) in the window with a value, a slope needs 3");
     return t;
   }
-  if (std::any_of(usable.begin(), usable.end(), [](const Sample& s) { return !(s.value > 0); })) {
+  if (notPositive > 0) {
     t.status = TrendStatus::failure(TrendCode::NotPositive, "not positive at every checkpoint: no log-log slope");
     return t;
   }
-  const bool weighted = std::all_of(usable.begin(), usable.end(), [](const Sample& s) { return s.error > 0 && std::isfinite(s.error); });
-  const Eigen::Index n = static_cast<Eigen::Index>(usable.size());
-  Eigen::MatrixXd design(n, 2);
-  Eigen::VectorXd y(n), sigma(n);
-  for (Eigen::Index i = 0; i < n; ++i) {
-    const Sample& s = usable[static_cast<std::size_t>(i)];
-    design(i, 0) = 1.0;
-    design(i, 1) = std::log10(s.time);
-    y(i) = std::log10(s.value);
-    sigma(i) = weighted ? std::max(s.error / (s.value * kLn10), 1e-6) : 1.0;
-  }
-  const FitResult fit = weightedLinearFit(design, y, sigma);
-  if (!fit.ok()) {
-    t.status = TrendStatus::failure(TrendCode::FitFailed, fit.status.message());
+  const LineFit fit = trendfits::fitLine(series, first, last, batches, confidence);
+  if (!std::isfinite(fit.slope)) {
+    t.status = TrendStatus::failure(TrendCode::FitFailed, "slope not determined: every checkpoint at the same time");
     return t;
   }
-  t.intercept = fit.parameters(0);
-  t.exponent = fit.parameters(1);
-  t.exponentError = fit.error(1);
+  t.exponent = fit.slope;
+  t.intercept = fit.intercept;
+  t.exponentError = fit.standardError;
+  t.ciLow = fit.low;
+  t.ciHigh = fit.high;
   t.status = TrendStatus::success();
   return t;
 }
 
-double logError(double value, double low, double high) {
-  // The half-width of a 95% interval in decades, as a standard error in value units.
-  if (!(low > 0) || !(high > 0) || !(value > 0)) return kNan;
-  const double sigmaLog10 = (std::log10(high) - std::log10(low)) / (2 * kNormalQuantile975);
-  return sigmaLog10 * value * kLn10;
+/// Bootstrap interval of a derived value from its per-replicate values.
+BootstrapInterval derivedInterval(double estimate, const std::vector<double>& replicates, int batches, double confidence) {
+  return bootstrapInterval(estimate, replicates, batches, confidence);
+}
+
+/// How the batches are paired across the checkpoints, in words.
+std::string pairingOf(const std::vector<const RunAnalysis*>& runs) {
+  if (runs.empty()) return "";
+  bool sameCount = true, sameBatches = true;
+  for (const RunAnalysis* r : runs) {
+    sameCount &= r->batches == runs.front()->batches;
+    sameBatches &= !r->batchesSha256.empty() && r->batchesSha256 == runs.front()->batchesSha256;
+  }
+  if (!sameCount) return "batch counts differ between checkpoints: each checkpoint is resampled on its own";
+  if (sameBatches) return "the same batches at every checkpoint (batches_sha256): resampled together";
+  return "batches resampled by index together at every checkpoint (not recorded as the same batches: treated as "
+         "independent draws)";
 }
 
 }  // namespace
@@ -77,15 +154,43 @@ RunAnalysis analyzeRun(const Run& run, const AnalysisOptions& options) {
   a.runId = run.id;
   a.modelName = run.meta.modelName;
   a.step = run.meta.step;
+  a.batches = static_cast<int>(run.batchCount());
+  a.batchesSha256 = run.meta.batchesSha256;
   a.loss = run.loss.size() ? run.loss.mean() : kNan;
   const Eigen::Index B = run.loss.size();
   a.lossError = B > 1 ? std::sqrt((run.loss.array() - a.loss).square().sum() / static_cast<double>(B - 1) / B) : kNan;
   a.statistics = profileStatistics(run, options);
-  a.frontier = findFrontier(run, options, a.statistics.massFloor);
+  a.frontier = findFrontier(run, options, a.statistics.massFloor, &a.replicates.frontierLambda);
   const FitPoints points = fitPoints(a.statistics, options);
   a.piecewise = fitPiecewise(points);
   a.theory = fitTheory(points);
   a.betterModel = betterModel(a.piecewise, a.theory, &a.aicDifference);
+
+  // The trend quantities on the frontier's bootstrap resamples (the same draws at every run with
+  // as many batches), with the full data's weights; the piecewise fit starts from the full fit.
+  TrendReplicates& rep = a.replicates;
+  if (B < 2 || options.bootstrapSamples < 2 || run.batchCount() != B) {
+    rep = TrendReplicates{};
+    return a;
+  }
+  const auto resamples = bootstrapResamples(B, options.bootstrapSamples, options.seed);
+  rep.frontierLambda.resize(resamples.size(), kNan);
+  ProfileStatistics resampled;
+  resampled.window = a.statistics.window;
+  resampled.standardError = a.statistics.standardError;
+  resampled.massFloor = a.statistics.massFloor;
+  for (const auto& sample : resamples) {
+    double loss = 0;
+    for (Eigen::Index b : sample) loss += run.loss(b) / static_cast<double>(sample.size());
+    rep.loss.push_back(loss);
+    resampled.mean = resampledMean(run, sample);
+    const FitPoints p = fitPoints(resampled, options);
+    const TheoryFit theory = fitTheory(p);
+    rep.kappa.push_back(theory.fit.ok() ? theory.kappa : kNan);
+    rep.p.push_back(theory.fit.ok() ? theory.p : kNan);
+    const PiecewiseFit piecewise = a.piecewise.fit.ok() ? fitPiecewise(p, &a.piecewise) : PiecewiseFit{};
+    rep.amplitude.push_back(piecewise.fit.ok() ? std::pow(10.0, piecewise.intercept) : kNan);
+  }
   return a;
 }
 
@@ -96,102 +201,230 @@ const Trend* ModelTrends::find(const std::string& quantity, const std::string& a
   return nullptr;
 }
 
-ModelTrends modelTrends(const std::string& modelName, std::vector<const RunAnalysis*> runs, const TrainingLog* log) {
+ModelTrends modelTrends(const std::string& modelName, std::vector<const RunAnalysis*> runs, const TrainingLog* log,
+                        const StepRange* userWindow, double confidence) {
   ModelTrends m;
   m.modelName = modelName;
   std::sort(runs.begin(), runs.end(), [](const RunAnalysis* a, const RunAnalysis* b) { return a->step < b->step; });
   for (const RunAnalysis* r : runs) m.fingerprint += r->fingerprint + ";";
   m.timeAxis = log ? "accumulated_lr" : "step";
-  auto timeOf = [&](const RunAnalysis* r, const std::string& axis) {
-    if (axis == "step") return static_cast<double>(r->step);
-    return log ? log->accumulatedLearningRate(r->step) : kNan;
-  };
+  m.c0 = m.c0Error = m.c0CiLow = m.c0CiHigh = kNan;
+  m.meanP = m.meanPError = m.meanPCiLow = m.meanPCiHigh = kNan;
+  m.predictedLossExponent = m.predictedLossExponentError = m.predictedCiLow = m.predictedCiHigh = kNan;
+  m.measuredLossExponent = m.measuredLossExponentError = m.measuredCiLow = m.measuredCiHigh = kNan;
+
+  // Checkpoints with a positive time on both axes (a log-log slope cannot use t = 0).
+  std::vector<const RunAnalysis*> usable;
+  std::vector<double> steps, taus;
+  for (const RunAnalysis* r : runs) {
+    const double tau = log ? log->accumulatedLearningRate(r->step) : kNan;
+    if (r->step <= 0 || (log && !(tau > 0))) continue;
+    usable.push_back(r);
+    steps.push_back(static_cast<double>(r->step));
+    taus.push_back(tau);
+  }
+  const int N = static_cast<int>(usable.size());
+  int R = N > 0 ? std::numeric_limits<int>::max() : 0, batches = N > 0 ? std::numeric_limits<int>::max() : 0;
+  for (const RunAnalysis* r : usable) {
+    R = std::min(R, static_cast<int>(r->replicates.size()));
+    batches = std::min(batches, r->batches);
+  }
+  m.batchPairing = pairingOf(usable);
+  const std::vector<double>& modelTimes = log ? taus : steps;
+  std::vector<Series> logSeries;  // on the model's time axis, per quantity
+  for (Quantity q : kQuantities) logSeries.push_back(seriesOf(usable, modelTimes, q, true, R));
+  auto seriesFor = [&](Quantity q) -> const Series& { return logSeries[static_cast<std::size_t>(q)]; };
+
+  // The window: the user's, else detected on loss, λ* and κ.
+  TrendWindow& w = m.window;
+  w.available = N;
+  int first = 0, last = N - 1;
+  bool noScaleFreeWindow = false;
+  std::string noWindowReason;
+  if (userWindow) {
+    w.choice = "user";
+    w.firstStep = userWindow->first;
+    w.lastStep = userWindow->last;
+    first = N;
+    last = -1;
+    for (int i = 0; i < N; ++i) {
+      if (w.contains(usable[static_cast<std::size_t>(i)]->step)) {
+        first = std::min(first, i);
+        last = std::max(last, i);
+      }
+    }
+    w.checkpoints = std::max(0, last - first + 1);
+    w.reason = "chosen by the user: steps " + std::to_string(w.firstStep) + " to " + std::to_string(w.lastStep) + ", " +
+               std::to_string(w.checkpoints) + " of " + std::to_string(N) + " checkpoints";
+  } else {
+    const double z = studentTQuantile(1.0 - kWindowTestLevel / 6.0, 0);  // three two-sided tests
+    const std::vector<const Series*> tested{&seriesFor(Quantity::Loss), &seriesFor(Quantity::Frontier),
+                                            &seriesFor(Quantity::Kappa)};
+    const trendfits::DetectedWindow detected =
+        N >= kMinWindowCheckpoints && R >= 2 ? trendfits::detectWindow(tested, kMinWindowCheckpoints, z)
+                                             : trendfits::DetectedWindow{};
+    if (detected.found) {
+      w.choice = "auto";
+      first = detected.first;
+      last = detected.last;
+      w.reason = format("detected: the longest run of consecutive checkpoints (%.0f of %.0f) on which log loss, log λ* "
+                        "and log κ bend no more than the batch noise allows (log-log curvature within %.2f bootstrap "
+                        "standard deviations of zero; worst %.2f)",
+                        last - first + 1, N, z, detected.worstScore);
+    } else {
+      w.choice = "all";
+      if (N < kMinWindowCheckpoints) {
+        w.reason = "all checkpoints: " + std::to_string(N) + " with a positive time, too few to detect a window (needs " +
+                   std::to_string(kMinWindowCheckpoints) + ")";
+      } else if (R < 2) {
+        w.reason = "all checkpoints: without batch resamples (fewer than two batches) there is no noise to test a "
+                   "power law against";
+      } else {
+        noScaleFreeWindow = true;
+        noWindowReason = format("no scale-free window: no run of %.0f or more consecutive checkpoints has log loss, "
+                                "log λ* and log κ straight within the batch noise (curvature beyond %.2f bootstrap "
+                                "standard deviations)",
+                                kMinWindowCheckpoints, z);
+        w.reason = "all checkpoints: " + noWindowReason;
+      }
+    }
+    w.checkpoints = N > 0 ? last - first + 1 : 0;
+    w.firstStep = N > 0 ? usable[static_cast<std::size_t>(first)]->step : -1;
+    w.lastStep = N > 0 ? usable[static_cast<std::size_t>(last)]->step : -1;
+  }
+
   std::vector<std::string> axes{"step"};
   if (log) axes.push_back("accumulated_lr");
   for (const std::string& axis : axes) {
-    std::vector<Sample> frontier, kappa, p, amplitude, loss;
-    for (const RunAnalysis* r : runs) {
-      const double t = timeOf(r, axis);
-      if (r->frontier.status.ok()) {
-        frontier.push_back({t, r->frontier.lambda, logError(r->frontier.lambda, r->frontier.ciLow, r->frontier.ciHigh)});
-      }
-      if (r->theory.fit.ok()) {
-        kappa.push_back({t, r->theory.kappa, r->theory.kappaError});
-        p.push_back({t, r->theory.p, r->theory.pError});
-      }
-      if (r->piecewise.fit.ok()) {
-        const double value = std::pow(10.0, r->piecewise.intercept);
-        amplitude.push_back({t, value, value * kLn10 * r->piecewise.interceptError});
-      }
-      loss.push_back({t, r->loss, r->lossError});
+    const std::vector<double>& times = axis == "step" ? steps : taus;
+    for (Quantity q : kQuantities) {
+      const Series series = axis == m.timeAxis ? seriesFor(q) : seriesOf(usable, times, q, true, R);
+      m.trends.push_back(trendOf(usable, series, q, axis, first, last, batches, confidence));
     }
-    m.trends.push_back(logLogSlope("frontier_lambda", axis, frontier));
-    m.trends.push_back(logLogSlope("kappa", axis, kappa));
-    m.trends.push_back(logLogSlope("p", axis, p));
-    m.trends.push_back(logLogSlope("amplitude", axis, amplitude));
-    m.trends.push_back(logLogSlope("loss", axis, loss));
   }
 
-  // c0 from κ = k τ (least squares through the origin), over checkpoints with a theory fit.
-  m.c0 = m.c0Error = m.meanP = m.meanPError = m.predictedLossExponent = m.predictedLossExponentError = kNan;
-  m.measuredLossExponent = m.measuredLossExponentError = kNan;
-  double sxx = 0, sxy = 0, pSum = 0, pWeight = 0;
-  int used = 0;
-  for (const RunAnalysis* r : runs) {
-    const double t = timeOf(r, m.timeAxis);
-    if (!(t > 0) || !r->theory.fit.ok() || !(r->theory.kappaError > 0)) continue;
-    const double w = 1.0 / (r->theory.kappaError * r->theory.kappaError);
-    sxx += w * t * t;
-    sxy += w * t * r->theory.kappa;
-    if (r->theory.pError > 0) {
-      pSum += r->theory.p / (r->theory.pError * r->theory.pError);
-      pWeight += 1.0 / (r->theory.pError * r->theory.pError);
+  // c0 from κ = k τ on the window: log10 k = mean of log10 κ - log10 τ.
+  const Series& kappa = seriesFor(Quantity::Kappa);
+  const Series pLinear = seriesOf(usable, modelTimes, Quantity::P, false, R);
+  std::vector<int> withFit;
+  for (int i = first; i <= last; ++i) {
+    if (std::isfinite(kappa.y[static_cast<std::size_t>(i)]) && std::isfinite(pLinear.y[static_cast<std::size_t>(i)])) {
+      withFit.push_back(i);
     }
-    ++used;
   }
-  if (used < 2) {
-    m.c0Status = TransportStatus::failure(
-        TransportCode::TooFewPoints, "too few points: " + std::to_string(used) + " checkpoint(s) with a theory fit, c0 needs 2");
-  } else {
-    const double k = sxy / sxx, kError = std::sqrt(1.0 / sxx);
-    m.c0 = 2.0 / k - 1.0;
-    m.c0Error = 2.0 * kError / (k * k);
-    m.c0Status = k > 0 ? TransportStatus::success()
-                       : TransportStatus::failure(TransportCode::KappaNotGrowing,
-                                                  "κ does not grow with training: no transport exponent");
-    if (pWeight > 0) {
-      m.meanP = pSum / pWeight;
-      m.meanPError = std::sqrt(1.0 / pWeight);
-      m.predictedLossExponent = (1 + m.c0) * m.meanP + 1;
-      m.predictedLossExponentError = std::hypot(m.meanP * m.c0Error, (1 + m.c0) * m.meanPError);
+  auto c0And = [&](const std::function<double(int)>& logKappa, const std::function<double(int)>& p, double& meanP) {
+    double logK = 0;
+    meanP = 0;
+    for (int i : withFit) {
+      const double y = logKappa(i);
+      if (!std::isfinite(y) || !std::isfinite(p(i))) return kNan;
+      logK += (y - kappa.x[static_cast<std::size_t>(i)]) / static_cast<double>(withFit.size());
+      meanP += p(i) / static_cast<double>(withFit.size());
     }
+    return 2.0 / std::pow(10.0, logK) - 1.0;
+  };
+  const Trend* kappaTrend = m.find("kappa", m.timeAxis);
+  std::vector<std::string> failedAssumptions;
+  TransportCode firstFailure = TransportCode::Ok;
+  auto fail = [&](TransportCode code, const std::string& why) {
+    if (firstFailure == TransportCode::Ok) firstFailure = code;
+    failedAssumptions.push_back(why);
+  };
+  if (noScaleFreeWindow) fail(TransportCode::NoWindow, noWindowReason);
+  if (withFit.size() < 2) {
+    m.c0Status = TransportStatus::failure(TransportCode::TooFewPoints,
+                                          "too few points: " + std::to_string(withFit.size()) +
+                                              " checkpoint(s) in the window with a theory fit, c0 needs 2");
+  } else {
+    m.c0 = c0And([&](int i) { return kappa.y[static_cast<std::size_t>(i)]; },
+                 [&](int i) { return pLinear.y[static_cast<std::size_t>(i)]; }, m.meanP);
+    std::vector<double> c0s, meanPs, predicted;
+    for (int r = 0; r < R; ++r) {
+      double meanP = kNan;
+      const double c0 = c0And([&](int i) { return kappa.replicates[static_cast<std::size_t>(i)][static_cast<std::size_t>(r)]; },
+                              [&](int i) { return pLinear.replicates[static_cast<std::size_t>(i)][static_cast<std::size_t>(r)]; },
+                              meanP);
+      c0s.push_back(c0);
+      meanPs.push_back(std::isfinite(c0) ? meanP : kNan);
+      predicted.push_back((1 + c0) * meanP + 1);
+    }
+    const BootstrapInterval c0i = derivedInterval(m.c0, c0s, batches, confidence);
+    m.c0Error = c0i.standardError;
+    m.c0CiLow = c0i.low;
+    m.c0CiHigh = c0i.high;
+    const BootstrapInterval pi = derivedInterval(m.meanP, meanPs, batches, confidence);
+    m.meanPError = pi.standardError;
+    m.meanPCiLow = pi.low;
+    m.meanPCiHigh = pi.high;
+    m.predictedLossExponent = (1 + m.c0) * m.meanP + 1;
+    const BootstrapInterval li = derivedInterval(m.predictedLossExponent, predicted, batches, confidence);
+    m.predictedLossExponentError = li.standardError;
+    m.predictedCiLow = li.low;
+    m.predictedCiHigh = li.high;
+    m.c0Status = m.c0 > -1 ? TransportStatus::success()
+                           : TransportStatus::failure(TransportCode::KappaNotGrowing,
+                                                      "κ does not grow with training: no transport exponent");
+    // The transport solution has κ ∝ τ: c0 means something only where the data agree.
+    if (kappaTrend && kappaTrend->status.ok() && std::isfinite(kappaTrend->ciLow) &&
+        (kappaTrend->ciHigh < 1.0 - kAssumptionTolerance || kappaTrend->ciLow > 1.0 + kAssumptionTolerance)) {
+      const bool grows = kappaTrend->ciLow > 0;
+      const std::string note =
+          grows ? format("not supported by the data: κ grows like τ^%.2f [%.2f, %.2f] on the window, not like τ, so the "
+                         "transport solution does not describe these checkpoints",
+                         kappaTrend->exponent, kappaTrend->ciLow, kappaTrend->ciHigh)
+                : format("not supported by the data: κ does not grow with training on the window (κ ∝ τ^%.2f [%.2f, "
+                         "%.2f]), so there is no transport exponent",
+                         kappaTrend->exponent, kappaTrend->ciLow, kappaTrend->ciHigh);
+      m.c0Status = TransportStatus::failure(grows ? TransportCode::NotLinearInTime : TransportCode::KappaNotGrowing, note);
+    }
+    if (!m.c0Status.ok()) fail(m.c0Status.code(), m.c0Status.message());
+    if (m.c0Status.ok() && !(kappaTrend && kappaTrend->status.ok() && std::isfinite(kappaTrend->ciLow))) {
+      fail(TransportCode::Untested,
+           kappaTrend && kappaTrend->status.ok()
+               ? format("κ ∝ τ cannot be tested on the window: κ's exponent %.2f has no bootstrap interval (the theory "
+                        "fit fails on more than a tenth of the batch resamples)",
+                        kappaTrend->exponent)
+               : "κ ∝ τ cannot be tested on the window: " + (kappaTrend ? kappaTrend->status.message() : std::string("no κ trend")));
+    }
+    // The prediction takes p as constant on the window.
+    const LineFit drift = trendfits::fitLine(pLinear, first, last, batches, confidence);
+    const double span = pLinear.x[static_cast<std::size_t>(withFit.back())] - pLinear.x[static_cast<std::size_t>(withFit.front())];
+    if (!std::isfinite(drift.low)) {
+      fail(TransportCode::Untested, "constant p cannot be tested on the window: its drift has no bootstrap interval");
+    } else if (drift.low * span > kAssumptionTolerance || drift.high * span < -kAssumptionTolerance) {
+      fail(TransportCode::PDrifting,
+           format("p drifts across the window: from %.2f to %.2f (change %.2f [%.2f, %.2f]), the prediction takes it "
+                  "as constant",
+                  pLinear.y[static_cast<std::size_t>(withFit.front())], pLinear.y[static_cast<std::size_t>(withFit.back())],
+                  drift.slope * span, drift.low * span, drift.high * span));
+    }
+  }
+  if (m.c0Status.ok() && m.timeAxis == "step") {
+    m.c0Status = TransportStatus::success("ok (time = step: the session has no learning-rate log)");
+  }
+  if (!std::isfinite(m.predictedLossExponent) && failedAssumptions.empty()) {
+    fail(TransportCode::TooFewPoints, m.c0Status.ok() ? "no mean p on the window" : m.c0Status.message());
+  }
+  if (!failedAssumptions.empty()) {
+    std::string why = "not predicted: ";
+    for (std::size_t i = 0; i < failedAssumptions.size(); ++i) why += (i ? "; " : "") + failedAssumptions[i];
+    m.predictionStatus = TransportStatus::failure(firstFailure, why);
+    m.predictedLossExponent = m.predictedLossExponentError = m.predictedCiLow = m.predictedCiHigh = kNan;
+  } else {
+    m.predictionStatus = m.timeAxis == "step" ? TransportStatus::success("ok (time = step: the session has no learning-rate log)")
+                                              : TransportStatus::success();
   }
   const Trend* lossTrend = m.find("loss", m.timeAxis);
   if (lossTrend && lossTrend->status.ok()) {
     m.measuredLossExponent = -lossTrend->exponent;  // L ∝ τ^-exponent
     m.measuredLossExponentError = lossTrend->exponentError;
+    m.measuredCiLow = -lossTrend->ciHigh;
+    m.measuredCiHigh = -lossTrend->ciLow;
     m.lossExponentStatus = TransportStatus::success();
   } else {
     m.lossExponentStatus =
         TransportStatus::failure(TransportCode::NoLossTrend,
                                  lossTrend ? "no loss trend: " + lossTrend->status.message() : "no loss trend");
-  }
-  // c0 only means something where κ grows like τ, as the transport solution says.
-  const Trend* kappaTrend = m.find("kappa", m.timeAxis);
-  if (m.c0Status.ok() && kappaTrend && kappaTrend->status.ok() &&
-      std::abs(kappaTrend->exponent - 1.0) > 3.0 * kappaTrend->exponentError) {
-    char note[220];
-    const bool grows = kappaTrend->exponent > 3.0 * kappaTrend->exponentError;
-    std::snprintf(note, sizeof note,
-                  grows ? "not supported by the data: κ grows like τ^%.2f±%.2f, not like τ, so the transport solution "
-                          "does not describe these checkpoints"
-                        : "not supported by the data: κ does not grow with training (κ ∝ τ^%.2f±%.2f), so there is "
-                          "no transport exponent",
-                  kappaTrend->exponent, kappaTrend->exponentError);
-    m.c0Status = TransportStatus::failure(grows ? TransportCode::NotLinearInTime : TransportCode::KappaNotGrowing, note);
-  }
-  if (m.timeAxis == "step" && m.c0Status.ok()) {
-    m.c0Status = TransportStatus::success("ok (time = step: the session has no learning-rate log)");
   }
   return m;
 }

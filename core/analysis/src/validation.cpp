@@ -6,6 +6,8 @@
 #include <limits>
 #include <random>
 
+#include "shellscope/spectral/run.h"
+
 namespace shellscope::analysis {
 
 namespace {
@@ -164,6 +166,213 @@ FrontierValidation validateFrontier(const SyntheticShape& shape, int batches, do
   summarise(v.peak, peakErrors);
   summarise(v.cutoff, cutoffErrors);
   summarise(v.width, widthErrors);
+  return v;
+}
+
+namespace {
+
+constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
+
+double tauOf(const TrendScenario& s, int k) {
+  return s.tauFirst * std::pow(s.tauLast / s.tauFirst, static_cast<double>(k) / (s.checkpoints - 1));
+}
+
+}  // namespace
+
+std::vector<TrendScenario> trendScenarios() {
+  std::vector<TrendScenario> out;
+  const double c0 = 0.5, p = 1.0, a = 0.25;
+  TrendScenario base;
+  base.checkpoints = 16;
+  base.c0 = c0;
+  base.frontierExponent = -1.0;
+  base.kappaExponent = 1.0;
+  base.lossExponent = a;
+  base.predictedLossExponent = (1 + c0) * p + 1;
+  base.p = [p](double) { return p; };
+  {
+    TrendScenario s = base;
+    s.name = "plateau, window, late decay";
+    s.windowFirst = 3;
+    s.windowLast = 12;
+    const double t0 = tauOf(s, s.windowFirst), T = tauOf(s, s.windowLast);
+    s.kappa = [=](double tau) { return 2 * std::max(tau, t0) / (1 + c0); };
+    s.loss = [=](double tau) { return 3.0 * std::pow(std::max(tau, t0), -a) * (tau > T ? std::exp(-(tau / T - 1)) : 1.0); };
+    out.push_back(s);
+  }
+  {
+    TrendScenario s = base;
+    s.name = "power law throughout";
+    s.kappa = [=](double tau) { return 2 * tau / (1 + c0); };
+    s.loss = [=](double tau) { return 3.0 * std::pow(tau, -a); };
+    out.push_back(s);
+  }
+  {
+    TrendScenario s = base;
+    s.name = "κ ∝ √τ (not transport)";
+    s.kappa = [=](double tau) { return 2 * std::sqrt(tau) / (1 + c0); };
+    s.loss = [=](double tau) { return 3.0 * std::pow(tau, -a); };
+    s.frontierExponent = -0.5;
+    s.kappaExponent = 0.5;
+    s.c0 = s.predictedLossExponent = kNan;
+    s.assumptionsHold = false;
+    out.push_back(s);
+  }
+  {
+    TrendScenario s = base;
+    s.name = "p drifts 0.5 to 1.5";
+    const double x0 = std::log10(s.tauFirst), x1 = std::log10(s.tauLast);
+    s.p = [=](double tau) { return 0.5 + (std::log10(tau) - x0) / (x1 - x0); };
+    s.kappa = [=](double tau) { return 2 * tau / (1 + c0); };
+    s.loss = [=](double tau) { return 3.0 * std::pow(tau, -a); };
+    s.frontierExponent = s.c0 = s.predictedLossExponent = kNan;  // λ* = (p+1)/κ is no power law then
+    s.assumptionsHold = false;
+    out.push_back(s);
+  }
+  return out;
+}
+
+Session syntheticCheckpointSeries(const TrendScenario& scenario, int batches, double noise, std::uint64_t seed) {
+  constexpr double kLearningRate = 1e-3;
+  constexpr int kShellsPerDecade = 4;
+  // Shared batch effects (per batch and shell, and per batch for the loss), then fresh noise.
+  std::mt19937_64 shared(seed);
+  std::normal_distribution<double> half(0.0, noise / std::sqrt(2.0));
+  const ShellWindow window{kShellsPerDecade, -6 * kShellsPerDecade, 10 * kShellsPerDecade};  // 1e-6 .. 1e4
+  std::vector<std::vector<double>> batchEffect(static_cast<std::size_t>(batches));
+  std::vector<double> lossEffect;
+  for (auto& row : batchEffect) {
+    for (int j = 0; j < window.shellCount; ++j) row.push_back(half(shared));
+    lossEffect.push_back(half(shared) / 3.0);
+  }
+  Session session;
+  TrainingLog log;
+  log.modelName = "synthetic";
+  const auto stepOf = [&](int k) { return static_cast<std::int64_t>(std::llround(tauOf(scenario, k) / kLearningRate)); };
+  const std::int64_t lastStep = stepOf(scenario.checkpoints - 1);
+  for (std::int64_t s = 0; s <= lastStep; ++s) log.steps.push_back(s);
+  log.loss = Eigen::VectorXd::Constant(static_cast<Eigen::Index>(log.steps.size()), 1.0);
+  log.learningRate = Eigen::VectorXd::Constant(static_cast<Eigen::Index>(log.steps.size()), kLearningRate);
+  session.trainingLogs.push_back(log);
+  for (int k = 0; k < scenario.checkpoints; ++k) {
+    const std::int64_t step = stepOf(k);
+    const double tau = kLearningRate * static_cast<double>(step);
+    const double kappa = scenario.kappa(tau), p = scenario.p(tau), loss = scenario.loss(tau);
+    std::mt19937_64 fresh(seed * 7919 + static_cast<std::uint64_t>(k) + 1);
+    std::vector<BatchSpectrum> spectra;
+    for (int b = 0; b < batches; ++b) {
+      BatchSpectrum spectrum;
+      spectrum.batchIndex = b;
+      std::vector<double> values, energies;
+      for (int j = 0; j < window.shellCount; ++j) {
+        const double lambda = window.centre(j);
+        const double e = std::pow(lambda, p + 1) * std::exp(-kappa * lambda) *
+                         std::exp(batchEffect[static_cast<std::size_t>(b)][static_cast<std::size_t>(j)] + half(fresh));
+        if (e > 0 && std::isfinite(e)) {
+          values.push_back(lambda);
+          energies.push_back(e);
+        }
+      }
+      double total = 0;
+      for (double e : energies) total += e;
+      spectrum.stepsTaken = static_cast<int>(values.size());
+      spectrum.ritzValues = Eigen::Map<Eigen::VectorXd>(values.data(), static_cast<Eigen::Index>(values.size()));
+      spectrum.ritzWeights.resize(spectrum.stepsTaken);
+      for (int i = 0; i < spectrum.stepsTaken; ++i) spectrum.ritzWeights(i) = energies[static_cast<std::size_t>(i)] / total;
+      spectrum.errorNorm2 = total;
+      spectrum.loss = loss * std::exp(lossEffect[static_cast<std::size_t>(b)] + half(fresh) / 3.0);
+      spectrum.nTokens = 256;
+      spectra.push_back(spectrum);
+    }
+    RunMetadata meta;
+    meta.modelName = "synthetic";
+    meta.step = step;
+    meta.dtype = "float64";
+    meta.shellsPerDecade = kShellsPerDecade;
+    meta.lanczosSteps = window.shellCount;
+    meta.batchesSha256 = "synthetic-" + std::to_string(seed);
+    ShellWindowPolicy policy;
+    policy.lambdaMin = window.edge(0) * 1.0001;
+    policy.lambdaMax = window.edge(window.shellCount) * 0.9999;
+    session.addRun(assembleRun(meta, std::move(spectra), policy));
+  }
+  return session;
+}
+
+namespace {
+
+void tallyTrends(TrendEstimateChecks& checks, std::vector<std::vector<double>>& errors, const ModelTrends& m,
+                 const TrendScenario& s) {
+  const auto exponent = [&](const char* quantity, EstimateCheck& check, std::vector<double>& e, double truth) {
+    const Trend* t = m.find(quantity, "accumulated_lr");
+    if (t && t->status.ok() && std::isfinite(truth)) tally(check, t->exponent, t->ciLow, t->ciHigh, truth, e);
+  };
+  exponent("frontier_lambda", checks.frontier, errors[0], s.frontierExponent);
+  exponent("kappa", checks.kappa, errors[1], s.kappaExponent);
+  if (std::isfinite(s.lossExponent)) {
+    tally(checks.loss, m.measuredLossExponent, m.measuredCiLow, m.measuredCiHigh, s.lossExponent, errors[2]);
+  }
+  if (std::isfinite(s.c0)) tally(checks.c0, m.c0, m.c0CiLow, m.c0CiHigh, s.c0, errors[3]);
+  if (std::isfinite(s.predictedLossExponent)) {
+    tally(checks.predicted, m.predictedLossExponent, m.predictedCiLow, m.predictedCiHigh, s.predictedLossExponent,
+          errors[4]);
+  }
+}
+
+void summariseTrends(TrendEstimateChecks& checks, const std::vector<std::vector<double>>& errors) {
+  summarise(checks.frontier, errors[0]);
+  summarise(checks.kappa, errors[1]);
+  summarise(checks.loss, errors[2]);
+  summarise(checks.c0, errors[3]);
+  summarise(checks.predicted, errors[4]);
+}
+
+}  // namespace
+
+TrendValidation validateTrends(const TrendScenario& scenario, int batches, double noise, int trials,
+                               const AnalysisOptions& options, std::uint64_t seed) {
+  TrendValidation v;
+  v.scenario = scenario.name;
+  v.batches = batches;
+  v.noise = noise;
+  v.trials = trials;
+  std::vector<std::vector<double>> detectedErrors(5), givenErrors(5);
+  double shareSum = 0;
+  const int trueCount = scenario.windowLast - scenario.windowFirst + 1;
+  for (int t = 0; t < trials; ++t) {
+    const Session session = syntheticCheckpointSeries(scenario, batches, noise, seed * 1000003 + static_cast<std::uint64_t>(t));
+    AnalysisOptions o = options;
+    o.seed = seed + static_cast<std::uint64_t>(t);
+    std::vector<RunAnalysis> analyses;
+    for (const Run& run : session.runs) {
+      analyses.push_back(analyzeRun(run, o));
+      analyses.back().fingerprint = run.id;
+    }
+    std::vector<const RunAnalysis*> runs;
+    for (const RunAnalysis& a : analyses) runs.push_back(&a);
+    const TrainingLog* log = session.findTrainingLog("synthetic");
+    const ModelTrends detected = modelTrends("synthetic", runs, log, nullptr, o.confidence);
+    const StepRange truth{session.runs[static_cast<std::size_t>(scenario.windowFirst)].meta.step,
+                          session.runs[static_cast<std::size_t>(scenario.windowLast)].meta.step};
+    const ModelTrends given = modelTrends("synthetic", runs, log, &truth, o.confidence);
+    // The detected window against the true one, in checkpoints.
+    int inside = 0, first = -1, last = -1;
+    for (int k = 0; k < scenario.checkpoints; ++k) {
+      if (!detected.window.contains(session.runs[static_cast<std::size_t>(k)].meta.step)) continue;
+      if (first < 0) first = k;
+      last = k;
+      inside += k >= scenario.windowFirst && k <= scenario.windowLast;
+    }
+    v.windowInside += first >= scenario.windowFirst && last <= scenario.windowLast && first >= 0;
+    v.windowExact += first == scenario.windowFirst && last == scenario.windowLast;
+    shareSum += static_cast<double>(inside) / trueCount;
+    v.predictionWithheld += !detected.predictionStatus.ok();
+    tallyTrends(v.detected, detectedErrors, detected, scenario);
+    tallyTrends(v.given, givenErrors, given, scenario);
+  }
+  v.meanWindowShare = trials > 0 ? shareSum / trials : kNan;
+  summariseTrends(v.detected, detectedErrors);
+  summariseTrends(v.given, givenErrors);
   return v;
 }
 

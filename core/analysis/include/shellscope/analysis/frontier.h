@@ -80,7 +80,9 @@ struct Frontier {
 };
 
 /// λ*, cut-off and width of `run` with bootstrap intervals; `floor` (the statistics' mass floor)
-/// leaves out shells at the numerical floor.
-Frontier findFrontier(const Run& run, const AnalysisOptions& options, double floor = 0);
+/// leaves out shells at the numerical floor. `lambdaReplicates`, when given, receives λ* of every
+/// bootstrap resample (NaN where it has no peak), for the trends' batch-consistent bootstrap.
+Frontier findFrontier(const Run& run, const AnalysisOptions& options, double floor = 0,
+                      std::vector<double>* lambdaReplicates = nullptr);
 
 }  // namespace shellscope::analysis

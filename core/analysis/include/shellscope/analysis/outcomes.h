@@ -38,6 +38,9 @@ enum class TransportCode {
   KappaNotGrowing,  ///< κ does not grow with training: no transport exponent
   NotLinearInTime,  ///< κ grows, but not like τ as the transport solution says
   NoLossTrend,      ///< the loss has no trend to compare with
+  NoWindow,         ///< no range of checkpoints is a power law within the noise
+  PDrifting,        ///< p changes across the window: the prediction assumes it constant
+  Untested,         ///< an assumption cannot be tested: its estimate has no bootstrap interval
   Other,
 };
 using TransportStatus = Status<TransportCode>;

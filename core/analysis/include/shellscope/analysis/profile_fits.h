@@ -49,7 +49,9 @@ struct TheoryFit {
   double evaluate(double x) const;
 };
 
-PiecewiseFit fitPiecewise(const FitPoints& points);
+/// `start`, when it is a successful fit of similar data (a bootstrap resample's full-data fit),
+/// is the only start point tried, with its blend width free or fixed as it was.
+PiecewiseFit fitPiecewise(const FitPoints& points, const PiecewiseFit* start = nullptr);
 TheoryFit fitTheory(const FitPoints& points);
 
 /// "piecewise", "theory" or "undecided" (AIC difference below 2, or a fit missing).

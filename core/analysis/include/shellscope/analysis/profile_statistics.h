@@ -5,10 +5,17 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <map>
+#include <string>
 
 #include "shellscope/spectral/run.h"
 
 namespace shellscope::analysis {
+
+/// A range of training steps, both ends included.
+struct StepRange {
+  std::int64_t first = 0, last = 0;
+};
 
 struct AnalysisOptions {
   double smoothingWidth = 0.25;    ///< Gaussian kernel σ in decades of λ (0: no smoothing)
@@ -17,6 +24,8 @@ struct AnalysisOptions {
   double confidence = 0.95;        ///< of the bootstrap intervals
   double collapseFactor = 1e-3;    ///< the cut-off: where energy falls to this fraction of the peak
   double lambdaMin = 0, lambdaMax = 0;  ///< fitted range (<= 0: the whole profile above the floor)
+  /// Per model, the checkpoints its trends are fitted over (a model not listed: detected).
+  std::map<std::string, StepRange> trendWindows;
 };
 
 struct ProfileStatistics {
@@ -40,6 +49,15 @@ ProfileStatistics profileStatistics(const Run& run, const AnalysisOptions& optio
 
 /// Mean over batches of the rows `batches` (indices, repeats allowed) of shell_energy_batches.
 Eigen::VectorXd resampledMean(const Run& run, const std::vector<Eigen::Index>& batches);
+
+/// The spread of an estimate's bootstrap replicates (NaN ones dropped): standard error
+/// sd · sqrt(B/(B-1)) and the interval estimate ± t_(B-1) · SE, all NaN when fewer than 90% of
+/// the replicates are finite or B < 2.
+struct BootstrapInterval {
+  double standardError, low, high;
+};
+BootstrapInterval bootstrapInterval(double estimate, const std::vector<double>& replicates, int batches,
+                                    double confidence);
 
 /// Deterministic resampling of B batches with replacement, `count` times.
 std::vector<std::vector<Eigen::Index>> bootstrapResamples(Eigen::Index batches, int count, std::uint64_t seed);

@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "shellscope/analysis/frontier.h"
+#include "shellscope/analysis/trends.h"
+#include "shellscope/session/session.h"
 
 namespace shellscope::analysis {
 
@@ -52,5 +54,56 @@ struct FrontierValidation {
 /// `trials` seeded trials of one configuration (options: bootstrap resamples, confidence, ...).
 FrontierValidation validateFrontier(const SyntheticShape& shape, int batches, double noise, int trials,
                                     const AnalysisOptions& options, std::uint64_t seed);
+
+// ---- Trends over a window (trends.h) ----------------------------------------------------------
+//
+// A synthetic checkpoint series: checkpoints at log-spaced accumulated learning rates τ_k (a
+// constant learning rate, so step ∝ τ), each a run whose profile is the theory form
+// E(λ) = λ^(p+1) e^(−κλ) (p and κ given as functions of τ) and whose loss is L(τ), with per-batch
+// log-normal noise of which half the variance is a batch effect shared by every checkpoint (the
+// same batches measured at every checkpoint, as in a real series) and half fresh per checkpoint.
+// Every run carries the same batch fingerprint. Inside the scenario's window the truth is a power
+// law: λ* ∝ τ^-1 when κ ∝ τ, κ ∝ τ^1, L ∝ τ^-a; outside it the profile stops moving (a plateau)
+// or the loss falls faster (the end of a decay).
+
+struct TrendScenario {
+  std::string name;
+  int checkpoints = 16;
+  double tauFirst = 0.1, tauLast = 100;  ///< accumulated learning rate of the first and last checkpoint
+  int windowFirst = 0, windowLast = 15;  ///< the true scale-free window (checkpoint indices)
+  std::function<double(double)> kappa, p, loss;  ///< of τ
+  /// Truths on the window (NaN where the scenario has none).
+  double frontierExponent = 0, kappaExponent = 0, lossExponent = 0, c0 = 0, predictedLossExponent = 0;
+  bool assumptionsHold = true;           ///< κ ∝ τ and p constant on the window
+};
+
+/// The scenarios of the study: a scale-free window between a plateau and a late decay, a power
+/// law throughout, κ growing like √τ, p drifting across the window.
+std::vector<TrendScenario> trendScenarios();
+
+/// One trial's session: the scenario's runs (model "synthetic") and its training log.
+Session syntheticCheckpointSeries(const TrendScenario& scenario, int batches, double noise, std::uint64_t seed);
+
+struct TrendEstimateChecks {
+  EstimateCheck frontier, kappa, loss, c0, predicted;
+};
+
+struct TrendValidation {
+  std::string scenario;
+  int batches = 0;
+  double noise = 0;
+  int trials = 0;
+  int windowInside = 0;          ///< trials whose detected window lies inside the true one
+  int windowExact = 0;           ///< trials that found exactly the true window
+  double meanWindowShare = 0;    ///< mean share of the true window's checkpoints the detected one holds
+  int predictionWithheld = 0;    ///< trials where the prediction was withheld (assumptions failed)
+  TrendEstimateChecks detected;  ///< exponents on the detected window
+  TrendEstimateChecks given;     ///< exponents on the true window, given as the user's
+};
+
+/// `trials` seeded trials of one scenario: every run analysed once, trends on the detected and on
+/// the true window.
+TrendValidation validateTrends(const TrendScenario& scenario, int batches, double noise, int trials,
+                               const AnalysisOptions& options, std::uint64_t seed);
 
 }  // namespace shellscope::analysis
