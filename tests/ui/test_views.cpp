@@ -8,6 +8,7 @@
 #include <QRegularExpression>
 #include <QScopeGuard>
 #include <QSignalSpy>
+#include <QTest>
 #include <QTemporaryDir>
 #include <QtCharts/QAreaSeries>
 #include <QtCharts/QChart>
@@ -30,6 +31,7 @@
 #include "ui/views/overlay_view.h"
 #include "ui/views/profile_view.h"
 #include "ui/views/trends_view.h"
+#include "shellscope/analysis/validation.h"
 #include "shellscope/spectral/profile.h"
 
 using namespace shellscope;
@@ -293,6 +295,85 @@ class TestViews : public QObject {
     const QStringList names = visibleLegendNames(chart);
     QVERIFY2(names.size() == 2 && names.front().contains(QString::fromUtf8("∝ t")), qPrintable(names.join(", ")));
     QVERIFY(view.shownDataCsv().count('\n') == 1 + 2 * 4);  // step 0 has no place on a log axis
+  }
+
+  void trendWindowIsTypedOrDraggedDrawnAndSaved() {
+    // A series with a plateau, a scale-free window (checkpoints 3..12) and a late decay.
+    const QString path = dir_.filePath("series.h5");
+    const analysis::TrendScenario scenario = analysis::trendScenarios().front();
+    writeSession(path.toStdString(), analysis::syntheticCheckpointSeries(scenario, 8, 0.15, 5));
+    SessionDocument document;
+    QVERIFY(testing::openAndAnalyse(document, path));
+    const auto stepOf = [&](int k) { return document.runsOf("synthetic")[static_cast<std::size_t>(k)]->meta.step; };
+    const auto window = [&] { return document.analysis().findTrends("synthetic")->window; };
+    QCOMPARE(window().choice, std::string("auto"));
+    TrendsView view(&document);
+    view.resize(1100, 800);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.setQuantity(TrendQuantity::Loss);
+    view.rebuildNow();
+    // Checkpoints outside the detected window are hollow points and the window is a band.
+    auto countSeries = [&] {
+      int scatters = 0, bands = 0;
+      for (QAbstractSeries* s : view.chartView()->chart()->series()) {
+        scatters += qobject_cast<QScatterSeries*>(s) != nullptr;
+        bands += qobject_cast<QAreaSeries*>(s) != nullptr && s->name() == "window";
+      }
+      return std::make_pair(scatters, bands);
+    };
+    QCOMPARE(countSeries(), std::make_pair(2, 1));
+
+    // Typed: checkpoints 5..9.
+    QSignalSpy analysed(&document, &SessionDocument::analysisChanged);
+    view.setWindow(stepOf(5), stepOf(9));
+    QVERIFY(analysed.wait(20000));
+    QCOMPARE(window().choice, std::string("user"));
+    QCOMPARE(window().checkpoints, 5);
+    QVERIFY(document.isModified());
+    QCOMPARE(document.analysis().findTrends("synthetic")->find("loss", "accumulated_lr")->points, 5);
+
+    // Dragged along the time axis from between checkpoints 1 and 2 to between 13 and 14.
+    view.rebuildNow();
+    QTest::qWait(50);  // the new chart gets its geometry (and its plot area) from the view's layout
+    QChart* chart = view.chartView()->chart();
+    QCOMPARE(view.timeAxis(), std::string("step"));
+    const auto timeBetween = [&](int k) { return std::sqrt(static_cast<double>(stepOf(k)) * static_cast<double>(stepOf(k + 1))); };
+    const QRectF plot = chart->plotArea();
+    const auto pixel = [&](double tau) {
+      const QPointF scene = chart->mapToScene(chart->mapToPosition(QPointF(tau, 1.0)));
+      return QPoint(view.chartView()->mapFromScene(QPointF(scene.x(), chart->mapToScene(QPointF(0, plot.bottom() + 12)).y())));
+    };
+    QWidget* viewport = view.chartView()->viewport();
+    QTest::mousePress(viewport, Qt::LeftButton, {}, pixel(timeBetween(1)));
+    QTest::mouseMove(viewport, pixel(timeBetween(8)));
+    QTest::mouseMove(viewport, pixel(timeBetween(13)));
+    QTest::mouseRelease(viewport, Qt::LeftButton, {}, pixel(timeBetween(13)));
+    QVERIFY(analysed.wait(20000));
+    QCOMPARE(window().firstStep, stepOf(2));
+    QCOMPARE(window().lastStep, stepOf(13));
+    QCOMPARE(window().checkpoints, 12);
+    QVERIFY2(!view.chartView()->isZoomed(), "a drag on the axis selects, it does not zoom");
+    // A click in the plot of the replaced chart stays a click.
+    view.rebuildNow();
+    QTest::qWait(50);
+    const QPoint centre = view.chartView()->mapFromScene(view.chartView()->chart()->mapToScene(view.chartView()->chart()->plotArea().center()));
+    QTest::mouseClick(viewport, Qt::LeftButton, {}, centre);
+    QVERIFY(!view.chartView()->isZoomed());
+
+    // Saved with the session and restored on opening.
+    QSignalSpy saved(&document, &SessionDocument::saved);
+    document.save(path);
+    QVERIFY(saved.wait(20000));
+    SessionDocument reopened;
+    QVERIFY(testing::openAndAnalyse(reopened, path));
+    QCOMPARE(reopened.analysis().findTrends("synthetic")->window.choice, std::string("user"));
+    QCOMPARE(reopened.analysis().findTrends("synthetic")->window.firstStep, stepOf(2));
+
+    // Detect again.
+    view.detectWindow();
+    QVERIFY(analysed.wait(20000));
+    QCOMPARE(window().choice, std::string("auto"));
   }
 
   void everyExportFormatIsValidAndSized_data() {

@@ -203,10 +203,36 @@ void InteractiveChartView::emitIfChanged(const AxisRanges& before) {
 
 // ---- events ------------------------------------------------------------------------------------
 
+bool InteractiveChartView::onBottomAxis(const QPoint& viewportPos) const {
+  const QRectF plot = chart()->plotArea();
+  const QPointF at = toChart(viewportPos);
+  constexpr double kAxisStrip = 48;  // pixels under the plot: the axis line, its labels and title
+  return at.x() >= plot.left() && at.x() <= plot.right() && at.y() > plot.bottom() && at.y() <= plot.bottom() + kAxisStrip;
+}
+
+void InteractiveChartView::showSpan(const QPoint& to) {
+  if (!spanBand_) spanBand_ = new QRubberBand(QRubberBand::Rectangle, viewport());
+  const QRectF plot = chart()->plotArea();
+  // Plot coordinates are the viewport's for an untransformed chart view (see toChart).
+  const double lo = std::clamp(static_cast<double>(std::min(spanStart_.x(), to.x())), plot.left(), plot.right());
+  const double hi = std::clamp(static_cast<double>(std::max(spanStart_.x(), to.x())), plot.left(), plot.right());
+  spanBand_->setGeometry(mapFromScene(QPointF(lo, plot.top())).x(), mapFromScene(plot.topLeft()).y(),
+                         std::max(1, static_cast<int>(hi - lo)), static_cast<int>(plot.height()));
+  spanBand_->show();
+}
+
 void InteractiveChartView::mousePressEvent(QMouseEvent* event) {
   hideHover();
   const QPoint pos = event->position().toPoint();
   rangesAtPress_ = currentRanges();
+  if (spanSelection_ && event->button() == Qt::LeftButton && onBottomAxis(pos)) {
+    spanning_ = true;
+    spanStart_ = pos;
+    showSpan(pos);
+    viewport()->setCursor(Qt::SizeHorCursor);
+    event->accept();
+    return;
+  }
   const bool panButton = event->button() == Qt::MiddleButton ||
                          (event->button() == Qt::LeftButton && event->modifiers().testFlag(Qt::ShiftModifier));
   if (panButton && chart()->plotArea().contains(toChart(pos))) {
@@ -226,6 +252,11 @@ void InteractiveChartView::mousePressEvent(QMouseEvent* event) {
 
 void InteractiveChartView::mouseMoveEvent(QMouseEvent* event) {
   const QPoint pos = event->position().toPoint();
+  if (spanning_) {
+    showSpan(pos);
+    event->accept();
+    return;
+  }
   if (panning_) {
     panByPixels(pos - lastPanPos_);
     lastPanPos_ = pos;
@@ -238,6 +269,21 @@ void InteractiveChartView::mouseMoveEvent(QMouseEvent* event) {
 
 void InteractiveChartView::mouseReleaseEvent(QMouseEvent* event) {
   const QPoint pos = event->position().toPoint();
+  if (spanning_ && event->button() == Qt::LeftButton) {
+    spanning_ = false;
+    if (spanBand_) spanBand_->hide();
+    viewport()->unsetCursor();
+    event->accept();
+    if (std::abs(pos.x() - spanStart_.x()) < kMinRubberBandPixels) return;
+    const QRectF plot = chart()->plotArea();
+    const auto valueAt = [&](int x) {
+      const double clamped = std::clamp(toChart(QPoint(x, 0)).x(), plot.left(), plot.right());
+      return chart()->mapToValue(QPointF(clamped, plot.center().y())).x();
+    };
+    const double a = valueAt(spanStart_.x()), b = valueAt(pos.x());
+    Q_EMIT axisSpanSelected(std::min(a, b), std::max(a, b));
+    return;
+  }
   if (panning_ && (event->button() == Qt::MiddleButton || event->button() == Qt::LeftButton)) {
     panning_ = false;
     viewport()->unsetCursor();

@@ -13,6 +13,7 @@
 #include "ui/charts/chart_builders.h"
 
 QT_BEGIN_NAMESPACE
+class QRubberBand;
 class QAbstractAxis;
 class QAbstractSeries;
 class QLegendMarker;
@@ -27,6 +28,8 @@ namespace shellscope::ui {
 /// - right click: zoom out one step around the cursor, unless contextMenuPolicy() is
 ///   Qt::CustomContextMenu or Qt::ActionsContextMenu (then the right button is left to the menu);
 /// - + / -: zoom around the centre; arrow keys: pan by a tenth; 0 or Home: reset.
+/// - with setAxisSpanSelection(true), a left drag on the strip under the plot area (the x axis and
+///   its labels) selects a range of x: a band follows the mouse and axisSpanSelected() reports it.
 /// Legend clicks toggle every series whose "entry" property equals the clicked series' one; the
 /// hidden entry's markers stay in the legend, faded.
 class InteractiveChartView : public QChartView {
@@ -50,6 +53,8 @@ class InteractiveChartView : public QChartView {
   bool keepZoomOnReplace() const { return keepZoomOnReplace_; }
 
   void setHoverText(HoverText text) { hoverText_ = std::move(text); }
+  void setAxisSpanSelection(bool enabled) { spanSelection_ = enabled; }
+  bool axisSpanSelection() const { return spanSelection_; }
 
   /// The ranges of the bottom and left axes as shown (invalid when the chart has no such axes).
   AxisRanges currentRanges() const;
@@ -73,6 +78,8 @@ class InteractiveChartView : public QChartView {
   /// The value under the cursor, on every mouse move over the plot area.
   void hovered(QPointF value);
   void entryVisibilityChanged(int entry, bool visible);
+  /// A range of the bottom axis chosen by a drag along it (axis units, from <= to).
+  void axisSpanSelected(double from, double to);
 
  protected:
   void mousePressEvent(QMouseEvent* event) override;
@@ -112,6 +119,13 @@ class InteractiveChartView : public QChartView {
   QPoint lastPanPos_, pressPos_;
   AxisRanges rangesAtPress_;
   bool tipShown_ = false;
+  bool spanSelection_ = false;
+  bool spanning_ = false;
+  QPoint spanStart_;
+  QRubberBand* spanBand_ = nullptr;
+  /// Whether `viewportPos` lies on the strip under the plot area where a span drag starts.
+  bool onBottomAxis(const QPoint& viewportPos) const;
+  void showSpan(const QPoint& to);
 };
 
 }  // namespace shellscope::ui

@@ -32,8 +32,10 @@ struct TrendPoint {
 std::vector<TrendPoint> trendPoints(const Session& session, const analysis::SessionAnalysis& analysis,
                                     const std::string& model, TrendQuantity quantity, const std::string& axis);
 
-/// One series of points per model (in `colors`), and the fitted power law where the fit is ok.
-/// The y axis is logarithmic unless some value is <= 0 (p can be).
+/// One series of points per model (in `colors`), and the fitted power law where the fit is ok,
+/// drawn across the model's trend window; checkpoints outside the window are hollow and the
+/// window is a faint band (when it leaves some checkpoint out). The legend gives each exponent
+/// with its bootstrap interval. The y axis is logarithmic unless some value is <= 0 (p can be).
 QChart* trendChart(const Session& session, const analysis::SessionAnalysis& analysis,
                    const std::vector<std::string>& models, const std::vector<QColor>& colors, TrendQuantity quantity,
                    const std::string& axis, const ChartStyle& style = {});

@@ -204,9 +204,29 @@ void SessionDocument::addRun(Run run) {
 }
 
 void SessionDocument::setAnalysisOptions(const analysis::AnalysisOptions& options) {
+  const auto windows = options_.trendWindows;  // chosen in the Trends view, not in the settings dialog
   options_ = options;
+  options_.trendWindows = windows;
   analysis_.runs.clear();  // every run is analysed again with the new options
   refreshAnalysis();
+}
+
+void SessionDocument::setTrendWindow(const std::vector<std::string>& models, std::optional<analysis::StepRange> range) {
+  bool changed = false;
+  for (const std::string& model : models) {
+    const auto found = options_.trendWindows.find(model);
+    if (range) {
+      changed |= found == options_.trendWindows.end() || found->second.first != range->first ||
+                 found->second.last != range->last;
+      options_.trendWindows[model] = *range;
+    } else if (found != options_.trendWindows.end()) {
+      options_.trendWindows.erase(found);
+      changed = true;
+    }
+  }
+  if (!changed) return;
+  setModified(true);
+  refreshAnalysis();  // the run analyses are current: only trends and alignments are redone
 }
 
 void SessionDocument::refreshAnalysis() {

@@ -11,6 +11,7 @@
 #include <QString>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "shellscope/analysis/session_analysis.h"
 #include "shellscope/session/session.h"
@@ -57,6 +58,9 @@ class SessionDocument : public QObject {
   void addRun(Run run);
   /// Analysis settings (smoothing, bootstrap, fitted range); changing them re-analyses every run.
   void setAnalysisOptions(const analysis::AnalysisOptions& options);
+  /// The checkpoints the trends of `models` are fitted over (nullopt: detected again). Only the
+  /// trends are redone; the window is saved with the session.
+  void setTrendWindow(const std::vector<std::string>& models, std::optional<analysis::StepRange> range);
 
  Q_SIGNALS:
   void sessionReset();          ///< everything changed (new, opened)

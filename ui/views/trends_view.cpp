@@ -4,12 +4,15 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListWidget>
+#include <QPushButton>
+#include <QSpinBox>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QTextBrowser>
 #include <QVBoxLayout>
 #include <QtCharts/QChart>
 #include <cmath>
+#include <limits>
 #include <sstream>
 #include <set>
 
@@ -21,9 +24,11 @@ namespace shellscope::ui {
 
 namespace {
 
-QString valueWithError(double value, double error, int digits = 2) {
+/// "v [lo, hi]" (the bootstrap interval), "v" without one, "—" without a value.
+QString valueWithInterval(double value, double low, double high, int digits = 2) {
   if (!std::isfinite(value)) return QString::fromUtf8("—");
-  return QString::fromUtf8("%1 ± %2").arg(value, 0, 'f', digits).arg(error, 0, 'f', digits);
+  if (!std::isfinite(low) || !std::isfinite(high)) return QString::number(value, 'f', digits);
+  return QString::fromUtf8("%1 [%2, %3]").arg(value, 0, 'f', digits).arg(low, 0, 'f', digits).arg(high, 0, 'f', digits);
 }
 
 }  // namespace
@@ -36,7 +41,11 @@ TrendsView::TrendsView(SessionDocument* document, QWidget* parent)
       quantity_(new QComboBox),
       axis_(new QComboBox),
       models_(new QListWidget),
-      summary_(new QTextBrowser) {
+      summary_(new QTextBrowser),
+      windowFrom_(new QSpinBox),
+      windowTo_(new QSpinBox),
+      applyWindow_(new QPushButton(tr("Apply"))),
+      autoWindow_(new QPushButton(tr("Detect"))) {
   for (TrendQuantity q : trendQuantities()) {
     QString label = trendLabel(q);
     label.remove("<sup>").remove("</sup>");
@@ -58,6 +67,26 @@ TrendsView::TrendsView(SessionDocument* document, QWidget* parent)
   controls->addWidget(axis_);
   controls->addWidget(new QLabel(tr("Models:")));
   controls->addWidget(models_, 1);
+  // The trend window: typed here, or dragged along the time axis of the chart.
+  for (QSpinBox* box : {windowFrom_, windowTo_}) {
+    box->setRange(0, std::numeric_limits<int>::max());
+    box->setMaximumWidth(180);
+  }
+  windowFrom_->setPrefix(tr("from step "));
+  windowTo_->setPrefix(tr("to step "));
+  auto* windowLabel = new QLabel(tr("Trend window:"));
+  windowLabel->setToolTip(tr("The checkpoints every trend of the checked models is fitted over. Drag along the "
+                             "time axis of the chart to choose it, type it here, or let it be detected: the "
+                             "longest range where loss, λ* and κ are power laws within the batch noise."));
+  controls->addWidget(windowLabel);
+  controls->addWidget(windowFrom_);
+  controls->addWidget(windowTo_);
+  auto* windowButtons = new QHBoxLayout;
+  applyWindow_->setToolTip(tr("Fit the trends of the checked models over these steps"));
+  autoWindow_->setToolTip(tr("Detect each checked model's scale-free window again"));
+  windowButtons->addWidget(applyWindow_);
+  windowButtons->addWidget(autoWindow_);
+  controls->addLayout(windowButtons);
 
   summary_->setMaximumHeight(150);
   summary_->setOpenLinks(false);
@@ -86,6 +115,12 @@ TrendsView::TrendsView(SessionDocument* document, QWidget* parent)
   connect(document_, &SessionDocument::sessionReset, this, &TrendsView::refreshModels);
   connect(document_, &SessionDocument::runsAdded, this, &TrendsView::refreshModels);
   connect(document_, &SessionDocument::analysisChanged, &rebuild_, qOverload<>(&QTimer::start));
+  connect(applyWindow_, &QPushButton::clicked, this, [this] { setWindow(windowFrom_->value(), windowTo_->value()); });
+  connect(autoWindow_, &QPushButton::clicked, this, &TrendsView::detectWindow);
+  view_->setAxisSpanSelection(true);
+  connect(view_, &InteractiveChartView::axisSpanSelected, this, [this](double from, double to) {
+    if (const auto steps = stepsBetween(from, to)) setWindow(steps->first, steps->last);
+  });
   refreshModels();
 }
 
@@ -131,6 +166,26 @@ void TrendsView::setQuantity(TrendQuantity quantity) {
 
 std::string TrendsView::timeAxis() const { return axis_->currentData().toString().toStdString(); }
 
+void TrendsView::setWindow(std::int64_t first, std::int64_t last) {
+  if (first > last) std::swap(first, last);
+  document_->setTrendWindow(checkedModels(), analysis::StepRange{first, last});
+}
+
+void TrendsView::detectWindow() { document_->setTrendWindow(checkedModels(), std::nullopt); }
+
+std::optional<analysis::StepRange> TrendsView::stepsBetween(double from, double to) const {
+  std::optional<analysis::StepRange> range;
+  for (const std::string& model : checkedModels()) {
+    for (const TrendPoint& p : trendPoints(document_->session(), document_->analysis(), model, TrendQuantity::Loss, timeAxis())) {
+      if (p.time < from || p.time > to) continue;
+      if (!range) range = analysis::StepRange{p.step, p.step};
+      range->first = std::min(range->first, p.step);
+      range->last = std::max(range->last, p.step);
+    }
+  }
+  return range;
+}
+
 void TrendsView::setDarkTheme(bool dark) {
   dark_ = dark;
   rebuild_.start();
@@ -149,36 +204,58 @@ void TrendsView::rebuild() {
   style.legendAlignment = Qt::AlignBottom;
   view_->setChartOwned(trendChart(document_->session(), document_->analysis(), models, colors(models), quantity(), timeAxis(), style));
   summary_->setHtml(summaryHtml());
+  // The typed window shows the first checked model's.
+  if (const analysis::ModelTrends* t = document_->analysis().findTrends(models.front()); t && t->window.firstStep >= 0) {
+    const QSignalBlocker blockFrom(windowFrom_), blockTo(windowTo_);
+    windowFrom_->setValue(static_cast<int>(std::min<std::int64_t>(t->window.firstStep, std::numeric_limits<int>::max())));
+    windowTo_->setValue(static_cast<int>(std::min<std::int64_t>(t->window.lastStep, std::numeric_limits<int>::max())));
+  }
   stack_->setCurrentIndex(1);
 }
 
 QString TrendsView::summaryHtml() const {
-  QString html = tr("<table cellspacing=0 cellpadding=3><tr><th align=left>Model</th><th>runs</th>"
+  QString html = tr("<table cellspacing=0 cellpadding=3><tr><th align=left>Model</th><th>window<br>(steps)</th>"
                     "<th>transport<br>exponent c<sub>0</sub></th><th>mean p</th><th>loss exponent<br>predicted</th>"
                     "<th>loss exponent<br>measured</th><th align=left>against</th></tr>");
-  QStringList notes;  // why a value is missing, under the table: too long for a cell
+  QStringList notes;  // why a value is missing or how the window was chosen, under the table
+  auto footnote = [&](const std::string& model, const std::string& text) {
+    notes << QString("<sup>%1</sup> %2: %3").arg(notes.size() + 1).arg(QString::fromStdString(model),
+                                                                      QString::fromStdString(text).toHtmlEscaped());
+    return QString("<sup>%1</sup>").arg(notes.size());
+  };
   for (const std::string& model : checkedModels()) {
     const analysis::ModelTrends* t = document_->analysis().findTrends(model);
     if (!t) continue;
-    QString c0 = valueWithError(t->c0, t->c0Error);
+    const analysis::TrendWindow& w = t->window;
+    QString window = w.firstStep >= 0 ? QString("%1–%2 (%3 of %4, %5)")
+                                            .arg(w.firstStep)
+                                            .arg(w.lastStep)
+                                            .arg(w.checkpoints)
+                                            .arg(w.available)
+                                            .arg(QString::fromStdString(w.choice))
+                                      : QString::fromUtf8("—");
+    if (!w.reason.empty() && w.choice != "user") window += footnote(model, w.reason);
+    QString c0 = valueWithInterval(t->c0, t->c0CiLow, t->c0CiHigh);
     // A missing value gets a dash, a qualified one (time = step) keeps its number; both a footnote.
     if (!t->c0Status.ok() || !t->c0Status.message().empty()) {
-      notes << QString("<sup>%1</sup> %2: %3").arg(notes.size() + 1).arg(QString::fromStdString(model),
-                                                                        QString::fromStdString(t->c0Status.text()).toHtmlEscaped());
-      c0 = (t->c0Status.ok() ? c0 : QString::fromUtf8("—")) + QString("<sup>%1</sup>").arg(notes.size());
+      c0 = (t->c0Status.ok() ? c0 : QString::fromUtf8("—")) + footnote(model, t->c0Status.text());
     }
-    html += QString("<tr><td nowrap>%1</td><td align=center>%2</td><td align=center nowrap>%3</td>"
+    QString predicted = valueWithInterval(t->predictedLossExponent, t->predictedCiLow, t->predictedCiHigh);
+    if (!t->predictionStatus.ok()) predicted = QString::fromUtf8("—") + footnote(model, t->predictionStatus.text());
+    html += QString("<tr><td nowrap>%1</td><td align=center nowrap>%2</td><td align=center nowrap>%3</td>"
                     "<td align=center nowrap>%4</td><td align=center nowrap>%5</td><td align=center nowrap>%6</td>"
                     "<td nowrap>%7</td></tr>")
                 .arg(QString::fromStdString(model))
-                .arg(document_->runsOf(model).size())
+                .arg(window)
                 .arg(c0)
-                .arg(valueWithError(t->meanP, t->meanPError))
-                .arg(valueWithError(t->predictedLossExponent, t->predictedLossExponentError))
-                .arg(valueWithError(t->measuredLossExponent, t->measuredLossExponentError))
+                .arg(valueWithInterval(t->meanP, t->meanPCiLow, t->meanPCiHigh))
+                .arg(predicted)
+                .arg(valueWithInterval(t->measuredLossExponent, t->measuredCiLow, t->measuredCiHigh))
                 .arg(t->timeAxis == "accumulated_lr" ? QString::fromUtf8("τ (accum. LR)") : tr("step"));
   }
   html += "</table>";
+  html += tr("<p style='color:gray'>[ ]: 95% bootstrap intervals over batches, the same batches resampled at every "
+             "checkpoint. Hollow points lie outside the window and are not fitted.</p>");
   if (!notes.isEmpty()) html += "<p style='color:gray'>" + notes.join("<br>") + "</p>";
   return html;
 }
@@ -196,10 +273,12 @@ QString TrendsView::shownDataCsv() const {
   if (models.empty()) return {};
   std::ostringstream text;
   CsvWriter csv(text);
-  csv.text("model").text("step").text(timeAxis()).text(trendKey(quantity())).endRow();
+  csv.text("model").text("step").text(timeAxis()).text(trendKey(quantity())).text("in_window").endRow();
   for (const std::string& model : models) {
+    const analysis::ModelTrends* t = document_->analysis().findTrends(model);
     for (const TrendPoint& p : trendPoints(document_->session(), document_->analysis(), model, quantity(), timeAxis())) {
-      csv.text(model).integer(p.step).number(p.time).number(p.value).endRow();
+      const bool in = !t || t->window.checkpoints == 0 || t->window.contains(p.step);
+      csv.text(model).integer(p.step).number(p.time).number(p.value).integer(in ? 1 : 0).endRow();
     }
   }
   return QString::fromStdString(text.str());

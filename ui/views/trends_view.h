@@ -1,9 +1,12 @@
 #pragma once
 // Trends across training: one quantity (λ*, κ, p, amplitude, loss) of every chosen model against
-// step or accumulated learning rate, with the fitted power laws, and below it each model's
-// transport exponent c0 and its predicted and measured loss exponents.
+// step or accumulated learning rate, with the power laws fitted over each model's trend window,
+// and below it each model's window, transport exponent c0 and its predicted and measured loss
+// exponents with their bootstrap intervals. The window is detected, typed (steps from/to), or
+// dragged along the time axis; it applies to the checked models and is saved with the session.
 
 #include <QTimer>
+#include <optional>
 
 #include "ui/charts/trend_charts.h"
 #include "ui/views/chart_page.h"
@@ -11,6 +14,8 @@
 QT_BEGIN_NAMESPACE
 class QComboBox;
 class QListWidget;
+class QPushButton;
+class QSpinBox;
 class QStackedWidget;
 class QTextBrowser;
 QT_END_NAMESPACE
@@ -36,6 +41,13 @@ class TrendsView : public ChartPage {
   /// "step" or "accumulated_lr".
   std::string timeAxis() const;
   InteractiveChartView* chartView() const { return view_; }
+  /// Fits the checked models' trends over the checkpoints of steps first..last (as typed or dragged).
+  void setWindow(std::int64_t first, std::int64_t last);
+  /// Detects the checked models' windows again.
+  void detectWindow();
+  /// The checkpoints whose time on the current axis lies in [from, to], as a step range of the
+  /// checked models (nullopt when none does).
+  std::optional<analysis::StepRange> stepsBetween(double from, double to) const;
   /// Draws now rather than on the next event-loop turn (changes are coalesced that way).
   void rebuildNow() { rebuild(); }
 
@@ -53,6 +65,10 @@ class TrendsView : public ChartPage {
   QComboBox* axis_;
   QListWidget* models_;
   QTextBrowser* summary_;
+  QSpinBox* windowFrom_;
+  QSpinBox* windowTo_;
+  QPushButton* applyWindow_;
+  QPushButton* autoWindow_;
   QTimer rebuild_;
   bool dark_ = false;
 };
