@@ -1,5 +1,5 @@
 // The frontier λ*, cut-off and width (frontier.h): a local generalised-exponential fit at the peak,
-// cubic interpolation at the crossings, t intervals from a bootstrap over batches. Validated on
+// polynomial interpolation at the crossings, t intervals from a bootstrap over batches. Validated on
 // synthetic profiles by `shellscope-cli bench-analysis` (docs/analysis.md) and in
 // tests/core/analysis/test_analysis.cpp.
 #include "shellscope/analysis/frontier.h"

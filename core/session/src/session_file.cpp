@@ -167,6 +167,19 @@ Run readRun(const std::string& filePath, H5::Group group, const std::string& id)
   m.dataFormat = r.optionalText("data_format");
   m.dataSha256 = r.optionalText("data_sha256");
   m.batchesSha256 = r.optionalText("batches_sha256");
+  // A session tree that was moved: the recorded absolute path is gone but the one relative to the
+  // session file resolves. Take the resolved one as absolute, so that saving the session again
+  // keeps a relative path that works (it is derived from the absolute one).
+  const auto resolveMoved = [&](std::string& absolute, const std::string& relative) {
+    if (absolute.empty() || relative.empty()) return;
+    std::error_code error;
+    if (std::filesystem::exists(absolute, error)) return;
+    const std::filesystem::path folder = std::filesystem::absolute(filePath, error).parent_path();
+    const std::filesystem::path moved = (folder / relative).lexically_normal();
+    if (std::filesystem::exists(moved, error)) absolute = moved.string();
+  };
+  resolveMoved(m.checkpointAbsolute, m.checkpointRelative);
+  resolveMoved(m.dataAbsolute, m.dataRelative);
 
   if (m.shellsPerDecade < 1 || m.shellsPerDecade > 1000) r.fail("shells_per_decade must be between 1 and 1000");
   if (m.nBatches < 1) r.fail("n_batches must be at least 1");
@@ -232,6 +245,8 @@ Run readRun(const std::string& filePath, H5::Group group, const std::string& id)
     run.shellEnergyUpperBatches = r.matrix("shell_energy_upper_batches", B, S);
     run.shellEnergyLower = r.vector("shell_energy_lower", S);
     run.shellEnergyUpper = r.vector("shell_energy_upper", S);
+  } else if (run.lanczosAlpha.size() > 0) {
+    run.computeQuadratureBounds();  // the Jacobi matrices are there, the bounds follow from them
   }
   return run;
 }

@@ -198,6 +198,35 @@ class TestSessionFile : public QObject {
     }
   }
 
+  void aMovedTreeKeepsWorkingRelativePathsWhenSavedAgain() {
+    // inputs/ckpt and results/s.h5 in one tree; the tree moves; the session read from its new
+    // place resolves the checkpoint through the relative path, and writing it again keeps that.
+    namespace fs = std::filesystem;
+    const fs::path tree = fs::path(path("tree"));
+    fs::create_directories(tree / "inputs");
+    fs::create_directories(tree / "results");
+    std::ofstream(tree / "inputs" / "ckpt") << "weights";
+    Session session;
+    Run run = makeRun("m", 2, 4);
+    RunMetadata& m = run.meta;
+    m.checkpoint = "ckpt";
+    m.checkpointAbsolute = (tree / "inputs" / "ckpt").string();
+    m.dataAbsolute = (tree / "inputs" / "gone.bin").string();  // never existed: left as recorded
+    m.dataRelative = "../inputs/gone.bin";
+    session.addRun(run);
+    writeSession((tree / "results" / "s.h5").string(), session);
+    const fs::path moved = fs::path(path("moved"));
+    fs::rename(tree, moved);
+    const Session read = readSession((moved / "results" / "s.h5").string());
+    QCOMPARE(read.runs[0].meta.checkpointAbsolute, (moved / "inputs" / "ckpt").string());
+    QCOMPARE(read.runs[0].meta.checkpointRelative, std::string("../inputs/ckpt"));
+    QCOMPARE(read.runs[0].meta.dataAbsolute, (tree / "inputs" / "gone.bin").string());
+    writeSession((moved / "results" / "again.h5").string(), read);
+    const Session again = readSession((moved / "results" / "again.h5").string());
+    QCOMPARE(again.runs[0].meta.checkpointRelative, std::string("../inputs/ckpt"));
+    QCOMPARE(again.runs[0].meta.checkpointAbsolute, (moved / "inputs" / "ckpt").string());
+  }
+
   void trainingLogsRoundTripAndSurviveAppends() {
     const std::string file = path("training.h5");
     TrainingLog log;

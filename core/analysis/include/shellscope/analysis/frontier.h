@@ -10,12 +10,13 @@
 // sharper collapse, negative k its mirror image; the maximum of the fit is at e^(k u*) = 1 + k b / 2c.
 // The cut-off (where E first falls to collapseFactor times the peak beyond λ*) and the two
 // half-maximum points are where the local fit meets that level when it does so within the fitted
-// shells (a sharp collapse), else where cubic interpolation of log E in log λ through the four
+// shells (a sharp collapse), else where polynomial interpolation of log E in log λ through the
 // shells around the crossing does. Every interval is a bootstrap over batches:
 // estimate ± t_(B−1) · sd · sqrt(B/(B−1)), sd the standard deviation of the resampled estimates.
 // Bias and coverage on synthetic profiles: docs/analysis.md (`shellscope-cli bench-analysis`).
 //
-// The smoothed profile (Gaussian kernel regression of log E on log λ) is kept for display only.
+// The smoothed profile (Gaussian kernel regression of log E on log λ) is not used for λ*: it is
+// drawn, and the alignment of model sizes (trends.h) matches smoothed curves.
 
 #include <Eigen/Core>
 #include <string>
@@ -59,7 +60,8 @@ struct PeakEstimate {
 };
 PeakEstimate locatePeak(const ShellWindow& window, const Eigen::VectorXd& energy, double floor = 0);
 
-/// log10 λ where log10 E, interpolated cubically between shell centres, first reaches `level`
+/// log10 λ where log10 E, interpolated between shell centres by the polynomial through the two
+/// shells around the crossing and up to two more on each side, first reaches `level`
 /// going from shell `from` in `direction` (+1 towards larger λ, -1 towards smaller); NaN when it
 /// does not within the shells above `floor`.
 double levelCrossing(const ShellWindow& window, const Eigen::VectorXd& energy, int from, int direction, double level,

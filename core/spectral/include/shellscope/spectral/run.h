@@ -110,7 +110,8 @@ struct Run {
 
   Eigen::Index batchCount() const { return errorNorm2.size(); }
   bool hasQuadratureBounds() const { return shellEnergyLower.size() == shellEnergy.size() && shellEnergy.size() > 0; }
-  /// Recomputes the bounds from lanczosAlpha/lanczosBeta (after the window changed, or on reading).
+  /// Recomputes the bounds from lanczosAlpha/lanczosBeta (assembleRun calls it; a reader of a file
+  /// that has the Jacobi matrices but no bound datasets may too).
   void computeQuadratureBounds();
   /// Recomputes the smooth shells from the Ritz values and weights.
   void computeSmoothShells();
