@@ -8,12 +8,15 @@
 #ifdef SHELLSCOPE_WITH_UI
 #include <QtCharts/QChart>
 #include <memory>
+#include <optional>
 
 #include "shellscope/analysis/analysis_file.h"
 #include <QProcess>
 
 #include "ui/charts/animation_chart.h"
 #include "ui/charts/chart_builders.h"
+#include "ui/charts/colormap.h"
+#include "ui/charts/trend_charts.h"
 #include "ui/figures/figure_export.h"
 #endif
 
@@ -21,7 +24,7 @@ namespace shellscope::cli {
 
 namespace {
 struct RenderOptions {
-  std::string view = "profile", model, out;
+  std::string view = "profile", model, out, quantity = "frontier", axis = "step";
   std::int64_t step = -1;
   int width = 900, height = 600, dpi = 150, framesPerCheckpoint = 8, fps = 24;
   bool video = false;
@@ -72,7 +75,8 @@ int renderCommand(const Arguments& args) {
                  "Renders a figure of a session without the GUI. profile: the checkpoints of a model coloured by\n"
                  "step, or with --step one run with its fits and frontier; animation: the frontier animation of a\n"
                  "model as numbered PNG frames in the folder --out (and animation.mp4 with --video when ffmpeg is\n"
-                 "installed); overlay: every model at one step; trends: the frontier of every model against step.");
+                 "installed); overlay: every model at one step; trends: one quantity of every model (or --model)\n"
+                 "against step or τ, fitted over each model's trend window, as the GUI's Trends view.");
   RenderOptions o;
   cl.option("view", "VIEW", "profile | animation | overlay | trends", o.view);
   cl.option("model", "NAME", "model", o.model).defaultText("the smallest");
@@ -84,6 +88,8 @@ int renderCommand(const Arguments& args) {
   cl.option("frames-per-checkpoint", "N", "animation: frames between consecutive checkpoints", o.framesPerCheckpoint);
   cl.option("fps", "N", "animation: frames per second of the video", o.fps);
   cl.flag("video", "animation: also encode DIR/animation.mp4 with ffmpeg", o.video);
+  cl.option("quantity", "Q", "trends: frontier | kappa | p | amplitude | loss", o.quantity);
+  cl.option("axis", "AXIS", "trends: step | accumulated_lr", o.axis);
   if (!cl.parse(args)) {
     std::cout << cl.help();
     return 0;
@@ -134,7 +140,28 @@ int renderCommand(const Arguments& args) {
     }
     chart.reset(ui::overlayChart(session, step));
   } else if (view == "trends") {
-    chart.reset(ui::frontierChart(session));
+    // As the GUI's Trends view draws it: the stored analysis when it is current (with the trend
+    // windows chosen there), else a fresh one with the stored windows.
+    analysis::SessionAnalysis a = analysis::readAnalysis(path, session);
+    const bool current = !a.runs.empty() && a.runs.size() == session.runs.size() &&
+                         std::none_of(a.runs.begin(), a.runs.end(), [](const auto& r) { return r.stale; }) &&
+                         std::none_of(a.trends.begin(), a.trends.end(), [](const auto& t) { return t.stale; });
+    if (!current) a = analysis::analyzeSession(session, a.runs.empty() ? analysis::AnalysisOptions{} : a.options);
+    std::optional<ui::TrendQuantity> quantity;
+    for (ui::TrendQuantity q : ui::trendQuantities()) {
+      const std::string key = ui::trendKey(q);
+      if (o.quantity == key || (o.quantity == "frontier" && key == "frontier_lambda")) quantity = q;
+    }
+    if (!quantity) throw UsageError("--quantity must be frontier, kappa, p, amplitude or loss");
+    if (o.axis != "step" && o.axis != "accumulated_lr") throw UsageError("--axis must be step or accumulated_lr");
+    std::vector<std::string> shown = cl.has("model") ? std::vector<std::string>{model} : models;
+    std::vector<QColor> colors;
+    for (const std::string& m : shown) {
+      colors.push_back(ui::categoricalColor(static_cast<int>(std::find(models.begin(), models.end(), m) - models.begin())));
+    }
+    ui::ChartStyle style;
+    style.legendAlignment = Qt::AlignBottom;
+    chart.reset(ui::trendChart(session, a, shown, colors, *quantity, o.axis, style));
   } else {
     throw UsageError("--view must be profile, animation, overlay or trends");
   }

@@ -52,6 +52,42 @@ double crossingOf(const std::function<double(double)>& f, double from, double st
   return 0.5 * (a + b);
 }
 
+/// One batch whose quadrature has a single node at each shell centre, with mass energy(shell)
+/// (non-positive or non-finite masses are left out); its loss is sqrt(mean e²) unless set later.
+BatchSpectrum spectrumAtShellCentres(const ShellWindow& window, int batch, const std::function<double(int)>& energy) {
+  BatchSpectrum s;
+  s.batchIndex = batch;
+  std::vector<double> values, energies;
+  for (int j = 0; j < window.shellCount; ++j) {
+    const double e = energy(j);
+    if (e > 0 && std::isfinite(e)) {
+      values.push_back(window.centre(j));
+      energies.push_back(e);
+    }
+  }
+  double total = 0;
+  for (double e : energies) total += e;
+  s.stepsTaken = static_cast<int>(values.size());
+  s.ritzValues = Eigen::Map<Eigen::VectorXd>(values.data(), static_cast<Eigen::Index>(values.size()));
+  s.ritzWeights.resize(s.stepsTaken);
+  for (int i = 0; i < s.stepsTaken; ++i) s.ritzWeights(i) = energies[static_cast<std::size_t>(i)] / total;
+  s.errorNorm2 = total;
+  s.loss = std::sqrt(total);
+  s.nTokens = 256;
+  return s;
+}
+
+/// A float64 run of `spectra` on exactly `window` (the policy's range just inside its edges).
+Run syntheticRun(RunMetadata meta, const ShellWindow& window, std::vector<BatchSpectrum> spectra) {
+  meta.dtype = "float64";
+  meta.shellsPerDecade = window.shellsPerDecade;
+  meta.lanczosSteps = window.shellCount;
+  ShellWindowPolicy policy;
+  policy.lambdaMin = window.edge(0) * 1.0001;
+  policy.lambdaMax = window.edge(window.shellCount) * 0.9999;
+  return assembleRun(meta, std::move(spectra), policy);
+}
+
 SyntheticShape shape(std::string name, std::function<double(double)> f, double collapseFactor) {
   SyntheticShape s;
   s.name = std::move(name);
@@ -112,36 +148,13 @@ Run syntheticProfileRun(const SyntheticShape& shape, int batches, double noise, 
                            static_cast<int>(6.5 * shellsPerDecade)};
   std::vector<BatchSpectrum> spectra;
   for (int b = 0; b < batches; ++b) {
-    BatchSpectrum s;
-    s.batchIndex = b;
-    std::vector<double> values, energies;
-    for (int j = 0; j < window.shellCount; ++j) {
-      const double e = std::pow(10.0, shape.logEnergy(std::log10(window.centre(j)))) * std::exp(normal(rng));
-      if (e > 0 && std::isfinite(e)) {
-        values.push_back(window.centre(j));
-        energies.push_back(e);
-      }
-    }
-    double total = 0;
-    for (double e : energies) total += e;
-    s.stepsTaken = static_cast<int>(values.size());
-    s.ritzValues = Eigen::Map<Eigen::VectorXd>(values.data(), static_cast<Eigen::Index>(values.size()));
-    s.ritzWeights.resize(s.stepsTaken);
-    for (int i = 0; i < s.stepsTaken; ++i) s.ritzWeights(i) = energies[static_cast<std::size_t>(i)] / total;
-    s.errorNorm2 = total;
-    s.loss = std::sqrt(total);
-    s.nTokens = 256;
-    spectra.push_back(s);
+    spectra.push_back(spectrumAtShellCentres(window, b, [&](int j) {
+      return std::pow(10.0, shape.logEnergy(std::log10(window.centre(j)))) * std::exp(normal(rng));
+    }));
   }
   RunMetadata meta;
   meta.modelName = "synthetic";
-  meta.dtype = "float64";
-  meta.shellsPerDecade = shellsPerDecade;
-  meta.lanczosSteps = window.shellCount;
-  ShellWindowPolicy policy;
-  policy.lambdaMin = window.edge(0) * 1.0001;
-  policy.lambdaMax = window.edge(window.shellCount) * 0.9999;
-  return assembleRun(meta, std::move(spectra), policy);
+  return syntheticRun(meta, window, std::move(spectra));
 }
 
 FrontierValidation validateFrontier(const SyntheticShape& shape, int batches, double noise, int trials,
@@ -261,40 +274,19 @@ Session syntheticCheckpointSeries(const TrendScenario& scenario, int batches, do
     std::mt19937_64 fresh(seed * 7919 + static_cast<std::uint64_t>(k) + 1);
     std::vector<BatchSpectrum> spectra;
     for (int b = 0; b < batches; ++b) {
-      BatchSpectrum spectrum;
-      spectrum.batchIndex = b;
-      std::vector<double> values, energies;
-      for (int j = 0; j < window.shellCount; ++j) {
+      const auto& effect = batchEffect[static_cast<std::size_t>(b)];
+      BatchSpectrum spectrum = spectrumAtShellCentres(window, b, [&](int j) {
         const double lambda = window.centre(j);
-        const double e = std::pow(lambda, p + 1) * std::exp(-kappa * lambda) *
-                         std::exp(batchEffect[static_cast<std::size_t>(b)][static_cast<std::size_t>(j)] + half(fresh));
-        if (e > 0 && std::isfinite(e)) {
-          values.push_back(lambda);
-          energies.push_back(e);
-        }
-      }
-      double total = 0;
-      for (double e : energies) total += e;
-      spectrum.stepsTaken = static_cast<int>(values.size());
-      spectrum.ritzValues = Eigen::Map<Eigen::VectorXd>(values.data(), static_cast<Eigen::Index>(values.size()));
-      spectrum.ritzWeights.resize(spectrum.stepsTaken);
-      for (int i = 0; i < spectrum.stepsTaken; ++i) spectrum.ritzWeights(i) = energies[static_cast<std::size_t>(i)] / total;
-      spectrum.errorNorm2 = total;
+        return std::pow(lambda, p + 1) * std::exp(-kappa * lambda) * std::exp(effect[static_cast<std::size_t>(j)] + half(fresh));
+      });
       spectrum.loss = loss * std::exp(lossEffect[static_cast<std::size_t>(b)] + half(fresh) / 3.0);
-      spectrum.nTokens = 256;
       spectra.push_back(spectrum);
     }
     RunMetadata meta;
     meta.modelName = "synthetic";
     meta.step = step;
-    meta.dtype = "float64";
-    meta.shellsPerDecade = kShellsPerDecade;
-    meta.lanczosSteps = window.shellCount;
     meta.batchesSha256 = "synthetic-" + std::to_string(seed);
-    ShellWindowPolicy policy;
-    policy.lambdaMin = window.edge(0) * 1.0001;
-    policy.lambdaMax = window.edge(window.shellCount) * 0.9999;
-    session.addRun(assembleRun(meta, std::move(spectra), policy));
+    session.addRun(syntheticRun(meta, window, std::move(spectra)));
   }
   return session;
 }
