@@ -63,12 +63,37 @@ for model in ("nano-a", "nano-b"):
         assert (model, q) in quantities, (model, q)
 for t in out["trends"]:
     assert set(("model_name", "quantity", "exponent", "exponent_err", "status")) <= set(t)
+    assert len(t["exponent_ci"]) == 2 and len(t["window_steps"]) == 2
+for m in out["transport"]:
+    w = m["window"]
+    assert w["choice"] in ("auto", "all") and 0 < w["checkpoints"] <= w["of"] == 7, w
+    assert w["reason"], "the window says how it was chosen"
+    assert m["prediction_status"] == "ok" or m["prediction_status"].startswith("not predicted: ")
+    if m["prediction_status"] != "ok":
+        assert m["predicted_loss_exponent"] is None, "a withheld prediction must not report a number"
 with h5py.File(sys.argv[2], "r") as f:
     assert f["analysis"].attrs["format"] == "shellscope-analysis"
     assert len(f["analysis/runs"]) == 16
 print("analyze --json: schema checked;", sum(r["theory"]["status"] == "ok" for r in out["runs"]), "theory fits ok")
 PY
 fi
+
+step "a trend window chosen by the user: used, stored, kept by the next analyze, reset by auto"
+"$cli" analyze "$work/a/session.h5" --bootstrap 50 --trend-window nano-a=2:32 >"$work/window.out" || fail "analyze --trend-window"
+grep -q "window: steps 2 to 32, 5 of 7 checkpoints; chosen by the user" "$work/window.out" || { cat "$work/window.out"; fail "user window not used"; }
+"$cli" analyze "$work/a/session.h5" --bootstrap 50 --json >"$work/window.json" || fail "analyze after a window"
+"$python" - "$work/window.json" <<'PY' || fail "the stored window was not kept"
+import json, sys
+out = {m["model_name"]: m for m in json.load(open(sys.argv[1]))["transport"]}
+assert out["nano-a"]["window"]["choice"] == "user" and out["nano-a"]["window"]["first_step"] == 2, out["nano-a"]["window"]
+assert out["nano-b"]["window"]["choice"] != "user"
+PY
+"$cli" analyze "$work/a/session.h5" --bootstrap 50 --trend-window auto >"$work/window2.out" || fail "analyze --trend-window auto"
+grep -q "chosen by the user" "$work/window2.out" && fail "auto did not reset the window"
+"$cli" analyze "$work/a/session.h5" --trend-window nano-z=1:2 >/dev/null 2>"$work/window.err" && fail "an unknown model was accepted"
+grep -q "no model 'nano-z'" "$work/window.err" || { cat "$work/window.err"; fail "unclear error for an unknown model"; }
+"$cli" analyze "$work/a/session.h5" --trend-window 9:2 >/dev/null 2>"$work/window.err" && fail "a reversed window was accepted"
+grep -q "the first step is after the last" "$work/window.err" || fail "unclear error for a reversed window"
 
 step "stop with Ctrl-C, resume, and end with the same session"
 "$cli" demo --quick --no-gui --threads 1 --out "$work/b" >"$work/b1.out" 2>"$work/b1.err" &
