@@ -19,10 +19,23 @@ using nlohmann::ordered_json;
 /// JSON has no NaN: numbers that are not finite become null.
 ordered_json number(double value) { return std::isfinite(value) ? ordered_json(value) : ordered_json(nullptr); }
 
-ordered_json toJson(const analysis::SessionAnalysis& a) {
+/// Centres of the shells whose quadrature bounds are wider than their energy (run.h).
+std::vector<double> unconvergedCentres(const Session& session, const std::string& runId) {
+  std::vector<double> centres;
+  if (const Run* run = session.findRun(runId)) {
+    const std::vector<bool> flags = run->unconvergedShells();
+    for (std::size_t j = 0; j < flags.size(); ++j) {
+      if (flags[j]) centres.push_back(run->window.centre(static_cast<int>(j)));
+    }
+  }
+  return centres;
+}
+
+ordered_json toJson(const analysis::SessionAnalysis& a, const Session& session) {
   ordered_json runs = ordered_json::array();
   for (const auto& r : a.runs) {
     const auto& f = r.frontier;
+    const Run* source = session.findRun(r.runId);
     ordered_json run = {
         {"run_id", r.runId},
         {"model_name", r.modelName},
@@ -58,6 +71,8 @@ ordered_json toJson(const analysis::SessionAnalysis& a) {
           {"status", r.theory.fit.status.text()}}},
         {"better_model", r.betterModel},
         {"aic_difference", number(r.aicDifference)},
+        {"quadrature_bounds", source && source->hasQuadratureBounds()},
+        {"unconverged_shell_centres", unconvergedCentres(session, r.runId)},
     };
     runs.push_back(run);
   }
@@ -178,7 +193,7 @@ void applyTrendWindow(const std::string& spec, const Session& session, analysis:
   for (const std::string& m : models) options.trendWindows[m] = steps;
 }
 
-void printTable(std::ostream& out, const analysis::SessionAnalysis& a) {
+void printTable(std::ostream& out, const analysis::SessionAnalysis& a, const Session& session) {
   char line[256];
   std::snprintf(line, sizeof line, "%-9s %-12s %6s %22s %9s %15s %15s %15s %15s %10s\n", "run", "model", "step",
                 "frontier λ* [95% CI]", "cut-off", "slope (low)", "κ (piecewise)", "p (theory)", "κ (theory)", "better");
@@ -200,6 +215,20 @@ void printTable(std::ostream& out, const analysis::SessionAnalysis& a) {
                   r.theory.fit.ok() ? withError(r.theory.kappa, r.theory.kappaError).c_str() : "no fit",
                   r.betterModel.c_str());
     out << line;
+  }
+  // Shells the Lanczos steps did not resolve (their Gauss-Radau bounds are wider than their energy).
+  for (const auto& r : a.runs) {
+    const std::vector<double> centres = unconvergedCentres(session, r.runId);
+    if (centres.empty()) continue;
+    char note[160], where[64];
+    if (centres.size() == 1) {
+      std::snprintf(where, sizeof where, "at λ %.3g", centres.front());
+    } else {
+      std::snprintf(where, sizeof where, "λ %.3g to %.3g", centres.front(), centres.back());
+    }
+    std::snprintf(note, sizeof note, "  %s: %zu shell(s) unconverged (quadrature bounds wider than the energy), %s\n",
+                  r.runId.c_str(), centres.size(), where);
+    out << note;
   }
   for (const auto& m : a.trends) {
     out << "\n" << m.modelName << ": log-log slopes [95% CI] against training step (and accumulated learning rate)\n";
@@ -283,9 +312,9 @@ int analyzeCommand(const Arguments& args) {
   }
   if (!noWrite) analysis::writeAnalysis(path, result);
   if (json) {
-    std::cout << toJson(result).dump(2) << "\n";
+    std::cout << toJson(result, session).dump(2) << "\n";
   } else {
-    printTable(std::cout, result);
+    printTable(std::cout, result, session);
     if (!noWrite) std::cout << "\nresults written to " << path << " (/analysis)\n";
   }
   return 0;
