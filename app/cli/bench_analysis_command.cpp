@@ -61,7 +61,7 @@ void printTrendChecks(const char* label, const analysis::TrendEstimateChecks& c)
 
 /// The trends study (validation.h): window detection, and bias and coverage of the exponents.
 int benchTrends(int trials, const std::vector<int>& batchCounts, const std::vector<double>& noises,
-                const analysis::AnalysisOptions& options, std::uint64_t seed, int workers) {
+                const std::string& only, const analysis::AnalysisOptions& options, std::uint64_t seed, int workers) {
   struct Job {
     analysis::TrendScenario scenario;
     int batches;
@@ -70,11 +70,12 @@ int benchTrends(int trials, const std::vector<int>& batchCounts, const std::vect
   };
   std::vector<Job> jobs;
   for (const auto& scenario : analysis::trendScenarios()) {
+    if (!only.empty() && scenario.name.find(only) == std::string::npos) continue;
     for (int b : batchCounts) {
       for (double n : noises) jobs.push_back({scenario, b, n, {}});
     }
   }
-  // Trials are the unit of work (a scenario's trials would otherwise keep one core busy alone).
+  // One job per scenario, batch count and noise level.
   const bool finished = runJobs(
       jobs.size(), workers,
       [&](std::size_t i) {
@@ -125,7 +126,7 @@ int benchAnalysisCommand(const Arguments& args) {
   cl.option("bootstrap", "N", "bootstrap resamples per trial", options.bootstrapSamples);
   cl.option("batches", "LIST", "batch counts, comma-separated", batchesText);
   cl.option("noise", "LIST", "log-normal noise sd per batch and shell, comma-separated", noiseText);
-  cl.option("shape", "TEXT", "only shapes whose name contains TEXT", only).defaultText("all");
+  cl.option("shape", "TEXT", "only shapes (or with --trends scenarios) whose name contains TEXT", only).defaultText("all");
   cl.option("seed", "N", "seed of the trials", seed);
   cl.option("threads", "N", "worker threads, 0 = all cores", threads).setting("threads");
   bool trends = false;
@@ -139,7 +140,7 @@ int benchAnalysisCommand(const Arguments& args) {
   const auto batchCounts = parseNumberList<int>(batchesText, "batches");
   const auto noises = parseNumberList<double>(noiseText, "noise");
   const int workers = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  if (trends) return benchTrends(trials, batchCounts, noises, options, seed, workers);
+  if (trends) return benchTrends(trials, batchCounts, noises, only, options, seed, workers);
 
   struct Job {
     analysis::SyntheticShape shape;

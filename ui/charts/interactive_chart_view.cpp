@@ -91,6 +91,11 @@ void InteractiveChartView::setChartOwned(QChart* newChart) {
   if (newChart == old) return;
   hideHover();
   panning_ = false;
+  if (spanning_) {  // a drag across a chart replacement would map onto the new axes: dropped
+    spanning_ = false;
+    if (spanBand_) spanBand_->hide();
+    viewport()->unsetCursor();
+  }
 
   // The zoom to carry over, read before the old chart goes.
   const bool carry = keepZoomOnReplace_ && old && isZoomed();
@@ -207,7 +212,13 @@ bool InteractiveChartView::onBottomAxis(const QPoint& viewportPos) const {
   const QRectF plot = chart()->plotArea();
   const QPointF at = toChart(viewportPos);
   constexpr double kAxisStrip = 48;  // pixels under the plot: the axis line, its labels and title
-  return at.x() >= plot.left() && at.x() <= plot.right() && at.y() > plot.bottom() && at.y() <= plot.bottom() + kAxisStrip;
+  double bottom = plot.bottom() + kAxisStrip;
+  // A legend under the plot keeps its clicks.
+  QLegend* legend = chart()->legend();
+  if (legend && legend->isVisible() && legend->alignment() == Qt::AlignBottom && legend->isAttachedToChart()) {
+    bottom = std::min(bottom, legend->geometry().top());
+  }
+  return at.x() >= plot.left() && at.x() <= plot.right() && at.y() > plot.bottom() && at.y() <= bottom;
 }
 
 void InteractiveChartView::showSpan(const QPoint& to) {
@@ -306,7 +317,10 @@ void InteractiveChartView::mouseReleaseEvent(QMouseEvent* event) {
     return;
   }
   if (event->button() == Qt::LeftButton) {
-    auto* band = findChild<QRubberBand*>();
+    QRubberBand* band = nullptr;  // QChartView's zoom band, not the span band
+    for (QRubberBand* candidate : findChildren<QRubberBand*>()) {
+      if (candidate != spanBand_) band = candidate;
+    }
     const QPoint drag = pos - pressPos_;
     if (band && band->isVisible() &&
         (std::abs(drag.x()) < kMinRubberBandPixels || std::abs(drag.y()) < kMinRubberBandPixels)) {

@@ -105,7 +105,7 @@ QChart* trendChart(const Session& session, const analysis::SessionAnalysis& anal
     const std::vector<TrendPoint> points = trendPoints(session, analysis, models[m], quantity, axis);
     const QColor color = m < colors.size() ? colors[m] : QColor(Qt::black);
     const analysis::ModelTrends* trends = analysis.findTrends(models[m]);
-    const analysis::TrendWindow* window = trends && trends->window.checkpoints > 0 ? &trends->window : nullptr;
+    const analysis::TrendWindow* window = trends && trends->window.defined() ? &trends->window : nullptr;
     // Checkpoints inside the window are filled, those outside it hollow: only the former are fitted.
     auto* scatter = new QScatterSeries;
     scatter->setMarkerSize(8);
@@ -181,7 +181,7 @@ QChart* trendChart(const Session& session, const analysis::SessionAnalysis& anal
     lower->append(band.to * pad, yBottom);
     auto* area = new QAreaSeries(upper, lower);
     QColor fill = band.color;
-    fill.setAlphaF(0.10);
+    fill.setAlphaF(0.07);
     area->setBrush(fill);
     QColor edge = band.color;
     edge.setAlphaF(0.45);

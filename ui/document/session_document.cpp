@@ -140,11 +140,13 @@ void SessionDocument::open(const QString& path) {
     session_ = std::move(loaded->session);
     indexRuns();
     analysis_ = std::move(loaded->analysis);
+    // The stored settings (and trend windows) hold even when every run's analysis is to be redone.
+    const bool storedAnalysis = !analysis_.runs.empty() || !analysis_.trends.empty();
     // Keep the stored analysis of unchanged runs only; the rest is recomputed.
     analysis_.runs.erase(std::remove_if(analysis_.runs.begin(), analysis_.runs.end(),
                                         [](const analysis::RunAnalysis& a) { return a.stale; }),
                          analysis_.runs.end());
-    if (!analysis_.runs.empty()) options_ = analysis_.options;
+    if (storedAnalysis) options_ = analysis_.options;
     path_ = path;
     ++analysisGeneration_;
     checkDefaultRuns();
@@ -183,7 +185,10 @@ void SessionDocument::save(const QString& path) {
     Q_EMIT saved(path);
   });
   // The background thread gets its own copies: the GUI may go on changing the document.
-  watcher->setFuture(QtConcurrent::run(backgroundPool(), [path, session = session_, analysis = analysis_] {
+  // The current settings (a trend window set a moment ago) even while their analysis is running.
+  analysis::SessionAnalysis toSave = analysis_;
+  toSave.options = options_;
+  watcher->setFuture(QtConcurrent::run(backgroundPool(), [path, session = session_, analysis = std::move(toSave)] {
     try {
       analysis::writeSessionWithAnalysis(path.toStdString(), session, analysis);
     } catch (const std::exception& e) {

@@ -5,7 +5,8 @@
 #include <QLabel>
 #include <QListWidget>
 #include <QPushButton>
-#include <QSpinBox>
+#include <QLineEdit>
+#include <QRegularExpressionValidator>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QTextBrowser>
@@ -42,8 +43,8 @@ TrendsView::TrendsView(SessionDocument* document, QWidget* parent)
       axis_(new QComboBox),
       models_(new QListWidget),
       summary_(new QTextBrowser),
-      windowFrom_(new QSpinBox),
-      windowTo_(new QSpinBox),
+      windowFrom_(new QLineEdit),
+      windowTo_(new QLineEdit),
       applyWindow_(new QPushButton(tr("Apply"))),
       autoWindow_(new QPushButton(tr("Detect"))) {
   for (TrendQuantity q : trendQuantities()) {
@@ -68,12 +69,15 @@ TrendsView::TrendsView(SessionDocument* document, QWidget* parent)
   controls->addWidget(new QLabel(tr("Models:")));
   controls->addWidget(models_, 1);
   // The trend window: typed here, or dragged along the time axis of the chart.
-  for (QSpinBox* box : {windowFrom_, windowTo_}) {
-    box->setRange(0, std::numeric_limits<int>::max());
-    box->setMaximumWidth(180);
+  // Steps can exceed 2^31 (long runs): plain digits, read as 64-bit integers.
+  for (QLineEdit* edit : {windowFrom_, windowTo_}) {
+    edit->setValidator(new QRegularExpressionValidator(QRegularExpression(QStringLiteral("[0-9]{1,18}")), edit));
+    edit->setMaximumWidth(180);
   }
-  windowFrom_->setPrefix(tr("from step "));
-  windowTo_->setPrefix(tr("to step "));
+  windowFrom_->setPlaceholderText(tr("from step"));
+  windowTo_->setPlaceholderText(tr("to step"));
+  windowFrom_->setToolTip(tr("First training step of the trend window"));
+  windowTo_->setToolTip(tr("Last training step of the trend window"));
   auto* windowLabel = new QLabel(tr("Trend window:"));
   windowLabel->setToolTip(tr("The checkpoints every trend of the checked models is fitted over. Drag along the "
                              "time axis of the chart to choose it, type it here, or let it be detected: the "
@@ -115,7 +119,11 @@ TrendsView::TrendsView(SessionDocument* document, QWidget* parent)
   connect(document_, &SessionDocument::sessionReset, this, &TrendsView::refreshModels);
   connect(document_, &SessionDocument::runsAdded, this, &TrendsView::refreshModels);
   connect(document_, &SessionDocument::analysisChanged, &rebuild_, qOverload<>(&QTimer::start));
-  connect(applyWindow_, &QPushButton::clicked, this, [this] { setWindow(windowFrom_->value(), windowTo_->value()); });
+  connect(applyWindow_, &QPushButton::clicked, this, [this] {
+    bool firstOk = false, lastOk = false;
+    const qlonglong first = windowFrom_->text().toLongLong(&firstOk), last = windowTo_->text().toLongLong(&lastOk);
+    if (firstOk && lastOk) setWindow(first, last);
+  });
   connect(autoWindow_, &QPushButton::clicked, this, &TrendsView::detectWindow);
   view_->setAxisSpanSelection(true);
   connect(view_, &InteractiveChartView::axisSpanSelected, this, [this](double from, double to) {
@@ -206,9 +214,8 @@ void TrendsView::rebuild() {
   summary_->setHtml(summaryHtml());
   // The typed window shows the first checked model's.
   if (const analysis::ModelTrends* t = document_->analysis().findTrends(models.front()); t && t->window.firstStep >= 0) {
-    const QSignalBlocker blockFrom(windowFrom_), blockTo(windowTo_);
-    windowFrom_->setValue(static_cast<int>(std::min<std::int64_t>(t->window.firstStep, std::numeric_limits<int>::max())));
-    windowTo_->setValue(static_cast<int>(std::min<std::int64_t>(t->window.lastStep, std::numeric_limits<int>::max())));
+    windowFrom_->setText(QString::number(t->window.firstStep));
+    windowTo_->setText(QString::number(t->window.lastStep));
   }
   stack_->setCurrentIndex(1);
 }
@@ -277,7 +284,7 @@ QString TrendsView::shownDataCsv() const {
   for (const std::string& model : models) {
     const analysis::ModelTrends* t = document_->analysis().findTrends(model);
     for (const TrendPoint& p : trendPoints(document_->session(), document_->analysis(), model, quantity(), timeAxis())) {
-      const bool in = !t || t->window.checkpoints == 0 || t->window.contains(p.step);
+      const bool in = !t || !t->window.defined() || t->window.contains(p.step);
       csv.text(model).integer(p.step).number(p.time).number(p.value).integer(in ? 1 : 0).endRow();
     }
   }

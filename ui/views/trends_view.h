@@ -15,7 +15,7 @@ QT_BEGIN_NAMESPACE
 class QComboBox;
 class QListWidget;
 class QPushButton;
-class QSpinBox;
+class QLineEdit;
 class QStackedWidget;
 class QTextBrowser;
 QT_END_NAMESPACE
@@ -65,8 +65,8 @@ class TrendsView : public ChartPage {
   QComboBox* axis_;
   QListWidget* models_;
   QTextBrowser* summary_;
-  QSpinBox* windowFrom_;
-  QSpinBox* windowTo_;
+  QLineEdit* windowFrom_;
+  QLineEdit* windowTo_;
   QPushButton* applyWindow_;
   QPushButton* autoWindow_;
   QTimer rebuild_;

@@ -357,7 +357,9 @@ SessionAnalysis readAnalysis(const std::string& path, const Session& session) {
       H5::Group windows = file.openGroup("analysis/trend_windows");
       for (const std::string& model : childNames(windows)) {
         GroupReader w(path, windows.openGroup(model), "/analysis/trend_windows/" + model);
-        o.trendWindows[model] = StepRange{w.integer("first_step"), w.integer("last_step")};
+        const StepRange range{w.integer("first_step"), w.integer("last_step")};
+        if (range.first > range.last) w.fail("first_step is after last_step");
+        o.trendWindows[model] = range;
       }
     }
     H5::Group runs = file.openGroup("analysis/runs");

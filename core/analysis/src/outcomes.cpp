@@ -52,6 +52,14 @@ TrendStatus trendStatusFromText(const std::string& text) {
 }
 
 TransportStatus transportStatusFromText(const std::string& text) {
+  // A withheld prediction lists its failed assumptions, first failure first: its code is the
+  // first clause's.
+  const std::string predicted = "not predicted: ";
+  if (text.rfind(predicted, 0) == 0) {
+    const std::string first = text.substr(0, text.find("; "));
+    TransportStatus status = transportStatusFromText(first.substr(predicted.size()));
+    return TransportStatus::failure(status.code(), text);
+  }
   // "no loss trend: <why>" first: the reason it wraps may contain the other phrases.
   return fromText<TransportCode>(text, {{"not computed", TransportCode::NotComputed},
                                         {"no loss trend", TransportCode::NoLossTrend},

@@ -1,4 +1,6 @@
-// Lines, curvature and the scale-free window of trend series (trend_fits.h).
+// Lines, curvature and the scale-free window of trend series (trend_fits.h; paper §5). Slopes and
+// curvatures are linear combinations of the values, so the bootstrap applies the same weights to
+// every replicate. Verified against closed forms in tests/core/analysis/test_trend_window.cpp.
 #include "trend_fits.h"
 
 #include <Eigen/Dense>
@@ -62,10 +64,13 @@ LineFit fitLine(const Series& s, int first, int last, int batches, double confid
   return fit;
 }
 
-double curvatureScore(const Series& s, int first, int last) {
+Curvature curvature(const Series& s, int first, int last, int batches) {
+  Curvature result;
   const std::vector<int> points = pointsWithValue(s, first, last);
   const int R = s.replicateCount();
-  if (points.size() < 3 || R < 2) return kNan;
+  if (points.size() < 3) return result;
+  result.test = Curvature::Test::Untestable;
+  if (R < 2 || batches < 2) return result;
   // y = a + b u + c u², u = (x - x̄) / half-range, so the normal equations stay well conditioned.
   double lo = s.x[static_cast<std::size_t>(points.front())], hi = lo, mean = 0;
   for (int i : points) {
@@ -75,7 +80,7 @@ double curvatureScore(const Series& s, int first, int last) {
     mean += x / static_cast<double>(points.size());
   }
   const double half = 0.5 * (hi - lo);
-  if (!(half > 0)) return kNan;
+  if (!(half > 0)) return result;
   const Eigen::Index n = static_cast<Eigen::Index>(points.size());
   Eigen::MatrixXd design(n, 3);
   for (Eigen::Index k = 0; k < n; ++k) {
@@ -86,28 +91,23 @@ double curvatureScore(const Series& s, int first, int last) {
   }
   const Eigen::Matrix3d normal = design.transpose() * design;
   Eigen::FullPivLU<Eigen::Matrix3d> lu(normal);
-  if (lu.rank() < 3) return kNan;
+  if (lu.rank() < 3) return result;
   // c = Σ g_k y_k, g the last row of (AᵀA)⁻¹ Aᵀ.
   const Eigen::VectorXd g = (lu.inverse() * design.transpose()).row(2).transpose();
   double c = 0;
   for (Eigen::Index k = 0; k < n; ++k) c += g(k) * s.y[static_cast<std::size_t>(points[static_cast<std::size_t>(k)])];
   std::vector<double> replicates;
-  for (int r = 0; r < R; ++r) {
-    const double value = replicateCombination(s, points, g, r);
-    if (std::isfinite(value)) replicates.push_back(value);
-  }
-  if (replicates.size() < 2 || 2 * replicates.size() < static_cast<std::size_t>(R)) return kNan;
-  double rMean = 0;
-  for (double v : replicates) rMean += v / static_cast<double>(replicates.size());
-  double squares = 0;
-  for (double v : replicates) squares += (v - rMean) * (v - rMean);
-  const double sd = std::sqrt(squares / static_cast<double>(replicates.size() - 1));
+  for (int r = 0; r < R; ++r) replicates.push_back(replicateCombination(s, points, g, r));
+  const BootstrapInterval spread = bootstrapInterval(c, replicates, batches, 0.95);
+  if (!std::isfinite(spread.standardError)) return result;
   // Noise-free data (identical replicates): only rounding separates c from zero.
-  const double scale = g.array().abs().sum() * 1e-12 * (1.0 + std::abs(c));
-  return c / std::max(sd, scale);
+  const double rounding = g.array().abs().sum() * 1e-12 * (1.0 + std::abs(c));
+  result.test = Curvature::Test::Tested;
+  result.score = c / std::max(spread.standardError, rounding);
+  return result;
 }
 
-DetectedWindow detectWindow(const std::vector<const Series*>& series, int minPoints, double z) {
+DetectedWindow detectWindow(const std::vector<const Series*>& series, int minPoints, double z, int batches) {
   DetectedWindow best;
   const int n = series.empty() ? 0 : series.front()->size();
   for (int length = n; length >= std::max(minPoints, 3) && !best.found; --length) {
@@ -115,20 +115,20 @@ DetectedWindow detectWindow(const std::vector<const Series*>& series, int minPoi
       const int last = first + length - 1;
       double worst = 0;
       bool passes = true;
-      for (const Series* s : series) {
-        const double score = curvatureScore(*s, first, last);
-        if (!std::isfinite(score)) continue;
-        worst = std::max(worst, std::abs(score));
-        if (std::abs(score) > z) {
+      for (std::size_t k = 0; k < series.size() && passes; ++k) {
+        const Curvature bend = curvature(*series[k], first, last, batches);
+        if (bend.test == Curvature::Test::NoValues && k > 0) continue;
+        if (bend.test != Curvature::Test::Tested || std::abs(bend.score) > z) {
           passes = false;
           break;
         }
+        worst = std::max(worst, std::abs(bend.score));
       }
       if (!passes) continue;
-      const double span = series.front()->x[static_cast<std::size_t>(last)] - series.front()->x[static_cast<std::size_t>(first)];
-      const double bestSpan = best.found ? series.front()->x[static_cast<std::size_t>(best.last)] -
-                                               series.front()->x[static_cast<std::size_t>(best.first)]
-                                         : -1.0;
+      const auto spanOf = [&](int a, int b) {
+        return series.front()->x[static_cast<std::size_t>(b)] - series.front()->x[static_cast<std::size_t>(a)];
+      };
+      const double span = spanOf(first, last), bestSpan = best.found ? spanOf(best.first, best.last) : -1.0;
       if (!best.found || span > bestSpan + 1e-12 || (std::abs(span - bestSpan) <= 1e-12 && worst < best.worstScore)) {
         best.found = true;
         best.first = first;

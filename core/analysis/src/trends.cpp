@@ -1,5 +1,6 @@
-// Trends across checkpoints over a window, with batch-consistent bootstrap intervals (trends.h),
-// and the alignment of two model sizes.
+// Trends across checkpoints over a window, with batch-consistent bootstrap intervals (trends.h;
+// paper §5: inside the scale-free window κ ∝ τ, λ* ∝ 1/τ and L ∝ τ^-[(1+c0)p+1]), and the alignment
+// of two model sizes (paper Fig. 3). Validated by validation.h (`bench-analysis --trends`).
 #include "shellscope/analysis/trends.h"
 
 #include <Eigen/Dense>
@@ -17,10 +18,12 @@ namespace shellscope::analysis {
 namespace {
 
 constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
-constexpr double kLn10 = 2.302585092994046;
 /// How far from the theory's assumptions (κ ∝ τ¹, p constant) an interval may sit and still be
 /// taken as agreeing with them: effects smaller than this are not worth withholding a prediction.
 constexpr double kAssumptionTolerance = 0.1;
+/// An interval wider than this (half-width) cannot tell agreement from disagreement: the
+/// assumption counts as untested, not as holding.
+constexpr double kUntestableHalfWidth = 0.5;
 /// The family-wise level of the window's curvature tests (Bonferroni over the series tested).
 constexpr double kWindowTestLevel = 0.05;
 
@@ -128,11 +131,6 @@ Trend trendOf(const std::vector<const RunAnalysis*>& runs, const Series& series,
   return t;
 }
 
-/// Bootstrap interval of a derived value from its per-replicate values.
-BootstrapInterval derivedInterval(double estimate, const std::vector<double>& replicates, int batches, double confidence) {
-  return bootstrapInterval(estimate, replicates, batches, confidence);
-}
-
 /// How the batches are paired across the checkpoints, in words.
 std::string pairingOf(const std::vector<const RunAnalysis*>& runs) {
   if (runs.empty()) return "";
@@ -141,7 +139,10 @@ std::string pairingOf(const std::vector<const RunAnalysis*>& runs) {
     sameCount &= r->batches == runs.front()->batches;
     sameBatches &= !r->batchesSha256.empty() && r->batchesSha256 == runs.front()->batchesSha256;
   }
-  if (!sameCount) return "batch counts differ between checkpoints: each checkpoint is resampled on its own";
+  if (!sameCount) {
+    return "batch counts differ between checkpoints: each is resampled by index on its own count, intervals use the "
+           "smallest";
+  }
   if (sameBatches) return "the same batches at every checkpoint (batches_sha256): resampled together";
   return "batches resampled by index together at every checkpoint (not recorded as the same batches: treated as "
          "independent draws)";
@@ -188,7 +189,9 @@ RunAnalysis analyzeRun(const Run& run, const AnalysisOptions& options) {
     const TheoryFit theory = fitTheory(p);
     rep.kappa.push_back(theory.fit.ok() ? theory.kappa : kNan);
     rep.p.push_back(theory.fit.ok() ? theory.p : kNan);
-    const PiecewiseFit piecewise = a.piecewise.fit.ok() ? fitPiecewise(p, &a.piecewise) : PiecewiseFit{};
+    PiecewiseFit piecewise = a.piecewise.fit.ok() ? fitPiecewise(p, &a.piecewise) : PiecewiseFit{};
+    if (a.piecewise.fit.ok() && !piecewise.fit.ok()) piecewise = fitPiecewise(p);  // the warm start failed: cold
+
     rep.amplitude.push_back(piecewise.fit.ok() ? std::pow(10.0, piecewise.intercept) : kNan);
   }
   return a;
@@ -257,33 +260,35 @@ ModelTrends modelTrends(const std::string& modelName, std::vector<const RunAnaly
     w.reason = "chosen by the user: steps " + std::to_string(w.firstStep) + " to " + std::to_string(w.lastStep) + ", " +
                std::to_string(w.checkpoints) + " of " + std::to_string(N) + " checkpoints";
   } else {
-    const double z = studentTQuantile(1.0 - kWindowTestLevel / 6.0, 0);  // three two-sided tests
+    // Three two-sided tests at a family-wise level, on the t scale of every interval here.
+    const double z = studentTQuantile(1.0 - kWindowTestLevel / 6.0, std::max(1, batches - 1));
     const std::vector<const Series*> tested{&seriesFor(Quantity::Loss), &seriesFor(Quantity::Frontier),
                                             &seriesFor(Quantity::Kappa)};
     const trendfits::DetectedWindow detected =
-        N >= kMinWindowCheckpoints && R >= 2 ? trendfits::detectWindow(tested, kMinWindowCheckpoints, z)
-                                             : trendfits::DetectedWindow{};
+        N >= kMinWindowCheckpoints && R >= 2 && batches >= 2
+            ? trendfits::detectWindow(tested, kMinWindowCheckpoints, z, batches)
+            : trendfits::DetectedWindow{};
     if (detected.found) {
       w.choice = "auto";
       first = detected.first;
       last = detected.last;
       w.reason = format("detected: the longest run of consecutive checkpoints (%.0f of %.0f) on which log loss, log λ* "
                         "and log κ bend no more than the batch noise allows (log-log curvature within %.2f bootstrap "
-                        "standard deviations of zero; worst %.2f)",
+                        "standard errors of zero; worst %.2f)",
                         last - first + 1, N, z, detected.worstScore);
     } else {
       w.choice = "all";
       if (N < kMinWindowCheckpoints) {
         w.reason = "all checkpoints: " + std::to_string(N) + " with a positive time, too few to detect a window (needs " +
                    std::to_string(kMinWindowCheckpoints) + ")";
-      } else if (R < 2) {
+      } else if (R < 2 || batches < 2) {
         w.reason = "all checkpoints: without batch resamples (fewer than two batches) there is no noise to test a "
                    "power law against";
       } else {
         noScaleFreeWindow = true;
         noWindowReason = format("no scale-free window: no run of %.0f or more consecutive checkpoints has log loss, "
                                 "log λ* and log κ straight within the batch noise (curvature beyond %.2f bootstrap "
-                                "standard deviations)",
+                                "standard errors, or not testable)",
                                 kMinWindowCheckpoints, z);
         w.reason = "all checkpoints: " + noWindowReason;
       }
@@ -348,16 +353,16 @@ ModelTrends modelTrends(const std::string& modelName, std::vector<const RunAnaly
       meanPs.push_back(std::isfinite(c0) ? meanP : kNan);
       predicted.push_back((1 + c0) * meanP + 1);
     }
-    const BootstrapInterval c0i = derivedInterval(m.c0, c0s, batches, confidence);
+    const BootstrapInterval c0i = bootstrapInterval(m.c0, c0s, batches, confidence);
     m.c0Error = c0i.standardError;
     m.c0CiLow = c0i.low;
     m.c0CiHigh = c0i.high;
-    const BootstrapInterval pi = derivedInterval(m.meanP, meanPs, batches, confidence);
+    const BootstrapInterval pi = bootstrapInterval(m.meanP, meanPs, batches, confidence);
     m.meanPError = pi.standardError;
     m.meanPCiLow = pi.low;
     m.meanPCiHigh = pi.high;
     m.predictedLossExponent = (1 + m.c0) * m.meanP + 1;
-    const BootstrapInterval li = derivedInterval(m.predictedLossExponent, predicted, batches, confidence);
+    const BootstrapInterval li = bootstrapInterval(m.predictedLossExponent, predicted, batches, confidence);
     m.predictedLossExponentError = li.standardError;
     m.predictedCiLow = li.low;
     m.predictedCiHigh = li.high;
@@ -378,6 +383,13 @@ ModelTrends modelTrends(const std::string& modelName, std::vector<const RunAnaly
       m.c0Status = TransportStatus::failure(grows ? TransportCode::NotLinearInTime : TransportCode::KappaNotGrowing, note);
     }
     if (!m.c0Status.ok()) fail(m.c0Status.code(), m.c0Status.message());
+    const bool kappaWide = kappaTrend && kappaTrend->status.ok() && std::isfinite(kappaTrend->ciLow) &&
+                           kappaTrend->ciHigh - kappaTrend->ciLow > 2 * kUntestableHalfWidth;
+    if (m.c0Status.ok() && kappaWide) {
+      fail(TransportCode::Untested,
+           format("κ ∝ τ cannot be tested on the window: κ's exponent %.2f [%.2f, %.2f] is too uncertain to tell",
+                  kappaTrend->exponent, kappaTrend->ciLow, kappaTrend->ciHigh));
+    }
     if (m.c0Status.ok() && !(kappaTrend && kappaTrend->status.ok() && std::isfinite(kappaTrend->ciLow))) {
       fail(TransportCode::Untested,
            kappaTrend && kappaTrend->status.ok()
@@ -391,6 +403,10 @@ ModelTrends modelTrends(const std::string& modelName, std::vector<const RunAnaly
     const double span = pLinear.x[static_cast<std::size_t>(withFit.back())] - pLinear.x[static_cast<std::size_t>(withFit.front())];
     if (!std::isfinite(drift.low)) {
       fail(TransportCode::Untested, "constant p cannot be tested on the window: its drift has no bootstrap interval");
+    } else if ((drift.high - drift.low) * span > 2 * kUntestableHalfWidth) {
+      fail(TransportCode::Untested,
+           format("constant p cannot be tested on the window: its change %.2f [%.2f, %.2f] is too uncertain to tell",
+                  drift.slope * span, drift.low * span, drift.high * span));
     } else if (drift.low * span > kAssumptionTolerance || drift.high * span < -kAssumptionTolerance) {
       fail(TransportCode::PDrifting,
            format("p drifts across the window: from %.2f to %.2f (change %.2f [%.2f, %.2f]), the prediction takes it "
@@ -402,6 +418,11 @@ ModelTrends modelTrends(const std::string& modelName, std::vector<const RunAnaly
   if (m.c0Status.ok() && m.timeAxis == "step") {
     m.c0Status = TransportStatus::success("ok (time = step: the session has no learning-rate log)");
   }
+  if (m.timeAxis == "step" && std::isfinite(m.predictedLossExponent)) {
+    // With the step for τ, k = κ/step carries the learning rate, and so do c0 and the prediction.
+    fail(TransportCode::Untested, "the prediction cannot be tested without τ: the session has no learning-rate log, and "
+                                  "with the step as time c0 depends on the learning rate");
+  }
   if (!std::isfinite(m.predictedLossExponent) && failedAssumptions.empty()) {
     fail(TransportCode::TooFewPoints, m.c0Status.ok() ? "no mean p on the window" : m.c0Status.message());
   }
@@ -411,8 +432,7 @@ ModelTrends modelTrends(const std::string& modelName, std::vector<const RunAnaly
     m.predictionStatus = TransportStatus::failure(firstFailure, why);
     m.predictedLossExponent = m.predictedLossExponentError = m.predictedCiLow = m.predictedCiHigh = kNan;
   } else {
-    m.predictionStatus = m.timeAxis == "step" ? TransportStatus::success("ok (time = step: the session has no learning-rate log)")
-                                              : TransportStatus::success();
+    m.predictionStatus = TransportStatus::success();
   }
   const Trend* lossTrend = m.find("loss", m.timeAxis);
   if (lossTrend && lossTrend->status.ok()) {

@@ -3,6 +3,7 @@
 // scale-free range, the assumptions that withhold a prediction, user windows, and storage.
 // The full bias/coverage study is `shellscope-cli bench-analysis --trends` (docs/analysis.md);
 // the trials here are a small version of it.
+#include <H5Cpp.h>
 #include <QTemporaryDir>
 #include <cmath>
 #include <random>
@@ -86,14 +87,27 @@ class TestTrendWindow : public QObject {
   void curvatureTellsABendFromNoise() {
     const Series straight = seriesOf(12, [](double x) { return 0.5 - 0.3 * x; }, 0.01, 200, 2);
     const Series bent = seriesOf(12, [](double x) { return 0.5 - 0.3 * x + 0.05 * x * x; }, 0.01, 200, 3);
-    const double straightScore = trendfits::curvatureScore(straight, 0, 11);
-    const double bentScore = trendfits::curvatureScore(bent, 0, 11);
-    qInfo("curvature score: straight %.2f, bent %.2f", straightScore, bentScore);
-    QVERIFY(std::abs(straightScore) < 3.0);
-    QVERIFY(bentScore > 10.0);
-    // Untestable: two points, or no replicates.
-    QVERIFY(std::isnan(trendfits::curvatureScore(straight, 0, 1)));
-    QVERIFY(std::isnan(trendfits::curvatureScore(seriesOf(12, [](double x) { return x; }, 0.0, 0, 4), 0, 11)));
+    const trendfits::Curvature straightBend = trendfits::curvature(straight, 0, 11, 16);
+    const trendfits::Curvature bentBend = trendfits::curvature(bent, 0, 11, 16);
+    qInfo("curvature score: straight %.2f, bent %.2f", straightBend.score, bentBend.score);
+    QVERIFY(straightBend.test == trendfits::Curvature::Test::Tested && std::abs(straightBend.score) < 3.0);
+    QVERIFY(bentBend.score > 10.0);
+    // Two points: nothing to test; no replicates, or too many without a value: untestable.
+    QVERIFY(trendfits::curvature(straight, 0, 1, 16).test == trendfits::Curvature::Test::NoValues);
+    const Series bare = seriesOf(12, [](double x) { return x; }, 0.0, 0, 4);
+    QVERIFY(trendfits::curvature(bare, 0, 11, 16).test == trendfits::Curvature::Test::Untestable);
+    Series holes = straight;
+    for (int r = 0; r < 40; ++r) holes.replicates[5][static_cast<std::size_t>(r)] = std::nan("");
+    QVERIFY(trendfits::curvature(holes, 0, 11, 16).test == trendfits::Curvature::Test::Untestable);
+    // An untestable series vetoes a window, one without values there does not.
+    const double z = studentTQuantile(1 - 0.05 / 2, 15);
+    QVERIFY(!trendfits::detectWindow({&straight, &holes}, 4, z, 16).found ||
+            trendfits::detectWindow({&straight, &holes}, 4, z, 16).last < 5 ||
+            trendfits::detectWindow({&straight, &holes}, 4, z, 16).first > 5);
+    Series empty = straight;
+    for (double& y : empty.y) y = std::nan("");
+    const trendfits::DetectedWindow withEmpty = trendfits::detectWindow({&straight, &empty}, 4, z, 16);
+    QVERIFY(withEmpty.found && withEmpty.first == 0 && withEmpty.last == 11);
   }
 
   void detectionFindsTheStraightRange() {
@@ -104,8 +118,8 @@ class TestTrendWindow : public QObject {
       return -2.0 - 3.0 * (x - 3.0) * (x - 3.0) - (x - 3.0);
     };
     const Series s = seriesOf(16, f, 0.005, 200, 5);
-    const double z = studentTQuantile(1 - 0.05 / 2, 0);
-    const trendfits::DetectedWindow w = trendfits::detectWindow({&s}, kMinWindowCheckpoints, z);
+    const double z = studentTQuantile(1 - 0.05 / 2, 15);
+    const trendfits::DetectedWindow w = trendfits::detectWindow({&s}, kMinWindowCheckpoints, z, 16);
     QVERIFY(w.found);
     qInfo("detected checkpoints %d..%d (true 4..12), worst score %.2f", w.first, w.last, w.worstScore);
     QCOMPARE(w.first, 4);
@@ -150,6 +164,28 @@ class TestTrendWindow : public QObject {
       // The stored text gives the code back.
       QVERIFY(transportStatusFromText(m.predictionStatus.text()) == m.predictionStatus.code());
     }
+  }
+
+  void withoutTauThePredictionIsWithheld() {
+    // The same series without its training log: time is the step, and c0 then carries the
+    // learning rate, so no loss exponent is predicted.
+    const TrendScenario scenario = trendScenarios()[1];
+    Session session = syntheticCheckpointSeries(scenario, 8, 0.15, 51);
+    const std::vector<RunAnalysis> runs = analysed(session, quickOptions());
+    const ModelTrends m = modelTrends("synthetic", pointers(runs), nullptr);
+    QCOMPARE(m.timeAxis, std::string("step"));
+    QVERIFY(!m.predictionStatus.ok());
+    QVERIFY(m.predictionStatus == TransportCode::Untested);
+    QVERIFY(m.predictionStatus.message().find("without τ") != std::string::npos);
+    QVERIFY(m.lossExponentStatus.ok());
+  }
+
+  void aWithheldPredictionReadsBackWithItsFirstReason() {
+    const TransportStatus s = transportStatusFromText(
+        "not predicted: κ ∝ τ cannot be tested on the window: ...; p drifts across the window: from 1 to 2");
+    QVERIFY(s == TransportCode::Untested);
+    QVERIFY(transportStatusFromText("not predicted: p drifts across the window: from 1 to 2; no scale-free window") ==
+            TransportCode::PDrifting);
   }
 
   void aUserWindowIsUsedAndSaysSo() {
@@ -200,8 +236,29 @@ class TestTrendWindow : public QObject {
     for (const RunAnalysis& r : read.runs) again.push_back(&r);
     const ModelTrends redone = modelTrends("synthetic", again, session.findTrainingLog("synthetic"),
                                            &read.options.trendWindows.at("synthetic"));
+    QVERIFY(a.predictionStatus.ok());
     QCOMPARE(redone.predictedLossExponent, a.predictedLossExponent);
     QCOMPARE(redone.predictedCiHigh, a.predictedCiHigh);
+
+    // An analysis stored before the replicates existed reads back stale (and is redone).
+    {
+      H5::H5File file(path, H5F_ACC_RDWR);
+      H5::Group run = file.openGroup("analysis/runs/" + read.runs.front().runId);
+      run.removeAttr("trend_replicate_count");
+      run.unlink("trend_replicates");
+    }
+    const SessionAnalysis old = readAnalysis(path, session);
+    QVERIFY(old.runs.front().stale);
+    QVERIFY(!old.runs.back().stale);
+    // A stored window whose ends are reversed is an error naming the file, not a silent window.
+    {
+      H5::H5File file(path, H5F_ACC_RDWR);
+      H5::Group w = file.openGroup("analysis/trend_windows/synthetic");
+      w.removeAttr("first_step");
+      const std::int64_t late = session.runs[15].meta.step;
+      w.createAttribute("first_step", H5::PredType::NATIVE_INT64, H5::DataSpace()).write(H5::PredType::NATIVE_INT64, &late);
+    }
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, readAnalysis(path, session));
   }
 };
 

@@ -81,6 +81,8 @@ struct TrendWindow {
   std::string choice;              ///< "user", "auto" or "all"
   std::string reason;              ///< how it was chosen, in words
   bool contains(std::int64_t step) const { return step >= firstStep && step <= lastStep; }
+  /// Whether a window was set at all (analyses stored before windows have none).
+  bool defined() const { return !choice.empty(); }
 };
 
 struct ModelTrends {

@@ -1,8 +1,11 @@
 #pragma once
-// Validation of the frontier estimators against synthetic profiles whose truth is known: per
-// shape, noise level and batch count, the bias of λ*, the cut-off and the width (in decades) over
-// seeded trials and how often their 95% intervals hold the truth. `shellscope-cli bench-analysis`
-// prints the table recorded in docs/analysis.md; tests/core/analysis runs a small version.
+// Validation of the analysis against synthetic data whose truth is known, over seeded trials: the
+// frontier estimators on single profiles (per shape, noise level and batch count, the bias of λ*,
+// the cut-off and the width in decades and how often their 95% intervals hold the truth), and the
+// trends over a window on checkpoint series (whether the scale-free window is found, bias and
+// coverage of the exponents, and whether a prediction whose assumptions fail is withheld).
+// `shellscope-cli bench-analysis [--trends]` prints the tables recorded in docs/analysis.md;
+// tests/core/analysis runs small versions.
 //
 // A trial: per batch b and shell α, E_bα = E(λ_α) exp(ε_bα), ε ~ N(0, noise²) (log-normal noise),
 // at the shell centres λ_α of 4 shells per decade, one Ritz value per shell so that the run is a
