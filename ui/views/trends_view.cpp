@@ -1,6 +1,7 @@
 #include "ui/views/trends_view.h"
 
 #include <QComboBox>
+#include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListWidget>
@@ -83,8 +84,11 @@ TrendsView::TrendsView(SessionDocument* document, QWidget* parent)
                              "time axis of the chart to choose it, type it here, or let it be detected: the "
                              "longest range where loss, λ* and κ are power laws within the batch noise."));
   controls->addWidget(windowLabel);
-  controls->addWidget(windowFrom_);
-  controls->addWidget(windowTo_);
+  auto* windowSteps = new QFormLayout;
+  windowSteps->setContentsMargins(0, 0, 0, 0);
+  windowSteps->addRow(tr("from step"), windowFrom_);
+  windowSteps->addRow(tr("to step"), windowTo_);
+  controls->addLayout(windowSteps);
   auto* windowButtons = new QHBoxLayout;
   applyWindow_->setToolTip(tr("Fit the trends of the checked models over these steps"));
   autoWindow_->setToolTip(tr("Detect each checked model's scale-free window again"));
