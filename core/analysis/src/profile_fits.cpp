@@ -169,7 +169,10 @@ PiecewiseFit fitPiecewise(const FitPoints& points, const PiecewiseFit* start) {
       for (Eigen::Index i = 0; i < n; ++i) f(i) = piecewise(q(0), q(1), q(2), q(3), q(4), width, points.x(i));
       return f;
     };
-    return levenbergMarquardt(model, points.y, points.sigma, freeWidth ? t : Eigen::VectorXd(t.head(5)));
+    // From a nearby solution the fit converges in a few iterations, or not usefully at all.
+    LevenbergMarquardtOptions quick;
+    quick.maxIterations = 40;
+    return levenbergMarquardt(model, points.y, points.sigma, freeWidth ? t : Eigen::VectorXd(t.head(5)), quick);
   };
   FitResult best = warm ? fitFromStart() : fitFrom(true);
   bool fixedWidth = warm && (start->blendWidthFixed || start->fit.parameters.size() != 6);

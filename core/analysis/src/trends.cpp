@@ -189,8 +189,7 @@ RunAnalysis analyzeRun(const Run& run, const AnalysisOptions& options) {
     const TheoryFit theory = fitTheory(p);
     rep.kappa.push_back(theory.fit.ok() ? theory.kappa : kNan);
     rep.p.push_back(theory.fit.ok() ? theory.p : kNan);
-    PiecewiseFit piecewise = a.piecewise.fit.ok() ? fitPiecewise(p, &a.piecewise) : PiecewiseFit{};
-    if (a.piecewise.fit.ok() && !piecewise.fit.ok()) piecewise = fitPiecewise(p);  // the warm start failed: cold
+    const PiecewiseFit piecewise = a.piecewise.fit.ok() ? fitPiecewise(p, &a.piecewise) : PiecewiseFit{};
 
     rep.amplitude.push_back(piecewise.fit.ok() ? std::pow(10.0, piecewise.intercept) : kNan);
   }
