@@ -95,6 +95,18 @@ grep -q "no model 'nano-z'" "$work/window.err" || { cat "$work/window.err"; fail
 "$cli" analyze "$work/a/session.h5" --trend-window 9:2 >/dev/null 2>"$work/window.err" && fail "a reversed window was accepted"
 grep -q "the first step is after the last" "$work/window.err" || fail "unclear error for a reversed window"
 
+step "render every view from the command line: exit status 0 and a PNG each"
+for view in "--view profile --model nano-a" "--view profile --model nano-a --step 64" "--view overlay" \
+            "--view trends --quantity loss --axis accumulated_lr"; do
+  # shellcheck disable=SC2086
+  QT_QPA_PLATFORM=offscreen "$cli" render "$work/a/session.h5" $view --out "$work/fig.png" >/dev/null 2>"$work/render.err"
+  status=$?
+  if grep -q "needs the Qt build" "$work/render.err"; then echo "(render: not in this build)"; break; fi
+  [ "$status" -eq 0 ] || { cat "$work/render.err"; fail "render $view exited with $status"; }
+  head -c 8 "$work/fig.png" | od -An -c | grep -q "P   N   G" || fail "render $view wrote no PNG"
+  rm -f "$work/fig.png"
+done
+
 step "stop with Ctrl-C, resume, and end with the same session"
 "$cli" demo --quick --no-gui --threads 1 --out "$work/b" >"$work/b1.out" 2>"$work/b1.err" &
 pid=$!

@@ -17,6 +17,7 @@
 #include <QtCharts/QLineSeries>
 #include <QtCharts/QLogValueAxis>
 #include <QtCharts/QScatterSeries>
+#include <QtCharts/QXYSeries>
 #include <cmath>
 #include <memory>
 
@@ -179,6 +180,41 @@ class TestViews : public QObject {
     std::unique_ptr<QChart> plain(layeredProfileChart({{&old, nullptr, Qt::black, "run"}}, layers, "t"));
     for (QAbstractSeries* series : plain->series()) {
       QVERIFY(!series->name().startsWith("quadrature") && !series->name().startsWith("unconverged"));
+    }
+  }
+
+  void valuesALogAxisCannotDrawAreLeftOutAndSaidSo() {
+    // +inf once sent Qt Charts into an endless setRange recursion; NaN and negative energies
+    // were drawn as garbage. They are left out, and the chart says how many.
+    Run run = *document_->runsOf("small").back();
+    const std::vector<ProfilePoint> before = profilePoints(run);
+    run.shellEnergy(before[1].shell) = INFINITY;
+    run.shellEnergy(before[2].shell) = std::nan("");
+    run.shellEnergy(before[3].shell) = -1.0;
+    run.shellEnergyUpper = run.shellEnergy * 1.1;  // bounds inherit the bad values
+    run.shellEnergyLower = run.shellEnergy * 0.9;
+    QCOMPARE(undrawableShellCount(run), 3);
+    QCOMPARE(profilePoints(run).size(), before.size() - 3);
+    const analysis::RunAnalysis a = analysis::analyzeRun(run, analysis::AnalysisOptions{});
+    for (QChart* chart : {analysisChart(run, a), profileChart({&run}, QStringLiteral("bad values"))}) {
+      std::unique_ptr<QChart> owned(chart);
+      QVERIFY2(chart->title().contains(QStringLiteral("3 shell(s) with non-finite or negative energy not shown")),
+               qPrintable(chart->title()));
+      for (QAbstractSeries* s : chart->series()) {
+        auto* xy = qobject_cast<QXYSeries*>(s);
+        if (!xy) continue;
+        for (const QPointF& p : xy->points()) QVERIFY(std::isfinite(p.x()) && std::isfinite(p.y()) && p.x() > 0 && p.y() > 0);
+      }
+      for (QAbstractAxis* axis : chart->axes()) {
+        auto* log = qobject_cast<QLogValueAxis*>(axis);
+        QVERIFY(log && std::isfinite(log->min()) && std::isfinite(log->max()) && log->min() > 0);
+      }
+      // And it exports (this is what crashed `render`).
+      const QString file = dir_.filePath("bad-values.png");
+      ExportOptions options;
+      options.size = QSize(600, 400);
+      exportChart(chart, file, options);
+      QVERIFY(QImage(file).width() > 0);
     }
   }
 

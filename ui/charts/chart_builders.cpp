@@ -1,6 +1,7 @@
 #include "ui/charts/chart_builders.h"
 
 #include <QtCharts/QAreaSeries>
+#include <QtCharts/QXYSeries>
 #include <QtCharts/QChart>
 #include <QtCharts/QLegend>
 #include <QtCharts/QLegendMarker>
@@ -88,8 +89,93 @@ QChart* newStyledChart(const QString& title, const ChartStyle& style) {
   return chart;
 }
 
+void addChartNote(QChart* chart, const QString& note) {
+  const QString title = chart->title();
+  chart->setTitle(title + (title.isEmpty() ? QString() : QStringLiteral("<br>")) +
+                  QStringLiteral("<span style='font-size:small; font-weight:normal'>(%1)</span>").arg(note.toHtmlEscaped()));
+}
+
+int dropUndrawablePoints(QChart* chart, bool logX, bool logY) {
+  auto drawable = [&](const QPointF& p) {
+    return std::isfinite(p.x()) && std::isfinite(p.y()) && (!logX || p.x() > 0) && (!logY || p.y() > 0);
+  };
+  int removed = 0;
+  auto filter = [&](QXYSeries* series) {
+    const QList<QPointF> points = series->points();
+    QList<QPointF> kept;
+    for (const QPointF& p : points) {
+      if (drawable(p)) kept.append(p);
+    }
+    if (kept.size() != points.size()) {
+      removed += static_cast<int>(points.size() - kept.size());
+      series->replace(kept);
+    }
+  };
+  for (QAbstractSeries* s : chart->series()) {
+    if (auto* area = qobject_cast<QAreaSeries*>(s)) {
+      QLineSeries* upper = area->upperSeries();
+      QLineSeries* lower = area->lowerSeries();
+      if (!upper) continue;
+      if (!lower || lower->count() != upper->count()) {
+        filter(upper);
+        if (lower) filter(lower);
+        continue;
+      }
+      const QList<QPointF> up = upper->points(), low = lower->points();
+      QList<QPointF> keptUp, keptLow;
+      for (qsizetype i = 0; i < up.size(); ++i) {
+        if (drawable(up[i]) && drawable(low[i])) {
+          keptUp.append(up[i]);
+          keptLow.append(low[i]);
+        }
+      }
+      if (keptUp.size() != up.size()) {
+        removed += static_cast<int>(up.size() - keptUp.size());
+        upper->replace(keptUp);
+        lower->replace(keptLow);
+      }
+    } else if (auto* xy = qobject_cast<QXYSeries*>(s)) {
+      filter(xy);
+    }
+  }
+  chart->setProperty("undrawnPoints", chart->property("undrawnPoints").toInt() + removed);
+  return removed;
+}
+
 void attachLogAxes(QChart* chart, const QString& xTitle, const QString& yTitle, double xLow, double xHigh, double yLow,
-                   double yHigh, const ChartStyle& style) {
+                   double yHigh, const ChartStyle& style, bool logY) {
+  if (const int removed = dropUndrawablePoints(chart, true, logY); removed > 0) {
+    addChartNote(chart, QStringLiteral("%1 point(s) with non-finite or non-positive values not shown").arg(removed));
+  }
+  // Ranges from the data that is left when the ones given cannot be used.
+  const bool xUsable = std::isfinite(xLow) && std::isfinite(xHigh) && xLow > 0 && xHigh >= xLow;
+  const bool yUsable = std::isfinite(yLow) && std::isfinite(yHigh) && (!logY || yLow > 0) && yHigh >= yLow;
+  if (!xUsable || !yUsable) {
+    double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+    for (QAbstractSeries* s : chart->series()) {
+      QList<QPointF> points;
+      if (auto* area = qobject_cast<QAreaSeries*>(s)) {
+        if (area->upperSeries()) points += area->upperSeries()->points();
+        if (area->lowerSeries()) points += area->lowerSeries()->points();
+      } else if (auto* xy = qobject_cast<QXYSeries*>(s)) {
+        points = xy->points();
+      }
+      for (const QPointF& p : points) {
+        x0 = std::min(x0, p.x());
+        x1 = std::max(x1, p.x());
+        y0 = std::min(y0, p.y());
+        y1 = std::max(y1, p.y());
+      }
+    }
+    if (!xUsable) {
+      xLow = std::isfinite(x0) ? x0 : 1.0;
+      xHigh = std::isfinite(x1) ? x1 : 10.0;
+    }
+    if (!yUsable) {
+      yLow = std::isfinite(y0) ? y0 : 1.0;
+      yHigh = std::isfinite(y1) ? y1 : 10.0;
+    }
+  }
   // Both ends rounded out to whole decades: log axes read best that way.
   auto makeAxis = [&](const QString& title, double low, double high) {
     auto* axis = new QLogValueAxis;
@@ -322,6 +408,11 @@ QChart* layeredProfileChart(const std::vector<ProfileEntry>& entries, const Prof
         add(chart, marker, static_cast<int>(i), false);
       }
     }
+  }
+  int undrawable = 0;
+  for (const ProfileEntry& e : entries) undrawable += undrawableShellCount(*e.run);
+  if (undrawable > 0) {
+    addChartNote(chart, QStringLiteral("%1 shell(s) with non-finite or negative energy not shown").arg(undrawable));
   }
   if (ranges.valid()) {
     attachLogAxes(chart, kLambdaTitle, kEnergyTitle, ranges.xMin, ranges.xMax, ranges.yMin, ranges.yMax, style);

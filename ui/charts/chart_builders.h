@@ -86,8 +86,17 @@ std::vector<std::string> modelsBySize(const Session& session);
 QChart* newStyledChart(const QString& title, const ChartStyle& style);
 /// Sets the ranges of the bottom and left axes (a zoomed view exported as shown).
 void applyRanges(QChart* chart, const AxisRanges& ranges);
-/// Logarithmic axes spanning the data, attached to every series of the chart.
+/// Logarithmic axes spanning the data, attached to every series of the chart. Points a log axis
+/// cannot place (non-finite, or <= 0; on y only when `logY`) are removed from every series first,
+/// ranges that are not finite are taken from what remains, and the chart's title says how many
+/// points are not shown (Qt Charts recurses without end on an infinite range).
 void attachLogAxes(QChart* chart, const QString& xTitle, const QString& yTitle, double xLow, double xHigh, double yLow,
-                   double yHigh, const ChartStyle& style);
+                   double yHigh, const ChartStyle& style, bool logY = true);
+/// Removes from every XY series of `chart` the points it cannot draw (non-finite coordinates, and
+/// <= 0 ones on a log axis); an area series loses the same index from both edges. Returns how many
+/// points went (also kept in the chart's "undrawnPoints" property).
+int dropUndrawablePoints(QChart* chart, bool logX, bool logY);
+/// Adds "(note)" under the chart's title, e.g. "3 shells with non-finite energy not shown".
+void addChartNote(QChart* chart, const QString& note);
 
 }  // namespace shellscope::ui

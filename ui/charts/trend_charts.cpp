@@ -203,7 +203,7 @@ QChart* trendChart(const Session& session, const analysis::SessionAnalysis& anal
     return chart;
   }
   // A linear y axis for values that can be zero or negative; time stays logarithmic.
-  attachLogAxes(chart, timeTitle, trendLabel(quantity), tLow, tHigh, 1, 10, style);
+  attachLogAxes(chart, timeTitle, trendLabel(quantity), tLow, tHigh, 1, 10, style, /*logY=*/false);
   QAbstractAxis* logAxis = chart->axes(Qt::Vertical).value(0);
   for (QAbstractSeries* s : all) s->detachAxis(logAxis);
   chart->removeAxis(logAxis);

@@ -31,7 +31,10 @@ void ensureGuiApplication() {
   static int argc = 1;
   static char name[] = "shellscope";
   static char* argv[] = {name, nullptr};
-  static std::unique_ptr<QApplication> app(new QApplication(argc, argv));
+  // Never destroyed: ~QApplication from the exit handlers runs Qt's post routines after other
+  // static Qt state is gone and crashed `render` on exit (after the figure was written).
+  static QApplication* app = new QApplication(argc, argv);
+  (void)app;
 }
 
 namespace {

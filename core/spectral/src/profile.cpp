@@ -5,11 +5,20 @@
 
 namespace shellscope {
 
+int undrawableShellCount(const Run& run) {
+  int count = 0;
+  for (Eigen::Index j = 0; j < run.shellCount(); ++j) {
+    const double e = run.shellEnergy(j);
+    count += !std::isfinite(e) || e < 0.0;
+  }
+  return count;
+}
+
 std::vector<ProfilePoint> profilePoints(const Run& run) {
   std::vector<ProfilePoint> points;
   const Eigen::Index batches = run.batchCount();
   for (Eigen::Index j = 0; j < run.shellCount(); ++j) {
-    if (!(run.shellEnergy(j) > 0.0)) continue;
+    if (!(run.shellEnergy(j) > 0.0) || !std::isfinite(run.shellEnergy(j))) continue;
     ProfilePoint p;
     p.shell = static_cast<int>(j);
     p.lambdaLow = run.window.edge(p.shell);

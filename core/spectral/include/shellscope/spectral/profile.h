@@ -17,8 +17,11 @@ struct ProfilePoint {
   double standardError = 0;  ///< spread / sqrt(B)
 };
 
-/// The shells of `run` with positive mean energy, in ascending λ.
+/// The shells of `run` with positive, finite mean energy, in ascending λ.
 std::vector<ProfilePoint> profilePoints(const Run& run);
+/// Shells whose mean energy cannot be drawn or trusted: NaN, ±inf or negative (an empty shell, 0,
+/// is ordinary and not counted). profilePoints leaves them out.
+int undrawableShellCount(const Run& run);
 
 /// The frontier λ* of a run: the centre of its peak shell, or NaN when every shell is empty.
 double peakLambda(const Run& run);
