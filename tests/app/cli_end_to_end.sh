@@ -76,6 +76,14 @@ head -c 3000 "$work/s.h5" >"$work/truncated.h5"
 expect_error 1 "$work/truncated.h5" "$cli" info "$work/truncated.h5"
 expect_error 1 "not an HDF5 file" "$cli" compute --model builtin:mlp --batches 1 --out "$work/text.h5"
 [ ! -e "$work/x.h5" ] || fail "a failed compute created a session file"
+# Special files are refused at once (a FIFO once made every reader wait for a writer forever).
+mkfifo "$work/fifo.h5" "$work/fifo.i32" "$work/tokenizer-fifo.json"
+expect_error 1 "$work/fifo.h5: not a regular file" timeout 20 "$cli" info "$work/fifo.h5"
+expect_error 1 "$work/fifo.i32: not a regular file (a FIFO)" timeout 20 \
+  "$cli" compute --model builtin:tiny-lm --data "$work/fifo.i32" --batches 1 --out "$work/x.h5"
+expect_error 1 "$work/tokenizer-fifo.json: not a regular file (a FIFO)" timeout 20 \
+  "$cli" tokenize --tokenizer "$work/tokenizer-fifo.json" --input "$work/text.h5" --out "$work/x.npy"
+[ ! -e "$work/x.h5" ] || fail "a compute on a FIFO created a session file"
 
 step "--help on every command"
 for command in compute info export-csv bench bench-analysis bench-quadrature demo; do

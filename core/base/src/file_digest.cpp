@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "shellscope/base/file_error.h"
+#include "shellscope/base/input_file.h"
 
 namespace shellscope {
 
@@ -149,6 +150,7 @@ std::string sha256Hex(const std::string& bytes) {
 }
 
 std::string sha256File(const std::string& path) {
+  requireRegularFile(path);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw FileFormatError(path, "cannot open to fingerprint it");
   Sha256 h;

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "shellscope/base/file_error.h"
+#include "shellscope/base/input_file.h"
 
 namespace shellscope {
 
@@ -40,6 +41,7 @@ bool isFile(const fs::path& p) {
 }
 
 std::string readFirstLine(const fs::path& p) {
+  requireRegularFile(p.string());
   std::ifstream in(p);
   std::string line;
   std::getline(in, line);
@@ -135,6 +137,7 @@ std::vector<std::string> checkpointFileList(const CheckpointFiles& files) {
   std::vector<std::string> list{files.config, files.weights};
   if (files.layout == CheckpointFiles::Layout::ShardedSafetensors ||
       files.layout == CheckpointFiles::Layout::ShardedTorchBin) {
+    requireRegularFile(files.weights);
     std::ifstream in(files.weights);
     const nlohmann::json index = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
     std::set<std::string> shards;

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "shellscope/base/file_error.h"
+#include "shellscope/base/input_file.h"
 #include "shellscope/base/mapped_file.h"
 #include "shellscope/base/setting_error.h"
 #include "shellscope/data/tokenizer.h"
@@ -463,6 +464,7 @@ std::shared_ptr<const TokenStream> openTokenData(const std::string& path, const 
       throw SettingError("tokenizer", "is needed for the text file " + path + " (or a tokenizer.json in the checkpoint folder)");
     }
     const Tokenizer tokenizer = Tokenizer::load(options.tokenizerPath);
+    requireRegularFile(path);
     std::ifstream in(path, std::ios::binary);
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     auto stream =

@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "shellscope/base/file_error.h"
+#include "shellscope/base/input_file.h"
 
 namespace shellscope {
 
@@ -243,6 +244,7 @@ struct Tokenizer::Impl {
 Tokenizer Tokenizer::load(const std::string& path) {
   auto impl = std::make_shared<Impl>();
   impl->path = path;
+  requireRegularFile(path);
   std::ifstream in(path);
   if (!in) throw FileFormatError(path, "cannot open");
   json root;

@@ -20,6 +20,7 @@
 #include "models/synthetic_data.h"
 #include "shellscope/base/csv.h"
 #include "shellscope/base/file_error.h"
+#include "shellscope/base/input_file.h"
 #include "shellscope/data/token_data.h"
 #include "shellscope/data/tokenizer.h"
 #include "shellscope/engine/compute.h"
@@ -86,6 +87,7 @@ DataFiles prepareData(const ExperimentSettings& s, const ProgressToken& progress
   files.heldOutPrefix = (dir / "heldout").string();
   const fs::path manifestPath = dir / "corpus.json";
   if (fs::exists(manifestPath)) {
+    requireRegularFile(manifestPath.string());
     const json manifest = json::parse(std::ifstream(manifestPath), nullptr, false);
     if (!manifest.is_discarded() && manifest.value("fingerprint", "") == dataFingerprint(s)) {
       files.modelVocabulary = manifest.value("model_vocabulary", 0);

@@ -149,6 +149,9 @@ H5::H5File openExisting(const std::string& path, unsigned flags) {
   std::error_code error;
   if (!fs::exists(path, error)) throw SessionFileError(path, "no such file");
   if (fs::is_directory(path, error)) throw SessionFileError(path, "is a directory, not a session file");
+  if (!fs::is_regular_file(path, error)) {
+    throw SessionFileError(path, "not a regular file (a FIFO, device or socket), so it cannot be a session");
+  }
   const htri_t isHdf5 = H5Fis_hdf5(path.c_str());
   if (isHdf5 <= 0) throw SessionFileError(path, "not an HDF5 file (no HDF5 signature)");
   try {

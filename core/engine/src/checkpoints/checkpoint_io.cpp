@@ -9,6 +9,7 @@
 #include "checkpoints/safetensors.h"
 #include "checkpoints/torch_state_dict.h"
 #include "shellscope/base/file_error.h"
+#include "shellscope/base/input_file.h"
 #include "shellscope/base/progress.h"
 
 namespace shellscope::engine {
@@ -27,6 +28,7 @@ std::string shapeText(const std::vector<std::int64_t>& shape) {
 }  // namespace
 
 json readJsonFile(const std::string& path) {
+  requireRegularFile(path);
   std::ifstream in(path);
   if (!in) throw FileFormatError(path, "cannot open");
   try {
