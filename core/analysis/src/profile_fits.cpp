@@ -138,13 +138,16 @@ PiecewiseFit fitPiecewise(const FitPoints& points, const PiecewiseFit* start) {
   const double minWidth = halfShell(points.x);
 
   // θ = (a, s, b, κ, x_b[, log(δ - δ_min)]): with five parameters the blend is δ_min wide.
-  auto fitFrom = [&](bool freeWidth) {
-    auto model = [&](const Eigen::VectorXd& t) {
+  auto modelWith = [&](bool freeWidth) {
+    return [&, freeWidth](const Eigen::VectorXd& t) {
       Eigen::VectorXd f(n);
       const double width = freeWidth ? minWidth + std::exp(t(5)) : minWidth;
       for (Eigen::Index i = 0; i < n; ++i) f(i) = piecewise(t(0), t(1), t(2), t(3), t(4), width, points.x(i));
       return f;
     };
+  };
+  auto fitFrom = [&](bool freeWidth) {
+    const auto model = modelWith(freeWidth);
     FitResult best;
     for (double blendShift : {0.0, -0.25, 0.25}) {
       for (double width : {0.1, 0.3}) {
@@ -163,12 +166,7 @@ PiecewiseFit fitPiecewise(const FitPoints& points, const PiecewiseFit* start) {
   auto fitFromStart = [&] {
     const Eigen::VectorXd& t = start->fit.parameters;
     const bool freeWidth = !start->blendWidthFixed && t.size() == 6;
-    auto model = [&](const Eigen::VectorXd& q) {
-      Eigen::VectorXd f(n);
-      const double width = freeWidth ? minWidth + std::exp(q(5)) : minWidth;
-      for (Eigen::Index i = 0; i < n; ++i) f(i) = piecewise(q(0), q(1), q(2), q(3), q(4), width, points.x(i));
-      return f;
-    };
+    const auto model = modelWith(freeWidth);
     // From a nearby solution the fit converges in a few iterations, or not usefully at all.
     LevenbergMarquardtOptions quick;
     quick.maxIterations = 40;
