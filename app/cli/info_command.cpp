@@ -8,10 +8,12 @@
 namespace shellscope::cli {
 
 int infoCommand(const Arguments& args) {
-  CommandLine cl("info", "info SESSION.h5 [--run ID] [--profiles]",
-                 "Validates a session file and prints its runs; with --run or --profiles, the shell profiles.");
+  CommandLine cl("info", "info SESSION.h5 [--run ID] [--profiles] [--check]",
+                 "Validates a session file and prints its runs; with --run or --profiles, the shell profiles;\n"
+                 "with --check, every problem of the file, one per line (exit status 1 when there is one).");
   std::vector<std::string> runs;
-  bool profiles = false;
+  bool profiles = false, check = false;
+  cl.flag("check", "list every problem of the file (shapes and meaning) instead of stopping at the first", check);
   cl.option("run", "ID", "print the shell profile of this run", runs);
   cl.flag("profiles", "print the shell profile of every run", profiles);
   if (!cl.parse(args)) {
@@ -19,6 +21,12 @@ int infoCommand(const Arguments& args) {
     return 0;
   }
   const std::string& path = cl.singlePositional("session file");
+  if (check) {
+    const std::vector<std::string> problems = checkSessionFile(path);
+    for (const std::string& problem : problems) std::cout << problem << "\n";
+    if (problems.empty()) std::cout << path << ": no problems found\n";
+    return problems.empty() ? 0 : 1;
+  }
   const Session session = readSession(path);
   printSessionSummary(std::cout, path, session);
   for (const std::string& id : runs) {

@@ -76,6 +76,9 @@ head -c 3000 "$work/s.h5" >"$work/truncated.h5"
 expect_error 1 "$work/truncated.h5" "$cli" info "$work/truncated.h5"
 expect_error 1 "not an HDF5 file" "$cli" compute --model builtin:mlp --batches 1 --out "$work/text.h5"
 [ ! -e "$work/x.h5" ] || fail "a failed compute created a session file"
+"$cli" info "$work/s.h5" --check >"$work/check.out" || { cat "$work/check.out"; fail "info --check on a sound session"; }
+grep -q "no problems found" "$work/check.out" || fail "info --check did not say the session is sound"
+expect_error 1 "$work/text.h5: not an HDF5 file" "$cli" info "$work/text.h5"
 # Special files are refused at once (a FIFO once made every reader wait for a writer forever).
 mkfifo "$work/fifo.h5" "$work/fifo.i32" "$work/tokenizer-fifo.json"
 expect_error 1 "$work/fifo.h5: not a regular file" timeout 20 "$cli" info "$work/fifo.h5"

@@ -9,6 +9,7 @@
 
 #include "hdf5_support.h"
 #include "shellscope/base/build_config.h"
+#include "shellscope/spectral/run_checks.h"
 
 namespace shellscope {
 
@@ -128,7 +129,7 @@ void writeRootAttributes(H5::H5File& file) {
   writeAttribute(file, "created_by", std::string("shellscope ") + SHELLSCOPE_VERSION);
 }
 
-Run readRun(const std::string& filePath, H5::Group group, const std::string& id) {
+Run readRun(const std::string& filePath, H5::Group group, const std::string& id, bool checkMeaning) {
   GroupReader r(filePath, std::move(group), "/runs/" + id);
   Run run;
   run.id = id;
@@ -248,6 +249,14 @@ Run readRun(const std::string& filePath, H5::Group group, const std::string& id)
   } else if (run.lanczosAlpha.size() > 0) {
     run.computeQuadratureBounds();  // the Jacobi matrices are there, the bounds follow from them
   }
+  if (checkMeaning) {
+    const std::vector<std::string> problems = runProblems(run);
+    if (!problems.empty()) {
+      r.fail(problems.front() + (problems.size() > 1 ? " (and " + std::to_string(problems.size() - 1) +
+                                                           " more problem(s): shellscope-cli info --check lists them)"
+                                                     : std::string()));
+    }
+  }
   return run;
 }
 
@@ -292,7 +301,9 @@ void readRoot(const std::string& path, H5::H5File& file) {
 
 }  // namespace
 
-Session readSession(const std::string& path) {
+namespace {
+
+Session readSessionFile(const std::string& path, bool checkMeaning) {
   silenceHdf5();
   H5::H5File file = openExisting(path, H5F_ACC_RDONLY);
   try {
@@ -303,7 +314,7 @@ Session readSession(const std::string& path) {
       if (runs.childObjType(id) != H5O_TYPE_GROUP) {
         throw SessionFileError(path, "/runs/" + id + " is not a group");
       }
-      session.runs.push_back(readRun(path, runs.openGroup(id), id));
+      session.runs.push_back(readRun(path, runs.openGroup(id), id, checkMeaning));
     }
     if (file.nameExists("training")) {
       H5::Group training = file.openGroup("training");
@@ -316,6 +327,24 @@ Session readSession(const std::string& path) {
     throw SessionFileError(path, "the HDF5 file is truncated or corrupt (" + e.getFuncName() + ": " +
                                      e.getDetailMsg() + ")");
   }
+}
+
+}  // namespace
+
+Session readSession(const std::string& path) { return readSessionFile(path, true); }
+
+std::vector<std::string> checkSessionFile(const std::string& path) {
+  Session session;
+  try {
+    session = readSessionFile(path, false);
+  } catch (const std::exception& e) {
+    return {e.what()};  // the structure itself is broken: that one problem
+  }
+  std::vector<std::string> problems;
+  for (const Run& run : session.runs) {
+    for (const std::string& problem : runProblems(run)) problems.push_back(path + ": /runs/" + run.id + ": " + problem);
+  }
+  return problems;
 }
 
 void writeSession(const std::string& path, const Session& session, const BeforeCommitHook& hook) {

@@ -319,6 +319,7 @@ class TestAnalysis : public QObject {
     Run empty = syntheticRun(theoryCurve(0, 1, 1), 0.1, 4, 3, -16, 28, "empty", 5);
     empty.shellEnergy.setConstant(0.0);
     empty.shellEnergyBatches.setConstant(0.0);
+    empty.underflow = empty.errorNorm2;  // all the mass below the window: a sound, empty profile
     session.addRun(empty);
     for (std::int64_t step : {100, 200, 400, 800}) {  // κ shrinking with training
       session.addRun(syntheticRun(theoryCurve(0, 1.0, 8.0 / step), 0.1, 8, 20 + step, -16, 28, "shrinking", step));

@@ -5,12 +5,14 @@
 #include <unistd.h>
 
 #include <QTemporaryDir>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <random>
 
 #include "shellscope/session/session_file.h"
+#include "shellscope/spectral/run_checks.h"
 #include "test_support.h"
 
 using namespace shellscope;
@@ -278,6 +280,55 @@ class TestSessionFile : public QObject {
     H5::H5File h5(file, H5F_ACC_RDONLY);
     QVERIFY(h5.nameExists("analysis"));
     QCOMPARE(filesIn(dir_.path().toStdString()).size(), filesIn(dir_.path().toStdString()).size());
+  }
+
+  void meaningChecksNameTheRunAndTheValue() {
+    // Values that have the right shapes but cannot be: refused on reading with the run and the
+    // entry named; `info --check` (checkSessionFile) lists every one.
+    const std::string file = path("meaning.h5");
+    writeSession(file, makeSession());
+    QVERIFY(checkSessionFile(file).empty());
+    const Session good = readSession(file);
+    const Run& first = good.runs[0];
+    const hsize_t B = static_cast<hsize_t>(first.batchCount()), S = static_cast<hsize_t>(first.shellCount());
+    mutate(file, [&](hid_t h5) {
+      // shell_energy with a NaN at shell 2 and +inf at shell 3.
+      std::vector<double> energy(first.shellEnergy.data(), first.shellEnergy.data() + S);
+      energy[2] = std::nan("");
+      energy[3] = INFINITY;
+      const hid_t data = H5Dopen2(h5, "/runs/run-0001/shell_energy", H5P_DEFAULT);
+      H5Dwrite(data, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, energy.data());
+      H5Dclose(data);
+      // steps_taken far past the Ritz columns in batch 1 of the second run.
+      std::vector<long long> steps(static_cast<std::size_t>(good.runs[1].batchCount()), 1);
+      steps[1] = 1LL << 40;
+      const hid_t taken = H5Dopen2(h5, "/runs/run-0002/steps_taken", H5P_DEFAULT);
+      H5Dwrite(taken, H5T_NATIVE_LLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, steps.data());
+      H5Dclose(taken);
+    });
+    (void)B;
+    try {
+      readSession(file);
+      QFAIL("a NaN shell energy was accepted");
+    } catch (const SessionFileError& e) {
+      QVERIFY2(std::string(e.what()).find("/runs/run-0001: shell_energy[2] is NaN") != std::string::npos, e.what());
+    }
+    const std::vector<std::string> problems = checkSessionFile(file);
+    auto listed = [&](const std::string& part) {
+      return std::any_of(problems.begin(), problems.end(), [&](const std::string& p) { return p.find(part) != std::string::npos; });
+    };
+    QVERIFY(listed("/runs/run-0001: shell_energy[2] is NaN"));
+    QVERIFY(listed("/runs/run-0001: shell_energy[3] is +inf"));
+    QVERIFY(listed("/runs/run-0002: batch 1: steps_taken is 1099511627776"));
+    // Each batch keeps its mass identity and weight sum in a sound run; breaking one is named too.
+    Run broken = good.runs[0];
+    broken.underflow(0) += 0.5 * broken.errorNorm2(0);
+    broken.ritzWeights(1, 0) += 0.25;
+    const std::vector<std::string> runProblemsFound = runProblems(broken);
+    QVERIFY(std::any_of(runProblemsFound.begin(), runProblemsFound.end(),
+                        [](const std::string& p) { return p.find("batch 0: shells + underflow + overflow hold") == 0; }));
+    QVERIFY(std::any_of(runProblemsFound.begin(), runProblemsFound.end(),
+                        [](const std::string& p) { return p.find("batch 1: the Gauss weights sum to") == 0; }));
   }
 
   void malformedFilesGiveClearErrors_data() {

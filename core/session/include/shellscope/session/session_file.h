@@ -28,8 +28,13 @@ class SessionFileError : public std::runtime_error {
   std::string problem_;
 };
 
-/// Reads and validates every run of a session file.
+/// Reads and validates every run of a session file: shapes, and what the values mean
+/// (spectral/run_checks.h); the first problem of a run is an error naming the file and the run.
 Session readSession(const std::string& path);
+
+/// Every problem of the file ("<path>: /runs/<id>: shell_energy[4] is NaN", ...), or the one
+/// structural error that stops reading it; empty for a sound session (`info --check`).
+std::vector<std::string> checkSessionFile(const std::string& path);
 
 /// Called after the temporary file is complete and before it replaces the target (tests use it
 /// to simulate a crash in between).

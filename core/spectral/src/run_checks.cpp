@@ -1,0 +1,97 @@
+// The meaning checks of a run (run_checks.h).
+#include "shellscope/spectral/run_checks.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace shellscope {
+
+namespace {
+
+constexpr double kIdentityTolerance = 1e-6;  ///< relative, of the mass identity and the weight sum
+constexpr std::size_t kMostProblemsPerKind = 3;  ///< a damaged dataset is named, not listed entry by entry
+
+std::string describe(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+inf" : "-inf";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.6g", v);
+  return std::string(text) + " (negative)";
+}
+
+/// Entries of `values` that are not finite, or negative when `nonNegative`.
+void checkValues(std::vector<std::string>& problems, const char* name, const Eigen::MatrixXd& values,
+                 bool nonNegative) {
+  std::size_t found = 0;
+  for (Eigen::Index i = 0; i < values.rows(); ++i) {
+    for (Eigen::Index j = 0; j < values.cols(); ++j) {
+      const double v = values(i, j);
+      if (std::isfinite(v) && (!nonNegative || v >= 0)) continue;
+      if (++found <= kMostProblemsPerKind) {
+        const std::string index = values.cols() == 1 ? "[" + std::to_string(i) + "]"
+                                                     : "[" + std::to_string(i) + ", " + std::to_string(j) + "]";
+        problems.push_back(std::string(name) + index + " is " + describe(v));
+      }
+    }
+  }
+  if (found > kMostProblemsPerKind) {
+    problems.push_back(std::string(name) + ": " + std::to_string(found - kMostProblemsPerKind) + " more such entries");
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> runProblems(const Run& run) {
+  std::vector<std::string> problems;
+  const RunMetadata& m = run.meta;
+  if (m.lanczosSteps < 1) problems.push_back("lanczos_steps is " + std::to_string(m.lanczosSteps) + ", at least 1 is needed");
+  checkValues(problems, "shell_energy", run.shellEnergy, true);
+  checkValues(problems, "shell_energy_batches", run.shellEnergyBatches, true);
+  checkValues(problems, "underflow", run.underflow, true);
+  checkValues(problems, "overflow", run.overflow, true);
+  checkValues(problems, "error_norm2", run.errorNorm2, true);
+  checkValues(problems, "loss", run.loss, false);
+  const Eigen::Index B = run.batchCount(), columns = run.ritzValues.cols();
+  const std::int64_t cap = std::max<std::int64_t>(m.lanczosSteps, m.lanczosMaxSteps);
+  for (Eigen::Index b = 0; b < B && static_cast<std::size_t>(b) < run.stepsTaken.size(); ++b) {
+    const std::string batch = "batch " + std::to_string(b);
+    const std::int64_t steps = run.stepsTaken[static_cast<std::size_t>(b)];
+    if (steps < 1 || steps > columns || steps > cap) {
+      problems.push_back(batch + ": steps_taken is " + std::to_string(steps) + ", but the run has " +
+                         std::to_string(columns) + " Ritz columns and a cap of " + std::to_string(cap) + " steps");
+      continue;
+    }
+    if (static_cast<std::size_t>(b) < run.nTokens.size() && run.nTokens[static_cast<std::size_t>(b)] < 1) {
+      problems.push_back(batch + ": n_tokens is " + std::to_string(run.nTokens[static_cast<std::size_t>(b)]));
+    }
+    double weights = 0;
+    bool finite = true;
+    for (Eigen::Index i = 0; i < steps; ++i) {
+      const double lambda = run.ritzValues(b, i), w = run.ritzWeights(b, i);
+      finite &= std::isfinite(lambda) && std::isfinite(w) && w >= -1e-12;
+      weights += w;
+    }
+    if (!finite) {
+      problems.push_back(batch + ": a Ritz value or weight among the first " + std::to_string(steps) +
+                         " is not finite, or a weight is negative");
+    } else if (!(std::abs(weights - 1.0) <= kIdentityTolerance)) {
+      problems.push_back(batch + ": the Gauss weights sum to " + describe(weights) + ", not 1");
+    }
+    if (b < run.shellEnergyBatches.rows() && b < run.underflow.size() && b < run.overflow.size() &&
+        b < run.errorNorm2.size()) {
+      const double total = run.shellEnergyBatches.row(b).sum() + run.underflow(b) + run.overflow(b);
+      const double expected = run.errorNorm2(b);
+      if (std::isfinite(total) && std::isfinite(expected) &&
+          !(std::abs(total - expected) <= kIdentityTolerance * std::max(expected, 1e-300))) {
+        char text[160];
+        std::snprintf(text, sizeof text, "%s: shells + underflow + overflow hold %.9g, mean(e²) is %.9g", batch.c_str(),
+                      total, expected);
+        problems.push_back(text);
+      }
+    }
+  }
+  return problems;
+}
+
+}  // namespace shellscope
