@@ -145,6 +145,18 @@ std::vector<std::string> childNames(H5::Group& group) {
 }
 
 /// Opens `path` for reading with a clear message for the usual failures.
+void GroupReader::requireStorable(const char* name, const H5::DataSet& data, std::uint64_t count) const {
+  std::error_code error;
+  const std::uint64_t fileBytes = fs::file_size(filePath_, error);
+  if (error) return;  // not a plain file on disk (an in-memory image): nothing to compare with
+  const bool filtered = data.getCreatePlist().getNfilters() > 0;
+  const std::uint64_t limit = filtered ? 1024 * fileBytes + (1u << 20) : fileBytes;
+  if (count > limit / 8) {
+    fail(std::string("dataset '") + name + "' declares " + std::to_string(count) + " values, more than the file's " +
+         std::to_string(fileBytes) + " bytes can hold");
+  }
+}
+
 H5::H5File openExisting(const std::string& path, unsigned flags) {
   std::error_code error;
   if (!fs::exists(path, error)) throw SessionFileError(path, "no such file");

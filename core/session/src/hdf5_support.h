@@ -55,6 +55,11 @@ class GroupReader {
     throw SessionFileError(filePath_, groupPath_ + ": " + problem);
   }
 
+  /// A dataset may not declare more values than the file can hold (a flipped extent would
+  /// otherwise allocate terabytes): unfiltered, 8 bytes each within the file's size; compressed,
+  /// within 1024 times it.
+  void requireStorable(const char* name, const H5::DataSet& data, std::uint64_t count) const;
+
   bool hasAttribute(const char* name) const { return group_.attrExists(name); }
   bool hasDataset(const char* name) const { return group_.nameExists(name); }
 
@@ -115,6 +120,7 @@ class GroupReader {
     }
     dims.assign(static_cast<size_t>(rank), 0);
     space.getSimpleExtentDims(dims.data());
+    requireStorable(name, data, static_cast<std::uint64_t>(space.getSimpleExtentNpoints()));
     std::vector<T> values(static_cast<size_t>(space.getSimpleExtentNpoints()));
     if (!values.empty()) {
       data.read(values.data(), wantInteger ? H5::PredType::NATIVE_INT64 : H5::PredType::NATIVE_DOUBLE);

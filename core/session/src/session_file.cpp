@@ -326,6 +326,8 @@ Session readSessionFile(const std::string& path, bool checkMeaning) {
   } catch (const H5::Exception& e) {
     throw SessionFileError(path, "the HDF5 file is truncated or corrupt (" + e.getFuncName() + ": " +
                                      e.getDetailMsg() + ")");
+  } catch (const std::bad_alloc&) {
+    throw SessionFileError(path, "out of memory while reading the session");
   }
 }
 

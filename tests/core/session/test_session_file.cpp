@@ -331,6 +331,29 @@ class TestSessionFile : public QObject {
                         [](const std::string& p) { return p.find("batch 1: the Gauss weights sum to") == 0; }));
   }
 
+  void aHugeDeclaredDatasetIsRefusedBeforeItIsAllocated() {
+    // 2^36 doubles declared (512 GiB) in a file of a few kB: refused naming the dataset, where it
+    // once ended in std::bad_alloc with nothing named.
+    const std::string file = path("huge.h5");
+    writeSession(file, makeSession());
+    mutate(file, [&](hid_t h5) {
+      H5Ldelete(h5, "/runs/run-0001/loss", H5P_DEFAULT);
+      const hsize_t dims[1] = {hsize_t(1) << 36};
+      const hid_t space = H5Screate_simple(1, dims, nullptr);
+      const hid_t dataset = H5Dcreate2(h5, "/runs/run-0001/loss", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+      H5Dclose(dataset);  // never written: no storage is allocated
+      H5Sclose(space);
+    });
+    QVERIFY(std::filesystem::file_size(file) < (1u << 20));
+    try {
+      readSession(file);
+      QFAIL("a 2^36-element dataset was accepted");
+    } catch (const SessionFileError& e) {
+      QVERIFY2(std::string(e.what()).find("/runs/run-0001: dataset 'loss' declares 68719476736 values") != std::string::npos,
+               e.what());
+    }
+  }
+
   void malformedFilesGiveClearErrors_data() {
     QTest::addColumn<int>("kind");
     QTest::addColumn<QString>("expected");
