@@ -383,6 +383,10 @@ class TestCheckpoints : public QObject {
     QTest::newRow("missing storage") << 2 << "storage record 'data/0' is missing";
     QTest::newRow("view past storage") << 3 << "reaches past the end of its storage";
     QTest::newRow("unknown opcode") << 4 << "unsupported pickle opcode";
+    // LibTorch's zip reader does not check CRCs: a flipped weight byte loaded without a word.
+    QTest::newRow("flipped weight byte") << 5 << "record 'data/0' fails its CRC-32 check";
+    // 4 × (2^62 + 1) bytes wraps to 4 in 64 bits and passed the size check.
+    QTest::newRow("storage size overflows") << 6 << "declares 4611686018427387905 elements, more bytes than any file holds";
   }
   void torchBinRefusesCodeAndDamage() {
     QFETCH(int, kind);
@@ -392,7 +396,9 @@ class TestCheckpoints : public QObject {
     auto text = [](const std::string& v) { return "X" + littleEndian(static_cast<std::uint32_t>(v.size())) + v; };
     std::string pickle = "\x80\x02" + global("collections", "OrderedDict") + "q" + byte(0) + ")Rq" + byte(1) + text("w") +
                          global("torch._utils", "_rebuild_tensor_v2") + "q" + byte(2) + "((" + text("storage") +
-                         global("torch", "FloatStorage") + text("0") + text("cpu") + "K" + byte(4) + "tQK" + byte(0) +
+                         global("torch", "FloatStorage") + text("0") + text("cpu") +
+                         (kind == 6 ? std::string("\x8a\x08", 2) + littleEndian(static_cast<std::uint64_t>((1ull << 62) + 1)) : "K" + byte(4)) +
+                         "tQK" + byte(0) +
                          "K" + byte(kind == 3 ? 8 : 4) + "\x85K" + byte(1) + "\x85\x89h" + byte(0) + ")Rtq" + byte(3) +
                          "Rq" + byte(4) + "s.";
     if (kind == 0) pickle = "\x80\x02" + global("os", "system") + "q" + byte(0) + text("ls") + "\x85R.";
@@ -405,6 +411,15 @@ class TestCheckpoints : public QObject {
       writer.writeEndOfFile();
     }
     if (kind == 1) fs::resize_file(file, fs::file_size(file) / 2);
+    if (kind == 5) {  // the stored floats 1, 2, 3, 4: change a byte of the 3
+      std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+      std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+      const float data[4] = {1, 2, 3, 4};
+      const std::size_t at = bytes.find(std::string(reinterpret_cast<const char*>(data), sizeof data));
+      QVERIFY(at != std::string::npos);
+      f.seekp(static_cast<std::streamoff>(at + 9));
+      f.put(static_cast<char>(bytes[at + 9] ^ 0x10));
+    }
     const QString message = messageOf([&] {
       for (const auto& t : readTorchStateDict(file)) t.load();
     });

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "checkpoints/zip_directory.h"
 #include "shellscope/base/file_error.h"
 
 namespace shellscope::engine {
@@ -423,7 +424,23 @@ std::string storageName(at::ScalarType type) {
 /// A state dict's data records, read once each (tensors may share a storage).
 class Archive {
  public:
-  explicit Archive(const std::string& path) : path_(path), reader_(path) {}
+  /// Opens the zip and its central directory; every record is checked against its CRC-32.
+  explicit Archive(const std::string& path) : path_(path), reader_(path), crcs_(zipMemberCrcs(path)) {
+    for (const auto& [name, crc] : crcs_) {
+      const std::string pickle = "data.pkl";
+      if (name.size() >= pickle.size() && name.compare(name.size() - pickle.size(), pickle.size(), pickle) == 0) {
+        prefix_ = name.substr(0, name.size() - pickle.size());
+      }
+    }
+  }
+  /// Throws when `record`'s bytes do not match the CRC-32 of the zip directory.
+  void verify(const std::string& record, const void* data, std::size_t size) const {
+    const auto found = crcs_.find(prefix_ + record);
+    if (found == crcs_.end()) throw FileFormatError(path_, "record '" + record + "' is not in the zip directory");
+    if (crc32(data, size) != found->second) {
+      throw FileFormatError(path_, "record '" + record + "' fails its CRC-32 check: the file changed after it was written");
+    }
+  }
   std::shared_ptr<at::DataPtr> storage(const std::string& key, std::size_t neededBytes) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto found = storages_.find(key);
@@ -431,6 +448,7 @@ class Archive {
       const std::string record = "data/" + key;
       if (!reader_.hasRecord(record)) throw FileFormatError(path_, "storage record '" + record + "' is missing");
       auto [data, size] = reader_.getRecord(record);
+      verify(record, data.get(), size);
       auto shared = std::make_shared<at::DataPtr>(std::move(data));
       found = storages_.emplace(key, std::make_pair(shared, size)).first;
     }
@@ -445,6 +463,8 @@ class Archive {
  private:
   std::string path_;
   caffe2::serialize::PyTorchStreamReader reader_;
+  std::map<std::string, std::uint32_t> crcs_;
+  std::string prefix_;  ///< the archive folder every member name starts with ("archive/")
   std::mutex mutex_;
   std::map<std::string, std::pair<std::shared_ptr<at::DataPtr>, std::size_t>> storages_;
 };
@@ -464,6 +484,7 @@ std::vector<StoredTensor> readTorchStateDict(const std::string& path) {
     archive = std::make_shared<Archive>(path);
     if (!archive->reader().hasRecord("data.pkl")) throw FileFormatError(path, "no data.pkl: not a torch.save file");
     auto [data, size] = archive->reader().getRecord("data.pkl");
+    archive->verify("data.pkl", data.get(), size);
     const std::string pickle(static_cast<const char*>(data.get()), size);
     entries = stateDictEntries(RestrictedUnpickler(pickle).run());
   } catch (const c10::Error& e) {
@@ -484,7 +505,11 @@ std::vector<StoredTensor> readTorchStateDict(const std::string& path) {
     for (std::size_t d = 0; d < value->size.size(); ++d) {
       if (value->size[d] < 0 || value->stride[d] < 0) throw FileFormatError(path, "tensor '" + name + "' has a negative size or stride");
       if (value->size[d] == 0) empty = true;
-      last += (value->size[d] - 1) * value->stride[d];
+      std::int64_t reach = 0;
+      if (value->size[d] > 0 && (__builtin_mul_overflow(value->size[d] - 1, value->stride[d], &reach) ||
+                                 __builtin_add_overflow(last, reach, &last))) {
+        throw FileFormatError(path, "tensor '" + name + "' has a size and stride whose extent overflows");
+      }
     }
     if (!empty && (value->offset < 0 || last >= storage->storageNumel)) {
       throw FileFormatError(path, "tensor '" + name + "' reaches past the end of its storage '" + storage->text + "'");
@@ -495,7 +520,12 @@ std::vector<StoredTensor> readTorchStateDict(const std::string& path) {
     t.dtype = safetensorsDtype(storage->storageType);
     t.shape = value->size;
     const std::string key = storage->text;
-    const std::size_t bytes = static_cast<std::size_t>(storage->storageNumel) * itemSize;
+    std::size_t bytes = 0;
+    if (storage->storageNumel < 0 ||
+        __builtin_mul_overflow(static_cast<std::size_t>(storage->storageNumel), itemSize, &bytes)) {
+      throw FileFormatError(path, "storage '" + storage->text + "' declares " + std::to_string(storage->storageNumel) +
+                                      " elements, more bytes than any file holds");
+    }
     const at::ScalarType type = storage->storageType;
     const std::int64_t offset = value->offset;
     const std::vector<std::int64_t> size = value->size, stride = value->stride;

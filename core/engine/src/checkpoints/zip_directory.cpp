@@ -1,0 +1,100 @@
+// Reading a zip's central directory with every offset checked against the file (zip_directory.h).
+// Layout: APPNOTE.TXT 4.3.12 (central directory header), 4.3.14-4.3.16 (zip64 end records).
+#include "checkpoints/zip_directory.h"
+
+#include <array>
+#include <cstring>
+
+#include "shellscope/base/file_error.h"
+#include "shellscope/base/mapped_file.h"
+
+namespace shellscope::engine {
+
+namespace {
+
+constexpr std::uint32_t kEndOfDirectory = 0x06054b50, kZip64End = 0x06064b50, kZip64Locator = 0x07064b50,
+                        kDirectoryEntry = 0x02014b50;
+
+/// Little-endian fields of a byte range whose bounds are checked on every read.
+class Bytes {
+ public:
+  Bytes(const std::string& path, const std::uint8_t* data, std::uint64_t size) : path_(path), data_(data), size_(size) {}
+  std::uint64_t size() const { return size_; }
+  std::uint64_t read(std::uint64_t at, int width) const {
+    if (at > size_ || static_cast<std::uint64_t>(width) > size_ - at) {
+      throw FileFormatError(path_, "zip directory points past the end of the file (truncated or corrupt)");
+    }
+    std::uint64_t value = 0;
+    for (int i = width - 1; i >= 0; --i) value = (value << 8) | data_[at + static_cast<std::uint64_t>(i)];
+    return value;
+  }
+  std::string text(std::uint64_t at, std::uint64_t length) const {
+    if (at > size_ || length > size_ - at) throw FileFormatError(path_, "zip directory entry name runs past the end of the file");
+    return std::string(reinterpret_cast<const char*>(data_ + at), static_cast<std::size_t>(length));
+  }
+
+ private:
+  const std::string& path_;
+  const std::uint8_t* data_;
+  std::uint64_t size_;
+};
+
+const std::array<std::uint32_t, 256>& crcTable() {
+  static const std::array<std::uint32_t, 256> table = [] {
+    std::array<std::uint32_t, 256> t{};
+    for (std::uint32_t i = 0; i < 256; ++i) {
+      std::uint32_t c = i;
+      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      t[i] = c;
+    }
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace
+
+std::uint32_t crc32(const void* data, std::size_t size) {
+  const auto& table = crcTable();
+  const auto* p = static_cast<const std::uint8_t*>(data);
+  std::uint32_t c = 0xFFFFFFFFu;
+  for (std::size_t i = 0; i < size; ++i) c = table[(c ^ p[i]) & 0xFFu] ^ (c >> 8);
+  return c ^ 0xFFFFFFFFu;
+}
+
+std::map<std::string, std::uint32_t> zipMemberCrcs(const std::string& path) {
+  const auto file = MappedFile::open(path);
+  const Bytes bytes(path, file->data(), file->size());
+  const std::uint64_t n = bytes.size();
+  // The end-of-directory record: in the last 64 KiB + 22 bytes (a comment may follow it).
+  std::uint64_t end = UINT64_MAX;
+  for (std::uint64_t back = 22; back <= n && back <= 22 + 65535; ++back) {
+    if (bytes.read(n - back, 4) == kEndOfDirectory) {
+      end = n - back;
+      break;
+    }
+  }
+  if (end == UINT64_MAX) throw FileFormatError(path, "no zip end-of-directory record: not a zip file, or truncated");
+  std::uint64_t entries = bytes.read(end + 10, 2), offset = bytes.read(end + 16, 4);
+  if (entries == 0xFFFF || offset == 0xFFFFFFFF) {  // zip64
+    if (end < 20 || bytes.read(end - 20, 4) != kZip64Locator) throw FileFormatError(path, "zip64 locator missing");
+    const std::uint64_t record = bytes.read(end - 20 + 8, 8);
+    if (bytes.read(record, 4) != kZip64End) throw FileFormatError(path, "zip64 end record missing");
+    entries = bytes.read(record + 32, 8);
+    offset = bytes.read(record + 48, 8);
+  }
+  // Every entry takes at least 46 bytes: a count beyond that is a lie.
+  if (entries > n / 46) throw FileFormatError(path, "zip directory claims " + std::to_string(entries) + " entries");
+  std::map<std::string, std::uint32_t> crcs;
+  std::uint64_t at = offset;
+  for (std::uint64_t i = 0; i < entries; ++i) {
+    if (bytes.read(at, 4) != kDirectoryEntry) throw FileFormatError(path, "zip directory entry " + std::to_string(i) + " is damaged");
+    const auto crc = static_cast<std::uint32_t>(bytes.read(at + 16, 4));
+    const std::uint64_t nameLength = bytes.read(at + 28, 2), extra = bytes.read(at + 30, 2), comment = bytes.read(at + 32, 2);
+    crcs[bytes.text(at + 46, nameLength)] = crc;
+    at += 46 + nameLength + extra + comment;
+  }
+  return crcs;
+}
+
+}  // namespace shellscope::engine
