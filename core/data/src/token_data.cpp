@@ -405,6 +405,22 @@ std::shared_ptr<const TokenStream> openMmidIdx(const std::string& path) {
     pointers[i] = pointer;
     rowStarts[i + 1] = rowStarts[i] + size;
   }
+  // Document boundaries (sequence indices): unused for sampling, but a damaged table says the
+  // index is corrupt. Megatron writes 0, ..., count, never decreasing.
+  const std::uint8_t* documents = pointerTable + 8 * count;
+  std::int64_t previous = 0;
+  for (std::uint64_t d = 0; d < docCount; ++d) {
+    const auto boundary = readLittle<std::int64_t>(documents + 8 * d);
+    if (boundary < previous || boundary > static_cast<std::int64_t>(count) || (d == 0 && boundary != 0)) {
+      throw FileFormatError(idxPath, "document index " + std::to_string(d) + " is " + std::to_string(boundary) +
+                                         (boundary < previous ? ", before the one preceding it"
+                                          : d == 0 && boundary != 0
+                                              ? ", the first must be 0"
+                                              : ", past the " + std::to_string(count) + " sequences") +
+                                         ": corrupt index");
+    }
+    previous = boundary;
+  }
   auto stream = std::make_shared<MmidIdxStream>(bin, dtype, std::move(pointers), std::move(rowStarts),
                                                 prefix + " (MMIDIDX " + toString(dtype) + ")");
   stream->setSource({prefix, "MMIDIDX " + toString(dtype), {binPath, idxPath}});

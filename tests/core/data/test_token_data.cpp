@@ -74,6 +74,9 @@ class TestTokenData : public QObject {
     QTest::newRow("pointer past the .bin") << 5 << "lies outside";
     QTest::newRow(".bin not whole tokens") << 6 << "not a multiple of the token size";
     QTest::newRow("missing .bin") << 7 << "missing (an MMIDIDX dataset is a .bin and .idx pair)";
+    QTest::newRow("negative document index") << 8 << "document index 1 is -1, before the one preceding it";
+    QTest::newRow("document index past the end") << 9 << "document index 2 is 1000, past the 4 sequences";
+    QTest::newRow("decreasing document index") << 10 << "document index 3 is 1, before the one preceding it";
   }
   void corruptMmidIdxIsRejected() {
     QFETCH(int, kind);
@@ -96,6 +99,18 @@ class TestTokenData : public QObject {
         break;
       }
       case 7: fs::remove(prefix + ".bin"); break;
+      // doc_idx (0, 1, 2, 3, 4 for the 4 documents) follows 4 sizes and 4 pointers.
+      case 8: {
+        const std::int64_t negative = -1;
+        patch(idx, 34 + 4 * 4 + 8 * 4 + 8 * 1, &negative, 8);
+        break;
+      }
+      case 9: patch(idx, 34 + 4 * 4 + 8 * 4 + 8 * 2, &far, 8); break;
+      case 10: {
+        const std::int64_t back = 1;
+        patch(idx, 34 + 4 * 4 + 8 * 4 + 8 * 3, &back, 8);
+        break;
+      }
     }
     const QString message = messageOf([&] { openMmidIdx(prefix); });
     QVERIFY2(message.contains(expected) && message.contains(QString::fromStdString(prefix)), qPrintable(message));
