@@ -200,6 +200,12 @@ std::vector<CheckpointEntry> discoverCheckpoints(const std::string& path) {
       const std::string name = basename(child.path());
       if (isHuggingFaceCache(child.path())) {
         for (CheckpointEntry& e : discoverCache(child.path())) entries.push_back(e);
+      } else if (child.is_directory(error) && !isCheckpointFolder(child.path().string()) &&
+                 isFile(child.path() / "config.json")) {
+        // A checkpoint folder without its weights (a download cut short, files deleted): an
+        // error, not a skip, or a series would silently lose checkpoints. (Our writer puts
+        // config.json last, so a save that was killed leaves no config.json and no such folder.)
+        locateCheckpoint(child.path().string());  // throws, naming what is missing
       } else if (isCheckpointFolder(child.path().string())) {
         CheckpointEntry entry;
         entry.path = child.path().string();

@@ -109,6 +109,18 @@ class TestCheckpointSeries : public QObject {
     makeCheckpoint(twice / "step100");
     makeCheckpoint(twice / "checkpoint-100");
     QVERIFY(messageOf([&] { discoverCheckpoints(twice.string()); }).contains("claim step 100"));
+    // A step folder with a config but no weights (a download cut short) stops the series, naming it.
+    const fs::path partial = root() / "partial";
+    makeCheckpoint(partial / "step1");
+    fs::create_directories(partial / "step0");
+    std::ofstream(partial / "step0" / "config.json") << "{}";
+    const QString missing = messageOf([&] { discoverCheckpoints(partial.string()); });
+    QVERIFY2(missing.contains(QString::fromStdString((partial / "step0").string())) && missing.contains("no weights"),
+             qPrintable(missing));
+    // Folders without a config.json (notes/, a save in progress) are not checkpoints: left alone.
+    fs::remove(partial / "step0" / "config.json");
+    fs::create_directories(partial / "notes");
+    QCOMPARE(discoverCheckpoints(partial.string()).size(), std::size_t(1));
   }
 };
 

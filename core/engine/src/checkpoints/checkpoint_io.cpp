@@ -157,13 +157,19 @@ void saveCheckpoint(const ModelFunction& model, const std::string& folder, Check
   const ModelFamily& family = ModelFamilyRegistry::instance().named(model.description().family);
   fs::create_directories(folder);
   const std::string torchDtype = storeDtype == at::kHalf ? "float16" : storeDtype == at::kBFloat16 ? "bfloat16" : "float32";
-  {
+  // config.json goes last, by rename: a folder with a config is a complete checkpoint, and a save
+  // that is killed leaves none (checkpoint_series.h refuses a config without weights).
+  const auto writeConfig = [&] {
     const std::string configPath = (fs::path(folder) / "config.json").string();
-    std::ofstream out(configPath);
-    if (!out) throw FileFormatError(configPath, "cannot create the file");
-    out << family.configOf(model, torchDtype).dump(2) << "\n";
-    if (!out) throw FileFormatError(configPath, "write failed");
-  }
+    const std::string staging = configPath + ".partial";
+    {
+      std::ofstream out(staging);
+      if (!out) throw FileFormatError(configPath, "cannot create the file");
+      out << family.configOf(model, torchDtype).dump(2) << "\n";
+      if (!out) throw FileFormatError(configPath, "write failed");
+    }
+    fs::rename(staging, configPath);
+  };
   std::vector<std::pair<std::string, at::Tensor>> named;
   for (std::size_t i = 0; i < model.parameters().size(); ++i) {
     named.emplace_back(model.parameterNames()[i], model.parameters()[i].detach().to(at::kCPU, storeDtype));
@@ -178,6 +184,7 @@ void saveCheckpoint(const ModelFunction& model, const std::string& folder, Check
   };
   if (layout == Layout::Safetensors || layout == Layout::TorchBin) {
     write((fs::path(folder) / (safetensors ? "model.safetensors" : "pytorch_model.bin")).string(), named);
+    writeConfig();
     return;
   }
   const int count = std::max(1, shards);
@@ -199,6 +206,8 @@ void saveCheckpoint(const ModelFunction& model, const std::string& folder, Check
   std::ofstream out(fs::path(folder) / (safetensors ? "model.safetensors.index.json" : "pytorch_model.bin.index.json"));
   out << index.dump(2) << "\n";
   if (!out) throw FileFormatError(folder, "cannot write the shard index");
+  out.close();
+  writeConfig();
 }
 
 }  // namespace shellscope::engine
