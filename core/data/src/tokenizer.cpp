@@ -259,10 +259,23 @@ Tokenizer Tokenizer::load(const std::string& path) {
       impl->fail("model type '" + model.value("type", std::string()) + "' is not supported (only byte-level BPE)");
     }
     impl->ignoreMerges = model.value("ignore_merges", false);
+    // Ids are whole numbers in [0, 2^31): a token id indexes the embedding, and our token files
+    // store at most 32-bit ids in practice. A duplicate id would make decoding ambiguous.
+    constexpr std::int64_t kLargestId = (std::int64_t(1) << 31) - 1;
+    const auto checkedId = [&](const json& id, const std::string& what) {
+      if (!id.is_number_integer()) impl->fail(what + " has the id " + id.dump() + ", not a whole number");
+      const std::int64_t value = id.get<std::int64_t>();
+      if (value < 0 || value > kLargestId) impl->fail(what + " has the id " + std::to_string(value) + ", outside [0, 2^31)");
+      return value;
+    };
+    if (!model.at("vocab").is_object()) impl->fail("model.vocab is not an object of token: id");
     for (const auto& [token, id] : model.at("vocab").items()) {
-      impl->vocab[token] = id.get<std::int64_t>();
-      impl->idToToken[id.get<std::int64_t>()] = token;
-      impl->vocabSize = std::max(impl->vocabSize, id.get<std::int64_t>() + 1);
+      const std::int64_t value = checkedId(id, "vocabulary token '" + token + "'");
+      if (!impl->idToToken.emplace(value, token).second) {
+        impl->fail("vocabulary tokens '" + impl->idToToken[value] + "' and '" + token + "' share the id " + std::to_string(value));
+      }
+      impl->vocab[token] = value;
+      impl->vocabSize = std::max(impl->vocabSize, value + 1);
     }
     int rank = 0;
     for (const json& merge : model.at("merges")) {
@@ -277,12 +290,21 @@ Tokenizer Tokenizer::load(const std::string& path) {
       } else {
         impl->fail("merge " + std::to_string(rank) + " is neither \"a b\" nor [\"a\", \"b\"]");
       }
+      if (pair.second.find(' ') != std::string::npos && merge.is_string()) {
+        impl->fail("merge '" + merge.get<std::string>() + "' has more than two symbols");
+      }
+      for (const std::string* symbol : {&pair.first, &pair.second}) {
+        if (!impl->vocab.count(*symbol)) impl->fail("merge " + std::to_string(rank) + " uses '" + *symbol + "', which is not in the vocabulary");
+      }
       impl->mergeRanks.emplace(pair, rank++);
+    }
+    if (root.contains("added_tokens") && !root["added_tokens"].is_array() && !root["added_tokens"].is_null()) {
+      impl->fail("added_tokens is not a list");
     }
     if (root.contains("added_tokens") && root["added_tokens"].is_array()) {
       for (const json& t : root["added_tokens"]) {
         AddedToken token;
-        token.id = t.at("id").get<std::int64_t>();
+        token.id = checkedId(t.at("id"), "added token " + t.value("content", std::string("?")));
         token.content = t.at("content").get<std::string>();
         token.special = t.value("special", false);
         token.normalized = t.value("normalized", !token.special);

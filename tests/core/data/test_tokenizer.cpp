@@ -88,6 +88,14 @@ class TestTokenizer : public QObject {
     QTest::newRow("other normalizer") << "nfkc" << "normalizer 'NFKC' is not supported";
     QTest::newRow("other pre-tokenizer") << "whitespace" << "pre-tokenizer 'Whitespace' is not supported";
     QTest::newRow("bad merge") << "merge" << "is not two symbols";
+    QTest::newRow("negative id") << "id-negative" << "has the id -1, outside [0, 2^31)";
+    QTest::newRow("fractional id") << "id-fraction" << "has the id 1.5, not a whole number";
+    QTest::newRow("huge id") << "id-huge" << "has the id 1099511627776, outside [0, 2^31)";
+    QTest::newRow("duplicate id") << "id-duplicate" << "share the id 97";
+    QTest::newRow("merge of unknown tokens") << "merge-unknown" << "which is not in the vocabulary";
+    QTest::newRow("merge of three symbols") << "merge-three" << "has more than two symbols";
+    QTest::newRow("added tokens not a list") << "added-object" << "added_tokens is not a list";
+    QTest::newRow("added token id -7") << "added-negative" << "added token <|endoftext|> has the id -7";
   }
   void malformedFilesAreRejected() {
     QFETCH(QString, change);
@@ -100,6 +108,18 @@ class TestTokenizer : public QObject {
     if (change == "nfkc") j["normalizer"]["type"] = "NFKC";
     if (change == "whitespace") j["pre_tokenizer"] = {{"type", "Whitespace"}};
     if (change == "merge") j["model"]["merges"][0] = "nospace";
+    if (change == "id-negative") j["model"]["vocab"]["zz-new"] = -1;
+    if (change == "id-fraction") j["model"]["vocab"]["zz-new"] = 1.5;
+    if (change == "id-huge") j["model"]["vocab"]["zz-new"] = 1LL << 40;
+    if (change == "id-duplicate") j["model"]["vocab"]["zz-new"] = 97;
+    if (change == "merge-unknown") j["model"]["merges"][0] = "qqq zzz";
+    if (change == "merge-three") j["model"]["merges"][0] = "a b c";
+    if (change == "added-object") j["added_tokens"] = {{"id", 3}};
+    if (change == "added-negative") {
+      for (auto& t : j["added_tokens"]) {
+        if (t["content"] == "<|endoftext|>") t["id"] = -7;
+      }
+    }
     if (text.empty()) text = j.dump();
     const std::string path = dir_.filePath(change + ".json").toStdString();
     std::ofstream(path) << text;
