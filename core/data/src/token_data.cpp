@@ -237,27 +237,109 @@ struct NpyHeader {
   std::size_t dataOffset = 0;
 };
 
-/// Value of `key` in the header dict, as written by numpy: 'key': value.
-std::string npyField(const std::string& header, const std::string& key, const std::string& path) {
-  const std::size_t at = header.find("'" + key + "'");
-  if (at == std::string::npos) throw FileFormatError(path, "the .npy header has no '" + key + "'");
-  std::size_t start = header.find(':', at);
-  if (start == std::string::npos) throw FileFormatError(path, "malformed .npy header");
-  ++start;
-  while (start < header.size() && header[start] == ' ') ++start;
-  if (start < header.size() && header[start] == '(') {
-    const std::size_t end = header.find(')', start);
-    if (end == std::string::npos) throw FileFormatError(path, "malformed shape in the .npy header");
-    return header.substr(start, end - start + 1);
+/// The header dict parsed as numpy reads it (numpy.lib.format: a Python literal, exactly the keys
+/// 'descr' (a string), 'fortran_order' (True or False) and 'shape' (a tuple of whole numbers), then
+/// only spaces and the newline); anything else is refused with what was found.
+class NpyHeaderParser {
+ public:
+  NpyHeaderParser(const std::string& text, const std::string& path) : text_(text), path_(path) {}
+
+  NpyHeader parse() {
+    NpyHeader header;
+    bool descr = false, order = false, shape = false;
+    expect('{');
+    skipSpace();
+    while (peek() != '}') {
+      const std::string key = quoted();
+      expect(':');
+      skipSpace();
+      if (key == "descr" && !descr) {
+        header.descr = quoted();
+        descr = true;
+      } else if (key == "fortran_order" && !order) {
+        header.fortranOrder = boolean();
+        order = true;
+      } else if (key == "shape" && !shape) {
+        header.shape = tuple();
+        shape = true;
+      } else {
+        fail("key '" + key + "' is " + (key == "descr" || key == "fortran_order" || key == "shape" ? "repeated" : "not one numpy writes"));
+      }
+      skipSpace();
+      if (peek() == ',') {
+        ++at_;
+        skipSpace();
+      } else if (peek() != '}') {
+        fail("expected ',' or '}'");
+      }
+    }
+    ++at_;
+    while (at_ < text_.size() && (text_[at_] == ' ' || text_[at_] == '\n')) ++at_;
+    if (at_ != text_.size()) fail("text after the closing '}'");
+    if (!descr || !order || !shape) {
+      fail(std::string("no '") + (!descr ? "descr" : !order ? "fortran_order" : "shape") + "'");
+    }
+    return header;
   }
-  if (start < header.size() && header[start] == '\'') {
-    const std::size_t end = header.find('\'', start + 1);
-    if (end == std::string::npos) throw FileFormatError(path, "malformed .npy header");
-    return header.substr(start + 1, end - start - 1);
+
+ private:
+  [[noreturn]] void fail(const std::string& problem) const {
+    throw FileFormatError(path_, "malformed .npy header (" + problem + " at byte " + std::to_string(at_) + ")");
   }
-  const std::size_t end = header.find_first_of(",}", start);
-  return header.substr(start, end - start);
-}
+  char peek() const { return at_ < text_.size() ? text_[at_] : '\0'; }
+  void skipSpace() {
+    while (at_ < text_.size() && text_[at_] == ' ') ++at_;
+  }
+  void expect(char c) {
+    skipSpace();
+    if (peek() != c) fail(std::string("expected '") + c + "'");
+    ++at_;
+  }
+  std::string quoted() {
+    skipSpace();
+    const char quote = peek();
+    if (quote != '\'' && quote != '"') fail("expected a quoted string");
+    const std::size_t end = text_.find(quote, at_ + 1);
+    if (end == std::string::npos) fail("unterminated string");
+    std::string value = text_.substr(at_ + 1, end - at_ - 1);
+    if (value.find('\\') != std::string::npos) fail("escapes in a string");
+    at_ = end + 1;
+    return value;
+  }
+  bool boolean() {
+    for (const char* word : {"True", "False"}) {
+      if (text_.compare(at_, std::strlen(word), word) == 0) {
+        at_ += std::strlen(word);
+        return word[0] == 'T';
+      }
+    }
+    fail("fortran_order is neither True nor False");
+  }
+  std::vector<std::int64_t> tuple() {
+    expect('(');
+    std::vector<std::int64_t> values;
+    skipSpace();
+    while (peek() != ')') {
+      const std::size_t start = at_;
+      while (std::isdigit(static_cast<unsigned char>(peek()))) ++at_;
+      if (at_ == start || at_ - start > 18) fail("a shape entry is not a whole number");
+      values.push_back(std::stoll(text_.substr(start, at_ - start)));
+      skipSpace();
+      if (peek() == ',') {
+        ++at_;
+        skipSpace();
+      } else if (peek() != ')') {
+        fail("expected ',' or ')' in the shape");
+      }
+    }
+    ++at_;
+    return values;
+  }
+
+  const std::string& text_;
+  const std::string& path_;
+  std::size_t at_ = 0;
+};
 
 NpyHeader parseNpyHeader(const MappedFile& file) {
   const std::string& path = file.path();
@@ -277,22 +359,7 @@ NpyHeader parseNpyHeader(const MappedFile& file) {
   }
   if (headerStart + headerLength > file.size()) throw FileFormatError(path, "truncated .npy header");
   const std::string header(reinterpret_cast<const char*>(p + headerStart), headerLength);
-  NpyHeader result;
-  result.descr = npyField(header, "descr", path);
-  result.fortranOrder = npyField(header, "fortran_order", path).find("True") != std::string::npos;
-  const std::string shape = npyField(header, "shape", path);
-  std::size_t i = 1;
-  while (i < shape.size()) {
-    while (i < shape.size() && (shape[i] == ' ' || shape[i] == ',')) ++i;
-    if (i >= shape.size() || shape[i] == ')') break;
-    std::size_t used = 0;
-    try {
-      result.shape.push_back(std::stoll(shape.substr(i), &used));
-    } catch (const std::exception&) {
-      throw FileFormatError(path, "malformed shape " + shape + " in the .npy header");
-    }
-    i += used;
-  }
+  NpyHeader result = NpyHeaderParser(header, path).parse();
   result.dataOffset = headerStart + headerLength;
   return result;
 }

@@ -116,6 +116,41 @@ class TestTokenData : public QObject {
     QVERIFY2(message.contains(expected) && message.contains(QString::fromStdString(prefix)), qPrintable(message));
   }
 
+  void npyHeadersAreReadAsNumpyReadsThem_data() {
+    QTest::addColumn<QString>("header");
+    QTest::addColumn<QString>("expected");  // empty: accepted
+    QTest::newRow("as numpy writes it") << "{'descr': '<i4', 'fortran_order': False, 'shape': (8,), }" << "";
+    QTest::newRow("double quotes, no trailing comma") << "{\"descr\": \"<i4\", \"fortran_order\": False, \"shape\": (8,)}" << "";
+    QTest::newRow("garbage separator") << "{'descr'; '<i4', 'fortran_order': False, 'shape': (8,), }" << "expected ':'";
+    QTest::newRow("extra key") << "{'descr': '<i4', 'fortran_order': False, 'shape': (8,), 'x': 1}" << "key 'x' is not one numpy writes";
+    QTest::newRow("repeated key") << "{'descr': '<i4', 'descr': '<i8', 'fortran_order': False, 'shape': (8,)}" << "key 'descr' is repeated";
+    QTest::newRow("missing key") << "{'descr': '<i4', 'shape': (8,)}" << "no 'fortran_order'";
+    QTest::newRow("shape not whole") << "{'descr': '<i4', 'fortran_order': False, 'shape': (8.0,)}" << "expected ',' or ')' in the shape";
+    QTest::newRow("negative shape") << "{'descr': '<i4', 'fortran_order': False, 'shape': (-8,)}" << "not a whole number";
+    QTest::newRow("text after the dict") << "{'descr': '<i4', 'fortran_order': False, 'shape': (8,)} x" << "text after the closing";
+    QTest::newRow("order not a bool") << "{'descr': '<i4', 'fortran_order': 0, 'shape': (8,)}" << "neither True nor False";
+  }
+  void npyHeadersAreReadAsNumpyReadsThem() {
+    QFETCH(QString, header);
+    QFETCH(QString, expected);
+    const std::string file = path(("h-" + std::to_string(qHash(header)) + ".npy").c_str());
+    writeNpy(file, {3, 1, 4, 1, 5, 9, 2, 6}, TokenDType::I32);
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    std::string padded = header.toStdString();
+    QVERIFY(padded.size() < 117);
+    padded.resize(117, ' ');
+    padded += '\n';
+    f.seekp(10);
+    f.write(padded.data(), 118);
+    f.close();
+    const QString message = messageOf([&] { openNpy(file); });
+    if (expected.isEmpty()) {
+      QVERIFY2(message.isEmpty(), qPrintable(message));
+    } else {
+      QVERIFY2(message.startsWith(QString::fromStdString(file)) && message.contains(expected), qPrintable(message));
+    }
+  }
+
   void npyRoundTripAndRows() {
     const std::vector<std::int64_t> tokens{3, 1, 4, 1, 5, 9, 2, 6};
     for (TokenDType dtype : {TokenDType::I32, TokenDType::I64, TokenDType::U16}) {
