@@ -5,6 +5,7 @@
 
 #include "cli/command_line.h"
 #include "cli/commands.h"
+#include "shellscope/base/input_file.h"
 #include "shellscope/data/token_data.h"
 #include "shellscope/data/tokenizer.h"
 
@@ -54,14 +55,18 @@ int tokenizeCommand(const Arguments& args) {
     if (!ids.empty()) documents.push_back(std::move(ids));
   };
   for (const std::string& input : inputs) {
+    requireRegularFile(input);
     std::ifstream in(input, std::ios::binary);
     if (!in) throw std::runtime_error(input + ": cannot open");
+    std::stringstream whole;
+    whole << in.rdbuf();
+    const std::string text = whole.str();
+    requireUtf8(text, input);  // the byte offset is into the file, whether documents are files or lines
     if (unit == "file") {
-      std::stringstream text;
-      text << in.rdbuf();
-      addDocument(text.str());
+      addDocument(text);
     } else {
-      for (std::string line; std::getline(in, line);) {
+      std::istringstream lines(text);
+      for (std::string line; std::getline(lines, line);) {
         if (!line.empty()) addDocument(line);
       }
     }

@@ -87,6 +87,10 @@ expect_error 1 "$work/fifo.i32: not a regular file (a FIFO)" timeout 20 \
 expect_error 1 "$work/tokenizer-fifo.json: not a regular file (a FIFO)" timeout 20 \
   "$cli" tokenize --tokenizer "$work/tokenizer-fifo.json" --input "$work/text.h5" --out "$work/x.npy"
 [ ! -e "$work/x.h5" ] || fail "a compute on a FIFO created a session file"
+tokenizer_small="$(dirname "$checker")/../testdata/tokenizer_small.json"
+printf 'fine text\nthen \xff here\n' >"$work/latin.txt"
+expect_error 1 "$work/latin.txt: not UTF-8: an invalid byte sequence (starting 0xFF) at byte 15" \
+  "$cli" tokenize --tokenizer "$tokenizer_small" --input "$work/latin.txt" --out "$work/x.npy"
 
 step "--help on every command"
 for command in compute info export-csv bench bench-analysis bench-quadrature demo; do

@@ -550,6 +550,7 @@ std::shared_ptr<const TokenStream> openTokenData(const std::string& path, const 
     requireRegularFile(path);
     std::ifstream in(path, std::ios::binary);
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    requireUtf8(text, path);
     auto stream =
         std::make_shared<InMemoryTokenStream>(tokenizer.encode(text), path + " (tokenized by " + options.tokenizerPath + ")");
     stream->setSource({path, "text, tokenized by " + options.tokenizerPath, {path}});

@@ -7,6 +7,7 @@
 #include <unicode/unistr.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <stdexcept>
 #include <fstream>
 #include <limits>
@@ -240,6 +241,48 @@ struct Tokenizer::Impl {
     if (wordCache.size() < 200000) wordCache.emplace(word, std::move(ids));
   }
 };
+
+std::size_t firstInvalidUtf8(const std::string& text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t n = text.size();
+  for (std::size_t i = 0; i < n;) {
+    const unsigned char c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    int length = 0;
+    char32_t lowest = 0;
+    if ((c & 0xE0) == 0xC0) {
+      length = 2, lowest = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+      length = 3, lowest = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+      length = 4, lowest = 0x10000;
+    } else {
+      return i;  // a continuation byte first, or 0xF8..0xFF
+    }
+    if (i + static_cast<std::size_t>(length) > n) return i;
+    char32_t code = c & (0x7F >> length);
+    for (int k = 1; k < length; ++k) {
+      const unsigned char next = p[i + static_cast<std::size_t>(k)];
+      if ((next & 0xC0) != 0x80) return i;
+      code = (code << 6) | (next & 0x3F);
+    }
+    if (code < lowest || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return i;
+    i += static_cast<std::size_t>(length);
+  }
+  return std::string::npos;
+}
+
+void requireUtf8(const std::string& text, const std::string& path) {
+  const std::size_t bad = firstInvalidUtf8(text);
+  if (bad == std::string::npos) return;
+  char hex[8];
+  std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(text[bad]));
+  throw FileFormatError(path, std::string("not UTF-8: an invalid byte sequence (starting ") + hex + ") at byte " +
+                                  std::to_string(bad));
+}
 
 Tokenizer Tokenizer::load(const std::string& path) {
   auto impl = std::make_shared<Impl>();

@@ -80,6 +80,20 @@ class TestTokenizer : public QObject {
     QCOMPARE(*b.tokenId("<|endoftext|>"), std::int64_t(270));
   }
 
+  void utf8IsCheckedWithTheOffsetOfTheFirstBadSequence() {
+    using std::string;
+    QCOMPARE(firstInvalidUtf8("plain ascii"), string::npos);
+    QCOMPARE(firstInvalidUtf8("caf\xc3\xa9 \xf0\x9f\x98\x80 \xe2\x82\xac"), string::npos);  // é, 😀, €
+    QCOMPARE(firstInvalidUtf8("ab\xff"), std::size_t(2));             // never in UTF-8
+    QCOMPARE(firstInvalidUtf8("a\x80"), std::size_t(1));              // a lone continuation byte
+    QCOMPARE(firstInvalidUtf8("ab\xc3"), std::size_t(2));             // truncated
+    QCOMPARE(firstInvalidUtf8("\xc0\xaf"), std::size_t(0));           // overlong '/'
+    QCOMPARE(firstInvalidUtf8("x\xed\xa0\x80"), std::size_t(1));      // a surrogate, U+D800
+    QCOMPARE(firstInvalidUtf8("xy\xf4\x90\x80\x80"), std::size_t(2));  // above U+10FFFF
+    const QString message = shellscope::test::messageOf([] { requireUtf8("ok\xfe", "input.txt"); });
+    QVERIFY2(message == "input.txt: not UTF-8: an invalid byte sequence (starting 0xFE) at byte 2", qPrintable(message));
+  }
+
   void malformedFilesAreRejected_data() {
     QTest::addColumn<QString>("change");
     QTest::addColumn<QString>("expected");

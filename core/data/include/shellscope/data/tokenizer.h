@@ -15,6 +15,13 @@
 
 namespace shellscope {
 
+/// The byte offset of the first sequence in `text` that is not well-formed UTF-8 (RFC 3629: no
+/// overlong forms, no surrogates, nothing above U+10FFFF, no truncated sequence), or npos.
+std::size_t firstInvalidUtf8(const std::string& text);
+
+/// Throws FileFormatError("<path>: not UTF-8: ... at byte N") unless `text` is UTF-8.
+void requireUtf8(const std::string& text, const std::string& path);
+
 class Tokenizer {
  public:
   /// Reads and checks a tokenizer.json; throws FileFormatError naming the file and the problem.
