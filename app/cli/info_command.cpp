@@ -14,6 +14,8 @@ int infoCommand(const Arguments& args) {
   std::vector<std::string> runs;
   bool profiles = false, check = false;
   cl.flag("check", "list every problem of the file (shapes and meaning) instead of stopping at the first", check);
+  bool reseal = false;
+  cl.flag("reseal", "accept a deliberate change by another program: rewrite the file's checksum", reseal);
   cl.option("run", "ID", "print the shell profile of this run", runs);
   cl.flag("profiles", "print the shell profile of every run", profiles);
   if (!cl.parse(args)) {
@@ -21,6 +23,10 @@ int infoCommand(const Arguments& args) {
     return 0;
   }
   const std::string& path = cl.singlePositional("session file");
+  if (reseal) {
+    resealSession(path);
+    std::cout << path << ": checksum rewritten\n";
+  }
   if (check) {
     const std::vector<std::string> problems = checkSessionFile(path);
     for (const std::string& problem : problems) std::cout << problem << "\n";

@@ -149,10 +149,13 @@ std::string sha256Hex(const std::string& bytes) {
   return h.hex();
 }
 
-std::string sha256File(const std::string& path) {
+std::string sha256File(const std::string& path) { return sha256FileFrom(path, 0); }
+
+std::string sha256FileFrom(const std::string& path, std::uint64_t offset) {
   requireRegularFile(path);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw FileFormatError(path, "cannot open to fingerprint it");
+  in.seekg(static_cast<std::streamoff>(offset));
   Sha256 h;
   std::vector<char> buffer(1 << 20);
   while (in) {

@@ -1,5 +1,7 @@
 #include "hdf5_support.h"
 
+#include "shellscope/base/file_digest.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -9,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 
 namespace shellscope::hdf5 {
 
@@ -86,11 +89,52 @@ void syncPath(const std::string& path, bool directory) {
 
 }  // namespace
 
+namespace {
+
+constexpr char kChecksumMagic[] = "shellscope-checksum sha256 ";
+constexpr char kHdf5Signature[] = "\x89HDF\r\n\x1a\n";
+
+/// The first kUserBlockBytes + 8 bytes of `path` (fewer when it is shorter).
+std::string leadingBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes(kUserBlockBytes + 8, '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  bytes.resize(static_cast<std::size_t>(std::max<std::streamsize>(0, in.gcount())));
+  return bytes;
+}
+
+bool hasUserBlock(const std::string& bytes) {
+  return bytes.size() >= kUserBlockBytes + 8 && bytes.compare(kUserBlockBytes, 8, kHdf5Signature, 8) == 0;
+}
+
+}  // namespace
+
+void sealChecksum(const std::string& path) {
+  if (!hasUserBlock(leadingBytes(path))) return;  // an older session edited in place: no room
+  std::string block = kChecksumMagic + sha256FileFrom(path, kUserBlockBytes) + "\n";
+  block.resize(kUserBlockBytes, '\0');
+  std::fstream out(path, std::ios::in | std::ios::out | std::ios::binary);
+  out.write(block.data(), static_cast<std::streamsize>(block.size()));
+  if (!out) throw SessionFileError(path, "cannot write the checksum");
+}
+
+void verifyChecksum(const std::string& path) {
+  const std::string bytes = leadingBytes(path);
+  const std::size_t magic = sizeof kChecksumMagic - 1;
+  if (bytes.compare(0, magic, kChecksumMagic) != 0) return;  // written before checksums, or by another program
+  const std::string stored = bytes.substr(magic, 64);
+  if (sha256FileFrom(path, kUserBlockBytes) != stored) {
+    throw SessionFileError(path, "the file changed after it was written (checksum mismatch): it is damaged; if "
+                                 "another program changed it on purpose, `shellscope-cli info --reseal` accepts it");
+  }
+}
+
 void replaceAtomically(const std::string& path, const std::function<void(const std::string&)>& fill,
                        const BeforeCommitHook& hook) {
   const std::string temporary = temporaryPathFor(path);
   try {
     fill(temporary);
+    sealChecksum(temporary);
     syncPath(temporary, false);
     if (hook) hook(temporary);
     if (std::rename(temporary.c_str(), path.c_str()) != 0) {
@@ -157,13 +201,14 @@ void GroupReader::requireStorable(const char* name, const H5::DataSet& data, std
   }
 }
 
-H5::H5File openExisting(const std::string& path, unsigned flags) {
+H5::H5File openExisting(const std::string& path, unsigned flags, bool verify) {
   std::error_code error;
   if (!fs::exists(path, error)) throw SessionFileError(path, "no such file");
   if (fs::is_directory(path, error)) throw SessionFileError(path, "is a directory, not a session file");
   if (!fs::is_regular_file(path, error)) {
     throw SessionFileError(path, "not a regular file (a FIFO, device or socket), so it cannot be a session");
   }
+  if (verify) verifyChecksum(path);  // before libhdf5 parses a byte of it
   const htri_t isHdf5 = H5Fis_hdf5(path.c_str());
   if (isHdf5 <= 0) throw SessionFileError(path, "not an HDF5 file (no HDF5 signature)");
   try {

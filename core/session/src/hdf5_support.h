@@ -42,8 +42,18 @@ void replaceAtomically(const std::string& path, const std::function<void(const s
 void editAtomically(const std::string& path, const std::string& what, const std::function<void(H5::H5File&)>& edit,
                     const BeforeCommitHook& hook);
 void requireWritableDirectory(const std::string& path);
+
+/// Every session this build writes starts with a user block of this many bytes (HDF5 ignores it,
+/// h5py reads through it) holding "shellscope-checksum sha256 <hex>\n": the SHA-256 of the rest
+/// of the file, checked before the HDF5 library parses anything (libhdf5 is not hardened against
+/// damaged files: a corrupted string heap crashed it).
+constexpr std::size_t kUserBlockBytes = 512;
+/// Writes the checksum into `path`'s user block; files without one (older sessions) are left.
+void sealChecksum(const std::string& path);
+/// Throws SessionFileError when `path` carries a checksum its contents do not match.
+void verifyChecksum(const std::string& path);
 /// Opens an existing file with a clear message for the usual failures.
-H5::H5File openExisting(const std::string& path, unsigned flags);
+H5::H5File openExisting(const std::string& path, unsigned flags, bool verify = true);
 
 /// Reads one group, turning every missing or mis-shaped field into a SessionFileError.
 class GroupReader {

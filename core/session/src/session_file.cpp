@@ -335,6 +335,8 @@ Session readSessionFile(const std::string& path, bool checkMeaning) {
 
 Session readSession(const std::string& path) { return readSessionFile(path, true); }
 
+void resealSession(const std::string& path) { sealChecksum(path); }
+
 std::vector<std::string> checkSessionFile(const std::string& path) {
   Session session;
   try {
@@ -356,7 +358,9 @@ void writeSession(const std::string& path, const Session& session, const BeforeC
       path,
       [&](const std::string& temporary) {
         try {
-          H5::H5File file(temporary, H5F_ACC_TRUNC);
+          H5::FileCreatPropList creation;
+          creation.setUserblock(kUserBlockBytes);  // room for the checksum (hdf5_support.h)
+          H5::H5File file(temporary, H5F_ACC_TRUNC, creation);
           writeRootAttributes(file);
           H5::Group runs = file.createGroup("runs");
           for (const Run& run : session.runs) writeRun(runs, run, sessionFolderOf(path));

@@ -247,6 +247,7 @@ class TestTrendWindow : public QObject {
       run.removeAttr("trend_replicate_count");
       run.unlink("trend_replicates");
     }
+    resealSession(path);
     const SessionAnalysis old = readAnalysis(path, session);
     QVERIFY(old.runs.front().stale);
     QVERIFY(!old.runs.back().stale);
@@ -258,6 +259,7 @@ class TestTrendWindow : public QObject {
       const std::int64_t late = session.runs[15].meta.step;
       w.createAttribute("first_step", H5::PredType::NATIVE_INT64, H5::DataSpace()).write(H5::PredType::NATIVE_INT64, &late);
     }
+    resealSession(path);
     QVERIFY_THROWS_EXCEPTION(std::runtime_error, readAnalysis(path, session));
   }
 };

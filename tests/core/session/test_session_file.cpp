@@ -105,6 +105,7 @@ void mutate(const std::string& path, const Mutation& change) {
   QVERIFY(file >= 0);
   change(file);
   H5Fclose(file);
+  resealSession(path);  // a deliberate edit: past the checksum, to reach the checks behind it
 }
 
 void writeIntAttribute(hid_t object, const char* name, long long value) {
@@ -331,6 +332,40 @@ class TestSessionFile : public QObject {
                         [](const std::string& p) { return p.find("batch 1: the Gauss weights sum to") == 0; }));
   }
 
+  void aChecksumGuardsTheFileBeforeHdf5ParsesIt() {
+    // Six changed bytes in a saved session once crashed libhdf5 reading a variable-length string
+    // attribute. Every byte after the user block is covered by the checksum, so any change, in a
+    // string heap or anywhere else, is named before the library sees the file.
+    const std::string file = path("sealed.h5");
+    writeSession(file, makeSession());
+    std::string bytes;
+    {
+      std::ifstream in(file, std::ios::binary);
+      bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    QVERIFY(bytes.rfind("shellscope-checksum sha256 ", 0) == 0);
+    QCOMPARE(bytes.substr(512, 4), std::string("\x89HDF"));
+    // The model name is a variable-length string in the global heap: damage it.
+    const std::size_t at = bytes.find("pythia-70m");
+    QVERIFY(at != std::string::npos && at > 512);
+    for (std::size_t k = 0; k < 6; ++k) bytes[at + k] = static_cast<char>(bytes[at + k] ^ 0x5A);
+    std::ofstream(file, std::ios::binary | std::ios::trunc) << bytes;
+    try {
+      readSession(file);
+      QFAIL("a damaged session was read");
+    } catch (const SessionFileError& e) {
+      QVERIFY2(std::string(e.what()).find("checksum mismatch") != std::string::npos, e.what());
+    }
+    QCOMPARE(checkSessionFile(file).size(), std::size_t(1));
+    // A deliberate change is accepted by resealing; what it changed is then read (and checked).
+    resealSession(file);
+    const Session read = readSession(file);
+    QVERIFY(read.runs[0].meta.modelName != "pythia-70m");
+    // Saving again (append, analysis) keeps the seal.
+    appendRuns(file, {makeRun("more", 2, 9)});
+    QCOMPARE(readSession(file).runs.size(), std::size_t(3));
+  }
+
   void aHugeDeclaredDatasetIsRefusedBeforeItIsAllocated() {
     // 2^36 doubles declared (512 GiB) in a file of a few kB: refused naming the dataset, where it
     // once ended in std::bad_alloc with nothing named.
@@ -360,7 +395,7 @@ class TestSessionFile : public QObject {
     QTest::newRow("missing file") << 0 << "no such file";
     QTest::newRow("directory") << 1 << "is a directory";
     QTest::newRow("text file") << 2 << "not an HDF5 file";
-    QTest::newRow("truncated") << 3 << "truncated or corrupt";
+    QTest::newRow("truncated") << 3 << "the file changed after it was written (checksum mismatch)";
     QTest::newRow("foreign HDF5") << 4 << "not a ShellScope session";
     QTest::newRow("other format") << 5 << "format is 'other-tool'";
     QTest::newRow("other version") << 6 << "format version 2 is not supported";

@@ -14,6 +14,8 @@ std::string sha256Hex(const std::string& bytes);
 
 /// SHA-256 of a file's contents (read in blocks); throws FileFormatError when it cannot be read.
 std::string sha256File(const std::string& path);
+/// SHA-256 of the bytes of `path` from `offset` to its end.
+std::string sha256FileFrom(const std::string& path, std::uint64_t offset);
 
 /// sha256File, through the cache (an entry is reused only while the file's size and mtime match).
 std::string cachedFileDigest(const std::string& path);

@@ -32,6 +32,12 @@ class SessionFileError : public std::runtime_error {
 /// (spectral/run_checks.h); the first problem of a run is an error naming the file and the run.
 Session readSession(const std::string& path);
 
+/// Accepts a deliberate change by another program (h5py, h5edit): the checksum is rewritten to
+/// match the file as it is now (readSession then checks everything else). Sessions are sealed with a checksum on every save
+/// and it is verified before the HDF5 library parses them (a mismatch is "the file changed
+/// after it was written").
+void resealSession(const std::string& path);
+
 /// Every problem of the file ("<path>: /runs/<id>: shell_energy[4] is NaN", ...), or the one
 /// structural error that stops reading it; empty for a sound session (`info --check`).
 std::vector<std::string> checkSessionFile(const std::string& path);
