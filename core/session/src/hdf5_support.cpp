@@ -1,8 +1,7 @@
 #include "hdf5_support.h"
 
-#include "shellscope/base/file_digest.h"
-
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +11,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <set>
+
+#include "shellscope/base/file_digest.h"
 
 namespace shellscope::hdf5 {
 
@@ -119,6 +122,18 @@ void sealChecksum(const std::string& path) {
 }
 
 void verifyChecksum(const std::string& path) {
+  // Opening a session reads the file twice (runs, then /analysis): hash it once per version of it.
+  struct stat status {};
+  if (::stat(path.c_str(), &status) != 0) return;  // the caller reports a missing file
+  const std::string identity = fs::absolute(path).lexically_normal().string() + "\n" + std::to_string(status.st_size) +
+                               "\n" + std::to_string(status.st_mtim.tv_sec) + "." + std::to_string(status.st_mtim.tv_nsec) +
+                               "\n" + std::to_string(status.st_ino);
+  static std::mutex mutex;
+  static std::set<std::string> verified;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (verified.count(identity)) return;
+  }
   const std::string bytes = leadingBytes(path);
   const std::size_t magic = sizeof kChecksumMagic - 1;
   if (bytes.compare(0, magic, kChecksumMagic) != 0) return;  // written before checksums, or by another program
@@ -127,6 +142,8 @@ void verifyChecksum(const std::string& path) {
     throw SessionFileError(path, "the file changed after it was written (checksum mismatch): it is damaged; if "
                                  "another program changed it on purpose, `shellscope-cli info --reseal` accepts it");
   }
+  std::lock_guard<std::mutex> lock(mutex);
+  verified.insert(identity);
 }
 
 void replaceAtomically(const std::string& path, const std::function<void(const std::string&)>& fill,
