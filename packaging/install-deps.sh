@@ -15,6 +15,7 @@ packages=(
   libxkbcommon-dev                               # needed by Qt6Gui's CMake package
   python3-h5py                                   # tests: reading sessions from another program
   xvfb xauth                                     # GUI checks without a display
+  clang-14 libclang-rt-14-dev llvm-14            # CI: sanitizer build, libFuzzer, llvm-symbolizer
 )
 
 missing=()

@@ -3,6 +3,7 @@
 #include "cli/command_line.h"
 #include "cli/commands.h"
 #include "cli/session_summary.h"
+#include "shellscope/analysis/analysis_file.h"
 #include "shellscope/session/session_file.h"
 
 namespace shellscope::cli {
@@ -28,7 +29,16 @@ int infoCommand(const Arguments& args) {
     std::cout << path << ": checksum rewritten\n";
   }
   if (check) {
-    const std::vector<std::string> problems = checkSessionFile(path);
+    std::vector<std::string> problems = checkSessionFile(path);
+    if (problems.empty()) {
+      // The stored analysis is parsed too: the GUI's child-process check runs this, and the GUI
+      // reads /analysis when it opens the file.
+      try {
+        analysis::readAnalysis(path, readSession(path));
+      } catch (const std::exception& e) {
+        problems.push_back(e.what());
+      }
+    }
     for (const std::string& problem : problems) std::cout << problem << "\n";
     if (problems.empty()) std::cout << path << ": no problems found\n";
     return problems.empty() ? 0 : 1;

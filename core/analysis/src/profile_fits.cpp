@@ -132,8 +132,10 @@ PiecewiseFit fitPiecewise(const FitPoints& points, const PiecewiseFit* start) {
     highL.push_back(std::pow(10.0, points.x(i)));
     highY.push_back(points.y(i));
   }
-  const auto [s, a] = line(lowX, lowY);
-  const auto [negKappaOverLn10, b] = line(highL, highY);
+  // Plain variables, not structured bindings: the lambdas below capture them (C++17 does not allow that).
+  const auto lowLine = line(lowX, lowY), highLine = line(highL, highY);
+  const double s = std::get<0>(lowLine), a = std::get<1>(lowLine);
+  const double negKappaOverLn10 = std::get<0>(highLine), b = std::get<1>(highLine);
   const double kappa = std::max(-negKappaOverLn10 * kLn10, 1e-6 / std::pow(10.0, points.x(peak)));
   const double minWidth = halfShell(points.x);
 

@@ -122,9 +122,10 @@ std::vector<StoredTensor> readSafetensors(const std::string& path, std::map<std:
     const at::ScalarType type = scalarTypeOf(t.dtype);
     const std::vector<std::int64_t> shape = t.shape;
     const std::string dtypeName = t.dtype;
-    t.load = [file, data, type, shape, dtypeName, path, name]() {
+    // (A copy of the name: C++17 does not capture structured bindings, clang refuses it.)
+    t.load = [file, data, type, shape, dtypeName, path, tensorName = t.name]() {
       if (type == at::ScalarType::Undefined) {
-        throw FileFormatError(path, "tensor '" + name + "' has dtype " + dtypeName + ", which cannot be converted");
+        throw FileFormatError(path, "tensor '" + tensorName + "' has dtype " + dtypeName + ", which cannot be converted");
       }
       // The map outlives the tensor through the deleter's copy of `file`.
       return at::from_blob(const_cast<std::uint8_t*>(data), shape, [file](void*) {}, at::TensorOptions().dtype(type));

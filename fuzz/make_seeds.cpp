@@ -1,0 +1,162 @@
+// shellscope-fuzz-seeds OUT: the seed corpus of every fuzz target, written by the project's own
+// writers into OUT/<target>/ (small valid inputs of every layout and dtype, and a few near misses).
+// Nothing of it is committed: fuzz/run-fuzzers.sh makes it in the build folder.
+#include <caffe2/serialize/inline_container.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "checkpoints/checkpoint_io.h"
+#include "checkpoints/safetensors.h"
+#include "checkpoints/torch_state_dict.h"
+#include "fuzz_support.h"
+#include "shellscope/analysis/analysis_file.h"
+#include "shellscope/analysis/session_analysis.h"
+#include "shellscope/data/token_data.h"
+#include "shellscope/session/session_file.h"
+#include "synthetic_runs.h"
+
+using namespace shellscope;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path out;
+
+void seed(const std::string& target, const std::string& name, const std::vector<std::uint8_t>& bytes) {
+  fs::create_directories(out / target);
+  std::ofstream file(out / target / name, std::ios::binary);
+  file.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+}
+void seed(const std::string& target, const std::string& name, const std::string& text) {
+  seed(target, name, std::vector<std::uint8_t>(text.begin(), text.end()));
+}
+void seedFile(const std::string& target, const std::string& name, const fs::path& file) {
+  seed(target, name, fuzz::readBytes(file.string()));
+}
+fs::path scratch(const std::string& name) { return fs::path(fuzz::scratchDir()) / name; }
+
+void checkpointSeeds() {
+  std::vector<std::pair<std::string, at::Tensor>> tensors{
+      {"a.weight", at::arange(6, at::kFloat).reshape({2, 3})},
+      {"b.bias", at::ones({3}, at::kHalf)},
+      {"c", at::zeros({0}, at::kBFloat16)},
+      {"d", at::arange(4, at::kDouble)}};
+  engine::writeSafetensors(scratch("s.safetensors").string(), tensors, {{"format", "pt"}});
+  seedFile("safetensors", "four-dtypes", scratch("s.safetensors"));
+  engine::writeSafetensors(scratch("e.safetensors").string(), {}, {});
+  seedFile("safetensors", "empty", scratch("e.safetensors"));
+  seedFile("safetensors", "tiny-model", fs::path(fuzz::tinyCheckpoint("safetensors")) / "model.safetensors");
+
+  engine::writeTorchStateDict(scratch("s.bin").string(), tensors);
+  seedFile("torch_bin", "four-dtypes", scratch("s.bin"));
+  seedFile("torch_bin", "tiny-model", fs::path(fuzz::tinyCheckpoint("bin")) / "pytorch_model.bin");
+  // The pickles inside, for the unpickler on its own.
+  for (const char* file : {"s.bin"}) {
+    caffe2::serialize::PyTorchStreamReader reader(scratch(file).string());
+    const auto [data, size] = reader.getRecord("data.pkl");
+    const auto* bytes = static_cast<const std::uint8_t*>(data.get());
+    seed("unpickler", "four-dtypes", std::vector<std::uint8_t>(bytes, bytes + size));
+  }
+  seed("unpickler", "empty-dict", std::string("\x80\x02}q\x00.", 6));
+
+  const fs::path sharded = fuzz::tinyCheckpoint("sharded-safetensors");
+  seedFile("shard_index", "valid", sharded / "model.safetensors.index.json");
+  seed("shard_index", "no-map", R"({"metadata": {"total_size": 0}})");
+
+  seed("config_json", "tiny", fuzz::tinyConfigJson());
+  seedFile("config_json", "as-saved", sharded / "config.json");
+  seed("config_json", "rotary-nested",
+       R"({"model_type": "gpt_neox", "hidden_size": 8, "num_hidden_layers": 2, "num_attention_heads": 2,
+           "intermediate_size": 12, "vocab_size": 5, "tie_word_embeddings": false,
+           "rope_parameters": {"rope_type": "default", "partial_rotary_factor": 0.5, "rope_theta": 500}})");
+}
+
+void tokenSeeds() {
+  const std::vector<std::vector<std::int64_t>> documents{{1, 2, 3}, {4}, {5, 6, 7, 8, 9}};
+  for (const char* dtype : {"u16", "i32", "i64", "u8"}) {
+    const std::string prefix = scratch(std::string("m-") + dtype).string();
+    writeMmidIdx(prefix, documents, parseTokenDType(dtype));
+    std::vector<std::uint8_t> input;
+    const auto bin = fuzz::readBytes(prefix + ".bin"), idx = fuzz::readBytes(prefix + ".idx");
+    input.push_back(static_cast<std::uint8_t>(bin.size() & 0xff));
+    input.push_back(static_cast<std::uint8_t>(bin.size() >> 8));
+    input.insert(input.end(), idx.begin(), idx.end());
+    seed("mmididx", dtype, input);
+
+    const std::string npy = scratch(std::string("n-") + dtype + ".npy").string();
+    writeNpy(npy, {0, 1, 2, 3, 4, 5, 6, 7}, parseTokenDType(dtype));
+    seedFile("npy", dtype, npy);
+  }
+  seed("npy", "two-d", std::string("\x93NUMPY\x01\x00\x76\x00", 10) +
+                           "{'descr': '<u2', 'fortran_order': False, 'shape': (2, 3), }" + std::string(55, ' ') +
+                           "\n" + std::string(12, '\x01'));
+  for (int d = 0; d < 8; ++d) {
+    std::vector<std::uint8_t> raw{static_cast<std::uint8_t>(d)};
+    for (int i = 0; i < 32; ++i) raw.push_back(static_cast<std::uint8_t>(i));
+    seed("raw_tokens", "dtype-" + std::to_string(d), raw);
+  }
+}
+
+void tokenizerSeeds() {
+  seedFile("tokenizer_json", "small", SHELLSCOPE_TEST_DATA "/tokenizer_small.json");
+  seed("tokenizer_json", "minimal",
+       R"({"model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": ["a b"]},
+           "added_tokens": [{"id": 3, "content": "<|endoftext|>", "special": true}],
+           "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": false}})");
+  seed("tokenizer_text", "english", "The quick brown fox jumps over the lazy dog.\n  It's 1,234 steps.");
+  seed("tokenizer_text", "unicode", "caf\xc3\xa9 na\xc3\xafve \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80 e\xcc\x81");
+  seed("tokenizer_text", "special", "<|endoftext|>x<|padding|>    y\t\r\n");
+}
+
+void sessionSeeds() {
+  // Small on purpose: every HDF5 object costs the fuzzer time per input.
+  Session small;
+  small.runs.push_back(syntheticRun(theoryCurve(-2.0, 0.2, 0.5), 0.15, 2, 5, -4, 3, "m", 10));
+  const std::string smallPath = scratch("small.h5").string();
+  writeSession(smallPath, small);
+  seedFile("session", "one-run", smallPath);
+  const std::string smallAnalysed = scratch("small-analysed.h5").string();
+  analysis::AnalysisOptions quick;
+  quick.bootstrapSamples = 8;
+  writeSessionWithAnalysis(smallAnalysed, small, analysis::analyzeSession(small, quick));
+  seedFile("session", "one-run-analysed", smallAnalysed);
+  Session session;
+  for (int step : {100, 1000}) {
+    Run run = syntheticRun(theoryCurve(-2.0, 0.2, 0.5), 0.15, 3, static_cast<std::uint64_t>(step), -8, 8, "synthetic",
+                           step);
+    session.runs.push_back(run);
+  }
+  const std::string plain = scratch("plain.h5").string();
+  writeSession(plain, session);
+  seedFile("session", "two-runs", plain);
+  const std::string analysed = scratch("analysed.h5").string();
+  writeSessionWithAnalysis(analysed, session, analysis::analyzeSession(session, quick));
+  seedFile("session", "two-runs-analysed", analysed);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::cerr << "usage: shellscope-fuzz-seeds OUT\n";
+    return 2;
+  }
+  out = argv[1];
+  try {
+    checkpointSeeds();
+    tokenSeeds();
+    tokenizerSeeds();
+    sessionSeeds();
+  } catch (const std::exception& e) {
+    std::cerr << "shellscope-fuzz-seeds: " << e.what() << "\n";
+    return 1;
+  }
+  std::size_t files = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(out)) files += entry.is_regular_file();
+  std::cout << "shellscope-fuzz-seeds: " << files << " seeds in " << out.string() << "\n";
+  return 0;
+}
