@@ -5,6 +5,7 @@
 #include <iostream>
 #include <map>
 
+#include "cli/child_check.h"
 #include "cli/command_line.h"
 #include "cli/commands.h"
 #include "shellscope/base/setting_error.h"
@@ -49,6 +50,7 @@ int runCli(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   const std::string name = argv[1];
+  checkUnsealedSessionsInChild();  // a damaged file without a checksum must not crash the program
   try {
     if (name == "--version") {
       shellscope::configureThreads(0);

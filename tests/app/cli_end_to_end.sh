@@ -92,6 +92,27 @@ printf 'fine text\nthen \xff here\n' >"$work/latin.txt"
 expect_error 1 "$work/latin.txt: not UTF-8: an invalid byte sequence (starting 0xFF) at byte 15" \
   "$cli" tokenize --tokenizer "$tokenizer_small" --input "$work/latin.txt" --out "$work/x.npy"
 
+step "a damaged file without a checksum: libhdf5 crashes in a checker child, not in the command"
+# An older (unsealed) session whose global heap claims a 1 TiB string: libhdf5 copies that much.
+"$python" - "$work/s.h5" "$work/unsealed-damaged.h5" <<'PY' || fail "could not build the damaged file"
+import struct, sys
+b = bytearray(open(sys.argv[1], 'rb').read())
+heap = b.find(b'GCOL')
+assert heap > 0, 'no global heap collection'
+b[heap + 16 + 8:heap + 16 + 16] = struct.pack('<Q', 1 << 40)  # the first object's size
+b[0:512] = bytes(512)  # no checksum, as in a session written before checksums
+open(sys.argv[2], 'wb').write(b)
+PY
+SHELLSCOPE_SESSION_CHECKER_CHILD=1 "$cli" info "$work/unsealed-damaged.h5" >/dev/null 2>&1
+direct=$?
+if [ "$direct" -ge 128 ]; then
+  expect_error 1 "unsealed-damaged.h5: the HDF5 library crashed reading it (signal $((direct - 128))" \
+    "$cli" info "$work/unsealed-damaged.h5"
+  expect_error 1 "the HDF5 library crashed" "$cli" analyze "$work/unsealed-damaged.h5"
+else
+  echo "SKIP: this libhdf5 did not crash on the damaged heap (exit $direct); containment not exercised"
+fi
+
 step "--help on every command"
 for command in compute info export-csv bench bench-analysis bench-quadrature demo; do
   "$cli" "$command" --help >"$work/help.out" || fail "$command --help exited $?"

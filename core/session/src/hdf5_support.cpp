@@ -112,6 +112,24 @@ bool hasUserBlock(const std::string& bytes) {
 
 }  // namespace
 
+namespace {
+
+std::mutex& unsealedCheckMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+UnsealedSessionCheck& unsealedCheck() {
+  static UnsealedSessionCheck check;
+  return check;
+}
+
+}  // namespace
+
+void installUnsealedCheck(UnsealedSessionCheck check) {
+  std::lock_guard<std::mutex> lock(unsealedCheckMutex());
+  unsealedCheck() = std::move(check);
+}
+
 void sealChecksum(const std::string& path) {
   if (!hasUserBlock(leadingBytes(path))) return;  // an older session edited in place: no room
   std::string block = kChecksumMagic + sha256FileFrom(path, kUserBlockBytes) + "\n";
@@ -136,9 +154,15 @@ void verifyChecksum(const std::string& path) {
   }
   const std::string bytes = leadingBytes(path);
   const std::size_t magic = sizeof kChecksumMagic - 1;
-  if (bytes.compare(0, magic, kChecksumMagic) != 0) return;  // written before checksums, or by another program
-  const std::string stored = bytes.substr(magic, 64);
-  if (sha256FileFrom(path, kUserBlockBytes) != stored) {
+  if (bytes.compare(0, magic, kChecksumMagic) != 0) {
+    // Written before checksums, or by another program: the program's own check, if it has one.
+    UnsealedSessionCheck check;
+    {
+      std::lock_guard<std::mutex> lock(unsealedCheckMutex());
+      check = unsealedCheck();
+    }
+    if (check) check(path);
+  } else if (sha256FileFrom(path, kUserBlockBytes) != bytes.substr(magic, 64)) {
     throw SessionFileError(path, "the file changed after it was written (checksum mismatch): it is damaged; if "
                                  "another program changed it on purpose, `shellscope-cli info --reseal` accepts it");
   }

@@ -50,8 +50,10 @@ void requireWritableDirectory(const std::string& path);
 constexpr std::size_t kUserBlockBytes = 512;
 /// Writes the checksum into `path`'s user block; files without one (older sessions) are left.
 void sealChecksum(const std::string& path);
-/// Throws SessionFileError when `path` carries a checksum its contents do not match.
+/// Throws SessionFileError when `path` carries a checksum its contents do not match; a file without
+/// one goes through the check installed here (setUnsealedSessionCheck in session_file.h).
 void verifyChecksum(const std::string& path);
+void installUnsealedCheck(UnsealedSessionCheck check);
 /// Opens an existing file with a clear message for the usual failures.
 H5::H5File openExisting(const std::string& path, unsigned flags, bool verify = true);
 

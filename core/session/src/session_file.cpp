@@ -337,6 +337,8 @@ Session readSession(const std::string& path) { return readSessionFile(path, true
 
 void resealSession(const std::string& path) { sealChecksum(path); }
 
+void setUnsealedSessionCheck(UnsealedSessionCheck check) { hdf5::installUnsealedCheck(std::move(check)); }
+
 std::vector<std::string> checkSessionFile(const std::string& path) {
   Session session;
   try {

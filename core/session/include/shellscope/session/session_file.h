@@ -38,6 +38,15 @@ Session readSession(const std::string& path);
 /// after it was written").
 void resealSession(const std::string& path);
 
+/// Runs before the HDF5 library parses a session file that carries no checksum (older sessions,
+/// files written by other programs), once per version of the file and process; throwing refuses
+/// the file. libhdf5 is not hardened against damaged files, so a program that must survive them
+/// checks such a file in a child process first (shellscope-cli does: app/cli/child_check.cpp; the
+/// GUI checks every file it did not write itself). Sealed files need none: their checksum is
+/// verified before anything is parsed. Set once at start-up; an empty function removes the check.
+using UnsealedSessionCheck = std::function<void(const std::string& path)>;
+void setUnsealedSessionCheck(UnsealedSessionCheck check);
+
 /// Every problem of the file ("<path>: /runs/<id>: shell_energy[4] is NaN", ...), or the one
 /// structural error that stops reading it; empty for a sound session (`info --check`).
 std::vector<std::string> checkSessionFile(const std::string& path);
