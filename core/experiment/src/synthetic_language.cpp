@@ -64,7 +64,9 @@ const char* kCodas[] = {"", "", "", "n", "r", "s", "l", "m", "t", "nd", "rk", "n
 std::vector<std::string> makeWords(Random& rng, std::size_t count, std::set<std::string>& used) {
   std::vector<std::string> words;
   while (words.size() < count) {
-    const std::size_t syllables = 1 + (rng.chance(0.55) ? 1 : 0) + (rng.chance(0.25) ? 1 : 0);
+    const bool second = rng.chance(0.55);  // drawn in this order (operands of + are unsequenced)
+    const bool third = rng.chance(0.25);
+    const std::size_t syllables = 1 + (second ? 1 : 0) + (third ? 1 : 0);
     std::string word;
     for (std::size_t s = 0; s < syllables; ++s) {
       word += kOnsets[rng.below(std::size(kOnsets))];
@@ -161,8 +163,13 @@ class Grammar {
   std::string prepositionalPhrase(Random& rng, const Topic& t, int depth) const {
     static const char* kPrepositions[] = {"in", "on", "with", "under", "near", "from", "over", "behind", "of"};
     if (rng.chance(0.06)) return "in " + std::to_string(1800 + static_cast<int>(std::pow(rng.uniform(), 2.0) * 225));
-    return std::string(kPrepositions[rng.below(std::size(kPrepositions))]) + " " +
-           nounPhrase(rng, t, rng.chance(0.3), depth);
+    // Every phrase draws its parts in a fixed order: the operands of + are unsequenced, and GCC
+    // and clang evaluate them in opposite orders. This is GCC's (right to left), which made the
+    // golden sessions (tests/app/golden_sessions.sh).
+    const bool plural = rng.chance(0.3);
+    const std::string object = nounPhrase(rng, t, plural, depth);
+    const std::string preposition = kPrepositions[rng.below(std::size(kPrepositions))];
+    return preposition + " " + object;
   }
 
   std::string verbPhrase(Random& rng, const Topic& t, bool pluralSubject, int depth) const {
@@ -183,18 +190,26 @@ class Grammar {
 
   std::string clause(Random& rng, const Topic& t, int depth) const {
     const bool plural = rng.chance(0.35);
-    return nounPhrase(rng, t, plural, depth) + " " + verbPhrase(rng, t, plural, depth);
+    const std::string predicate = verbPhrase(rng, t, plural, depth);  // drawn first (see prepositionalPhrase)
+    const std::string subject = nounPhrase(rng, t, plural, depth);
+    return subject + " " + predicate;
   }
 
   std::string sentence(Random& rng, const Topic& t) const {
     const double r = rng.uniform();
     std::string s;
+    // Two clauses: the second is drawn first (see prepositionalPhrase).
+    auto twoClauses = [&](const char* before, const char* between) {
+      const std::string second = clause(rng, t, 1);
+      const std::string first = clause(rng, t, 1);
+      return before + first + between + second;
+    };
     if (r < 0.12) {
-      s = "when " + clause(rng, t, 1) + ", " + clause(rng, t, 1);
+      s = twoClauses("when ", ", ");
     } else if (r < 0.22) {
-      s = clause(rng, t, 1) + " because " + clause(rng, t, 1);
+      s = twoClauses("", " because ");
     } else if (r < 0.3) {
-      s = clause(rng, t, 1) + " and " + clause(rng, t, 1);
+      s = twoClauses("", " and ");
     } else {
       s = clause(rng, t, 0);
     }
