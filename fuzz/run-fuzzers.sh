@@ -6,7 +6,7 @@
 # Each target runs on its seeds (made by shellscope-fuzz-seeds into DIR/fuzz-seeds/, never
 # committed), the inputs earlier runs in DIR found (DIR/fuzz-corpus/<target>/, where new finds go)
 # and the committed regression inputs (fuzz/regressions/<target>/: inputs that once crashed a
-# reader). A crash, hang (10 s), sanitizer report, out-of-memory (4 GiB) or an allocation of more than
+# reader). A crash, hang (10 s; 2 s for sessions), sanitizer report, out-of-memory (4 GiB) or an allocation of more than
 # 1 GiB (from an input of at most 64 KiB) fails the run and leaves
 # the input in DIR/fuzz-artifacts/; copy it into fuzz/regressions/<target>/ with the fix.
 # Without TARGET every target runs, J at a time (default 1). Prints one line of figures per target.
@@ -63,14 +63,17 @@ run_one() {
   [ -n "$runs" ] && limit=(-runs="$runs")
   local dirs=("$corpus" "$seeds/$target")
   [ -d "$here/regressions/$target" ] && dirs+=("$here/regressions/$target")
-  local start=$SECONDS status=0 artifacts=$build/fuzz-artifacts/$target mode=()
+  local start=$SECONDS status=0 artifacts=$build/fuzz-artifacts/$target mode=() timeout=10
   rm -rf "$artifacts"
   mkdir -p "$artifacts"
   if [ "$target" = session ]; then
     mode=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
     limit=(-max_total_time="${seconds}")  # fork mode: time only (--runs is not used)
+    # A sound 64 KiB session parses in milliseconds; libhdf5 loops forever on some damaged ones,
+    # and every such input would otherwise cost the fuzzer 10 s.
+    timeout=2
   fi
-  "$build/bin/fuzz_$target" "${limit[@]}" "${mode[@]}" -max_len="$(max_len "$target")" -timeout=10 \
+  "$build/bin/fuzz_$target" "${limit[@]}" "${mode[@]}" -max_len="$(max_len "$target")" -timeout=$timeout \
       -rss_limit_mb=4096 -malloc_limit_mb=1024 -print_final_stats=1 -artifact_prefix="$artifacts/" "${dirs[@]}" >"$log" 2>&1 || status=$?
   local execs rate library=0 ours=0 functions=""
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
@@ -83,7 +86,7 @@ run_one() {
     for artifact in "$artifacts"/*; do
       [ -e "$artifact" ] || continue
       local replay frames
-      replay=$(timeout 60 "$build/bin/fuzz_$target" -timeout=10 -rss_limit_mb=4096 -malloc_limit_mb=1024 "$artifact" 2>&1 ||
+      replay=$(timeout 60 "$build/bin/fuzz_$target" -timeout=$timeout -rss_limit_mb=4096 -malloc_limit_mb=1024 "$artifact" 2>&1 ||
         true)
       # The frames up to the first one in our sources: the library's if libhdf5 is among them.
       frames=$(grep -E '^ +#[0-9]+ ' <<<"$replay" | sed -nE '1,/\/(core|app|fuzz)\//p')
