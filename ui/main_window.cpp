@@ -162,11 +162,18 @@ MainWindow::MainWindow(QWidget* parent)
   connect(document_, &SessionDocument::modifiedChanged, this, &MainWindow::updateTitle);
   connect(document_, &SessionDocument::pathChanged, this, &MainWindow::updateTitle);
   connect(document_, &SessionDocument::busyChanged, this, &MainWindow::updateStatus);
+  connect(document_, &SessionDocument::checkSkipped, this, [this](const QString&, const QString& reason) {
+    uncheckedNote_ = reason;
+  });
   connect(document_, &SessionDocument::opened, this, [this](const QString& path) {
     addRecentFile(path);
-    statusBar()->showMessage(tr("Opened %1: %2 runs").arg(path).arg(document_->session().runs.size()), 5000);
+    const QString opened = tr("Opened %1: %2 runs").arg(path).arg(document_->session().runs.size());
+    const QString note = std::exchange(uncheckedNote_, QString());
+    // Not silent: a file read without the crash check says so for longer.
+    statusBar()->showMessage(note.isEmpty() ? opened : opened + QString::fromUtf8(" · ") + note, note.isEmpty() ? 5000 : 20000);
   });
   connect(document_, &SessionDocument::openFailed, this, [this](const QString& path, const QString& message) {
+    uncheckedNote_.clear();
     showMessage(this, QMessageBox::Critical, tr("Cannot Open Session"),
                 tr("%1 could not be opened. The current session is unchanged.").arg(QFileInfo(path).fileName()), message);
   });

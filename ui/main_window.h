@@ -119,6 +119,7 @@ class MainWindow : public QMainWindow {
   Theme theme_ = Theme::System;
   bool closing_ = false;
   std::function<void()> afterSave_;  ///< what whenChangesSettled continues with once saved
+  QString uncheckedNote_;            ///< why the file being opened is read without a child-process check
 };
 
 }  // namespace shellscope::ui

@@ -18,11 +18,33 @@ struct SessionDocument::Loaded {
   QString error;
 };
 
+/// What a background save produces: why it failed, or the file as it was written.
+struct SessionDocument::Written {
+  QString error;
+  FileIdentity identity;
+};
+
 namespace {
 constexpr int kDefaultCheckedRuns = 16;
 }
 
-SessionDocument::SessionDocument(QObject* parent) : QObject(parent) {}
+SessionDocument::SessionDocument(QObject* parent) : QObject(parent), check_(new SessionCheck(this)) {
+  connect(check_, &SessionCheck::finished, this, [this](const QString&, const SessionVerdict& verdict) {
+    if (!checking_) return;
+    checking_ = false;
+    if (!verdict.mayOpen()) {
+      endBusy();
+      Q_EMIT openFailed(pendingPath_, verdict.message);  // the current session stays as it was
+      return;
+    }
+    if (verdict.kind == SessionVerdict::Kind::Unchecked) {
+      qWarning("%s", qPrintable(verdict.message));
+      Q_EMIT checkSkipped(pendingPath_, verdict.message);
+    }
+    read(pendingPath_, verdict);  // takes its own busy count before the check's is released
+    endBusy();
+  });
+}
 
 SessionDocument::~SessionDocument() = default;
 
@@ -109,6 +131,11 @@ void SessionDocument::clear() {
   checked_.clear();
   path_.clear();
   ++analysisGeneration_;
+  if (checking_) {  // a file being checked for opening is not opened after all
+    check_->cancel();
+    checking_ = false;
+    endBusy();
+  }
   setModified(false);
   Q_EMIT pathChanged(path_);
   Q_EMIT sessionReset();
@@ -127,6 +154,18 @@ void SessionDocument::checkDefaultRuns() {
 }
 
 void SessionDocument::open(const QString& path) {
+  const bool abandoning = checking_;
+  beginBusy(tr("Checking %1…").arg(path));
+  if (abandoning) {
+    check_->cancel();  // the file opened before is not waited for
+    endBusy();
+  }
+  checking_ = true;
+  pendingPath_ = path;
+  check_->check(path);
+}
+
+void SessionDocument::read(const QString& path, const SessionVerdict& verdict) {
   beginBusy(tr("Opening %1…").arg(path));
   auto* watcher = new QFutureWatcher<std::shared_ptr<Loaded>>(this);
   connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, path] {
@@ -156,8 +195,14 @@ void SessionDocument::open(const QString& path) {
     Q_EMIT opened(path);
     refreshAnalysis();
   });
-  watcher->setFuture(QtConcurrent::run(backgroundPool(), [path] {
+  const bool checked = verdict.kind == SessionVerdict::Kind::Good;
+  watcher->setFuture(QtConcurrent::run(backgroundPool(), [path, checked, identity = verdict.identity] {
     auto loaded = std::make_shared<Loaded>();
+    if (checked && fileIdentity(path) != identity) {
+      // Replaced or written to since the child read it: what is there now has not been checked.
+      loaded->error = tr("%1 changed while it was being checked; open it again").arg(path);
+      return loaded;
+    }
     try {
       loaded->session = readSession(path.toStdString());
       loaded->analysis = analysis::readAnalysis(path.toStdString(), loaded->session);
@@ -170,15 +215,17 @@ void SessionDocument::open(const QString& path) {
 
 void SessionDocument::save(const QString& path) {
   beginBusy(tr("Saving %1…").arg(path));
-  auto* watcher = new QFutureWatcher<QString>(this);
+  auto* watcher = new QFutureWatcher<Written>(this);
   connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, path] {
-    const QString error = watcher->result();
+    const Written written = watcher->result();
     watcher->deleteLater();
     endBusy();
-    if (!error.isEmpty()) {
-      Q_EMIT saveFailed(path, error);
+    if (!written.error.isEmpty()) {
+      Q_EMIT saveFailed(path, written.error);
       return;
     }
+    // This process wrote it: reopening it needs no child-process check.
+    if (VerdictCache* cache = check_->cache()) cache->trust(path, written.identity);
     path_ = path;
     setModified(false);
     Q_EMIT pathChanged(path_);
@@ -189,12 +236,14 @@ void SessionDocument::save(const QString& path) {
   analysis::SessionAnalysis toSave = analysis_;
   toSave.options = options_;
   watcher->setFuture(QtConcurrent::run(backgroundPool(), [path, session = session_, analysis = std::move(toSave)] {
+    Written written;
     try {
       analysis::writeSessionWithAnalysis(path.toStdString(), session, analysis);
+      written.identity = fileIdentity(path);  // at once: the smallest window for another writer
     } catch (const std::exception& e) {
-      return QString::fromStdString(e.what());
+      written.error = QString::fromStdString(e.what());
     }
-    return QString();
+    return written;
   }));
 }
 

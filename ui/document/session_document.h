@@ -3,6 +3,12 @@
 // display and their colours, the file it belongs to and whether it has unsaved changes. Opening,
 // saving and analysing run on background threads (QtConcurrent); results arrive as signals on the
 // GUI thread, and a failed open leaves the current session untouched.
+//
+// open() parses nothing in this process before a child has read the file (session_check.h): a file
+// the checker refuses, crashes on or times out on is openFailed() with its reason, and only a file
+// it passed, unchanged since, is read here. The GUI's own saves are remembered as good, so reopening
+// them starts no child; without a checker the file is read unchecked and checkSkipped() says so. A
+// newer open() or clear() abandons a check still running.
 
 #include <QColor>
 #include <QFutureWatcher>
@@ -15,6 +21,7 @@
 
 #include "shellscope/analysis/session_analysis.h"
 #include "shellscope/session/session.h"
+#include "ui/document/session_check.h"
 
 namespace shellscope::ui {
 
@@ -50,8 +57,11 @@ class SessionDocument : public QObject {
 
   /// Starts over with an empty, untitled session.
   void clear();
-  /// Reads `path` in the background; opened() or openFailed() follows.
+  /// Checks `path` in a child process, then reads it in the background; opened() or openFailed()
+  /// follows (checkSkipped() first when there is no checker and the file is read unchecked).
   void open(const QString& path);
+  /// The child-process check of open() (tests: another checker, cache or timeout).
+  SessionCheck* sessionCheck() const { return check_; }
   /// Writes the session and its analysis to `path` in the background; saved() or saveFailed().
   void save(const QString& path);
   /// Adds a computed run (it becomes checked and is analysed in the background).
@@ -72,11 +82,16 @@ class SessionDocument : public QObject {
   void busyChanged(bool busy, const QString& message);
   void opened(const QString& path);
   void openFailed(const QString& path, const QString& message);
+  /// `path` is read without a child-process check first, and why (no checker beside the executable).
+  void checkSkipped(const QString& path, const QString& reason);
   void saved(const QString& path);
   void saveFailed(const QString& path, const QString& message);
 
  private:
   struct Loaded;
+  struct Written;
+  /// Reads `path` in the background, once the check has allowed it.
+  void read(const QString& path, const SessionVerdict& verdict);
   void setModified(bool modified);
   void beginBusy(const QString& message);
   void endBusy();
@@ -101,6 +116,9 @@ class SessionDocument : public QObject {
   bool modified_ = false;
   int busy_ = 0;
   int analysisGeneration_ = 0;  ///< results of an older analysis request are dropped
+  SessionCheck* check_;
+  bool checking_ = false;  ///< an open() waits for its check (it holds one busy count)
+  QString pendingPath_;    ///< what that open() was given
 };
 
 }  // namespace shellscope::ui
