@@ -22,6 +22,7 @@ int analyzeCommand(const Arguments& args);
 int renderCommand(const Arguments& args);
 int tokenizeCommand(const Arguments& args);
 int initCheckpointCommand(const Arguments& args);
+int labCommand(const Arguments& args);
 
 inline constexpr int kExitCancelled = 130;
 

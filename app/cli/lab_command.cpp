@@ -1,0 +1,195 @@
+// shellscope-cli lab run | show: the exact lab (docs/lab.md, "The driver"). `run` trains a small
+// model by full-batch gradient descent, measures the shell balance at every interval and adds the
+// result to a session under /lab; `show` prints what a session holds there.
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "cli/command_line.h"
+#include "cli/commands.h"
+#include "cli/terminal_progress.h"
+#include "shellscope/experiment/lab_run.h"
+#include "shellscope/session/session_file.h"
+
+namespace shellscope::cli {
+
+namespace {
+
+std::string number(double value, const char* format = "%.4g") {
+  if (std::isnan(value)) return "nan";
+  char buffer[48];
+  std::snprintf(buffer, sizeof buffer, format, value);
+  return buffer;
+}
+
+void printIntervals(std::ostream& out, const LabRun& run) {
+  out << "  interval   steps        dtau  rel.resid   cos(-Me)   cos(-M1)  transport/D  crossing  rotation\n";
+  for (std::size_t k = 0; k < run.intervals.size(); ++k) {
+    const LabInterval& i = run.intervals[k];
+    char line[200];
+    std::snprintf(line, sizeof line, "  %8zu %5d-%-5d %10.4g %10.3e %10.6f %10.6f %12.4g %9d %9.3g\n", k + 1,
+                  run.checkpoints[k].step, run.checkpoints[k + 1].step, i.dtau, i.relativeResidual, i.cosineErrorFlow,
+                  i.cosineOnesFlow, i.transportToDissipation, i.crossingModes, i.largestRotation);
+    out << line;
+  }
+}
+
+void printLabRun(std::ostream& out, const LabRun& run, bool intervals) {
+  const LabRunSettings& s = run.settings;
+  const LabCheckpoint& first = run.checkpoints.front();
+  const LabCheckpoint& last = run.checkpoints.back();
+  out << (run.id.empty() ? std::string("lab run") : run.id) << ": " << s.model << " (" << run.observable
+      << ", P = " << run.parameterCount << "), n = " << s.points << ", " << lab::toString(s.objective) << "\n";
+  out << "  gradient descent: eta = " << number(s.learningRate) << ", alpha = " << number(s.outputScale)
+      << " (step eta/alpha^2 = " << number(s.stepSize()) << "), " << s.steps << " steps, checkpoints every " << s.every
+      << " (" << run.checkpoints.size() << "), tau = " << number(last.tau) << "\n";
+  out << "  data: " << run.dataSource << "\n";
+  out << "  window: " << run.window.shellsPerDecade << " shells/decade, " << number(run.window.edge(0), "%.3g")
+      << " .. " << number(run.window.edge(run.window.shellCount), "%.3g") << " (" << run.window.shellCount
+      << " shells + underflow + overflow)\n";
+  out << "  loss " << number(first.loss) << " -> " << number(last.loss) << ", mean(e^2) " << number(first.meanSquaredError)
+      << " -> " << number(last.meanSquaredError) << "\n";
+  double rotation = 0;
+  long long crossings = 0, weak = 0;
+  double lowRatio = NAN, highRatio = NAN;
+  for (const LabInterval& i : run.intervals) {
+    rotation = std::max(rotation, i.largestRotation);
+    crossings += i.crossingModes;
+    weak += i.weakCrossings;
+    if (std::isfinite(i.transportToDissipation)) {
+      lowRatio = std::isnan(lowRatio) ? i.transportToDissipation : std::min(lowRatio, i.transportToDissipation);
+      highRatio = std::isnan(highRatio) ? i.transportToDissipation : std::max(highRatio, i.transportToDissipation);
+    }
+  }
+  out << "  balance: relative residual max " << number(run.maxRelativeResidual(), "%.3e") << ", median "
+      << number(run.medianRelativeResidual(), "%.3e") << " (max_b |R_b| / 2 sum_b |Dbar_b| per interval)\n";
+  out << "  de/dtau against -M e: cosine min " << number(run.minCosineErrorFlow(), "%.6f") << ", mean "
+      << number(run.meanCosineErrorFlow(), "%.6f") << "; against -M 1: cosine min "
+      << number(run.minCosineOnesFlow(), "%.6f") << ", mean " << number(run.meanCosineOnesFlow(), "%.6f") << "\n";
+  out << "  transport/dissipation over the run: " << number(run.runTransportToDissipation()) << " (intervals "
+      << number(lowRatio) << " .. " << number(highRatio) << ")\n";
+  out << "  modes crossing edges: " << crossings << " (" << weak << " weakly tracked); largest rotation per interval "
+      << number(rotation, "%.3g") << " rad\n";
+  if (const int fast = run.fastIntervals(0.1)) {
+    out << "  note: " << fast << " of " << run.intervals.size()
+        << " intervals turned a cross-shell pair by more than 0.1 rad, too far for the second-order balance;\n"
+           "        a smaller --lr or --every resolves them\n";
+  }
+  out << "  time: " << number(run.computeSeconds, "%.1f") << " s (J and M " << number(run.jacobianSeconds, "%.1f")
+      << " s, eigenbases and balance " << number(run.spectrumSeconds, "%.1f") << " s)\n";
+  if (intervals) printIntervals(out, run);
+}
+
+int labRunCommand(const Arguments& args) {
+  std::string models;
+  for (const std::string& m : labModelNames()) models += (models.empty() ? "" : ", ") + m;
+  CommandLine cl("lab run", "lab run --out SESSION.h5 [--model M] [--points N] [--steps K] [--lr ETA] [options]",
+                 "Trains a small model by full-batch gradient descent on n fixed points, forms M = J J^T/n exactly\n"
+                 "(float64) at every checkpoint and measures the shell balance of every interval term by term\n"
+                 "(docs/lab.md). The run is added to the session under /lab (created when missing). Models: " + models +
+                     "\n(mlp: the regressor on its sum-of-sines task; nano-lm, tiny-lm: GPT-NeoX on the synthetic\n"
+                     "language, one character per token, the points the token positions of points/seq-len windows).");
+  LabRunSettings s;
+  std::string out;
+  bool noSpectra = false, intervals = false;
+  cl.option("model", "M", "lab model", s.model).setting("model");
+  cl.option("points", "N", "fixed training points n (an LM: token positions)", s.points).setting("points");
+  cl.option("seq-len", "L", "language models: tokens per window", s.seqLen).setting("seq_len");
+  cl.option("steps", "K", "gradient-descent steps", s.steps).setting("steps");
+  cl.option("lr", "ETA", "step size eta (each step is eta/alpha^2)", s.learningRate).setting("learning_rate");
+  cl.choice("objective", "OBJ", "mse-of-error (L = mean(e^2)/2) | cross-entropy (L = mean(e), LMs)", s.objective,
+            lab::parseObjective, static_cast<std::string (*)(lab::Objective)>(lab::toString))
+      .setting("objective");
+  cl.option("every", "S", "a checkpoint every S steps (and at the last step)", s.every).setting("every");
+  cl.option("output-scale", "ALPHA", "lazy-to-rich knob: f -> alpha (f - f0) + f0, step eta/alpha^2", s.outputScale)
+      .setting("output_scale");
+  cl.option("seed", "N", "seed of the model and its data", s.seed).setting("seed");
+  cl.option("shells-per-decade", "S", "log shells per decade of lambda", s.shellsPerDecade).setting("shells_per_decade");
+  cl.option("lambda-min", "X", "fixed lower end of the shell window", s.lambdaMin).defaultText("automatic").setting("lambda_min");
+  cl.option("lambda-max", "X", "fixed upper end of the shell window", s.lambdaMax).defaultText("automatic").setting("lambda_max");
+  cl.option("relative-floor", "X", "automatic window floor relative to lambda_max at step 0", s.relativeFloor)
+      .setting("relative_floor");
+  cl.option("margin-decades", "X", "automatic window ends widened by X decades", s.marginDecades).setting("margin_decades");
+  cl.flag("no-spectra", "do not store the eigenvalues and amplitudes (K x n each)", noSpectra);
+  cl.flag("intervals", "print every interval", intervals);
+  cl.option("threads", "N", "CPU threads, 0 = all cores", s.threads).setting("threads");
+  cl.option("out", "SESSION.h5", "session file to add the lab run to", out);
+  if (!cl.parse(args)) {
+    std::cout << cl.help();
+    return 0;
+  }
+  cl.noPositionals();
+  cl.require("out");
+  s.storeSpectra = !noSpectra;
+  s.validate();
+  if (std::filesystem::exists(out)) readSession(out);  // fail before training when it cannot take the run
+  const std::filesystem::path folder = std::filesystem::path(out).parent_path();
+  if (!folder.empty() && !std::filesystem::is_directory(folder)) {
+    throw std::runtime_error(out + ": directory '" + folder.string() + "' does not exist");
+  }
+  LabRun run;
+  {
+    TerminalProgress progress;
+    try {
+      run = runLab(s, progress.token());
+    } catch (const CancelledError&) {
+      std::cerr << "cancelled: " << out << " was not modified\n";
+      return kExitCancelled;
+    }
+  }
+  run.id = appendLabRun(out, run);
+  std::cout << "added " << run.id << " to " << out << "\n";
+  printLabRun(std::cout, run, intervals);
+  return 0;
+}
+
+int labShowCommand(const Arguments& args) {
+  CommandLine cl("lab show", "lab show SESSION.h5 [--run ID] [--intervals]",
+                 "Prints the lab runs stored in a session (/lab): settings, the balance residual, the agreement of\n"
+                 "the measured error velocity with -M e and -M 1, and the transport-to-dissipation ratio.");
+  std::string id;
+  bool intervals = false;
+  cl.option("run", "ID", "only this lab run (e.g. lab-0001)", id);
+  cl.flag("intervals", "print every interval", intervals);
+  if (!cl.parse(args)) {
+    std::cout << cl.help();
+    return 0;
+  }
+  const std::string& path = cl.singlePositional("session file");
+  readSession(path);  // a valid session first
+  const std::vector<LabRun> runs = readLabRuns(path);
+  if (runs.empty() && id.empty()) {
+    std::cout << path << ": no lab runs\n";
+    return 0;
+  }
+  bool found = false;
+  for (const LabRun& run : runs) {
+    if (!id.empty() && run.id != id) continue;
+    if (found) std::cout << "\n";
+    found = true;
+    printLabRun(std::cout, run, intervals);
+  }
+  if (!found) throw std::runtime_error(path + ": no lab run '" + id + "'");
+  return 0;
+}
+
+}  // namespace
+
+int labCommand(const Arguments& args) {
+  const std::string usage =
+      "usage: shellscope-cli lab run|show ...   (shellscope-cli lab run --help, lab show --help)\n"
+      "  run    train a small model by full-batch gradient descent and measure the exact shell balance\n"
+      "  show   print the lab runs of a session\n";
+  if (args.empty()) throw UsageError("lab needs a subcommand: run or show");
+  if (args[0] == "--help" || args[0] == "-h") {
+    std::cout << usage;
+    return 0;
+  }
+  const Arguments rest(args.begin() + 1, args.end());
+  if (args[0] == "run") return labRunCommand(rest);
+  if (args[0] == "show") return labShowCommand(rest);
+  throw UsageError("unknown lab subcommand '" + args[0] + "' (expected run or show)");
+}
+
+}  // namespace shellscope::cli

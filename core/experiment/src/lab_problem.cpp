@@ -1,0 +1,202 @@
+// The lab's model on its fixed points (lab_problem.h): f_α, e, L, the gradient step and the exact
+// Jacobian J = ∂f_α/∂θ, whose rows make M = J Jᵀ/n (docs/lab.md, "The driver").
+#include "lab_problem.h"
+
+#include <torch/csrc/autograd/autograd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <stdexcept>
+
+#include "compute/batch_source.h"
+#include "models/builtin_models.h"
+#include "models/gpt_neox.h"
+#include "models/mlp_regressor.h"
+#include "shellscope/base/setting_error.h"
+#include "shellscope/experiment/synthetic_language.h"
+
+namespace shellscope::engine {
+
+namespace {
+/// Points per group of the regressor's Jacobian (each group is one small graph).
+constexpr std::int64_t kRegressorGroup = 32;
+}  // namespace
+
+LabProblem::LabProblem(std::unique_ptr<ModelFunction> model, Batch points, double outputScale)
+    : model_(std::move(model)), points_(std::move(points)), alpha_(outputScale) {
+  model_->to(at::kCPU, at::kDouble);
+  if (points_.inputs.is_floating_point()) points_.inputs = points_.inputs.to(at::kDouble);
+  if (points_.targets.is_floating_point()) points_.targets = points_.targets.to(at::kDouble);
+  at::NoGradGuard noGrad;
+  raw0_ = model_->rawOutputs(model_->parameters(), points_).detach();
+  // Independent groups of points: a language model's windows (rows), chunks of the regressor's points.
+  const bool tokens = model_->output() == ModelOutput::Logits;
+  const std::int64_t rows = points_.inputs.size(0);
+  const std::int64_t perGroup = tokens ? 1 : kRegressorGroup;
+  const std::int64_t pointsPerRow = tokens ? points_.targets.size(1) : 1;
+  for (std::int64_t r = 0; r < rows; r += perGroup) {
+    const std::int64_t count = std::min(perGroup, rows - r);
+    Group g;
+    g.batch.index = points_.index;
+    g.batch.inputs = points_.inputs.narrow(0, r, count);
+    g.batch.targets = points_.targets.narrow(0, r, count);
+    g.raw0 = raw0_.narrow(0, r, count);
+    g.first = r * pointsPerRow;
+    groups_.push_back(std::move(g));
+  }
+}
+
+at::Tensor LabProblem::scaled(const at::Tensor& raw, const at::Tensor& raw0) const {
+  if (alpha_ == 1.0) return raw;
+  return (raw - raw0) * alpha_ + raw0;
+}
+
+at::Tensor LabProblem::outputs(const std::vector<at::Tensor>& params) const {
+  return model_->observable().value(scaled(model_->rawOutputs(params, points_), raw0_), points_.targets);
+}
+
+at::Tensor LabProblem::errors(const at::Tensor& f) const { return model_->observable().error(f, points_.targets); }
+
+at::Tensor LabProblem::loss(const at::Tensor& e, lab::Objective objective) {
+  return objective == lab::Objective::MseOfError ? 0.5 * e.square().mean() : e.mean();
+}
+
+Eigen::VectorXd LabProblem::errorVector() const {
+  at::NoGradGuard noGrad;
+  const at::Tensor e = errors(outputs(model_->parameters())).to(at::kDouble).contiguous();
+  return Eigen::Map<const Eigen::VectorXd>(e.data_ptr<double>(), e.numel());
+}
+
+double LabProblem::currentLoss(lab::Objective objective) const {
+  at::NoGradGuard noGrad;
+  return loss(errors(outputs(model_->parameters())), objective).item<double>();
+}
+
+double LabProblem::gradientStep(lab::Objective objective, double stepSize) {
+  const std::vector<at::Tensor>& params = model_->parameters();
+  at::Tensor value;
+  std::vector<at::Tensor> grads;
+  {
+    at::AutoGradMode enableGrad(true);
+    value = loss(errors(outputs(params)), objective);
+    grads = torch::autograd::grad({value}, params, {}, false, false, /*allow_unused=*/true);
+  }
+  at::NoGradGuard noGrad;
+  for (std::size_t k = 0; k < params.size(); ++k) {
+    if (grads[k].defined()) params[k].sub_(grads[k], stepSize);
+  }
+  return value.item<double>();
+}
+
+at::Tensor LabProblem::jacobian(const ProgressToken& progress) const {
+  const std::vector<at::Tensor>& params = model_->parameters();
+  const std::int64_t n = pointCount();
+  at::Tensor j = at::zeros({n, parameterCount()}, at::TensorOptions().dtype(at::kDouble));
+  at::AutoGradMode enableGrad(true);
+  std::int64_t done = 0;
+  for (const Group& g : groups_) {
+    const at::Tensor f =
+        model_->observable().value(scaled(model_->rawOutputs(params, g.batch), g.raw0), g.batch.targets);
+    const std::int64_t m = f.numel();
+    for (std::int64_t i = 0; i < m; ++i) {
+      progress.throwIfCancelled();
+      const auto grads = torch::autograd::grad({f[i]}, params, {}, /*retain_graph=*/i + 1 < m, false, true);
+      at::Tensor row = j[g.first + i];
+      std::int64_t offset = 0;
+      for (std::size_t k = 0; k < params.size(); ++k) {
+        const std::int64_t size = params[k].numel();
+        if (grads[k].defined()) row.narrow(0, offset, size).copy_(grads[k].detach().reshape({-1}));
+        offset += size;
+      }
+      if (++done % 16 == 0) progress.report(static_cast<double>(done) / n, "Jacobian");
+    }
+  }
+  return j;
+}
+
+Eigen::MatrixXd LabProblem::gram(const at::Tensor& jacobian) {
+  at::NoGradGuard noGrad;
+  const std::int64_t n = jacobian.size(0);
+  const at::Tensor m = (jacobian.mm(jacobian.t()) / static_cast<double>(n)).contiguous();
+  using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  return Eigen::Map<const RowMajor>(m.data_ptr<double>(), n, n);
+}
+
+std::vector<std::int64_t> characterTokens(const std::string& text) {
+  std::vector<std::int64_t> ids;
+  ids.reserve(text.size());
+  for (const char raw : text) {
+    const int c = std::tolower(static_cast<unsigned char>(raw));
+    if (c == ' ') ids.push_back(1);
+    else if (c == '.') ids.push_back(2);
+    else if (c == ',') ids.push_back(3);
+    else if (c >= 'a' && c <= 'z') ids.push_back(4 + (c - 'a'));
+    else ids.push_back(0);
+  }
+  return ids;
+}
+
+namespace {
+
+std::string nameOf(const std::string& spec) {
+  return spec.rfind(kBuiltinPrefix, 0) == 0 ? spec.substr(std::string(kBuiltinPrefix).size()) : spec;
+}
+
+GptNeoxConfig labLmConfig(const std::string& name, int seqLen) {
+  GptNeoxConfig c;
+  if (name == "nano-lm") {  // ~7.6k parameters
+    c.vocabSize = 32;
+    c.hiddenSize = 16;
+    c.numLayers = 2;
+    c.numHeads = 2;
+    c.intermediateSize = 64;
+  } else {
+    c = builtinLmConfig(name);  // tiny-lm: ~35k parameters, vocabulary 64
+  }
+  c.maxPositions = std::max<std::int64_t>(256, seqLen);
+  return c;
+}
+
+}  // namespace
+
+LabSetup makeLabSetup(const std::string& model, int points, int seqLen, std::uint64_t seed) {
+  const std::string name = nameOf(model);
+  LabSetup setup;
+  setup.modelName = name;
+  if (name == "mlp") {
+    setup.model = makeBuiltinModel("builtin:mlp", seed);
+    const int inputs = static_cast<int>(setup.model->description().inputDimension);
+    RegressionSource source(inputs, 1, points, seed);
+    setup.points = source.batch(0, at::kDouble);
+    setup.dataSource = source.description() + ", " + std::to_string(points) + " points";
+    return setup;
+  }
+  if (name != "nano-lm" && name != "tiny-lm") {
+    throw SettingError("model", "'" + model + "' is not a lab model (known: builtin:mlp, builtin:nano-lm, builtin:tiny-lm)");
+  }
+  const std::int64_t windows = points / seqLen;
+  const std::int64_t need = windows * (seqLen + 1);
+  SyntheticLanguageOptions options;
+  options.seed = seed;
+  options.targetBytes = static_cast<std::size_t>(need) + 4096;
+  const SyntheticCorpus corpus = generateSyntheticLanguage(options);
+  std::string text;
+  for (const std::string& document : corpus.documents) {
+    text += document;
+    text += '\n';
+    if (static_cast<std::int64_t>(text.size()) >= need) break;
+  }
+  if (static_cast<std::int64_t>(text.size()) < need) throw std::runtime_error("the synthetic language is too short");
+  const std::vector<std::int64_t> ids = characterTokens(text.substr(0, static_cast<std::size_t>(need)));
+  at::Tensor all = at::empty({windows, seqLen + 1}, at::kLong);
+  std::copy(ids.begin(), ids.end(), all.data_ptr<std::int64_t>());
+  setup.points.inputs = all.narrow(1, 0, seqLen).contiguous();
+  setup.points.targets = all.narrow(1, 1, seqLen).contiguous();
+  setup.model = GptNeoxModel::randomlyInitialised(labLmConfig(name, seqLen), seed);
+  setup.dataSource = corpus.description.substr(0, corpus.description.find(',')) + "), characters as " +
+                     std::to_string(kCharacterVocabulary) + " tokens, " + std::to_string(windows) + " windows of " +
+                     std::to_string(seqLen) + "+1 from the start";
+  return setup;
+}
+
+}  // namespace shellscope::engine

@@ -1,0 +1,88 @@
+#pragma once
+// The lab's model on its fixed points (shellscope/experiment/lab_run.h): the trained function
+// with its output scale, the errors, the objective and its gradient step, and the exact Jacobian.
+//
+//     raw_α(θ) = α (raw(θ) − raw(θ₀)) + raw(θ₀)      raw: the regressor's value, an LM's logits
+//     f_α(θ)   = observable(raw_α(θ))                 o_i, or log softmax(z_α,i)[y_i]
+//     e        = y − f_α (mse) or −f_α (lm-logprob)   ∂e_i/∂f_i = −1 either way
+//     J        = ∂f_α/∂θ (n × P; includes α),  M = J Jᵀ/n
+//
+// J is formed one reverse-mode row per point, each through the graph of the window (language
+// model) or point (regressor) it belongs to only, so a row costs one small backward pass.
+
+#include <ATen/ATen.h>
+
+#include <Eigen/Core>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/model_function.h"
+#include "shellscope/base/progress.h"
+#include "shellscope/lab/checkpoint_snapshot.h"
+
+namespace shellscope::engine {
+
+class LabProblem {
+ public:
+  /// `points` is the fixed batch in float64 (token ids for a language model). raw(θ₀) is recorded
+  /// from the model's parameters now. The model is converted to float64 on the CPU.
+  LabProblem(std::unique_ptr<ModelFunction> model, Batch points, double outputScale);
+
+  const ModelFunction& model() const { return *model_; }
+  const Batch& points() const { return points_; }
+  double outputScale() const { return alpha_; }
+  std::int64_t pointCount() const { return points_.pointCount(); }
+  std::int64_t parameterCount() const { return model_->parameterCount(); }
+
+  /// f_α on every point at `params`, [n], with its graph when grad mode is on.
+  at::Tensor outputs(const std::vector<at::Tensor>& params) const;
+  /// e from f_α.
+  at::Tensor errors(const at::Tensor& f) const;
+  /// L of e: ½ mean(e²) or mean(e).
+  static at::Tensor loss(const at::Tensor& e, lab::Objective objective);
+
+  /// e at the current parameters, float64.
+  Eigen::VectorXd errorVector() const;
+  /// L at the current parameters.
+  double currentLoss(lab::Objective objective) const;
+  /// One full-batch gradient-descent step θ ← θ − h ∇L; returns L before it.
+  double gradientStep(lab::Objective objective, double stepSize);
+
+  /// J = ∂f_α/∂θ at the current parameters, [n, P] float64, one row per point; cancels through
+  /// `progress` between rows.
+  at::Tensor jacobian(const ProgressToken& progress = {}) const;
+  /// M = J Jᵀ/n.
+  static Eigen::MatrixXd gram(const at::Tensor& jacobian);
+
+ private:
+  struct Group {
+    Batch batch;
+    at::Tensor raw0;
+    std::int64_t first = 0;  ///< index of its first point among all points
+  };
+  at::Tensor scaled(const at::Tensor& raw, const at::Tensor& raw0) const;
+
+  std::unique_ptr<ModelFunction> model_;
+  Batch points_;
+  double alpha_ = 1.0;
+  at::Tensor raw0_;
+  std::vector<Group> groups_;
+};
+
+/// The characters of the synthetic language as token ids: 0 newline and anything else, 1 space,
+/// 2 '.', 3 ',', 4.. 'a'..'z' (upper case read as lower case): 30 symbols.
+std::vector<std::int64_t> characterTokens(const std::string& text);
+inline constexpr std::int64_t kCharacterVocabulary = 30;
+
+/// The lab's model and its fixed points for `settings` (model, points, seq_len, seed); also says
+/// where the points came from.
+struct LabSetup {
+  std::unique_ptr<ModelFunction> model;
+  Batch points;
+  std::string modelName;
+  std::string dataSource;
+};
+LabSetup makeLabSetup(const std::string& model, int points, int seqLen, std::uint64_t seed);
+
+}  // namespace shellscope::engine

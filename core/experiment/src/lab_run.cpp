@@ -1,0 +1,277 @@
+// The exact lab driver (shellscope/experiment/lab_run.h; docs/lab.md, "The driver"): full-batch
+// gradient descent θ ← θ − (η/α²) ∇L on fixed points, M = J Jᵀ/n formed exactly at every
+// checkpoint, and the shell balance of every interval from shellscope_lab:
+//     ΔE_b/Δτ = −2 D̄_b + 2 Σ_{c≠b} F̄_{c→b} + crossing_b/Δτ + R_b,   τ = Σ η/α².
+#include "shellscope/experiment/lab_run.h"
+
+#include <Eigen/Eigenvalues>
+#include <algorithm>
+#include <cmath>
+#include <ctime>
+#include <limits>
+
+#include "lab_problem.h"
+#include "shellscope/engine/runtime.h"
+#include "shellscope/lab/shell_balance.h"
+
+namespace shellscope {
+
+namespace {
+
+constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
+
+std::string utcNow() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buffer;
+}
+
+bool isLanguageModel(const std::string& model) { return model != "builtin:mlp"; }
+
+/// The window from the first checkpoint's spectrum: the spectral stage's policy, with automatic
+/// ends widened by marginDecades, since training moves the spectrum.
+ShellWindow labWindow(const LabRunSettings& s, const Eigen::VectorXd& lambdas, double* floor) {
+  double largest = 0, smallest = std::numeric_limits<double>::infinity();
+  for (Eigen::Index u = 0; u < lambdas.size(); ++u) {
+    if (lambdas(u) > 0) {
+      largest = std::max(largest, lambdas(u));
+      smallest = std::min(smallest, lambdas(u));
+    }
+  }
+  if (!(largest > 0)) throw std::runtime_error("M is zero at the first checkpoint: the model does not depend on its parameters");
+  const double margin = std::pow(10.0, s.marginDecades);
+  ShellWindowPolicy policy;
+  policy.relativeFloor = s.relativeFloor;
+  policy.lambdaMax = s.lambdaMax > 0 ? s.lambdaMax : largest * margin;
+  policy.lambdaMin = s.lambdaMin > 0 ? s.lambdaMin : std::max(largest * s.relativeFloor, smallest / margin);
+  std::vector<double> values(lambdas.data(), lambdas.data() + lambdas.size());
+  return chooseShellWindow(s.shellsPerDecade, policy, values, floor);
+}
+
+LabInterval intervalOf(const lab::IntervalBalance& b) {
+  LabInterval i;
+  i.dtau = b.dtau;
+  i.energyChange = b.energyChange;
+  i.dissipationMean = b.dissipationMean;
+  i.checkpointDissipationMean = b.checkpointDissipationMean;
+  i.flux = b.flux.matrix;
+  i.netFlux = b.netFlux;
+  i.crossing = b.crossing;
+  i.residual = b.residual;
+  i.frozenErrorChange = b.frozenBasis.errorChange;
+  i.frozenBasisChange = b.frozenBasis.basisChange;
+  i.cumulativeFlux = b.cumulativeFlux;
+  i.cumulativeFluxByDifference = b.cumulativeFluxByDifference;
+  i.cosineErrorFlow = b.againstErrorFlow.cosine;
+  i.relativeErrorFlow = b.againstErrorFlow.relativeDifference;
+  i.cosineOnesFlow = b.againstOnesFlow.cosine;
+  i.relativeOnesFlow = b.againstOnesFlow.relativeDifference;
+  i.transportToDissipation = b.transportToDissipation;
+  const double dissipation = 2 * b.dissipationMean.cwiseAbs().sum();
+  i.relativeResidual = dissipation > 0 ? b.residual.cwiseAbs().maxCoeff() / dissipation : kNan;
+  i.crossingModes = b.crossingModes;
+  i.weakCrossings = b.weakCrossings;
+  i.weakMatches = b.weakMatches;
+  i.smallestOverlap = b.smallestTrackingOverlap;
+  i.largestRotation = b.largestRotation;
+  i.skippedAcrossBins = b.flux.skippedAcrossBins;
+  return i;
+}
+
+}  // namespace
+
+std::vector<std::string> labModelNames() { return {"builtin:mlp", "builtin:nano-lm", "builtin:tiny-lm"}; }
+
+std::vector<int> LabRunSettings::checkpointSteps() const {
+  std::vector<int> out;
+  for (int s = 0; s < steps; s += std::max(1, every)) out.push_back(s);
+  out.push_back(steps);
+  return out;
+}
+
+void LabRunSettings::validate() const {
+  auto require = [](bool ok, const char* setting, const std::string& problem) {
+    if (!ok) throw SettingError(setting, problem);
+  };
+  const std::vector<std::string> names = labModelNames();
+  std::string known;
+  for (const auto& name : names) known += (known.empty() ? "" : ", ") + name;
+  require(std::find(names.begin(), names.end(), model) != names.end(), "model",
+          "'" + model + "' is not a lab model (known: " + known + ")");
+  require(points >= 2 && points <= 4000, "points", "must be between 2 and 4000 (M is n x n, diagonalised densely)");
+  if (isLanguageModel(model)) {
+    require(seqLen >= 1 && seqLen <= 1024, "seq_len", "must be between 1 and 1024");
+    require(points % seqLen == 0, "points",
+            "must be a multiple of seq_len (" + std::to_string(seqLen) + ") for a language model: the points are the "
+            "token positions of whole windows");
+  }
+  require(steps >= 1, "steps", "must be at least 1");
+  require(std::isfinite(learningRate) && learningRate > 0, "learning_rate", "must be a positive number");
+  require(every >= 1, "every", "must be at least 1");
+  require(std::isfinite(outputScale) && outputScale > 0, "output_scale", "must be a positive number");
+  require(objective == lab::Objective::MseOfError || isLanguageModel(model), "objective",
+          "cross-entropy needs a language model (L = mean(e) of the regressor's e = y - f has no minimum)");
+  require(shellsPerDecade >= 1 && shellsPerDecade <= 100, "shells_per_decade", "must be between 1 and 100");
+  require(lambdaMin <= 0.0 || lambdaMax <= 0.0 || lambdaMin < lambdaMax, "lambda_min",
+          "must be below the upper end of the shell window");
+  require(std::isfinite(relativeFloor) && relativeFloor > 0 && relativeFloor < 1, "relative_floor",
+          "must lie strictly between 0 and 1");
+  require(std::isfinite(marginDecades) && marginDecades >= 0 && marginDecades <= 10, "margin_decades",
+          "must be between 0 and 10");
+  require(threads >= 0, "threads", "must be 0 (all cores) or more");
+}
+
+double LabRun::maxRelativeResidual() const {
+  double worst = kNan;
+  for (const LabInterval& i : intervals) {
+    if (std::isfinite(i.relativeResidual)) worst = std::isnan(worst) ? i.relativeResidual : std::max(worst, i.relativeResidual);
+  }
+  return worst;
+}
+
+double LabRun::medianRelativeResidual() const {
+  std::vector<double> values;
+  for (const LabInterval& i : intervals) {
+    if (std::isfinite(i.relativeResidual)) values.push_back(i.relativeResidual);
+  }
+  if (values.empty()) return kNan;
+  std::sort(values.begin(), values.end());
+  const std::size_t h = values.size() / 2;
+  return values.size() % 2 ? values[h] : 0.5 * (values[h - 1] + values[h]);
+}
+
+int LabRun::fastIntervals(double rotation) const {
+  int count = 0;
+  for (const LabInterval& i : intervals) count += i.largestRotation > rotation ? 1 : 0;
+  return count;
+}
+
+double LabRun::runTransportToDissipation() const {
+  double transport = 0, dissipation = 0;
+  for (const LabInterval& i : intervals) {
+    for (Eigen::Index a = 0; a < i.flux.rows(); ++a) {
+      for (Eigen::Index b = a + 1; b < i.flux.cols(); ++b) transport += i.dtau * std::abs(i.flux(a, b));
+    }
+    dissipation += i.dtau * i.dissipationMean.cwiseAbs().sum();
+  }
+  return dissipation > 0 ? transport / dissipation : kNan;
+}
+
+namespace {
+template <typename Get>
+double minimumOf(const std::vector<LabInterval>& intervals, Get get) {
+  double m = kNan;
+  for (const LabInterval& i : intervals) {
+    const double v = get(i);
+    if (std::isfinite(v)) m = std::isnan(m) ? v : std::min(m, v);
+  }
+  return m;
+}
+template <typename Get>
+double meanOf(const std::vector<LabInterval>& intervals, Get get) {
+  double sum = 0;
+  int count = 0;
+  for (const LabInterval& i : intervals) {
+    const double v = get(i);
+    if (std::isfinite(v)) sum += v, ++count;
+  }
+  return count ? sum / count : kNan;
+}
+}  // namespace
+
+double LabRun::minCosineErrorFlow() const { return minimumOf(intervals, [](const LabInterval& i) { return i.cosineErrorFlow; }); }
+double LabRun::meanCosineErrorFlow() const { return meanOf(intervals, [](const LabInterval& i) { return i.cosineErrorFlow; }); }
+double LabRun::minCosineOnesFlow() const { return minimumOf(intervals, [](const LabInterval& i) { return i.cosineOnesFlow; }); }
+double LabRun::meanCosineOnesFlow() const { return meanOf(intervals, [](const LabInterval& i) { return i.cosineOnesFlow; }); }
+
+LabRun runLab(const LabRunSettings& settings, const ProgressToken& progress) {
+  settings.validate();
+  const double started = monotonicSeconds();
+  configureThreads(settings.threads);
+  engine::LabSetup setup = engine::makeLabSetup(settings.model, settings.points, settings.seqLen, settings.seed);
+  LabRun run;
+  run.settings = settings;
+  run.modelName = setup.modelName;
+  run.dataSource = setup.dataSource;
+  run.observable = setup.model->observable().name();
+  engine::LabProblem problem(std::move(setup.model), std::move(setup.points), settings.outputScale);
+  run.parameterCount = problem.parameterCount();
+  const RuntimeInfo runtime = runtimeInfo();
+  run.createdAt = utcNow();
+  run.softwareVersion = "shellscope " + runtime.shellscopeVersion + " (libtorch " + runtime.torchVersion + ", BLAS " +
+                        runtime.blasLibrary + ")";
+
+  const std::vector<int> checkpoints = settings.checkpointSteps();
+  const double h = settings.stepSize();
+  const double n = static_cast<double>(problem.pointCount());
+  // Progress in units of one gradient step; a checkpoint costs about n small backward passes.
+  const double checkpointCost = std::max(1.0, 0.1 * n);
+  const double total = settings.steps + checkpointCost * static_cast<double>(checkpoints.size());
+  double done = 0;
+  lab::BalanceOptions options;
+  options.objective = settings.objective;
+
+  lab::CheckpointSnapshot previous;
+  double tau = 0, previousTau = 0;
+  int step = 0;
+  for (std::size_t k = 0; k < checkpoints.size(); ++k) {
+    const std::string where = "checkpoint " + std::to_string(k + 1) + "/" + std::to_string(checkpoints.size());
+    while (step < checkpoints[k]) {
+      progress.throwIfCancelled();
+      const double before = problem.gradientStep(settings.objective, h);
+      if (!std::isfinite(before)) {
+        throw SettingError("learning_rate", "is too large: the loss is " + std::to_string(before) + " at step " +
+                                                std::to_string(step) + " (gradient descent diverged)");
+      }
+      tau += h;
+      ++step;
+      done += 1;
+      progress.report(done / total, "step " + std::to_string(step) + "/" + std::to_string(settings.steps));
+    }
+    double t0 = monotonicSeconds();
+    const ProgressToken part = progress.part(done / total, (done + checkpointCost) / total);
+    const at::Tensor jacobian = problem.jacobian(part);
+    const Eigen::MatrixXd m = engine::LabProblem::gram(jacobian);
+    const Eigen::VectorXd e = problem.errorVector();
+    if (!e.allFinite() || !m.allFinite()) {
+      throw SettingError("learning_rate", "is too large: the errors are no longer finite at step " + std::to_string(step) +
+                                              " (gradient descent diverged)");
+    }
+    run.jacobianSeconds += monotonicSeconds() - t0;
+    progress.throwIfCancelled();
+    part.report(0.9, where + ": eigenbasis and balance");
+    t0 = monotonicSeconds();
+    if (k == 0) {
+      Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(lab::symmetricPart(m), Eigen::EigenvaluesOnly);
+      if (solver.info() != Eigen::Success) throw std::runtime_error("the eigenvalues of M did not converge");
+      run.window = labWindow(settings, solver.eigenvalues(), &run.lambdaFloor);
+    }
+    lab::CheckpointSnapshot snapshot = lab::snapshotCheckpoint(m, e, run.window);
+    LabCheckpoint c;
+    c.step = step;
+    c.tau = tau;
+    c.meanSquaredError = snapshot.meanSquaredError;
+    c.loss = settings.objective == lab::Objective::MseOfError ? 0.5 * e.squaredNorm() / n : e.mean();
+    c.energy = snapshot.energy;
+    c.dissipation = snapshot.dissipation;
+    c.crossEntropyDissipation = snapshot.crossEntropyDissipation;
+    if (settings.storeSpectra) {
+      c.eigenvalues = snapshot.basis.values;
+      c.coefficients = snapshot.coefficients;
+    }
+    run.checkpoints.push_back(std::move(c));
+    if (k > 0) run.intervals.push_back(intervalOf(lab::balanceInterval(previous, snapshot, tau - previousTau, options)));
+    previous = std::move(snapshot);
+    previousTau = tau;
+    run.spectrumSeconds += monotonicSeconds() - t0;
+    done += checkpointCost;
+    progress.report(done / total, where);
+  }
+  run.computeSeconds = monotonicSeconds() - started;
+  return run;
+}
+
+}  // namespace shellscope

@@ -1,0 +1,307 @@
+// The exact lab driver (shellscope/experiment/lab_run.h) against ground truth that does not rest
+// on its own code: M of a checkpoint against the engine's matrix-free operator M u (α = 1) and
+// against central finite differences of the scaled f (α ≠ 1); the measured Δe/Δτ against −M e
+// (mse-of-error) and −M 1 (cross-entropy) as the step size shrinks, with the balance residual;
+// the stored arrays read back bit for bit with everything else in the file kept; a lazy run
+// (large α) transporting far less than a rich one.
+#include <H5Cpp.h>
+
+#include <QTemporaryDir>
+#include <cmath>
+#include <cstdio>
+
+#include "lab_problem.h"
+#include "operator/explicit_jacobian.h"
+#include "operator/linearization.h"
+#include "operator/operators.h"
+#include "shellscope/experiment/lab_run.h"
+#include "shellscope/session/session_file.h"
+#include "synthetic_runs.h"
+#include "test_support.h"
+
+using namespace shellscope;
+using shellscope::test::randomVector;
+
+namespace {
+
+engine::LabProblem problemFor(const std::string& model, int points, int seqLen, double alpha, std::uint64_t seed = 3) {
+  engine::LabSetup setup = engine::makeLabSetup(model, points, seqLen, seed);
+  return engine::LabProblem(std::move(setup.model), std::move(setup.points), alpha);
+}
+
+LabRunSettings settingsFor(const std::string& model, lab::Objective objective, int points, double lr, int steps,
+                           int every, double alpha = 1.0) {
+  LabRunSettings s;
+  s.model = model;
+  s.objective = objective;
+  s.points = points;
+  s.seqLen = 16;
+  s.learningRate = lr;
+  s.steps = steps;
+  s.every = every;
+  s.outputScale = alpha;
+  s.seed = 3;
+  s.threads = 2;
+  return s;
+}
+
+double worst(const LabRun& run, double LabInterval::*field, bool oneMinus) {
+  double w = 0;
+  for (const LabInterval& i : run.intervals) w = std::max(w, oneMinus ? 1 - i.*field : i.*field);
+  return w;
+}
+
+void compareVectors(const Eigen::VectorXd& a, const Eigen::VectorXd& b, const char* what) {
+  QVERIFY2(a.size() == b.size() && (a.array() == b.array() || (a.array().isNaN() && b.array().isNaN())).all(), what);
+}
+
+}  // namespace
+
+class TestLabRun : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void exactOperatorMatchesEngine_data() {
+    QTest::addColumn<QString>("model");
+    QTest::newRow("mlp") << QString("builtin:mlp");
+    QTest::newRow("nano-lm") << QString("builtin:nano-lm");
+  }
+  // M = J Jᵀ/n from the lab's per-window (per-chunk) Jacobian against the engine's operator, which
+  // never forms J (GPT-NeoX: the output layer split off exactly, tangent passes by hand).
+  void exactOperatorMatchesEngine() {
+    QFETCH(QString, model);
+    const int n = 32;
+    engine::LabProblem problem = problemFor(model.toStdString(), n, 16, 1.0);
+    const at::Tensor j = problem.jacobian();
+    const Eigen::MatrixXd m = engine::LabProblem::gram(j);
+    QCOMPARE(m.rows(), Eigen::Index(n));
+    engine::LabSetup twin = engine::makeLabSetup(model.toStdString(), n, 16, 3);
+    twin.model->to(at::kCPU, at::kDouble);
+    if (twin.points.inputs.is_floating_point()) twin.points.inputs = twin.points.inputs.to(at::kDouble);
+    if (twin.points.targets.is_floating_point()) twin.points.targets = twin.points.targets.to(at::kDouble);
+    engine::BatchLinearization lin(*twin.model, twin.points, JvpMethod::ForwardMode);
+    engine::FunctionSpaceOperator op(lin);
+    for (unsigned seed = 1; seed <= 3; ++seed) {
+      const Eigen::VectorXd u = randomVector(n, seed);
+      Eigen::VectorXd mu;
+      op.apply(u, mu);
+      SHELLSCOPE_COMPARE_ERROR(shellscope::test::relativeError(m * u, mu), 1e-11);
+    }
+    // And row by row against the engine's explicit Jacobian of the whole batch (one graph).
+    const Eigen::MatrixXd rows = engine::explicitJacobian(*twin.model, twin.points);
+    using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    const Eigen::MatrixXd mine = Eigen::Map<const RowMajor>(j.contiguous().data_ptr<double>(), n, j.size(1));
+    SHELLSCOPE_COMPARE_ERROR((mine - rows).cwiseAbs().maxCoeff() / rows.cwiseAbs().maxCoeff(), 1e-13);
+    std::printf("%s: n = %d, P = %lld, lambda_max = %.4g\n", qPrintable(model), n,
+                static_cast<long long>(problem.parameterCount()), Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(m, Eigen::EigenvaluesOnly).eigenvalues().maxCoeff());
+  }
+
+  void scaledOperatorMatchesFiniteDifferences_data() {
+    QTest::addColumn<QString>("model");
+    QTest::addColumn<int>("objective");
+    QTest::newRow("mlp") << QString("builtin:mlp") << int(lab::Objective::MseOfError);
+    QTest::newRow("nano-lm") << QString("builtin:nano-lm") << int(lab::Objective::CrossEntropy);
+  }
+  // With α = 4: M_α = α² M at θ₀ (f_α and f agree there and J_α = α J), and after a few steps
+  // J v matches central differences (f_α(θ + εv) − f_α(θ − εv)) / 2ε along random directions.
+  void scaledOperatorMatchesFiniteDifferences() {
+    QFETCH(QString, model);
+    QFETCH(int, objective);
+    const double alpha = 4.0;
+    const int n = 32;
+    engine::LabProblem plain = problemFor(model.toStdString(), n, 16, 1.0);
+    engine::LabProblem scaled = problemFor(model.toStdString(), n, 16, alpha);
+    const Eigen::MatrixXd m1 = engine::LabProblem::gram(plain.jacobian());
+    const Eigen::MatrixXd ma = engine::LabProblem::gram(scaled.jacobian());
+    SHELLSCOPE_COMPARE_ERROR((ma - alpha * alpha * m1).cwiseAbs().maxCoeff() / ma.cwiseAbs().maxCoeff(), 1e-12);
+    for (int step = 0; step < 3; ++step) scaled.gradientStep(lab::Objective(objective), 0.05 / (alpha * alpha));
+    const at::Tensor j = scaled.jacobian();
+    const auto& params = scaled.model().parameters();
+    const double eps = 1e-6;
+    for (unsigned seed = 1; seed <= 3; ++seed) {
+      at::NoGradGuard noGrad;
+      std::vector<at::Tensor> plus, minus, flat;
+      at::Tensor v = at::randn({scaled.parameterCount()}, at::TensorOptions().dtype(at::kDouble));
+      std::int64_t offset = 0;
+      for (const at::Tensor& p : params) {
+        const at::Tensor d = v.narrow(0, offset, p.numel()).view(p.sizes());
+        plus.push_back(p.detach() + eps * d);
+        minus.push_back(p.detach() - eps * d);
+        offset += p.numel();
+      }
+      const at::Tensor fd = (scaled.outputs(plus) - scaled.outputs(minus)) / (2 * eps);
+      const at::Tensor jv = j.mv(v);
+      const double error = (jv - fd).abs().max().item<double>() / fd.abs().max().item<double>();
+      SHELLSCOPE_COMPARE_ERROR(error, 1e-7);
+    }
+  }
+
+  // mse-of-error: Δe/Δτ → −M e and the balance residual shrinks as the step size does (the same
+  // τ = 0.8 covered by 20, 40 and 80 steps, a checkpoint after every step).
+  void errorFlowConverges() {
+    std::vector<double> cosineGap, residual;
+    for (double lr : {0.04, 0.02, 0.01}) {
+      const int steps = static_cast<int>(std::lround(0.8 / lr));
+      const LabRun run = runLab(settingsFor("builtin:mlp", lab::Objective::MseOfError, 48, lr, steps, 1));
+      cosineGap.push_back(worst(run, &LabInterval::cosineErrorFlow, true));
+      residual.push_back(run.maxRelativeResidual());
+      std::printf("mse-of-error eta %.3g: max(1 - cos(-Me)) %.3e, mean cos(-M1) %.3f, max relative residual %.3e\n", lr,
+                  cosineGap.back(), run.meanCosineOnesFlow(), residual.back());
+    }
+    std::printf("observed orders: cosine gap %.2f %.2f, residual %.2f %.2f\n", std::log2(cosineGap[0] / cosineGap[1]),
+                std::log2(cosineGap[1] / cosineGap[2]), std::log2(residual[0] / residual[1]), std::log2(residual[1] / residual[2]));
+    for (int k = 0; k < 2; ++k) {
+      QVERIFY2(cosineGap[k + 1] < cosineGap[k] / 1.5, "1 - cos(-Me) does not shrink with the step size");
+      QVERIFY2(residual[k + 1] < residual[k] / 1.4, "the balance residual does not shrink with the step size");
+    }
+    QVERIFY(cosineGap[2] < 1e-3);
+    QVERIFY(residual[2] < 0.05);
+  }
+
+  // cross-entropy on the nano LM: Δe/Δτ → −M 1 as the step size shrinks; −M e describes it worse.
+  void onesFlowConverges() {
+    std::vector<double> cosineGap;
+    double errorFlowGap = 0;
+    for (double lr : {0.01, 0.005, 0.0025}) {
+      const int steps = static_cast<int>(std::lround(0.05 / lr));
+      const LabRun run = runLab(settingsFor("builtin:nano-lm", lab::Objective::CrossEntropy, 32, lr, steps, 1));
+      cosineGap.push_back(worst(run, &LabInterval::cosineOnesFlow, true));
+      errorFlowGap = worst(run, &LabInterval::cosineErrorFlow, true);
+      std::printf("cross-entropy eta %.3g: max(1 - cos(-M1)) %.3e, max(1 - cos(-Me)) %.3e, median relative residual %.3e\n",
+                  lr, cosineGap.back(), errorFlowGap, run.medianRelativeResidual());
+    }
+    std::printf("observed orders: %.2f %.2f\n", std::log2(cosineGap[0] / cosineGap[1]), std::log2(cosineGap[1] / cosineGap[2]));
+    for (int k = 0; k < 2; ++k) QVERIFY2(cosineGap[k + 1] < cosineGap[k] / 1.5, "1 - cos(-M1) does not shrink");
+    QVERIFY(cosineGap[2] < 1e-3);
+    QVERIFY2(errorFlowGap > 3 * cosineGap[2], "-M e should describe cross-entropy training worse than -M 1");
+  }
+
+  // Large α: the lazy regime, where M barely moves, transports far less than α = 1.
+  void lazyRunTransportsLess() {
+    const LabRun rich = runLab(settingsFor("builtin:mlp", lab::Objective::MseOfError, 48, 0.05, 100, 5, 1.0));
+    const LabRun lazy = runLab(settingsFor("builtin:mlp", lab::Objective::MseOfError, 48, 0.05, 100, 5, 32.0));
+    std::printf("transport/dissipation over the run: rich (alpha 1) %.4g, lazy (alpha 32) %.4g; losses %.4g, %.4g\n",
+                rich.runTransportToDissipation(), lazy.runTransportToDissipation(), rich.checkpoints.back().loss,
+                lazy.checkpoints.back().loss);
+    QVERIFY(lazy.runTransportToDissipation() < 0.1 * rich.runTransportToDissipation());
+    // Both trained: the first steps agree in function space (h M_α = η M).
+    QVERIFY(lazy.checkpoints.back().loss < 0.8 * lazy.checkpoints.front().loss);
+    QCOMPARE(lazy.checkpoints.front().loss, rich.checkpoints.front().loss);
+  }
+
+  void storedRunsReadBack() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("s.h5").toStdString();
+    LabRun first = runLab(settingsFor("builtin:mlp", lab::Objective::MseOfError, 24, 0.05, 6, 2));
+    QCOMPARE(appendLabRun(path, first), std::string("lab-0001"));
+    QVERIFY(readSession(path).runs.empty());
+    // Something else in the file, written by another program, then runs appended by the session code.
+    {
+      H5::H5File file(path, H5F_ACC_RDWR);
+      H5::Group other = file.createGroup("other");
+      const std::int64_t value = 42;
+      other.createAttribute("answer", H5::PredType::STD_I64LE, H5::DataSpace(H5S_SCALAR))
+          .write(H5::PredType::NATIVE_INT64, &value);
+    }
+    resealSession(path);
+    appendRuns(path, {syntheticRun([](double) { return 1.0; }, 0.1, 2, 7)});
+    LabRunSettings s = settingsFor("builtin:nano-lm", lab::Objective::CrossEntropy, 16, 0.01, 3, 1);
+    s.storeSpectra = false;
+    const LabRun second = runLab(s);
+    QCOMPARE(appendLabRun(path, second), std::string("lab-0002"));
+
+    QCOMPARE(readSession(path).runs.size(), std::size_t(1));
+    {
+      H5::H5File file(path, H5F_ACC_RDONLY);
+      QVERIFY(file.nameExists("other"));
+      QVERIFY(file.openGroup("other").attrExists("answer"));
+    }
+    const std::vector<LabRun> runs = readLabRuns(path);
+    QCOMPARE(runs.size(), std::size_t(2));
+    const LabRun& r = runs[0];
+    QCOMPARE(r.id, std::string("lab-0001"));
+    QCOMPARE(r.settings.model, first.settings.model);
+    QCOMPARE(r.settings.learningRate, first.settings.learningRate);
+    QCOMPARE(r.parameterCount, first.parameterCount);
+    QCOMPARE(r.window.firstEdgeIndex, first.window.firstEdgeIndex);
+    QCOMPARE(r.window.shellCount, first.window.shellCount);
+    QCOMPARE(r.checkpoints.size(), first.checkpoints.size());
+    for (std::size_t k = 0; k < r.checkpoints.size(); ++k) {
+      const LabCheckpoint &a = r.checkpoints[k], &b = first.checkpoints[k];
+      QCOMPARE(a.step, b.step);
+      QCOMPARE(a.tau, b.tau);
+      QCOMPARE(a.loss, b.loss);
+      compareVectors(a.energy, b.energy, "E");
+      compareVectors(a.dissipation, b.dissipation, "D");
+      compareVectors(a.crossEntropyDissipation, b.crossEntropyDissipation, "D_ce");
+      compareVectors(a.eigenvalues, b.eigenvalues, "eigenvalues");
+      compareVectors(a.coefficients, b.coefficients, "g");
+    }
+    QCOMPARE(r.intervals.size(), first.intervals.size());
+    for (std::size_t k = 0; k < r.intervals.size(); ++k) {
+      const LabInterval &a = r.intervals[k], &b = first.intervals[k];
+      QCOMPARE(a.dtau, b.dtau);
+      QVERIFY(a.flux == b.flux);
+      compareVectors(a.energyChange, b.energyChange, "dE");
+      compareVectors(a.dissipationMean, b.dissipationMean, "Dbar");
+      compareVectors(a.crossing, b.crossing, "crossing");
+      compareVectors(a.residual, b.residual, "residual");
+      compareVectors(a.frozenErrorChange, b.frozenErrorChange, "frozen");
+      compareVectors(a.cumulativeFlux, b.cumulativeFlux, "J");
+      QCOMPARE(a.cosineErrorFlow, b.cosineErrorFlow);
+      QCOMPARE(a.relativeOnesFlow, b.relativeOnesFlow);
+      QCOMPARE(a.transportToDissipation, b.transportToDissipation);
+      QCOMPARE(a.crossingModes, b.crossingModes);
+    }
+    QVERIFY(!runs[1].settings.storeSpectra);
+    QCOMPARE(runs[1].checkpoints.front().eigenvalues.size(), Eigen::Index(0));
+    QVERIFY(runs[1].settings.objective == lab::Objective::CrossEntropy);
+
+    // A damaged lab run is an error naming the file, the group and the dataset.
+    {
+      H5::H5File file(path, H5F_ACC_RDWR);
+      H5Ldelete(file.getId(), "lab/lab-0001/tau", H5P_DEFAULT);
+    }
+    resealSession(path);
+    const QString message = shellscope::test::messageOf([&] { readLabRuns(path); });
+    QVERIFY2(message.contains("/lab/lab-0001") && message.contains("tau"), qPrintable(message));
+  }
+
+  void badSettingsNameTheSetting_data() {
+    QTest::addColumn<QString>("setting");
+    QTest::addColumn<QString>("model");
+    QTest::addColumn<int>("points");
+    QTest::addColumn<double>("lr");
+    QTest::addColumn<int>("objective");
+    QTest::newRow("unknown model") << QString("model") << QString("builtin:base-lm") << 32 << 0.1 << 0;
+    QTest::newRow("points not whole windows") << QString("points") << QString("builtin:nano-lm") << 30 << 0.1 << 0;
+    QTest::newRow("cross-entropy of a regressor") << QString("objective") << QString("builtin:mlp") << 32 << 0.1 << 1;
+    QTest::newRow("negative step") << QString("learning_rate") << QString("builtin:mlp") << 32 << -0.1 << 0;
+    QTest::newRow("one point") << QString("points") << QString("builtin:mlp") << 1 << 0.1 << 0;
+  }
+  void badSettingsNameTheSetting() {
+    QFETCH(QString, setting);
+    QFETCH(QString, model);
+    QFETCH(int, points);
+    QFETCH(double, lr);
+    QFETCH(int, objective);
+    LabRunSettings s = settingsFor(model.toStdString(), lab::Objective(objective), points, lr, 4, 1);
+    try {
+      s.validate();
+      QFAIL("no error");
+    } catch (const SettingError& e) {
+      QCOMPARE(QString::fromStdString(e.setting()), setting);
+    }
+  }
+
+  void divergenceIsASettingError() {
+    try {
+      runLab(settingsFor("builtin:mlp", lab::Objective::MseOfError, 16, 1e8, 60, 60));
+      QFAIL("no error");
+    } catch (const SettingError& e) {
+      QCOMPARE(e.setting(), std::string("learning_rate"));
+    }
+  }
+};
+
+QTEST_APPLESS_MAIN(TestLabRun)
+#include "test_lab_run.moc"
