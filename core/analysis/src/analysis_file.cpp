@@ -321,6 +321,7 @@ void writeSessionWithAnalysis(const std::string& path, const Session& session, c
   const fs::path staging = (target.has_parent_path() ? target.parent_path() : fs::path(".")) /
                            ("." + target.filename().string() + ".staging-" + std::to_string(::getpid()));
   try {
+    removeStaleTemporaries(path);
     writeSession(staging.string(), session);
     if (!analysis.runs.empty()) writeAnalysis(staging.string(), analysis);
     fs::rename(staging, target);

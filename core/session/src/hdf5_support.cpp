@@ -2,9 +2,12 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
+#include <ctime>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -81,6 +84,17 @@ std::string temporaryPathFor(const std::string& path) {
   return (dir / ("." + target.filename().string() + ".tmp-" + std::to_string(::getpid()) + "-" +
                  std::to_string(counter++)))
       .string();
+}
+
+/// The process id in `name` right after `prefix` ("<prefix><pid>..."), or 0.
+long pidAfter(const std::string& name, const std::string& prefix) {
+  if (name.compare(0, prefix.size(), prefix) != 0) return 0;
+  long pid = 0;
+  for (std::size_t i = prefix.size(); i < name.size() && std::isdigit(static_cast<unsigned char>(name[i])); ++i) {
+    pid = pid * 10 + (name[i] - '0');
+    if (pid > (1L << 31)) return 0;
+  }
+  return pid;
 }
 
 void syncPath(const std::string& path, bool directory) {
@@ -170,8 +184,30 @@ void verifyChecksum(const std::string& path) {
   verified.insert(identity);
 }
 
+void removeStaleTemporaries(const std::string& path) {
+  const fs::path target(path);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  const std::string name = target.filename().string();
+  const std::string prefixes[] = {"." + name + ".tmp-", "." + name + ".staging-", ".." + name + ".staging-"};
+  std::error_code error;
+  for (fs::directory_iterator it(dir, error), end; !error && it != end; it.increment(error)) {
+    const std::string file = it->path().filename().string();
+    long pid = 0;
+    for (const std::string& prefix : prefixes) pid = pid ? pid : pidAfter(file, prefix);
+    if (pid <= 0 || !it->is_regular_file(error)) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // its writer may still run
+    struct stat status {};
+    if (::stat(it->path().c_str(), &status) != 0 || std::time(nullptr) - status.st_mtime < kStaleTemporarySeconds) {
+      continue;  // recent: perhaps another machine's process on a shared file system
+    }
+    std::error_code ignored;
+    fs::remove(it->path(), ignored);
+  }
+}
+
 void replaceAtomically(const std::string& path, const std::function<void(const std::string&)>& fill,
                        const BeforeCommitHook& hook) {
+  removeStaleTemporaries(path);
   const std::string temporary = temporaryPathFor(path);
   try {
     fill(temporary);

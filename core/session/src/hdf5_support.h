@@ -42,6 +42,12 @@ void replaceAtomically(const std::string& path, const std::function<void(const s
 void editAtomically(const std::string& path, const std::string& what, const std::function<void(H5::H5File&)>& edit,
                     const BeforeCommitHook& hook);
 void requireWritableDirectory(const std::string& path);
+/// Removes temporaries a killed save left beside `path` (".<name>.tmp-<pid>-<n>", ".<name>.staging-<pid>"
+/// and their own temporaries): those whose process is gone from this machine and that nobody has
+/// touched for kStaleTemporarySeconds (a recent one may belong to a process on another machine
+/// sharing the file system). Every save calls it first.
+inline constexpr long kStaleTemporarySeconds = 600;
+void removeStaleTemporaries(const std::string& path);
 
 /// Every session this build writes starts with a user block of this many bytes (HDF5 ignores it,
 /// h5py reads through it) holding "shellscope-checksum sha256 <hex>\n": the SHA-256 of the rest

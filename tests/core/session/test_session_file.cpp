@@ -6,6 +6,7 @@
 
 #include <QTemporaryDir>
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -508,6 +509,25 @@ class TestSessionFile : public QObject {
     QCOMPARE(WEXITSTATUS(status), 3);
     QCOMPARE(readBytes(file), before);
     QCOMPARE(readSession(file).runs.size(), size_t(2));
+    // The killed save left its temporary. It is recent, so the next save keeps it (it could be a
+    // process on another machine); once untouched for kStaleTemporarySeconds it is removed.
+    const auto leftovers = [&] {
+      std::vector<std::string> names = filesIn(local.path().toStdString());
+      names.erase(std::remove(names.begin(), names.end(), "session.h5"), names.end());
+      return names;
+    };
+    QCOMPARE(leftovers().size(), size_t(1));
+    QVERIFY(leftovers()[0].find(".session.h5.tmp-" + std::to_string(child) + "-") == 0);
+    writeSession(file, makeSession());
+    QCOMPARE(leftovers().size(), size_t(1));
+    // A stale staging file of writeSessionWithAnalysis and one of a live process (this one) too.
+    const fs::path dir = local.path().toStdString();
+    std::ofstream(dir / (".session.h5.staging-" + std::to_string(child))) << "x";
+    std::ofstream(dir / (".session.h5.tmp-" + std::to_string(::getpid()) + "-999")) << "x";
+    const auto old = fs::file_time_type::clock::now() - std::chrono::hours(1);
+    for (const std::string& name : leftovers()) fs::last_write_time(dir / name, old);
+    writeSession(file, makeSession());
+    QCOMPARE(leftovers(), std::vector<std::string>{".session.h5.tmp-" + std::to_string(::getpid()) + "-999"});
   }
 
   void writingIntoAMissingDirectoryIsAnError() {
