@@ -73,8 +73,8 @@ void printLabRun(std::ostream& out, const LabRun& run, bool intervals) {
       << number(rotation, "%.3g") << " rad\n";
   if (const int fast = run.fastIntervals(0.1)) {
     out << "  note: " << fast << " of " << run.intervals.size()
-        << " intervals turned a cross-shell pair by more than 0.1 rad, too far for the second-order balance;\n"
-           "        a smaller --lr or --every resolves them\n";
+        << " intervals turned a cross-shell pair by more than 0.1 rad, where the second-order balance\n"
+           "        starts to lose accuracy; a smaller --lr or --every resolves them\n";
   }
   out << "  time: " << number(run.computeSeconds, "%.1f") << " s (J and M " << number(run.jacobianSeconds, "%.1f")
       << " s, eigenbases and balance " << number(run.spectrumSeconds, "%.1f") << " s)\n";
