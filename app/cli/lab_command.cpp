@@ -42,7 +42,7 @@ void printLabRun(std::ostream& out, const LabRun& run, bool intervals) {
   out << (run.id.empty() ? std::string("lab run") : run.id) << ": " << s.model << " (" << run.observable
       << ", P = " << run.parameterCount << "), n = " << s.points << ", " << lab::toString(s.objective) << "\n";
   out << "  gradient descent: eta = " << number(s.learningRate) << ", alpha = " << number(s.outputScale)
-      << " (step eta/alpha^2 = " << number(s.stepSize()) << "), " << s.steps << " steps, checkpoints every " << s.every
+      << (s.scaleOn == ScaleOn::Logits ? " on the logits" : "") << " (step eta/alpha^2 = " << number(s.stepSize()) << "), " << s.steps << " steps, checkpoints every " << s.every
       << " (" << run.checkpoints.size() << "), tau = " << number(last.tau) << "\n";
   out << "  data: " << run.dataSource << "\n";
   out << "  window: " << run.window.shellsPerDecade << " shells/decade, " << number(run.window.edge(0), "%.3g")
@@ -104,6 +104,9 @@ int labRunCommand(const Arguments& args) {
   cl.option("every", "S", "a checkpoint every S steps (and at the last step)", s.every).setting("every");
   cl.option("output-scale", "ALPHA", "lazy-to-rich knob: f -> alpha (f - f0) + f0, step eta/alpha^2", s.outputScale)
       .setting("output_scale");
+  cl.choice("scale-on", "WHAT", "f | logits (LMs: alpha scales the logits, f = log softmax(z_alpha)[y])", s.scaleOn,
+            parseScaleOn, static_cast<std::string (*)(ScaleOn)>(toString))
+      .setting("scale_on");
   cl.option("seed", "N", "seed of the model and its data", s.seed).setting("seed");
   cl.option("shells-per-decade", "S", "log shells per decade of lambda", s.shellsPerDecade).setting("shells_per_decade");
   cl.option("lambda-min", "X", "fixed lower end of the shell window", s.lambdaMin).defaultText("automatic").setting("lambda_min");

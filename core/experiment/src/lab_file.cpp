@@ -67,6 +67,7 @@ void writeLabRun(H5::Group& lab, const std::string& id, const LabRun& r) {
   writeAttribute(g, "data_source", r.dataSource);
   writeAttribute(g, "learning_rate", s.learningRate);
   writeAttribute(g, "output_scale", s.outputScale);
+  writeAttribute(g, "output_scale_on", toString(s.scaleOn));
   writeAttribute(g, "step_size", s.stepSize());
   writeAttribute(g, "n_points", static_cast<std::int64_t>(s.points));
   writeAttribute(g, "seq_len", static_cast<std::int64_t>(s.seqLen));
@@ -196,6 +197,11 @@ LabRun readLabRun(const std::string& path, H5::Group group, const std::string& i
   run.dataSource = r.text("data_source");
   s.learningRate = r.real("learning_rate");
   s.outputScale = r.real("output_scale");
+  try {
+    s.scaleOn = parseScaleOn(r.text("output_scale_on"));
+  } catch (const std::invalid_argument& e) {
+    r.fail(std::string("output_scale_on: ") + e.what());
+  }
   s.points = static_cast<int>(r.integer("n_points"));
   s.seqLen = static_cast<int>(r.integer("seq_len"));
   run.parameterCount = r.integer("n_params");

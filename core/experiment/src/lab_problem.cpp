@@ -22,13 +22,14 @@ namespace {
 constexpr std::int64_t kRegressorGroup = 32;
 }  // namespace
 
-LabProblem::LabProblem(std::unique_ptr<ModelFunction> model, Batch points, double outputScale)
-    : model_(std::move(model)), points_(std::move(points)), alpha_(outputScale) {
+LabProblem::LabProblem(std::unique_ptr<ModelFunction> model, Batch points, double outputScale, bool scaleRawOutput)
+    : model_(std::move(model)), points_(std::move(points)), alpha_(outputScale), scaleRaw_(scaleRawOutput) {
   model_->to(at::kCPU, at::kDouble);
   if (points_.inputs.is_floating_point()) points_.inputs = points_.inputs.to(at::kDouble);
   if (points_.targets.is_floating_point()) points_.targets = points_.targets.to(at::kDouble);
   at::NoGradGuard noGrad;
   raw0_ = model_->rawOutputs(model_->parameters(), points_).detach();
+  f0_ = model_->observable().value(raw0_, points_.targets).detach();
   // Independent groups of points: a language model's windows (rows), chunks of the regressor's points.
   const bool tokens = model_->output() == ModelOutput::Logits;
   const std::int64_t rows = points_.inputs.size(0);
@@ -42,17 +43,21 @@ LabProblem::LabProblem(std::unique_ptr<ModelFunction> model, Batch points, doubl
     g.batch.targets = points_.targets.narrow(0, r, count);
     g.raw0 = raw0_.narrow(0, r, count);
     g.first = r * pointsPerRow;
+    g.f0 = f0_.narrow(0, g.first, count * pointsPerRow);
     groups_.push_back(std::move(g));
   }
 }
 
-at::Tensor LabProblem::scaled(const at::Tensor& raw, const at::Tensor& raw0) const {
-  if (alpha_ == 1.0) return raw;
-  return (raw - raw0) * alpha_ + raw0;
+at::Tensor LabProblem::scaledOutputs(const at::Tensor& raw, const at::Tensor& raw0, const at::Tensor& f0,
+                                     const at::Tensor& targets) const {
+  const Observable& observable = model_->observable();
+  if (alpha_ == 1.0) return observable.value(raw, targets);
+  if (scaleRaw_) return observable.value((raw - raw0) * alpha_ + raw0, targets);
+  return (observable.value(raw, targets) - f0) * alpha_ + f0;
 }
 
 at::Tensor LabProblem::outputs(const std::vector<at::Tensor>& params) const {
-  return model_->observable().value(scaled(model_->rawOutputs(params, points_), raw0_), points_.targets);
+  return scaledOutputs(model_->rawOutputs(params, points_), raw0_, f0_, points_.targets);
 }
 
 at::Tensor LabProblem::errors(const at::Tensor& f) const { return model_->observable().error(f, points_.targets); }
@@ -95,8 +100,7 @@ at::Tensor LabProblem::jacobian(const ProgressToken& progress) const {
   at::AutoGradMode enableGrad(true);
   std::int64_t done = 0;
   for (const Group& g : groups_) {
-    const at::Tensor f =
-        model_->observable().value(scaled(model_->rawOutputs(params, g.batch), g.raw0), g.batch.targets);
+    const at::Tensor f = scaledOutputs(model_->rawOutputs(params, g.batch), g.raw0, g.f0, g.batch.targets);
     const std::int64_t m = f.numel();
     for (std::int64_t i = 0; i < m; ++i) {
       progress.throwIfCancelled();

@@ -2,9 +2,10 @@
 // The lab's model on its fixed points (shellscope/experiment/lab_run.h): the trained function
 // with its output scale, the errors, the objective and its gradient step, and the exact Jacobian.
 //
-//     raw_α(θ) = α (raw(θ) − raw(θ₀)) + raw(θ₀)      raw: the regressor's value, an LM's logits
-//     f_α(θ)   = observable(raw_α(θ))                 o_i, or log softmax(z_α,i)[y_i]
-//     e        = y − f_α (mse) or −f_α (lm-logprob)   ∂e_i/∂f_i = −1 either way
+//     f_α(θ)   = α (f(θ) − f(θ₀)) + f(θ₀)              f = observable(raw): o_i, log q(y_i|x_i)
+//  or (scale on logits, a language model)
+//     f_α(θ)   = log softmax(z_α,i)[y_i],  z_α(θ) = α (z(θ) − z(θ₀)) + z(θ₀)
+//     e        = y − f_α (mse) or −f_α (lm-logprob)      ∂e_i/∂f_i = −1 either way
 //     J        = ∂f_α/∂θ (n × P; includes α),  M = J Jᵀ/n
 //
 // J is formed one reverse-mode row per point, each through the graph of the window (language
@@ -27,7 +28,8 @@ class LabProblem {
  public:
   /// `points` is the fixed batch in float64 (token ids for a language model). raw(θ₀) is recorded
   /// from the model's parameters now. The model is converted to float64 on the CPU.
-  LabProblem(std::unique_ptr<ModelFunction> model, Batch points, double outputScale);
+  LabProblem(std::unique_ptr<ModelFunction> model, Batch points, double outputScale,
+             bool scaleRawOutput = false);
 
   const ModelFunction& model() const { return *model_; }
   const Batch& points() const { return points_; }
@@ -58,15 +60,18 @@ class LabProblem {
  private:
   struct Group {
     Batch batch;
-    at::Tensor raw0;
+    at::Tensor raw0, f0;
     std::int64_t first = 0;  ///< index of its first point among all points
   };
-  at::Tensor scaled(const at::Tensor& raw, const at::Tensor& raw0) const;
+  /// f_α from the raw output, given raw(θ₀) and f(θ₀) of the same points.
+  at::Tensor scaledOutputs(const at::Tensor& raw, const at::Tensor& raw0, const at::Tensor& f0,
+                           const at::Tensor& targets) const;
 
   std::unique_ptr<ModelFunction> model_;
   Batch points_;
   double alpha_ = 1.0;
-  at::Tensor raw0_;
+  bool scaleRaw_ = false;
+  at::Tensor raw0_, f0_;
   std::vector<Group> groups_;
 };
 

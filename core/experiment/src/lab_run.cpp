@@ -83,6 +83,14 @@ LabInterval intervalOf(const lab::IntervalBalance& b) {
 
 }  // namespace
 
+std::string toString(ScaleOn scaleOn) { return scaleOn == ScaleOn::Logits ? "logits" : "f"; }
+
+ScaleOn parseScaleOn(const std::string& text) {
+  if (text == "f") return ScaleOn::Observable;
+  if (text == "logits") return ScaleOn::Logits;
+  throw std::invalid_argument("unknown quantity to scale '" + text + "' (expected f or logits)");
+}
+
 std::vector<std::string> labModelNames() { return {"builtin:mlp", "builtin:nano-lm", "builtin:tiny-lm"}; }
 
 std::vector<int> LabRunSettings::checkpointSteps() const {
@@ -112,6 +120,8 @@ void LabRunSettings::validate() const {
   require(std::isfinite(learningRate) && learningRate > 0, "learning_rate", "must be a positive number");
   require(every >= 1, "every", "must be at least 1");
   require(std::isfinite(outputScale) && outputScale > 0, "output_scale", "must be a positive number");
+  require(scaleOn == ScaleOn::Observable || isLanguageModel(model), "scale_on",
+          "logits needs a language model (the regressor's output is f itself)");
   require(objective == lab::Objective::MseOfError || isLanguageModel(model), "objective",
           "cross-entropy needs a language model (L = mean(e) of the regressor's e = y - f has no minimum)");
   require(shellsPerDecade >= 1 && shellsPerDecade <= 100, "shells_per_decade", "must be between 1 and 100");
@@ -197,7 +207,8 @@ LabRun runLab(const LabRunSettings& settings, const ProgressToken& progress) {
   run.modelName = setup.modelName;
   run.dataSource = setup.dataSource;
   run.observable = setup.model->observable().name();
-  engine::LabProblem problem(std::move(setup.model), std::move(setup.points), settings.outputScale);
+  engine::LabProblem problem(std::move(setup.model), std::move(setup.points), settings.outputScale,
+                             settings.scaleOn == ScaleOn::Logits);
   run.parameterCount = problem.parameterCount();
   const RuntimeInfo runtime = runtimeInfo();
   run.createdAt = utcNow();

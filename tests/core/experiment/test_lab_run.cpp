@@ -24,9 +24,10 @@ using shellscope::test::randomVector;
 
 namespace {
 
-engine::LabProblem problemFor(const std::string& model, int points, int seqLen, double alpha, std::uint64_t seed = 3) {
+engine::LabProblem problemFor(const std::string& model, int points, int seqLen, double alpha, bool logits = false,
+                              std::uint64_t seed = 3) {
   engine::LabSetup setup = engine::makeLabSetup(model, points, seqLen, seed);
-  return engine::LabProblem(std::move(setup.model), std::move(setup.points), alpha);
+  return engine::LabProblem(std::move(setup.model), std::move(setup.points), alpha, logits);
 }
 
 LabRunSettings settingsFor(const std::string& model, lab::Objective objective, int points, double lr, int steps,
@@ -98,18 +99,21 @@ class TestLabRun : public QObject {
   void scaledOperatorMatchesFiniteDifferences_data() {
     QTest::addColumn<QString>("model");
     QTest::addColumn<int>("objective");
-    QTest::newRow("mlp") << QString("builtin:mlp") << int(lab::Objective::MseOfError);
-    QTest::newRow("nano-lm") << QString("builtin:nano-lm") << int(lab::Objective::CrossEntropy);
+    QTest::addColumn<bool>("logits");
+    QTest::newRow("mlp") << QString("builtin:mlp") << int(lab::Objective::MseOfError) << false;
+    QTest::newRow("nano-lm, f scaled") << QString("builtin:nano-lm") << int(lab::Objective::CrossEntropy) << false;
+    QTest::newRow("nano-lm, logits scaled") << QString("builtin:nano-lm") << int(lab::Objective::CrossEntropy) << true;
   }
   // With α = 4: M_α = α² M at θ₀ (f_α and f agree there and J_α = α J), and after a few steps
   // J v matches central differences (f_α(θ + εv) − f_α(θ − εv)) / 2ε along random directions.
   void scaledOperatorMatchesFiniteDifferences() {
     QFETCH(QString, model);
     QFETCH(int, objective);
+    QFETCH(bool, logits);
     const double alpha = 4.0;
     const int n = 32;
     engine::LabProblem plain = problemFor(model.toStdString(), n, 16, 1.0);
-    engine::LabProblem scaled = problemFor(model.toStdString(), n, 16, alpha);
+    engine::LabProblem scaled = problemFor(model.toStdString(), n, 16, alpha, logits);
     const Eigen::MatrixXd m1 = engine::LabProblem::gram(plain.jacobian());
     const Eigen::MatrixXd ma = engine::LabProblem::gram(scaled.jacobian());
     SHELLSCOPE_COMPARE_ERROR((ma - alpha * alpha * m1).cwiseAbs().maxCoeff() / ma.cwiseAbs().maxCoeff(), 1e-12);

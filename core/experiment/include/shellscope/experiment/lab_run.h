@@ -11,8 +11,10 @@
 // because ∂e_i/∂f_i = −1 for both observables (e = y − f for the regressor, e = −log q for a
 // language model), so −∇_θ L = Jᵀ e/n (mse-of-error) or Jᵀ 1/n (cross-entropy) and Δe = −J Δθ to
 // first order. The output scale α (Chizat & Bach's lazy-training knob) makes the trained function
-// f_α(θ) = α (f(θ) − f(θ₀)) + f(θ₀) of the raw output (the regressor's value, a language model's
-// logits), so J includes α and M its α². No LibTorch types here.
+// f_α(θ) = α (f(θ) − f(θ₀)) + f(θ₀), so J includes α and M its α² (and, as α grows with the step
+// η/α², M freezes: the lazy limit). A language model may instead scale its logits,
+// z_α = α (z(θ) − z(θ₀)) + z(θ₀), f = log softmax(z_α)[y]: q stays a probability, the logits'
+// kernel freezes, but M of f does not (the softmax's curvature remains). No LibTorch types here.
 
 #include <cstdint>
 #include <string>
@@ -27,6 +29,15 @@
 
 namespace shellscope {
 
+/// What the output scale α multiplies (see above).
+enum class ScaleOn {
+  Observable,  ///< f itself: f_α = α (f − f₀) + f₀ ("f")
+  Logits,      ///< a language model's logits, f = log softmax(z_α)[y] ("logits")
+};
+std::string toString(ScaleOn scaleOn);
+/// Parses "f" and "logits"; throws std::invalid_argument otherwise.
+ScaleOn parseScaleOn(const std::string& text);
+
 /// What a lab run does. Setting keys (for SettingError) are the snake_case field names.
 struct LabRunSettings {
   /// builtin:mlp (the regressor on its sum-of-sines task), builtin:nano-lm or builtin:tiny-lm
@@ -39,6 +50,7 @@ struct LabRunSettings {
   lab::Objective objective = lab::Objective::MseOfError;
   int every = 10;              ///< a checkpoint every this many steps (and at step 0 and the last step)
   double outputScale = 1.0;    ///< α
+  ScaleOn scaleOn = ScaleOn::Observable;
   std::uint64_t seed = 0;      ///< model initialisation and data
   int shellsPerDecade = 4;
   double lambdaMin = 0.0;      ///< <= 0: from the first checkpoint's spectrum (see windowPolicy)
@@ -53,7 +65,7 @@ struct LabRunSettings {
   /// Steps at which checkpoints are taken: 0, every, 2 every, ..., and steps.
   std::vector<int> checkpointSteps() const;
   /// Throws SettingError naming the first bad setting: model, points, seq_len, steps,
-  /// learning_rate, every, output_scale, objective, shells_per_decade, lambda_min, relative_floor,
+  /// learning_rate, every, output_scale, scale_on, objective, shells_per_decade, lambda_min, relative_floor,
   /// margin_decades, threads.
   void validate() const;
 };
