@@ -49,7 +49,8 @@ void printLabRun(std::ostream& out, const LabRun& run, bool intervals) {
       << " .. " << number(run.window.edge(run.window.shellCount), "%.3g") << " (" << run.window.shellCount
       << " shells + underflow + overflow)\n";
   out << "  loss " << number(first.loss) << " -> " << number(last.loss) << ", mean(e^2) " << number(first.meanSquaredError)
-      << " -> " << number(last.meanSquaredError) << "\n";
+      << " -> " << number(last.meanSquaredError) << ", lambda_max(M) " << number(first.lambdaMax) << " -> "
+      << number(last.lambdaMax) << " (largest step x lambda_max " << number(run.largestStepTimesLambda(), "%.3g") << ")\n";
   double rotation = 0;
   long long crossings = 0, weak = 0;
   double lowRatio = NAN, highRatio = NAN;
@@ -75,6 +76,10 @@ void printLabRun(std::ostream& out, const LabRun& run, bool intervals) {
     out << "  note: " << fast << " of " << run.intervals.size()
         << " intervals turned a cross-shell pair by more than 0.1 rad, where the second-order balance\n"
            "        starts to lose accuracy; a smaller --lr or --every resolves them\n";
+  }
+  if (run.minCosineOnesFlow() < 0.9 && run.minCosineErrorFlow() < 0.9) {
+    out << "  note: in some intervals the measured de/dtau follows neither -M e nor -M 1 (cosine below 0.9):\n"
+           "        gradient descent has left the gradient-flow regime there (step too long for the curvature)\n";
   }
   out << "  time: " << number(run.computeSeconds, "%.1f") << " s (J and M " << number(run.jacobianSeconds, "%.1f")
       << " s, eigenbases and balance " << number(run.spectrumSeconds, "%.1f") << " s)\n";

@@ -108,6 +108,7 @@ void writeLabRun(H5::Group& lab, const std::string& id, const LabRun& r) {
   writeScalars(g, "tau", cs, [](const LabCheckpoint& c) { return c.tau; });
   writeScalars(g, "loss", cs, [](const LabCheckpoint& c) { return c.loss; });
   writeScalars(g, "mean_e2", cs, [](const LabCheckpoint& c) { return c.meanSquaredError; });
+  writeScalars(g, "lambda_max", cs, [](const LabCheckpoint& c) { return c.lambdaMax; });
   writeRows(g, "E", cs, bins, [](const LabCheckpoint& c) -> const Eigen::VectorXd& { return c.energy; });
   writeRows(g, "D", cs, bins, [](const LabCheckpoint& c) -> const Eigen::VectorXd& { return c.dissipation; });
   writeRows(g, "D_ce", cs, bins, [](const LabCheckpoint& c) -> const Eigen::VectorXd& { return c.crossEntropyDissipation; });
@@ -237,7 +238,8 @@ LabRun readLabRun(const std::string& path, H5::Group group, const std::string& i
   const hsize_t bins = static_cast<hsize_t>(run.binCount());
   const hsize_t n = static_cast<hsize_t>(s.points);
   r.vector("shell_edges", bins - 1);
-  const Eigen::VectorXd tau = r.vector("tau", K), loss = r.vector("loss", K), e2 = r.vector("mean_e2", K);
+  const Eigen::VectorXd tau = r.vector("tau", K), loss = r.vector("loss", K), e2 = r.vector("mean_e2", K),
+                        lambdaMax = r.vector("lambda_max", K);
   const Eigen::MatrixXd E = rows(r, "E", K, bins), D = rows(r, "D", K, bins), Dce = rows(r, "D_ce", K, bins);
   Eigen::MatrixXd lambdas, g;
   if (s.storeSpectra) {
@@ -251,6 +253,7 @@ LabRun readLabRun(const std::string& path, H5::Group group, const std::string& i
     c.tau = tau(i);
     c.loss = loss(i);
     c.meanSquaredError = e2(i);
+    c.lambdaMax = lambdaMax(i);
     c.energy = E.row(i).transpose();
     c.dissipation = D.row(i).transpose();
     c.crossEntropyDissipation = Dce.row(i).transpose();

@@ -197,6 +197,12 @@ double LabRun::meanCosineErrorFlow() const { return meanOf(intervals, [](const L
 double LabRun::minCosineOnesFlow() const { return minimumOf(intervals, [](const LabInterval& i) { return i.cosineOnesFlow; }); }
 double LabRun::meanCosineOnesFlow() const { return meanOf(intervals, [](const LabInterval& i) { return i.cosineOnesFlow; }); }
 
+double LabRun::largestStepTimesLambda() const {
+  double largest = 0;
+  for (const LabCheckpoint& c : checkpoints) largest = std::max(largest, c.lambdaMax);
+  return settings.stepSize() * largest;
+}
+
 LabRun runLab(const LabRunSettings& settings, const ProgressToken& progress) {
   settings.validate();
   const double started = monotonicSeconds();
@@ -265,6 +271,7 @@ LabRun runLab(const LabRunSettings& settings, const ProgressToken& progress) {
     c.step = step;
     c.tau = tau;
     c.meanSquaredError = snapshot.meanSquaredError;
+    c.lambdaMax = snapshot.basis.values.maxCoeff();
     c.loss = settings.objective == lab::Objective::MseOfError ? 0.5 * e.squaredNorm() / n : e.mean();
     c.energy = snapshot.energy;
     c.dissipation = snapshot.dissipation;

@@ -80,6 +80,7 @@ struct LabCheckpoint {
   double tau = 0;             ///< Σ h over the steps before it
   double loss = 0;            ///< the objective L at the checkpoint
   double meanSquaredError = 0;  ///< mean(e²)
+  double lambdaMax = 0;         ///< the largest eigenvalue of M (h λ_max well below 1: close to the flow)
   Eigen::VectorXd energy;       ///< E_b = Σ_{u∈b} g_u²
   Eigen::VectorXd dissipation;  ///< D_b = Σ_{u∈b} λ_u g_u² (mse-of-error)
   Eigen::VectorXd crossEntropyDissipation;  ///< D_b = Σ_{u∈b} λ_u g_u c_u (cross-entropy)
@@ -147,6 +148,8 @@ struct LabRun {
   double meanCosineErrorFlow() const;
   double minCosineOnesFlow() const;
   double meanCosineOnesFlow() const;
+  /// The largest h λ_max(M) over the checkpoints (h = η/α²).
+  double largestStepTimesLambda() const;
 };
 
 /// Trains and measures. Progress goes to `progress` (0..1 over the run); a cancel stops it with
