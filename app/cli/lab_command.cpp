@@ -102,7 +102,7 @@ int labRunCommand(const Arguments& args) {
   cl.option("points", "N", "fixed training points n (an LM: token positions)", s.points).setting("points");
   cl.option("seq-len", "L", "language models: tokens per window", s.seqLen).setting("seq_len");
   cl.option("steps", "K", "gradient-descent steps", s.steps).setting("steps");
-  cl.option("lr", "ETA", "step size eta (each step is eta/alpha^2)", s.learningRate).setting("learning_rate");
+  cl.option("lr", "ETA", "step size eta (each step is eta/alpha^2; the LMs need about 0.005)", s.learningRate).setting("learning_rate");
   cl.choice("objective", "OBJ", "mse-of-error (L = mean(e^2)/2) | cross-entropy (L = mean(e), LMs)", s.objective,
             lab::parseObjective, static_cast<std::string (*)(lab::Objective)>(lab::toString))
       .setting("objective");

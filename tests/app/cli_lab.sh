@@ -86,4 +86,20 @@ expect_usage "zero step" "--lr" --lr 0
 expect_usage "unknown objective" "--objective" --objective mse
 "$cli" lab >/dev/null 2>&1; [ $? -eq 2 ] || fail "lab without a subcommand should be status 2"
 "$cli" lab run --help | grep -q -- "--output-scale" || fail "lab run --help misses --output-scale"
+step "Ctrl-C cancels cleanly and leaves the session untouched"
+before=$(md5sum <"$work/s.h5")
+"$cli" lab run --model builtin:nano-lm --points 512 --steps 1000 --every 1 --lr 0.001 --threads 2 \
+  --out "$work/s.h5" >/dev/null 2>"$work/cancel.err" &
+pid=$!
+for _ in $(seq 1 300); do  # wait until the run reports progress
+  grep -q "Jacobian\|step " "$work/cancel.err" 2>/dev/null && break
+  sleep 0.1
+done
+kill -INT "$pid"
+wait "$pid"
+status=$?
+[ "$status" -eq 130 ] || { cat "$work/cancel.err"; fail "cancelled lab run exited $status, expected 130"; }
+grep -q "was not modified" "$work/cancel.err" || fail "cancel message missing"
+[ "$(md5sum <"$work/s.h5")" = "$before" ] || fail "the session changed after a cancelled lab run"
+ls -a "$work" | grep -q "\.tmp-\|staging" && fail "a temporary file was left behind"
 echo "PASS"
