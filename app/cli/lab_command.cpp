@@ -92,7 +92,7 @@ int labRunCommand(const Arguments& args) {
   CommandLine cl("lab run", "lab run --out SESSION.h5 [--model M] [--points N] [--steps K] [--lr ETA] [options]",
                  "Trains a small model by full-batch gradient descent on n fixed points, forms M = J J^T/n exactly\n"
                  "(float64) at every checkpoint and measures the shell balance of every interval term by term\n"
-                 "(docs/lab.md). The run is added to the session under /lab (created when missing). Models: " + models +
+                 "(docs/lab.md). The run is added to the session under /lab (created when missing).\nModels: " + models +
                      "\n(mlp: the regressor on its sum-of-sines task; nano-lm, tiny-lm: GPT-NeoX on the synthetic\n"
                      "language, one character per token, the points the token positions of points/seq-len windows).");
   LabRunSettings s;
