@@ -235,10 +235,13 @@ void SessionDocument::save(const QString& path) {
   // The current settings (a trend window set a moment ago) even while their analysis is running.
   analysis::SessionAnalysis toSave = analysis_;
   toSave.options = options_;
-  watcher->setFuture(QtConcurrent::run(backgroundPool(), [path, session = session_, analysis = std::move(toSave)] {
+  // Groups the document does not hold (/lab, other tools' groups) are carried over from the file
+  // it was opened from.
+  watcher->setFuture(QtConcurrent::run(backgroundPool(), [path, source = path_, session = session_,
+                                                          analysis = std::move(toSave)] {
     Written written;
     try {
-      analysis::writeSessionWithAnalysis(path.toStdString(), session, analysis);
+      analysis::writeSessionWithAnalysis(path.toStdString(), session, analysis, source.toStdString());
       written.identity = fileIdentity(path);  // at once: the smallest window for another writer
     } catch (const std::exception& e) {
       written.error = QString::fromStdString(e.what());

@@ -316,7 +316,8 @@ void writeAnalysis(const std::string& path, const SessionAnalysis& analysis) {
       {});
 }
 
-void writeSessionWithAnalysis(const std::string& path, const Session& session, const SessionAnalysis& analysis) {
+void writeSessionWithAnalysis(const std::string& path, const Session& session, const SessionAnalysis& analysis,
+                              const std::string& keepOtherGroupsOf) {
   const fs::path target(path);
   const fs::path staging = (target.has_parent_path() ? target.parent_path() : fs::path(".")) /
                            ("." + target.filename().string() + ".staging-" + std::to_string(::getpid()));
@@ -324,6 +325,7 @@ void writeSessionWithAnalysis(const std::string& path, const Session& session, c
     removeStaleTemporaries(path);
     writeSession(staging.string(), session);
     if (!analysis.runs.empty()) writeAnalysis(staging.string(), analysis);
+    copyOtherRootObjects(keepOtherGroupsOf, staging.string(), {"runs", "training", "analysis"});
     fs::rename(staging, target);
   } catch (const fs::filesystem_error& e) {
     std::error_code ignored;

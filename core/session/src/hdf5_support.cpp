@@ -226,6 +226,28 @@ void replaceAtomically(const std::string& path, const std::function<void(const s
   syncPath(parent.string(), true);
 }
 
+void copyOtherRootObjects(const std::string& from, const std::string& to, const std::vector<std::string>& skip) {
+  if (from.empty() || !fs::exists(from)) return;
+  H5::H5File source = openExisting(from, H5F_ACC_RDONLY);
+  std::vector<std::string> names;
+  H5::Group root = source.openGroup("/");
+  for (const std::string& name : childNames(root)) {
+    if (std::find(skip.begin(), skip.end(), name) == skip.end()) names.push_back(name);
+  }
+  if (names.empty()) return;
+  editAtomically(
+      to, "keep the groups of " + from,
+      [&](H5::H5File& target) {
+        for (const std::string& name : names) {
+          if (target.nameExists(name)) continue;  // written from memory: that version wins
+          if (H5Ocopy(source.getId(), name.c_str(), target.getId(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT) < 0) {
+            throw SessionFileError(from, "cannot copy /" + name + " into the saved file");
+          }
+        }
+      },
+      {});
+}
+
 void editAtomically(const std::string& path, const std::string& what, const std::function<void(H5::H5File&)>& edit,
                     const BeforeCommitHook& hook) {
   replaceAtomically(

@@ -42,6 +42,10 @@ void replaceAtomically(const std::string& path, const std::function<void(const s
 void editAtomically(const std::string& path, const std::string& what, const std::function<void(H5::H5File&)>& edit,
                     const BeforeCommitHook& hook);
 void requireWritableDirectory(const std::string& path);
+/// Copies every object at the root of the session `from` whose name is not in `skip` (groups this
+/// program writes itself) into the session `to`, atomically: groups of other tools and of newer
+/// versions (/lab, a colleague's notes) survive a save that rewrites the file from memory.
+void copyOtherRootObjects(const std::string& from, const std::string& to, const std::vector<std::string>& skip);
 /// Removes temporaries a killed save left beside `path` (".<name>.tmp-<pid>-<n>", ".<name>.staging-<pid>"
 /// and their own temporaries): those whose process is gone from this machine and that nobody has
 /// touched for kStaleTemporarySeconds (a recent one may belong to a process on another machine

@@ -262,6 +262,40 @@ class TestTrendWindow : public QObject {
     resealSession(path);
     QVERIFY_THROWS_EXCEPTION(std::runtime_error, readAnalysis(path, session));
   }
+
+  void savingFromMemoryKeepsGroupsOfOtherTools() {
+    // The GUI saves by rewriting the file from memory (writeSessionWithAnalysis); /lab and other
+    // tools' groups, which it does not hold, are carried over from the file it read.
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("s.h5").toStdString(), copy = dir.filePath("copy.h5").toStdString();
+    Session session = syntheticCheckpointSeries(trendScenarios().front(), 4, 0.15, 3);
+    writeSession(path, session);
+    {
+      H5::H5File file(path, H5F_ACC_RDWR);
+      H5::Group lab = file.createGroup("lab");
+      H5::Group run = lab.createGroup("lab-0001");
+      const double tau[3] = {0.0, 0.5, 1.0};
+      const hsize_t three = 3;
+      run.createDataSet("tau", H5::PredType::NATIVE_DOUBLE, H5::DataSpace(1, &three))
+          .write(tau, H5::PredType::NATIVE_DOUBLE);
+      file.createGroup("notes");
+    }
+    resealSession(path);
+    session = readSession(path);
+    const SessionAnalysis analysis = analyzeSession(session, quickOptions());
+    writeSessionWithAnalysis(path, session, analysis, path);        // Save
+    writeSessionWithAnalysis(copy, session, analysis, path);        // Save As
+    for (const std::string& saved : {path, copy}) {
+      QVERIFY(checkSessionFile(saved).empty());
+      H5::H5File file(saved, H5F_ACC_RDONLY);
+      QVERIFY(file.nameExists("notes"));
+      double tau[3] = {};
+      file.openDataSet("lab/lab-0001/tau").read(tau, H5::PredType::NATIVE_DOUBLE);
+      QCOMPARE(tau[2], 1.0);
+      QCOMPARE(readSession(saved).runs.size(), session.runs.size());
+      QVERIFY(!readAnalysis(saved, session).runs.empty());
+    }
+  }
 };
 
 QTEST_GUILESS_MAIN(TestTrendWindow)

@@ -13,8 +13,11 @@ namespace shellscope::analysis {
 void writeAnalysis(const std::string& path, const SessionAnalysis& analysis);
 
 /// Writes the session and its analysis to `path` in one atomic replacement (both are assembled in
-/// a staging file beside it, which is then renamed over it).
-void writeSessionWithAnalysis(const std::string& path, const Session& session, const SessionAnalysis& analysis);
+/// a staging file beside it, which is then renamed over it). `keepOtherGroupsOf`: the file the
+/// session was read from; every root group of it that this writes from memory (runs, training,
+/// analysis) is replaced, every other one (/lab, groups of other tools) is copied over unchanged.
+void writeSessionWithAnalysis(const std::string& path, const Session& session, const SessionAnalysis& analysis,
+                              const std::string& keepOtherGroupsOf = {});
 
 /// The analysis stored in `path` (empty when there is none), with stale flags set against
 /// `session` (the session read from the same file).
