@@ -48,7 +48,8 @@ struct LabRunSettings {
   int steps = 200;             ///< gradient-descent steps
   double learningRate = 0.05;  ///< η; every step uses h = η/α²
   lab::Objective objective = lab::Objective::MseOfError;
-  int every = 10;              ///< a checkpoint every this many steps (and at step 0 and the last step)
+  int every = 1;               ///< a checkpoint every this many steps (and at step 0 and the last step);
+                               ///< every step resolves the balance (at 10 the default mlp run is off by ~100%)
   double outputScale = 1.0;    ///< α
   ScaleOn scaleOn = ScaleOn::Observable;
   std::uint64_t seed = 0;      ///< model initialisation and data
