@@ -379,7 +379,7 @@ class TestCheckpoints : public QObject {
     QTest::addColumn<int>("kind");
     QTest::addColumn<QString>("expected");
     QTest::newRow("forbidden global") << 0 << "refers to os.system";
-    QTest::newRow("truncated zip") << 1 << "not a readable torch.save zip file";
+    QTest::newRow("truncated zip") << 1 << "no zip end-of-directory record: not a zip file, or truncated";
     QTest::newRow("missing storage") << 2 << "storage record 'data/0' is missing";
     QTest::newRow("view past storage") << 3 << "reaches past the end of its storage";
     QTest::newRow("unknown opcode") << 4 << "unsupported pickle opcode";
@@ -387,6 +387,8 @@ class TestCheckpoints : public QObject {
     QTest::newRow("flipped weight byte") << 5 << "record 'data/0' fails its CRC-32 check";
     // 4 × (2^62 + 1) bytes wraps to 4 in 64 bits and passed the size check.
     QTest::newRow("storage size overflows") << 6 << "declares 4611686018427387905 elements, more bytes than any file holds";
+    // A member's size in the zip directory is what LibTorch's reader allocates (fuzz_torch_bin: 4 GB).
+    QTest::newRow("member size past the file") << 7 << "/data/0' claims 2147483632 bytes at offset";
   }
   void torchBinRefusesCodeAndDamage() {
     QFETCH(int, kind);
@@ -419,6 +421,15 @@ class TestCheckpoints : public QObject {
       QVERIFY(at != std::string::npos);
       f.seekp(static_cast<std::streamoff>(at + 9));
       f.put(static_cast<char>(bytes[at + 9] ^ 0x10));
+    }
+    if (kind == 7) {  // the central directory entry of data/0 (its name's last occurrence): both sizes
+      std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+      std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+      const std::size_t entry = bytes.rfind("PK\x01\x02", bytes.rfind("/data/0"));
+      QVERIFY(entry != std::string::npos);
+      f.seekp(static_cast<std::streamoff>(entry + 20));
+      const std::string huge = littleEndian(static_cast<std::uint32_t>(0x7FFFFFF0u));
+      f.write((huge + huge).data(), 8);
     }
     const QString message = messageOf([&] {
       for (const auto& t : readTorchStateDict(file)) t.load();

@@ -425,7 +425,8 @@ std::string storageName(at::ScalarType type) {
 class Archive {
  public:
   /// Opens the zip and its central directory; every record is checked against its CRC-32.
-  explicit Archive(const std::string& path) : path_(path), reader_(path), crcs_(zipMemberCrcs(path)) {
+  /// The directory is read and checked first: LibTorch's reader allocates what a member's size says.
+  explicit Archive(const std::string& path) : path_(path), crcs_(zipMemberCrcs(path)), reader_(path) {
     for (const auto& [name, crc] : crcs_) {
       const std::string pickle = "data.pkl";
       if (name.size() >= pickle.size() && name.compare(name.size() - pickle.size(), pickle.size(), pickle) == 0) {
@@ -462,8 +463,8 @@ class Archive {
 
  private:
   std::string path_;
+  std::map<std::string, std::uint32_t> crcs_;  // before reader_: initialised (and checked) first
   caffe2::serialize::PyTorchStreamReader reader_;
-  std::map<std::string, std::uint32_t> crcs_;
   std::string prefix_;  ///< the archive folder every member name starts with ("archive/")
   std::mutex mutex_;
   std::map<std::string, std::pair<std::shared_ptr<at::DataPtr>, std::size_t>> storages_;

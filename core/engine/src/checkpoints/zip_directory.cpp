@@ -56,6 +56,43 @@ const std::array<std::array<std::uint32_t, 256>, 8>& crcTables() {
   return tables;
 }
 
+/// A member's sizes must fit the file: LibTorch's reader allocates a record's uncompressed size
+/// before reading it, so a flipped size would ask for gigabytes. torch.save stores members
+/// uncompressed (method 0); deflate (8) is accepted within its largest ratio (1032:1).
+void requirePlausibleSizes(const std::string& path, const Bytes& bytes, std::uint64_t at, std::uint64_t nameLength,
+                           std::uint64_t extraLength, const std::string& name) {
+  const std::uint64_t method = bytes.read(at + 10, 2);
+  std::uint64_t compressed = bytes.read(at + 20, 4), uncompressed = bytes.read(at + 24, 4),
+                localHeader = bytes.read(at + 42, 4);
+  // Zip64: the fields that read 0xFFFFFFFF are in the extra block 0x0001, in this order.
+  for (std::uint64_t e = at + 46 + nameLength, stop = e + extraLength; e + 4 <= stop;) {
+    const std::uint64_t id = bytes.read(e, 2), length = bytes.read(e + 2, 2);
+    if (id == 0x0001) {
+      std::uint64_t field = e + 4;
+      for (std::uint64_t* value : {&uncompressed, &compressed, &localHeader}) {
+        if (*value == 0xFFFFFFFF && field + 8 <= e + 4 + length) {
+          *value = bytes.read(field, 8);
+          field += 8;
+        }
+      }
+    }
+    e += 4 + length;
+  }
+  const std::uint64_t n = bytes.size();
+  const std::string member = "zip member '" + name + "' ";
+  if (method != 0 && method != 8) {
+    throw FileFormatError(path, member + "uses compression method " + std::to_string(method) + " (torch.save stores them)");
+  }
+  if (localHeader > n || compressed > n - localHeader) {
+    throw FileFormatError(path, member + "claims " + std::to_string(compressed) + " bytes at offset " +
+                                    std::to_string(localHeader) + ", past the end of the file (truncated or corrupt)");
+  }
+  if ((method == 0 && uncompressed != compressed) || (method == 8 && uncompressed / 1032 > compressed + 1)) {
+    throw FileFormatError(path, member + "claims " + std::to_string(uncompressed) + " bytes from " +
+                                    std::to_string(compressed) + " stored: corrupt");
+  }
+}
+
 }  // namespace
 
 std::uint32_t crc32(const void* data, std::size_t size) {
@@ -101,7 +138,9 @@ std::map<std::string, std::uint32_t> zipMemberCrcs(const std::string& path) {
     if (bytes.read(at, 4) != kDirectoryEntry) throw FileFormatError(path, "zip directory entry " + std::to_string(i) + " is damaged");
     const auto crc = static_cast<std::uint32_t>(bytes.read(at + 16, 4));
     const std::uint64_t nameLength = bytes.read(at + 28, 2), extra = bytes.read(at + 30, 2), comment = bytes.read(at + 32, 2);
-    crcs[bytes.text(at + 46, nameLength)] = crc;
+    const std::string name = bytes.text(at + 46, nameLength);
+    requirePlausibleSizes(path, bytes, at, nameLength, extra, name);
+    crcs[name] = crc;
     at += 46 + nameLength + extra + comment;
   }
   return crcs;
