@@ -318,24 +318,11 @@ void writeAnalysis(const std::string& path, const SessionAnalysis& analysis) {
 
 void writeSessionWithAnalysis(const std::string& path, const Session& session, const SessionAnalysis& analysis,
                               const std::string& keepOtherGroupsOf) {
-  const fs::path target(path);
-  const fs::path staging = (target.has_parent_path() ? target.parent_path() : fs::path(".")) /
-                           ("." + target.filename().string() + ".staging-" + std::to_string(::getpid()));
-  try {
-    removeStaleTemporaries(path);
-    writeSession(staging.string(), session);
-    if (!analysis.runs.empty()) writeAnalysis(staging.string(), analysis);
-    copyOtherRootObjects(keepOtherGroupsOf, staging.string(), {"runs", "training", "analysis"});
-    fs::rename(staging, target);
-  } catch (const fs::filesystem_error& e) {
-    std::error_code ignored;
-    fs::remove(staging, ignored);
-    throw SessionFileError(path, std::string("cannot replace the file: ") + e.code().message());
-  } catch (...) {
-    std::error_code ignored;
-    fs::remove(staging, ignored);
-    throw;
-  }
+  replaceThroughStaging(path, [&](const std::string& staging) {
+    writeSession(staging, session);
+    if (!analysis.runs.empty()) writeAnalysis(staging, analysis);
+    copyOtherRootObjects(keepOtherGroupsOf, staging, {"runs", "training", "analysis"});
+  });
 }
 
 SessionAnalysis readAnalysis(const std::string& path, const Session& session) {

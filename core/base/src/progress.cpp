@@ -2,12 +2,22 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 
 namespace shellscope {
 
 double monotonicSeconds() {
   using Clock = std::chrono::steady_clock;
   return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
+}
+
+std::string utcTimestamp() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buffer;
 }
 
 ProgressToken::ProgressToken() : ProgressToken(Callback{}) {}

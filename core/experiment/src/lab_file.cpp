@@ -333,22 +333,10 @@ std::string appendLabRun(const std::string& path, const LabRun& run) {
   }
   // A new session: an empty one in a staging file beside the target, the run added, then renamed.
   requireWritableDirectory(path);
-  const fs::path target(path);
-  const fs::path staging = (target.has_parent_path() ? target.parent_path() : fs::path(".")) /
-                           ("." + target.filename().string() + ".staging-" + std::to_string(::getpid()));
-  try {
-    writeSession(staging.string(), Session{});
-    editAtomically(staging.string(), "add a lab run", edit, {});
-    fs::rename(staging, target);
-  } catch (const fs::filesystem_error& e) {
-    std::error_code ignored;
-    fs::remove(staging, ignored);
-    throw SessionFileError(path, std::string("cannot replace the file: ") + e.code().message());
-  } catch (...) {
-    std::error_code ignored;
-    fs::remove(staging, ignored);
-    throw;
-  }
+  replaceThroughStaging(path, [&](const std::string& staging) {
+    writeSession(staging, Session{});
+    editAtomically(staging, "add a lab run", edit, {});
+  });
   return id;
 }
 

@@ -13,6 +13,7 @@
 #include "lab_problem.h"
 #include "shellscope/engine/runtime.h"
 #include "shellscope/lab/shell_balance.h"
+#include "shellscope/base/progress.h"
 
 namespace shellscope {
 
@@ -20,14 +21,6 @@ namespace {
 
 constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
 
-std::string utcNow() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return buffer;
-}
 
 bool isLanguageModel(const std::string& model) { return model != "builtin:mlp"; }
 
@@ -217,7 +210,7 @@ LabRun runLab(const LabRunSettings& settings, const ProgressToken& progress) {
                              settings.scaleOn == ScaleOn::Logits);
   run.parameterCount = problem.parameterCount();
   const RuntimeInfo runtime = runtimeInfo();
-  run.createdAt = utcNow();
+  run.createdAt = utcTimestamp();
   run.softwareVersion = "shellscope " + runtime.shellscopeVersion + " (libtorch " + runtime.torchVersion + ", BLAS " +
                         runtime.blasLibrary + ")";
 

@@ -226,6 +226,25 @@ void replaceAtomically(const std::string& path, const std::function<void(const s
   syncPath(parent.string(), true);
 }
 
+void replaceThroughStaging(const std::string& path, const std::function<void(const std::string& staging)>& fill) {
+  const fs::path target(path);
+  const fs::path staging = (target.has_parent_path() ? target.parent_path() : fs::path(".")) /
+                           ("." + target.filename().string() + ".staging-" + std::to_string(::getpid()));
+  try {
+    removeStaleTemporaries(path);
+    fill(staging.string());
+    fs::rename(staging, target);
+  } catch (const fs::filesystem_error& e) {
+    std::error_code ignored;
+    fs::remove(staging, ignored);
+    throw SessionFileError(path, std::string("cannot replace the file: ") + e.code().message());
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove(staging, ignored);
+    throw;
+  }
+}
+
 void copyOtherRootObjects(const std::string& from, const std::string& to, const std::vector<std::string>& skip) {
   if (from.empty() || !fs::exists(from)) return;
   H5::H5File source = openExisting(from, H5F_ACC_RDONLY);

@@ -42,6 +42,10 @@ void replaceAtomically(const std::string& path, const std::function<void(const s
 void editAtomically(const std::string& path, const std::string& what, const std::function<void(H5::H5File&)>& edit,
                     const BeforeCommitHook& hook);
 void requireWritableDirectory(const std::string& path);
+/// Builds a new file in a staging file beside `path` (".<name>.staging-<pid>"), with `fill` free to
+/// write it in several atomic steps, then renames it over `path`; on any failure the staging file
+/// is removed and `path` is left as it was.
+void replaceThroughStaging(const std::string& path, const std::function<void(const std::string& staging)>& fill);
 /// Copies every object at the root of the session `from` whose name is not in `skip` (groups this
 /// program writes itself) into the session `to`, atomically: groups of other tools and of newer
 /// versions (/lab, a colleague's notes) survive a save that rewrites the file from memory.

@@ -123,8 +123,11 @@ std::map<std::string, std::uint32_t> zipMemberCrcs(const std::string& path) {
   }
   if (end == UINT64_MAX) throw FileFormatError(path, "no zip end-of-directory record: not a zip file, or truncated");
   std::uint64_t entries = bytes.read(end + 10, 2), offset = bytes.read(end + 16, 4);
-  if (entries == 0xFFFF || offset == 0xFFFFFFFF) {  // zip64
-    if (end < 20 || bytes.read(end - 20, 4) != kZip64Locator) throw FileFormatError(path, "zip64 locator missing");
+  // Zip64 whenever its locator is there, as LibTorch's reader (miniz) decides: reading the 32-bit
+  // record instead once let a directory of 0 entries hide a member claiming 4 GB from the checks.
+  const bool zip64Locator = end >= 20 && bytes.read(end - 20, 4) == kZip64Locator;
+  if (zip64Locator || entries == 0xFFFF || offset == 0xFFFFFFFF) {
+    if (!zip64Locator) throw FileFormatError(path, "zip64 locator missing");
     const std::uint64_t record = bytes.read(end - 20 + 8, 8);
     if (bytes.read(record, 4) != kZip64End) throw FileFormatError(path, "zip64 end record missing");
     entries = bytes.read(record + 32, 8);

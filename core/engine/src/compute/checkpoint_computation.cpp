@@ -14,6 +14,7 @@
 #include "shellscope/base/file_digest.h"
 #include "shellscope/engine/compute.h"
 #include "shellscope/engine/runtime.h"
+#include "shellscope/base/progress.h"
 
 namespace shellscope {
 
@@ -30,14 +31,6 @@ at::Device resolveDevice(DevicePreference preference) {
   return (preference != DevicePreference::Cpu && cuda) ? at::Device(at::kCUDA) : at::Device(at::kCPU);
 }
 
-std::string utcNow() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return buffer;
-}
 
 /// Token windows of `data` for a model that reads token ids below `vocabularySize`.
 std::unique_ptr<engine::BatchSource> windowsOf(const ComputeSettings& settings, std::shared_ptr<const TokenStream> data,
@@ -174,7 +167,7 @@ CheckpointComputation::CheckpointComputation(const ComputeSettings& settings, co
   m.seed = static_cast<std::int64_t>(settings.seed);
   const RuntimeInfo runtime = runtimeInfo();
   m.threads = runtime.threads;
-  m.createdAt = utcNow();
+  m.createdAt = utcTimestamp();
   m.softwareVersion = "shellscope " + runtime.shellscopeVersion + " (libtorch " + runtime.torchVersion + ", BLAS " +
                       runtime.blasLibrary + ")";
   d.setupSeconds = monotonicSeconds() - started;

@@ -78,4 +78,7 @@ class ProgressToken {
 /// Monotonic wall clock in seconds (shared by progress ETAs and benchmarks).
 double monotonicSeconds();
 
+/// The current time in UTC as ISO 8601, "2026-12-01T18:40:00Z" (what sessions record as created_at).
+std::string utcTimestamp();
+
 }  // namespace shellscope
