@@ -81,7 +81,7 @@ run_one() {
   if ((${#mode[@]})); then
     # Fork mode: totals from the last status line ("#N: cov: ... exec/s: R ...").
     execs=$(grep -oE '^#[0-9]+:' "$log" | tail -1 | tr -d '#:')
-    rate=$(grep -oE 'exec/s: [0-9]+' "$log" | tail -1 | cut -d' ' -f2)
+    rate=$(grep -oE 'exec/s:? [0-9]+' "$log" | tail -1 | awk '{print $2}')
     status=0
     for artifact in "$artifacts"/*; do
       [ -e "$artifact" ] || continue
