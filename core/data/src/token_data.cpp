@@ -265,13 +265,7 @@ class NpyHeaderParser {
       } else {
         fail("key '" + key + "' is " + (key == "descr" || key == "fortran_order" || key == "shape" ? "repeated" : "not one numpy writes"));
       }
-      skipSpace();
-      if (peek() == ',') {
-        ++at_;
-        skipSpace();
-      } else if (peek() != '}') {
-        fail("expected ',' or '}'");
-      }
+      skipSeparatorBefore('}', "expected ',' or '}'");
     }
     ++at_;
     while (at_ < text_.size() && (text_[at_] == ' ' || text_[at_] == '\n')) ++at_;
@@ -287,6 +281,16 @@ class NpyHeaderParser {
     throw FileFormatError(path_, "malformed .npy header (" + problem + " at byte " + std::to_string(at_) + ")");
   }
   char peek() const { return at_ < text_.size() ? text_[at_] : '\0'; }
+  /// After an item of a dict or tuple: a ',' (and the spaces after it), or else the closing bracket.
+  void skipSeparatorBefore(char closing, const char* complaint) {
+    skipSpace();
+    if (peek() == ',') {
+      ++at_;
+      skipSpace();
+    } else if (peek() != closing) {
+      fail(complaint);
+    }
+  }
   void skipSpace() {
     while (at_ < text_.size() && text_[at_] == ' ') ++at_;
   }
@@ -324,13 +328,7 @@ class NpyHeaderParser {
       while (std::isdigit(static_cast<unsigned char>(peek()))) ++at_;
       if (at_ == start || at_ - start > 18) fail("a shape entry is not a whole number");
       values.push_back(std::stoll(text_.substr(start, at_ - start)));
-      skipSpace();
-      if (peek() == ',') {
-        ++at_;
-        skipSpace();
-      } else if (peek() != ')') {
-        fail("expected ',' or ')' in the shape");
-      }
+      skipSeparatorBefore(')', "expected ',' or ')' in the shape");
     }
     ++at_;
     return values;
