@@ -154,20 +154,6 @@ void writeLabRun(H5::Group& lab, const std::string& id, const LabRun& r) {
   writeIntegers(g, "skipped_across_bins", is, [](const I& i) { return i.skippedAcrossBins; });
 }
 
-std::string nextLabId(H5::H5File& file) {
-  int next = 1;
-  if (file.nameExists("lab")) {
-    H5::Group lab = file.openGroup("lab");
-    for (const std::string& name : childNames(lab)) {
-      int number = 0;
-      if (std::sscanf(name.c_str(), "lab-%d", &number) == 1) next = std::max(next, number + 1);
-    }
-  }
-  char id[32];
-  std::snprintf(id, sizeof id, "lab-%04d", next);
-  return id;
-}
-
 void validateRun(const LabRun& r) {
   const std::size_t K = r.checkpoints.size();
   if (K < 2 || r.intervals.size() + 1 != K) throw std::invalid_argument("lab run: needs K >= 2 checkpoints and K - 1 intervals");
@@ -321,22 +307,11 @@ std::string appendLabRun(const std::string& path, const LabRun& run) {
   validateRun(run);
   std::string id;
   auto edit = [&](H5::H5File& file) {
-    id = nextLabId(file);
+    id = nextNumberedChild(file, "lab", "lab");
     H5::Group lab = file.nameExists("lab") ? file.openGroup("lab") : file.createGroup("lab");
     writeLabRun(lab, id, run);
   };
-  std::error_code error;
-  if (fs::exists(path, error)) {
-    readSession(path);  // a valid session, or a clear error before anything changes
-    editAtomically(path, "add a lab run", edit, {});
-    return id;
-  }
-  // A new session: an empty one in a staging file beside the target, the run added, then renamed.
-  requireWritableDirectory(path);
-  replaceThroughStaging(path, [&](const std::string& staging) {
-    writeSession(staging, Session{});
-    editAtomically(staging, "add a lab run", edit, {});
-  });
+  addToSession(path, "add a lab run", edit);
   return id;
 }
 

@@ -298,6 +298,35 @@ void removeChild(H5::Group& group, const std::string& name) {
   if (group.nameExists(name)) H5Ldelete(group.getId(), name.c_str(), H5P_DEFAULT);
 }
 
+std::string nextNumberedChild(H5::H5File& file, const std::string& group, const std::string& prefix) {
+  int next = 1;
+  if (file.nameExists(group)) {
+    H5::Group parent = file.openGroup(group);
+    const std::string pattern = prefix + "-%d";
+    for (const std::string& name : childNames(parent)) {
+      int number = 0;
+      if (std::sscanf(name.c_str(), pattern.c_str(), &number) == 1) next = std::max(next, number + 1);
+    }
+  }
+  char id[64];
+  std::snprintf(id, sizeof id, "%s-%04d", prefix.c_str(), next);
+  return id;
+}
+
+void addToSession(const std::string& path, const std::string& what, const std::function<void(H5::H5File&)>& edit) {
+  std::error_code error;
+  if (fs::exists(path, error)) {
+    readSession(path);  // a valid session, or a clear error before anything changes
+    editAtomically(path, what, edit, {});
+    return;
+  }
+  requireWritableDirectory(path);
+  replaceThroughStaging(path, [&](const std::string& staging) {
+    writeSession(staging, Session{});
+    editAtomically(staging, what, edit, {});
+  });
+}
+
 std::vector<std::string> childNames(H5::Group& group) {
   std::vector<std::string> names;
   const hsize_t count = group.getNumObjs();

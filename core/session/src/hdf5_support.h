@@ -31,6 +31,13 @@ void writeMatrix(H5::Group& group, const char* name, const Eigen::MatrixXd& m);
 /// Deletes `name` under `group` when it exists.
 void removeChild(H5::Group& group, const std::string& name);
 std::vector<std::string> childNames(H5::Group& group);
+/// The next free "<prefix>-NNNN" under /<group> ("lab-0001", "transport-0003", ...): one more than
+/// the largest number in use, 1 when the group is missing.
+std::string nextNumberedChild(H5::H5File& file, const std::string& group, const std::string& prefix);
+/// Adds a group to the session at `path` with `edit`, atomically: an existing file must be a valid
+/// session (a clear error before anything changes) and keeps everything `edit` does not touch; a
+/// missing one is created as an empty session first (through a staging file).
+void addToSession(const std::string& path, const std::string& what, const std::function<void(H5::H5File&)>& edit);
 
 /// Runs `fill(temporaryPath)`, then renames the temporary file over `path`; nothing is left behind
 /// on error, and `hook` sees the complete temporary file before the rename.
