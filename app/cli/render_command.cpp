@@ -3,6 +3,7 @@
 
 #include "cli/command_line.h"
 #include "cli/commands.h"
+#include "shellscope/experiment/lab_run.h"
 #include "shellscope/session/session_file.h"
 
 #ifdef SHELLSCOPE_WITH_UI
@@ -16,6 +17,7 @@
 #include "ui/charts/animation_chart.h"
 #include "ui/charts/chart_builders.h"
 #include "ui/charts/colormap.h"
+#include "ui/charts/lab_charts.h"
 #include "ui/charts/trend_charts.h"
 #include "ui/figures/figure_export.h"
 #endif
@@ -24,9 +26,9 @@ namespace shellscope::cli {
 
 namespace {
 struct RenderOptions {
-  std::string view = "profile", model, out, quantity = "frontier", axis = "step";
+  std::string view = "profile", model, out, quantity = "frontier", axis = "step", lab, panel = "all";
   std::int64_t step = -1;
-  int width = 900, height = 600, dpi = 150, framesPerCheckpoint = 8, fps = 24;
+  int width = 900, height = 600, dpi = 150, framesPerCheckpoint = 8, fps = 24, interval = 0;
   bool video = false;
 };
 }  // namespace
@@ -67,16 +69,43 @@ int renderAnimation(const RenderOptions& o, const std::string& path, const Sessi
   return 0;
 }
 
+/// The Lab view's figure (ui/charts/lab_charts.h): lab run --lab (default the first), interval
+/// --interval, the four panels or --panel's one.
+std::unique_ptr<QChart> labFigure(const RenderOptions& o, const CommandLine& cl, const std::string& path) {
+  const std::vector<LabRun> runs = readLabRuns(path);
+  if (runs.empty()) throw std::runtime_error(path + ": the session has no lab runs (/lab) to render");
+  int chosen = 0;
+  if (cl.has("lab")) {
+    const auto it = std::find_if(runs.begin(), runs.end(), [&](const LabRun& r) { return r.id == o.lab; });
+    if (it == runs.end()) throw std::runtime_error(path + ": no lab run named '" + o.lab + "'");
+    chosen = static_cast<int>(it - runs.begin());
+  }
+  const int intervals = static_cast<int>(runs[chosen].intervals.size());
+  if (o.interval < 0 || o.interval >= std::max(1, intervals)) {
+    throw UsageError("--interval must be 0.." + std::to_string(std::max(0, intervals - 1)) + " for " + runs[chosen].id);
+  }
+  ui::LabPanel panel;
+  if (!ui::parseLabPanel(QString::fromStdString(o.panel), &panel)) {
+    throw UsageError("--panel must be all, flux, balance, ratio or sweep");
+  }
+  return std::unique_ptr<QChart>(ui::labFigure(runs, chosen, o.interval, panel));
+}
+
 }  // namespace
 #endif
 
 int renderCommand(const Arguments& args) {
-  CommandLine cl("render", "render SESSION.h5 --view profile|animation|overlay|trends [--model NAME] [--step N] --out FILE.png|svg|pdf",
+  CommandLine cl("render", "render SESSION.h5 --view profile|animation|overlay|trends|lab|transport [--model NAME] [--step N] [--lab ID] "
+                 "[--interval K] [--transport ID] --out FILE.png|svg|pdf",
                  "Renders a figure of a session without the GUI. profile: the checkpoints of a model coloured by\n"
                  "step, or with --step one run with its fits and frontier; animation: the frontier animation of a\n"
                  "model as numbered PNG frames in the folder --out (and animation.mp4 with --video when ffmpeg is\n"
                  "installed); overlay: every model at one step; trends: one quantity of every model (or --model)\n"
-                 "against step or τ, fitted over each model's trend window, as the GUI's Trends view.");
+                 "against step or τ, fitted over each model's trend window, as the GUI's Trends view; lab: a lab\n"
+                 "run's flux matrix and shell balance of one interval, its transport/dissipation ratio over τ and\n"
+                 "the lazy-rich sweep over the session's lab runs, as the GUI's Lab view (all four panels at\n"
+                 "1400 x 1000 unless --width/--height, or one with --panel); transport: the cumulative flux J of a\n"
+                 "stored estimate over (checkpoint interval x shell edge), as the GUI's Transport view.");
   RenderOptions o;
   cl.option("view", "VIEW", "profile | animation | overlay | trends", o.view);
   cl.option("model", "NAME", "model", o.model).defaultText("the smallest");
@@ -90,6 +119,9 @@ int renderCommand(const Arguments& args) {
   cl.flag("video", "animation: also encode DIR/animation.mp4 with ffmpeg", o.video);
   cl.option("quantity", "Q", "trends: frontier | kappa | p | amplitude | loss", o.quantity);
   cl.option("axis", "AXIS", "trends: step | accumulated_lr", o.axis);
+  cl.option("lab", "ID", "lab: the lab run", o.lab).defaultText("the first");
+  cl.option("interval", "K", "lab: the interval (0 = the first) of the flux matrix and balance", o.interval);
+  cl.option("panel", "P", "lab: all | flux | balance | ratio | sweep", o.panel);
   if (!cl.parse(args)) {
     std::cout << cl.help();
     return 0;
@@ -99,6 +131,17 @@ int renderCommand(const Arguments& args) {
   const std::string& out = o.out;
   const std::string& view = o.view;
 #ifdef SHELLSCOPE_WITH_UI
+  if (view == "lab") {
+    ui::ensureGuiApplication();
+    const std::unique_ptr<QChart> chart = labFigure(o, cl, path);
+    const bool grid = o.panel == "all";
+    ui::ExportOptions options;
+    options.size = QSize(cl.has("width") || !grid ? o.width : 1400, cl.has("height") || !grid ? o.height : 1000);
+    options.dpi = o.dpi;
+    ui::exportChart(chart.get(), QString::fromStdString(out), options);
+    std::cout << out << "\n";
+    return 0;
+  }
   const Session session = readSession(path);
   if (session.runs.empty()) throw std::runtime_error(path + ": the session has no runs to render");
   ui::ensureGuiApplication();
@@ -163,7 +206,7 @@ int renderCommand(const Arguments& args) {
     style.legendAlignment = Qt::AlignBottom;
     chart.reset(ui::trendChart(session, a, shown, colors, *quantity, o.axis, style));
   } else {
-    throw UsageError("--view must be profile, animation, overlay or trends");
+    throw UsageError("--view must be profile, animation, overlay, trends, lab or transport");
   }
   ui::ExportOptions options;
   options.size = QSize(o.width, o.height);
