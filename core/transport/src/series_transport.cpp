@@ -34,6 +34,39 @@ std::map<std::int64_t, Eigen::Index> rowsByBatch(const Run& run) {
   return rows;
 }
 
+/// D̈ of every bin at checkpoint k (1 <= k <= K − 2) from the mean D of checkpoints k − 1, k, k + 1.
+Eigen::VectorXd secondDerivative(const Eigen::MatrixXd& dissipation, const std::vector<double>& tau, Eigen::Index k) {
+  const auto at = [&](Eigen::Index i) { return tau[static_cast<std::size_t>(i)]; };
+  const Eigen::VectorXd left = (dissipation.row(k) - dissipation.row(k - 1)).transpose() / (at(k) - at(k - 1));
+  const Eigen::VectorXd right = (dissipation.row(k + 1) - dissipation.row(k)).transpose() / (at(k + 1) - at(k));
+  return 2.0 * (right - left) / (at(k + 1) - at(k - 1));
+}
+
+/// Σ_{γ<=b} Δτ² D̈_γ / 12 for interval k: the trapezoid's leading error, D̈ the mean of its
+/// estimates at the interval's two ends (one of them at the series' ends; NaN for K = 2).
+Eigen::VectorXd trapezoidBias(const Eigen::MatrixXd& dissipation, const std::vector<double>& tau, Eigen::Index k) {
+  const Eigen::Index K = dissipation.rows();
+  const Eigen::Index bins = dissipation.cols();
+  if (K < 3) return Eigen::VectorXd::Constant(bins, kNaN);
+  Eigen::VectorXd curvature = Eigen::VectorXd::Zero(bins);
+  int count = 0;
+  for (Eigen::Index centre : {k, k + 1}) {
+    if (centre >= 1 && centre <= K - 2) {
+      curvature += secondDerivative(dissipation, tau, centre);
+      ++count;
+    }
+  }
+  curvature /= count;
+  const double dtau = tau[static_cast<std::size_t>(k + 1)] - tau[static_cast<std::size_t>(k)];
+  Eigen::VectorXd bias(bins);
+  double sum = 0;
+  for (Eigen::Index b = 0; b < bins; ++b) {
+    sum += dtau * dtau * curvature(b) / 12.0;
+    bias(b) = sum;
+  }
+  return bias;
+}
+
 }  // namespace
 
 void TransportSettings::validate() const {
@@ -237,6 +270,7 @@ SeriesTransport estimateTransport(const Session& session, const TransportSetting
     interval.energyChange = (b.energy - a.energy).colwise().mean().transpose();
     interval.dissipationMean = (0.5 * (a.dissipation + b.dissipation)).colwise().mean().transpose();
     interval.cumulativeFlux = interval.cumulativeFluxBatches.colwise().mean().transpose();
+    interval.discretisation = trapezoidBias(out.dissipation, out.time.tau, k);
     interval.standardError = Eigen::VectorXd::Constant(bins, kNaN);
     interval.low = Eigen::VectorXd::Constant(bins, kNaN);
     interval.high = Eigen::VectorXd::Constant(bins, kNaN);
@@ -251,9 +285,10 @@ SeriesTransport estimateTransport(const Session& session, const TransportSetting
       for (int j = 0; j < bins; ++j) {
         const auto ci = analysis::bootstrapInterval(interval.cumulativeFlux(j), replicates[static_cast<std::size_t>(j)],
                                                     static_cast<int>(B), settings.confidence);
+        const double widening = std::isfinite(interval.discretisation(j)) ? std::abs(interval.discretisation(j)) : 0.0;
         interval.standardError(j) = ci.standardError;
-        interval.low(j) = ci.low;
-        interval.high(j) = ci.high;
+        interval.low(j) = ci.low - widening;
+        interval.high(j) = ci.high + widening;
       }
     }
     out.intervals.push_back(std::move(interval));

@@ -96,6 +96,7 @@ void writeTransport(H5::Group& parent, const std::string& id, const SeriesTransp
   writeMatrix(g, "Dbar", stackRows(t, [](const I& i) -> const Eigen::VectorXd& { return i.dissipationMean; }));
   writeMatrix(g, "J", stackRows(t, [](const I& i) -> const Eigen::VectorXd& { return i.cumulativeFlux; }));
   writeMatrix(g, "J_se", stackRows(t, [](const I& i) -> const Eigen::VectorXd& { return i.standardError; }));
+  writeMatrix(g, "J_discretisation", stackRows(t, [](const I& i) -> const Eigen::VectorXd& { return i.discretisation; }));
   writeMatrix(g, "J_low", stackRows(t, [](const I& i) -> const Eigen::VectorXd& { return i.low; }));
   writeMatrix(g, "J_high", stackRows(t, [](const I& i) -> const Eigen::VectorXd& { return i.high; }));
   // J_batches[k, r, b]: batch r's J_{<=b} over interval k.
@@ -159,7 +160,8 @@ SeriesTransport readOne(const std::string& path, H5::Group group, const std::str
   const Eigen::VectorXd dtau = r.vector("dtau", I);
   r.vector("relative_closure", I);
   const Eigen::MatrixXd dE = r.matrix("dE", I, bins), Dbar = r.matrix("Dbar", I, bins), J = r.matrix("J", I, bins),
-                        se = r.matrix("J_se", I, bins), low = r.matrix("J_low", I, bins), high = r.matrix("J_high", I, bins);
+                        se = r.matrix("J_se", I, bins),
+                        bias = r.matrix("J_discretisation", I, bins), low = r.matrix("J_low", I, bins), high = r.matrix("J_high", I, bins);
   std::vector<double> batches = r.dataset<double>("J_batches", 3, dims);
   r.requireExtent("J_batches", dims, {I, B, bins});
   for (hsize_t k = 0; k < I; ++k) {
@@ -174,6 +176,7 @@ SeriesTransport readOne(const std::string& path, H5::Group group, const std::str
     v.dissipationMean = Dbar.row(i).transpose();
     v.cumulativeFlux = J.row(i).transpose();
     v.standardError = se.row(i).transpose();
+    v.discretisation = bias.row(i).transpose();
     v.low = low.row(i).transpose();
     v.high = high.row(i).transpose();
     v.cumulativeFluxBatches = Eigen::Map<const RowMajor>(batches.data() + k * B * bins, static_cast<Eigen::Index>(B),

@@ -76,7 +76,9 @@ struct TransportInterval {
   Eigen::VectorXd dissipationMean;      ///< mean over batches of ½ (D_b(k) + D_b(k+1))
   Eigen::VectorXd cumulativeFlux;       ///< J_{<=b}: mean over batches
   Eigen::VectorXd standardError;        ///< bootstrap SE of J_{<=b}
-  Eigen::VectorXd low, high;            ///< its interval at the settings' confidence
+  /// Σ_{γ<=b} Δτ² D̈_γ / 12: the trapezoid's estimated bias of J_{<=b} (NaN with two checkpoints)
+  Eigen::VectorXd discretisation;
+  Eigen::VectorXd low, high;            ///< J ± (t SE + |discretisation|) at the settings' confidence
   Eigen::MatrixXd cumulativeFluxBatches;  ///< [B, bins] every batch's J_{<=b}
   /// J_{<=last} / Σ_b D̄_b: the closure relative to the dissipation (0 for the mse-of-error flow
   /// up to O(Δτ²); NaN without dissipation).
