@@ -31,7 +31,9 @@ const char* kUsage =
     "  bench-quadrature  shell energies after m Lanczos steps against a dense eigendecomposition\n"
     "  demo         the built-in default job: compute a session for a built-in model and summarise it\n"
     "  lab          lab run: train a small model by gradient descent and measure the exact shell balance;\n"
-    "               lab show: print the lab runs of a session\n"
+    "               lab show: print the lab runs of a session; lab check-transport: the by-difference\n"
+    "               flux against the exact one at several checkpoint spacings\n"
+    "  transport    energy flux between shells on each model's checkpoint series, by difference\n"
     "\n"
     "  --version    versions, the BLAS library in use, CUDA and threads\n";
 
@@ -46,7 +48,7 @@ int runCli(int argc, char** argv) {
       {"analyze", analyzeCommand},     {"render", renderCommand},
       {"tokenize", tokenizeCommand}, {"init-checkpoint", initCheckpointCommand}, {"bench-scale", benchScaleCommand},
       {"bench-analysis", benchAnalysisCommand}, {"bench-quadrature", benchQuadratureCommand},
-      {"lab", labCommand},
+      {"lab", labCommand}, {"transport", transportCommand},
   };
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     std::cout << kUsage;

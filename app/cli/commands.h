@@ -23,6 +23,7 @@ int renderCommand(const Arguments& args);
 int tokenizeCommand(const Arguments& args);
 int initCheckpointCommand(const Arguments& args);
 int labCommand(const Arguments& args);
+int transportCommand(const Arguments& args);
 
 inline constexpr int kExitCancelled = 130;
 

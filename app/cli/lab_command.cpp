@@ -11,6 +11,7 @@
 #include "cli/terminal_progress.h"
 #include "shellscope/experiment/lab_run.h"
 #include "shellscope/session/session_file.h"
+#include "shellscope/transport/exact_agreement.h"
 
 namespace shellscope::cli {
 
@@ -182,13 +183,78 @@ int labShowCommand(const Arguments& args) {
   return 0;
 }
 
+int labCheckTransportCommand(const Arguments& args) {
+  CommandLine cl("lab check-transport", "lab check-transport SESSION.h5 [--run ID] [--spacing 1,2,4,...]",
+                 "Validates the by-difference flux (shellscope-cli transport) against the exact one: on every s-th\n"
+                 "checkpoint of each lab run, J_{<=b} = 1/2 sum (dE/dtau + 2 Dbar) from the two end checkpoints of a\n"
+                 "span, against the lab's exact flux (rotation + crossings) averaged over the span. Prints the median\n"
+                 "and largest relative error per spacing (docs/lab.md, \"How far apart may checkpoints be\").\n"
+                 "Cross-entropy runs are compared with both dissipations: D = sum lambda g^2 (what a series estimate\n"
+                 "from Lanczos on e uses) and D_ce = sum lambda g c (the one cross-entropy training implies).");
+  std::string id, spacingText = "1,2,4,8,16,32";
+  cl.option("run", "ID", "only this lab run (e.g. lab-0001)", id);
+  cl.option("spacing", "S,...", "checkpoint spacings to compare (multiples of the run's --every)", spacingText);
+  if (!cl.parse(args)) {
+    std::cout << cl.help();
+    return 0;
+  }
+  const std::string& path = cl.singlePositional("session file");
+  const std::vector<int> spacings = parseNumberList<int>(spacingText, "spacing");
+  readSession(path);
+  const std::vector<LabRun> runs = readLabRuns(path);
+  bool found = false;
+  for (const LabRun& run : runs) {
+    if (!id.empty() && run.id != id) continue;
+    found = true;
+    const auto K = static_cast<Eigen::Index>(run.checkpoints.size());
+    std::vector<double> tau, lambdaMax;
+    Eigen::MatrixXd energy(K, run.binCount()), mseD(K, run.binCount()), ceD(K, run.binCount()),
+        exact(K - 1, run.binCount());
+    for (Eigen::Index k = 0; k < K; ++k) {
+      const LabCheckpoint& c = run.checkpoints[static_cast<std::size_t>(k)];
+      tau.push_back(c.tau);
+      lambdaMax.push_back(c.lambdaMax);
+      energy.row(k) = c.energy.transpose();
+      mseD.row(k) = c.dissipation.transpose();
+      ceD.row(k) = c.crossEntropyDissipation.transpose();
+      if (k + 1 < K) exact.row(k) = run.intervals[static_cast<std::size_t>(k)].cumulativeFlux.transpose();
+    }
+    const bool crossEntropy = run.settings.objective == lab::Objective::CrossEntropy;
+    std::cout << run.id << ": " << run.settings.model << ", " << lab::toString(run.settings.objective) << ", alpha "
+              << number(run.settings.outputScale) << ", checkpoints every " << run.settings.every << " steps of h = "
+              << number(run.settings.stepSize()) << "\n";
+    std::cout << "  spacing  steps  dtau*lmax  spans   median err   max err  err/2D  sign right"
+              << (crossEntropy ? "   | with D_ce: median    max  err/2D   sign" : "") << "\n";
+    for (int s : spacings) {
+      if (s < 1) throw UsageError("--spacing: spacings must be at least 1");
+      if (s >= K) continue;
+      const auto a = transport::compareWithExactFlux(tau, energy, mseD, exact, s, lambdaMax);
+      char line[200];
+      std::snprintf(line, sizeof line, "  %7d %6d %10.3g %6d %12.3g %9.3g %7.2g %11.3f", s, s * run.settings.every,
+                    a.medianDtauLambdaMax, a.spans, a.medianRelativeError, a.maxRelativeError,
+                    a.medianDissipationError / 2, a.signAgreement);
+      std::cout << line;
+      if (crossEntropy) {
+        const auto c = transport::compareWithExactFlux(tau, energy, ceD, exact, s);
+        std::snprintf(line, sizeof line, "   | %18.3g %8.3g %7.2g %6.3f", c.medianRelativeError, c.maxRelativeError,
+                      c.medianDissipationError / 2, c.signAgreement);
+        std::cout << line;
+      }
+      std::cout << "\n";
+    }
+  }
+  if (!found) throw std::runtime_error(path + (id.empty() ? ": no lab runs" : ": no lab run '" + id + "'"));
+  return 0;
+}
+
 }  // namespace
 
 int labCommand(const Arguments& args) {
   const std::string usage =
-      "usage: shellscope-cli lab run|show ...   (shellscope-cli lab run --help, lab show --help)\n"
-      "  run    train a small model by full-batch gradient descent and measure the exact shell balance\n"
-      "  show   print the lab runs of a session\n";
+      "usage: shellscope-cli lab run|show|check-transport ...   (shellscope-cli lab run --help, ...)\n"
+      "  run              train a small model by full-batch gradient descent and measure the exact shell balance\n"
+      "  show             print the lab runs of a session\n"
+      "  check-transport  the by-difference flux against the exact one, at several checkpoint spacings\n";
   if (args.empty()) throw UsageError("lab needs a subcommand: run or show");
   if (args[0] == "--help" || args[0] == "-h") {
     std::cout << usage;
@@ -197,7 +263,8 @@ int labCommand(const Arguments& args) {
   const Arguments rest(args.begin() + 1, args.end());
   if (args[0] == "run") return labRunCommand(rest);
   if (args[0] == "show") return labShowCommand(rest);
-  throw UsageError("unknown lab subcommand '" + args[0] + "' (expected run or show)");
+  if (args[0] == "check-transport") return labCheckTransportCommand(rest);
+  throw UsageError("unknown lab subcommand '" + args[0] + "' (expected run, show or check-transport)");
 }
 
 }  // namespace shellscope::cli
