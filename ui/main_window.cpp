@@ -35,6 +35,7 @@
 #include "ui/dialogs/compute_dialog.h"
 #include "ui/dialogs/experiment_dialog.h"
 #include "ui/dialogs/export_dialog.h"
+#include "ui/dialogs/lab_run_dialog.h"
 #include "ui/document/session_document.h"
 #include "ui/document/session_tree_model.h"
 #include "ui/figures/animation_export_job.h"
@@ -43,9 +44,11 @@
 #include "ui/jobs/jobs_panel.h"
 #include "ui/themed_icon.h"
 #include "ui/views/animation_view.h"
+#include "ui/views/lab_view.h"
 #include "ui/views/overlay_view.h"
 #include "ui/views/profile_view.h"
 #include "ui/views/run_inspector.h"
+#include "ui/views/transport_view.h"
 #include "ui/views/trends_view.h"
 #include "ui/views/welcome_page.h"
 
@@ -120,6 +123,8 @@ MainWindow::MainWindow(QWidget* parent)
       animation_(new AnimationView(document_)),
       overlay_(new OverlayView(document_)),
       trends_(new TrendsView(document_)),
+      lab_(new LabView(document_)),
+      transport_(new TransportView(document_)),
       busyLabel_(new QLabel),
       busyBar_(new QProgressBar),
       countLabel_(new QLabel) {
@@ -132,6 +137,10 @@ MainWindow::MainWindow(QWidget* parent)
   tabs_->addTab(animation_, tr("&Animation"));
   tabs_->addTab(overlay_, tr("&Overlay"));
   tabs_->addTab(trends_, tr("&Trends"));
+  tabs_->addTab(lab_, tr("&Lab"));
+  tabs_->addTab(transport_, tr("T&ransport"));
+  tabs_->setTabToolTip(tabs_->indexOf(lab_), tr("The exact shell balance of the session's lab runs (/lab)"));
+  tabs_->setTabToolTip(tabs_->indexOf(transport_), tr("The cumulative flux across shell edges of a checkpoint series (/transport)"));
   // A hover or playback message belongs to the tab that sent it.
   connect(tabs_, &QTabWidget::currentChanged, statusBar(), &QStatusBar::clearMessage);
   tabs_->setDocumentMode(true);
@@ -199,6 +208,13 @@ MainWindow::MainWindow(QWidget* parent)
     }
     updateStatus();
   });
+  connect(jobs_, &JobQueue::labRunFinished, this, [this](const LabRun& run) {
+    lab_->addRun(run);
+    tabs_->setCurrentWidget(lab_);
+    statusBar()->showMessage(run.id.empty() ? tr("Lab run finished (not stored: the session has no file)")
+                                            : tr("Lab run %1 added to %2").arg(QString::fromStdString(run.id), document_->path()),
+                             8000);
+  });
   connect(jobs_, &JobQueue::jobChanged, this, &MainWindow::updateStatus);
   connect(jobs_, &JobQueue::idle, this, &MainWindow::updateStatus);
   connect(jobs_, &JobQueue::jobFailed, this, [this](int, const QString& message) {
@@ -225,15 +241,22 @@ MainWindow::MainWindow(QWidget* parent)
   connect(welcome_, &WelcomePage::recentFileRequested, this, &MainWindow::openSession);
   welcome_->setRecentFiles(recentFiles());
 
-  // Messages of the pages and the value under the cursor.
-  for (ChartPage* page : std::initializer_list<ChartPage*>{profile_, animation_, overlay_, trends_}) {
+  // Messages of the pages and the value under the cursor (the lab's pages say their own).
+  for (ChartPage* page : pages()) {
     connect(page, &ChartPage::statusMessage, this, [this](const QString& m) { statusBar()->showMessage(m, 4000); });
+  }
+  for (ChartPage* page : std::initializer_list<ChartPage*>{profile_, animation_, overlay_, trends_}) {
     for (InteractiveChartView* view : page->findChildren<InteractiveChartView*>()) {
       connect(view, &InteractiveChartView::hovered, this, [this](QPointF value) {
         statusBar()->showMessage(QString::fromUtf8("λ = %1   E = %2").arg(value.x(), 0, 'g', 4).arg(value.y(), 0, 'g', 4), 2000);
       });
     }
   }
+
+  // A session of lab runs or flux estimates alone has no runs: its tabs show all the same.
+  connect(lab_, &LabView::runsChanged, this, &MainWindow::updateCentral);
+  connect(transport_, &TransportView::transportsChanged, this, &MainWindow::updateCentral);
+  connect(lab_, &LabView::labRunRequested, this, [this] { labRunDialog(); });
 
   restoreWindowState();
   applyPaletteToCharts();
@@ -299,16 +322,17 @@ void MainWindow::createActions() {
   QAction* computeAction =
       action(compute, tr("&New Computation…"), QKeySequence(Qt::CTRL | Qt::Key_R), [this] { computeDialog(); }, QStyle::SP_MediaPlay);
   action(compute, tr("Run the Built-in &Experiment…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R), [this] { experimentDialog(); });
+  action(compute, tr("New &Lab Run…"), QKeySequence(Qt::CTRL | Qt::Key_L), [this] { labRunDialog(); });
   action(compute, tr("&Cancel All Jobs"), QKeySequence(Qt::CTRL | Qt::Key_Period), [this] { jobs_->cancelAll(); },
          QStyle::SP_BrowserStop);
   compute->addSeparator();
   action(compute, tr("&Analysis Settings…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A), [this] { analysisDialog(); });
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
-  const QStringList names{tr("&Profile"), tr("&Animation"), tr("&Overlay"), tr("&Trends")};
+  const QStringList names{tr("&Profile"), tr("&Animation"), tr("&Overlay"), tr("&Trends"), tr("&Lab"), tr("T&ransport")};
   for (int i = 0; i < names.size(); ++i) {
     action(view, names[i], QKeySequence(Qt::CTRL | (Qt::Key_1 + i)), [this, i] {
-      if (!document_->isEmpty()) tabs_->setCurrentIndex(i);
+      if (central_->currentWidget() == tabs_) tabs_->setCurrentIndex(i);
     });
   }
   view->addSeparator();
@@ -398,10 +422,16 @@ void MainWindow::updateTitle() {
 }
 
 void MainWindow::updateCentral() {
-  const bool empty = document_->isEmpty();
+  const bool lab = lab_->hasRuns() || transport_->hasTransports();
+  const bool empty = document_->isEmpty() && !lab;
+  const bool wasWelcome = central_->currentWidget() == welcome_;
   central_->setCurrentWidget(empty ? static_cast<QWidget*>(welcome_) : tabs_);
   if (empty) welcome_->setRecentFiles(recentFiles());
+  // Without runs the first four tabs are empty: show what the session does hold.
+  if (!empty && wasWelcome && document_->isEmpty()) tabs_->setCurrentWidget(lab_->hasRuns() ? static_cast<QWidget*>(lab_) : transport_);
 }
+
+std::vector<ChartPage*> MainWindow::pages() const { return {profile_, animation_, overlay_, trends_, lab_, transport_}; }
 
 void MainWindow::updateStatus() {
   const std::size_t runs = document_->session().runs.size();
@@ -435,7 +465,7 @@ void MainWindow::setTheme(Theme theme) {
 
 void MainWindow::applyPaletteToCharts() {
   const bool dark = QApplication::palette().color(QPalette::Window).lightness() < 128;
-  for (ChartPage* page : std::initializer_list<ChartPage*>{profile_, animation_, overlay_, trends_}) page->setDarkTheme(dark);
+  for (ChartPage* page : pages()) page->setDarkTheme(dark);
 }
 
 void MainWindow::changeEvent(QEvent* event) {
@@ -717,6 +747,12 @@ void MainWindow::experimentDialog() {
   jobs_->enqueueExperiment(dialog.settings(), tr("Built-in experiment in %1").arg(QString::fromStdString(dialog.settings().outDir)));
 }
 
+void MainWindow::labRunDialog() {
+  LabRunDialog dialog(document_->path(), this);
+  if (dialog.exec() != QDialog::Accepted) return;
+  jobs_->enqueueLab(dialog.settings(), document_->path(), dialog.jobTitle());
+}
+
 void MainWindow::analysisDialog() {
   AnalysisOptionsDialog dialog(document_->analysisOptions(), this);
   if (dialog.exec() != QDialog::Accepted) return;
@@ -780,7 +816,7 @@ void MainWindow::showShortcuts() {
          "<tr><td>[ and ]</td><td>previous / next checkpoint</td></tr>"
          "<tr><td>Ctrl+Home, Ctrl+End</td><td>first / last checkpoint</td></tr>"
          "<tr><td><b>Window</b></td><td></td></tr>"
-         "<tr><td>Ctrl+1 … Ctrl+4</td><td>profile, animation, overlay, trends</td></tr>"
+         "<tr><td>Ctrl+1 … Ctrl+6</td><td>profile, animation, overlay, trends, lab, transport</td></tr>"
          "<tr><td>Ctrl+O, Ctrl+S, Ctrl+E</td><td>open, save, export the figure</td></tr>"
          "<tr><td>Ctrl+R, Ctrl+.</td><td>new computation, cancel all jobs</td></tr>"
          "</table>"));

@@ -1,12 +1,13 @@
 #pragma once
 // The ShellScope window: the session tree (left), the chart tabs (profile, animation, overlay,
-// trends) or the welcome page (centre), the run inspector (right) and the job queue (bottom);
-// menus, toolbar, status bar, shortcuts, recent files, drag and drop of session files, window
+// trends, and the theory lab's Lab and Transport) or the welcome page (centre), the run inspector
+// (right) and the job queue (bottom); menus, toolbar, status bar, shortcuts, recent files, drag and drop of session files, window
 // state kept in QSettings, and a palette that follows the system or the user's choice.
 
 #include <QMainWindow>
 #include <functional>
 #include <string>
+#include <vector>
 
 QT_BEGIN_NAMESPACE
 class QLabel;
@@ -23,11 +24,13 @@ class AnimationView;
 class ChartPage;
 class JobQueue;
 class JobsPanel;
+class LabView;
 class OverlayView;
 class ProfileView;
 class RunInspector;
 class SessionDocument;
 class SessionTreeModel;
+class TransportView;
 class TrendsView;
 class WelcomePage;
 
@@ -44,6 +47,8 @@ class MainWindow : public QMainWindow {
   AnimationView* animationView() const { return animation_; }
   OverlayView* overlayView() const { return overlay_; }
   TrendsView* trendsView() const { return trends_; }
+  LabView* labView() const { return lab_; }
+  TransportView* transportView() const { return transport_; }
   QTreeView* sessionTree() const { return tree_; }
   RunInspector* inspector() const { return inspector_; }
   /// The chart page of the current tab.
@@ -71,6 +76,8 @@ class MainWindow : public QMainWindow {
   void updateCentral();
   void updateStatus();
   void applyPaletteToCharts();
+  /// Every chart page, in tab order.
+  std::vector<ChartPage*> pages() const;
 
   // File
   void newSession();
@@ -93,6 +100,8 @@ class MainWindow : public QMainWindow {
   /// The compute dialog prefilled with `settings` (the inspector's "Recompute this run").
   void computeDialogWith(const shellscope::ComputeSettings& settings);
   void experimentDialog();
+  /// A lab run (Compute ▸ New Lab Run…): the dialog, then a job; its run goes to the Lab view.
+  void labRunDialog();
   void analysisDialog();
   void showTreeMenu(const QPoint& position);
 
@@ -112,6 +121,8 @@ class MainWindow : public QMainWindow {
   AnimationView* animation_;
   OverlayView* overlay_;
   TrendsView* trends_;
+  LabView* lab_;
+  TransportView* transport_;
   QMenu* recentMenu_ = nullptr;
   QLabel* busyLabel_;
   QProgressBar* busyBar_;

@@ -5,6 +5,9 @@
 #include "cli/commands.h"
 #include "shellscope/experiment/lab_run.h"
 #include "shellscope/session/session_file.h"
+#ifdef SHELLSCOPE_WITH_UI
+#include "shellscope/transport/transport_file.h"
+#endif
 
 #ifdef SHELLSCOPE_WITH_UI
 #include <QtCharts/QChart>
@@ -18,6 +21,7 @@
 #include "ui/charts/chart_builders.h"
 #include "ui/charts/colormap.h"
 #include "ui/charts/lab_charts.h"
+#include "ui/charts/transport_chart.h"
 #include "ui/charts/trend_charts.h"
 #include "ui/figures/figure_export.h"
 #endif
@@ -26,7 +30,8 @@ namespace shellscope::cli {
 
 namespace {
 struct RenderOptions {
-  std::string view = "profile", model, out, quantity = "frontier", axis = "step", lab, panel = "all";
+  std::string view = "profile", model, out, quantity = "frontier", axis = "step", lab, panel = "all", transport,
+              time, color;
   std::int64_t step = -1;
   int width = 900, height = 600, dpi = 150, framesPerCheckpoint = 8, fps = 24, interval = 0;
   bool video = false;
@@ -91,6 +96,31 @@ std::unique_ptr<QChart> labFigure(const RenderOptions& o, const CommandLine& cl,
   return std::unique_ptr<QChart>(ui::labFigure(runs, chosen, o.interval, panel));
 }
 
+/// The Transport view's figure (ui/charts/transport_chart.h): estimate --transport (default the
+/// first) on its default time axis, or --time tau|steps and --log-time.
+std::unique_ptr<QChart> transportFigure(const RenderOptions& o, const CommandLine& cl, const std::string& path, bool logTime) {
+  const std::vector<transport::SeriesTransport> all = transport::readTransports(path);
+  if (all.empty()) throw std::runtime_error(path + ": the session has no flux estimates (/transport) to render");
+  const transport::SeriesTransport* chosen = &all.front();
+  if (cl.has("transport")) {
+    const auto it = std::find_if(all.begin(), all.end(), [&](const auto& t) { return t.id == o.transport; });
+    if (it == all.end()) throw std::runtime_error(path + ": no flux estimate named '" + o.transport + "'");
+    chosen = &*it;
+  }
+  ui::TransportAxis axis = ui::defaultTransportAxis(*chosen);
+  if (cl.has("time")) {
+    if (o.time != "tau" && o.time != "steps") throw UsageError("--time must be tau or steps");
+    if (o.time == "tau" && !axis.tau) throw std::runtime_error(path + ": " + chosen->id + " knows no learning rates: its time is in steps");
+    axis.tau = o.time == "tau";
+  }
+  if (cl.has("log-time")) axis.logTime = logTime;
+  if (cl.has("color")) {
+    if (o.color != "linear" && o.color != "log") throw UsageError("--color must be linear or log");
+    axis.logColor = o.color == "log";
+  }
+  return std::unique_ptr<QChart>(ui::transportChart(*chosen, axis));
+}
+
 }  // namespace
 #endif
 
@@ -122,6 +152,12 @@ int renderCommand(const Arguments& args) {
   cl.option("lab", "ID", "lab: the lab run", o.lab).defaultText("the first");
   cl.option("interval", "K", "lab: the interval (0 = the first) of the flux matrix and balance", o.interval);
   cl.option("panel", "P", "lab: all | flux | balance | ratio | sweep", o.panel);
+  cl.option("transport", "ID", "transport: the flux estimate", o.transport).defaultText("the first");
+  cl.option("time", "T", "transport: tau | steps", o.time).defaultText("tau when the series knows it");
+  cl.option("color", "C", "transport: linear | log (signed, three decades)", o.color)
+      .defaultText("log when the largest |J| is over 100 times the median");
+  bool logTime = false;
+  cl.flag("log-time", "transport: a logarithmic time axis (default when the steps span over two decades)", logTime);
   if (!cl.parse(args)) {
     std::cout << cl.help();
     return 0;
@@ -131,10 +167,10 @@ int renderCommand(const Arguments& args) {
   const std::string& out = o.out;
   const std::string& view = o.view;
 #ifdef SHELLSCOPE_WITH_UI
-  if (view == "lab") {
+  if (view == "lab" || view == "transport") {
     ui::ensureGuiApplication();
-    const std::unique_ptr<QChart> chart = labFigure(o, cl, path);
-    const bool grid = o.panel == "all";
+    const std::unique_ptr<QChart> chart = view == "lab" ? labFigure(o, cl, path) : transportFigure(o, cl, path, logTime);
+    const bool grid = view == "lab" && o.panel == "all";
     ui::ExportOptions options;
     options.size = QSize(cl.has("width") || !grid ? o.width : 1400, cl.has("height") || !grid ? o.height : 1000);
     options.dpi = o.dpi;

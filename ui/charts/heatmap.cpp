@@ -65,8 +65,17 @@ std::pair<int, int> HeatmapGrid::cellAt(double x, double y) const {
   return {row, column};
 }
 
+double HeatmapGrid::colorPosition(double value) const {
+  const double range = symmetricRange();
+  if (!logColor) return value / range;
+  // Signed log over kLogDecades: ±range at ±1, ±range·10^-d at ±(1 - d/kLogDecades), 0 at 0.
+  const double floor = range * std::pow(10.0, -kLogDecades);
+  const double t = std::log10(1.0 + std::abs(value) / floor) / std::log10(1.0 + range / floor);
+  return std::copysign(t, value);
+}
+
 QColor HeatmapGrid::cellColor(int row, int column) const {
-  QColor c = divergingColor(values(row, column) / symmetricRange());
+  QColor c = divergingColor(colorPosition(values(row, column)));
   if (faint.size() && faint(row, column)) {
     // Half way to white: the value's sign is still readable, its weight is not claimed.
     c = QColor::fromRgbF(static_cast<float>(0.45 * c.redF() + 0.55), static_cast<float>(0.45 * c.greenF() + 0.55),
@@ -134,10 +143,20 @@ void HeatmapItem::paintColorBar(QPainter* painter) const {
   painter->setFont(font);
   const QFontMetricsF metrics(font);
   painter->setPen(style_.dark ? QColor(225, 225, 225) : QColor(40, 40, 40));
-  for (int i = -2; i <= 2; ++i) {
-    const double y = bar.bottom() - (i + 2) / 4.0 * bar.height();
+  std::vector<double> ticks;
+  if (grid_.logColor) {
+    for (int d = 0; d < static_cast<int>(HeatmapGrid::kLogDecades); ++d) {
+      ticks.push_back(range * std::pow(10.0, -d));
+      ticks.push_back(-range * std::pow(10.0, -d));
+    }
+    ticks.push_back(0);
+  } else {
+    for (int i = -2; i <= 2; ++i) ticks.push_back(range * i / 2.0);
+  }
+  for (double v : ticks) {
+    const double y = bar.center().y() - grid_.colorPosition(v) / 2.0 * bar.height();
     painter->drawLine(QPointF(bar.right(), y), QPointF(bar.right() + 4, y));
-    painter->drawText(QPointF(bar.right() + 6, y + metrics.ascent() / 2 - 1), tickText(range * i / 2.0));
+    painter->drawText(QPointF(bar.right() + 6, y + metrics.ascent() / 2 - 1), tickText(v));
   }
   // The bar's title, vertical, beyond its labels.
   painter->translate(bar.right() + 12 + metrics.horizontalAdvance(tickText(-range)) + metrics.height(), bar.center().y());
@@ -166,7 +185,10 @@ HeatmapItem* attachHeatmap(QChart* chart, HeatmapGrid grid, QAbstractAxis* xAxis
   frame->attachAxis(yAxis);
   xAxis->setRange(grid.xEdges.front(), grid.xEdges.back());
   yAxis->setRange(grid.yEdges.front(), grid.yEdges.back());
-  for (QAbstractAxis* axis : {xAxis, yAxis}) axis->setGridLineVisible(false);
+  for (QAbstractAxis* axis : {xAxis, yAxis}) {
+    axis->setGridLineVisible(false);  // lines across the cells would read as cell borders
+    axis->setMinorGridLineVisible(false);
+  }
   // Room for the colour bar, its labels and its title.
   QFont font = chart->legend()->font();
   font.setPointSize(style.fontPointSize);

@@ -32,6 +32,12 @@ struct HeatmapGrid {
   /// Cells drawn lighter (an error interval that contains zero); empty: none.
   Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic> faint;
   QString colorBarTitle;
+  /// Colours on a signed log scale over kLogDecades below the range (small values stay visible
+  /// beside large ones), else linear.
+  bool logColor = false;
+  static constexpr double kLogDecades = 3;
+  /// Where `value` sits on the colour map, in [-1, 1].
+  double colorPosition(double value) const;
   /// max |value| over finite cells (1 when there are none): the colour range is [-range, range].
   double symmetricRange() const;
   /// The cell under (x, y) in axis units: {row, column}, or {-1, -1} outside the grid.

@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "shellscope/base/csv.h"
+#include "ui/charts/chart_axes.h"
 #include "ui/charts/chart_grid.h"
 #include "ui/charts/colormap.h"
 #include "ui/charts/heatmap.h"
@@ -24,56 +25,13 @@ namespace shellscope::ui {
 
 namespace {
 
-const QString kTau = QString::fromUtf8("τ");
-
 QString number(double v, int digits = 3) { return QString::number(v, 'g', digits); }
-
-template <typename Axis>
-Axis* styled(Axis* axis, const QString& title, const ChartStyle& style) {
-  axis->setTitleText(title);
-  QFont font = axis->labelsFont();
-  font.setPointSize(style.fontPointSize);
-  axis->setLabelsFont(font);
-  font.setPointSize(style.fontPointSize + 1);
-  axis->setTitleFont(font);
-  return axis;
-}
-
-/// A value axis over [low, high] rounded outwards to readable ticks.
-QValueAxis* linearAxis(const QString& title, double low, double high, const ChartStyle& style) {
-  auto* axis = styled(new QValueAxis, title, style);
-  if (!(high > low)) {
-    low -= 1;
-    high += 1;
-  }
-  axis->setRange(low, high);
-  axis->applyNiceNumbers();
-  axis->setLabelFormat("%.3g");
-  return axis;
-}
-
-/// A log axis over whole decades around [low, high] (both > 0).
-QLogValueAxis* logAxis(const QString& title, double low, double high, const ChartStyle& style) {
-  auto* axis = styled(new QLogValueAxis, title, style);
-  axis->setBase(10);
-  axis->setLabelFormat("%g");
-  axis->setMinorTickCount(-1);
-  double lo = std::pow(10.0, std::floor(std::log10(low))), hi = std::pow(10.0, std::ceil(std::log10(high)));
-  if (!(hi > lo)) {
-    lo /= 10;
-    hi *= 10;
-  }
-  axis->setRange(lo, hi);
-  QPen grid = axis->minorGridLinePen();
-  grid.setColor(style.dark ? QColor(70, 70, 70) : QColor(235, 235, 235));
-  axis->setMinorGridLinePen(grid);
-  return axis;
-}
 
 /// Bin positions first..last as 0..count-1, labelled at the λ of the decade edges between them
 /// (every edge when fewer than two decades fall inside).
 QCategoryAxis* binAxis(const ShellWindow& window, const LabBinRange& bins, const QString& title, const ChartStyle& style) {
-  auto* axis = styled(new QCategoryAxis, title, style);
+  auto* axis = new QCategoryAxis;
+  styleAxis(axis, title, style);
   axis->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
   axis->setStartValue(-0.5);
   // Edge b (window.edge(b), b = 0..S) lies between bins b and b + 1.
@@ -90,17 +48,6 @@ QCategoryAxis* binAxis(const ShellWindow& window, const LabBinRange& bins, const
   axis->setRange(-0.5, bins.count() - 0.5);
   axis->setGridLineVisible(true);
   return axis;
-}
-
-void hideFromLegend(QChart* chart, QAbstractSeries* series) {
-  for (QLegendMarker* marker : chart->legend()->markers(series)) marker->setVisible(false);
-}
-
-QPen pen(const QColor& color, double width, Qt::PenStyle style = Qt::SolidLine) {
-  QPen p(color);
-  p.setWidthF(width);
-  p.setStyle(style);
-  return p;
 }
 
 int clampInterval(const LabRun& run, int interval) {
@@ -215,8 +162,8 @@ QChart* labFluxChart(const LabRun& run, int interval, const ChartStyle& style) {
   }
   grid.values = run.intervals[k].flux.block(bins.first, bins.first, bins.count(), bins.count());
   grid.colorBarTitle = QString::fromUtf8("F̄ (e² per unit τ)");
-  addChartNote(chart, intervalText(run, k) + QString::fromUtf8(": red, energy flows from shell β into shell α; "
-                                                             "blue, from α into β (antisymmetric)"));
+  addChartNote(chart, intervalText(run, k));
+  addChartNote(chart, QString::fromUtf8("red: energy flows from shell β into shell α; blue: from α into β"));
   attachHeatmap(chart, std::move(grid), binAxis(run.window, bins, QString::fromUtf8("from shell β: λ"), style),
                 binAxis(run.window, bins, QString::fromUtf8("into shell α: λ"), style), style);
   return chart;
@@ -256,13 +203,14 @@ QChart* labBalanceChart(const LabRun& run, int interval, const ChartStyle& style
   }
   chart->addSeries(series);
   QCategoryAxis* x = binAxis(run.window, bins, QString::fromUtf8("shell: λ"), style);
-  QValueAxis* y = linearAxis(QString::fromUtf8("rate (e² per unit τ)"), low, high, style);
+  const double pad = 0.05 * (high - low);
+  QValueAxis* y = linearAxis(QString::fromUtf8("rate (e² per unit τ)"), low - pad, high + pad, style);
   chart->addAxis(x, Qt::AlignBottom);
   chart->addAxis(y, Qt::AlignLeft);
   series->attachAxis(x);
   series->attachAxis(y);
-  addChartNote(chart, intervalText(run, k) + QString::fromUtf8(": ΔE/Δτ = −2D̄ + 2ΣF̄ + crossing/Δτ + R; relative residual %1")
-                                                  .arg(number(in.relativeResidual, 2)));
+  addChartNote(chart, intervalText(run, k) + QString::fromUtf8(", relative residual %1").arg(number(in.relativeResidual, 2)));
+  addChartNote(chart, QString::fromUtf8("ΔE/Δτ = −2D̄ + 2ΣF̄ + crossing/Δτ + R in every shell"));
   return chart;
 }
 
@@ -277,7 +225,7 @@ QChart* labRatioChart(const LabRun& run, int interval, const ChartStyle& style) 
   // Each interval its own segment over [τ_k, τ_{k+1}]: the ratio belongs to the interval, not an instant.
   auto* steps = new QLineSeries;
   steps->setName(QStringLiteral("each interval"));
-  steps->setPen(pen(categoricalColor(0), style.lineWidth * 0.75));
+  steps->setPen(linePen(categoricalColor(0), style.lineWidth * 0.75));
   double low = INFINITY, high = 0;
   bool positive = true;
   for (std::size_t i = 0; i < run.intervals.size(); ++i) {
@@ -291,7 +239,7 @@ QChart* labRatioChart(const LabRun& run, int interval, const ChartStyle& style) 
   }
   auto* chosen = new QLineSeries;
   chosen->setName(QStringLiteral("interval %1").arg(k));
-  chosen->setPen(pen(categoricalColor(1), style.lineWidth * 2.0));
+  chosen->setPen(linePen(categoricalColor(1), style.lineWidth * 2.0));
   const double rk = run.intervals[k].transportToDissipation;
   if (std::isfinite(rk)) {
     chosen->append(run.checkpoints[k].tau, rk);
@@ -300,7 +248,7 @@ QChart* labRatioChart(const LabRun& run, int interval, const ChartStyle& style) 
   const double whole = run.runTransportToDissipation();
   auto* overall = new QLineSeries;
   overall->setName(QString::fromUtf8("over the run: %1").arg(number(whole)));
-  overall->setPen(pen(style.dark ? QColor(200, 200, 200) : QColor(60, 60, 60), style.lineWidth * 0.75, Qt::DashLine));
+  overall->setPen(linePen(style.dark ? QColor(200, 200, 200) : QColor(60, 60, 60), style.lineWidth * 0.75, Qt::DashLine));
   const double tau0 = run.checkpoints.front().tau, tau1 = run.checkpoints.back().tau;
   if (std::isfinite(whole)) {
     overall->append(tau0, whole);
@@ -310,21 +258,31 @@ QChart* labRatioChart(const LabRun& run, int interval, const ChartStyle& style) 
                              static_cast<QAbstractSeries*>(chosen)}) {
     chart->addSeries(s);
   }
+  // Where the chosen interval is, across the whole height (a short segment alone is easy to miss).
+  auto* marker = new QLineSeries;
+  marker->setPen(linePen(categoricalColor(1), style.lineWidth * 0.5, Qt::DotLine));
+  const double mid = 0.5 * (run.checkpoints[k].tau + run.checkpoints[k + 1].tau);
   QValueAxis* x = linearAxis(QString::fromUtf8("τ (accumulated step size)"), tau0, tau1, style);
-  x->setRange(tau0, tau1);
   QAbstractAxis* y = nullptr;
   if (positive && high > 0) {
     y = logAxis(QString::fromUtf8("Σ|F̄| / Σ|D̄|"), low, high, style);
   } else {
     y = linearAxis(QString::fromUtf8("Σ|F̄| / Σ|D̄|"), std::min(0.0, std::isfinite(low) ? low : 0.0), high, style);
   }
+  double yMin = 0, yMax = 1;
+  axisRange(y, &yMin, &yMax);
+  marker->append(mid, yMin);
+  marker->append(mid, yMax);
+  chart->addSeries(marker);
+  hideFromLegend(chart, marker);
   chart->addAxis(x, Qt::AlignBottom);
   chart->addAxis(y, Qt::AlignLeft);
   for (QAbstractSeries* s : chart->series()) {
     s->attachAxis(x);
     s->attachAxis(y);
   }
-  addChartNote(chart, QString::fromUtf8("each interval's Σ_{α<β}|F̄_{β→α}| / Σ_α|D̄_α|; the paper predicts it vanishes in the lazy limit"));
+  addChartNote(chart, QString::fromUtf8("each interval's Σ|F̄| over shell pairs / Σ|D̄| over shells"));
+  addChartNote(chart, QString::fromUtf8("the paper predicts it vanishes in the lazy limit"));
   return chart;
 }
 
@@ -340,7 +298,7 @@ QChart* labSweepChart(const std::vector<LabRun>& runs, int chosen, const ChartSt
     auto* line = new QLineSeries;
     auto* points = new QScatterSeries;
     const QColor color = categoricalColor(g++);
-    line->setPen(pen(color, style.lineWidth * 0.75));
+    line->setPen(linePen(color, style.lineWidth * 0.75));
     points->setName(QString::fromStdString(key));
     points->setColor(color);
     points->setBorderColor(color);
@@ -369,7 +327,7 @@ QChart* labSweepChart(const std::vector<LabRun>& runs, int chosen, const ChartSt
     ring->setMarkerSize(17);
     ring->setColor(Qt::transparent);
     ring->setBorderColor(style.dark ? Qt::white : Qt::black);
-    ring->setPen(pen(style.dark ? Qt::white : Qt::black, 1.5));
+    ring->setPen(linePen(style.dark ? Qt::white : Qt::black, 1.5));
     ring->append(runs[chosen].settings.outputScale, runs[chosen].runTransportToDissipation());
     chart->addSeries(ring);
     all.push_back(ring);
@@ -378,7 +336,7 @@ QChart* labSweepChart(const std::vector<LabRun>& runs, int chosen, const ChartSt
     if (r0 > 0 && aHigh > aLow) {
       auto* guide = new QLineSeries;
       guide->setName(QString::fromUtf8("∝ 1/α"));
-      guide->setPen(pen(QColor(150, 150, 150), style.lineWidth * 0.6, Qt::DashLine));
+      guide->setPen(linePen(QColor(150, 150, 150), style.lineWidth * 0.6, Qt::DashLine));
       guide->append(aLow, r0 * a0 / aLow);
       guide->append(aHigh, r0 * a0 / aHigh);
       rLow = std::min(rLow, r0 * a0 / aHigh);

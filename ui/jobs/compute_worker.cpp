@@ -9,6 +9,8 @@ void registerComputeTypes() {
   qRegisterMetaType<shellscope::ExperimentSettings>();
   qRegisterMetaType<shellscope::Run>();
   qRegisterMetaType<std::vector<shellscope::Run>>();
+  qRegisterMetaType<shellscope::LabRunSettings>();
+  qRegisterMetaType<shellscope::LabRun>();
 }
 
 ComputeWorker::ComputeWorker(QObject* parent) : QObject(parent) {}
@@ -46,27 +48,33 @@ void ComputeWorker::endJob() {
 }
 
 void ComputeWorker::compute(const ComputeSettings& settings, int jobId) {
-  const auto token = startJob(jobId);
-  try {
-    token->throwIfCancelled();  // cancelled on its way here
-    std::vector<Run> runs = computeRuns(settings, *token, [this](const Run& run) { Q_EMIT runFinished(run); });
+  runJob(jobId, [this, &settings](const ProgressToken& token) {
+    std::vector<Run> runs = computeRuns(settings, token, [this](const Run& run) { Q_EMIT runFinished(run); });
     Q_EMIT finished(runs);
-  } catch (const CancelledError&) {
-    Q_EMIT cancelled();
-  } catch (const SettingError& error) {
-    Q_EMIT failed(describeSettingError(error));
-  } catch (const std::exception& error) {
-    Q_EMIT failed(QString::fromStdString(error.what()));
-  }
-  endJob();
+  });
 }
 
 void ComputeWorker::runExperiment(const ExperimentSettings& settings, int jobId) {
+  runJob(jobId, [this, &settings](const ProgressToken& token) {
+    const ExperimentReport report = shellscope::runExperiment(settings, token);
+    Q_EMIT experimentFinished(QString::fromStdString(report.sessionPath));
+  });
+}
+
+void ComputeWorker::runLab(const LabRunSettings& settings, const QString& sessionPath, int jobId) {
+  runJob(jobId, [this, &settings, &sessionPath](const ProgressToken& token) {
+    LabRun run = shellscope::runLab(settings, token);
+    token.throwIfCancelled();  // a cancel after the last step leaves the file as it was
+    if (!sessionPath.isEmpty()) run.id = appendLabRun(sessionPath.toStdString(), run);
+    Q_EMIT labRunFinished(run);
+  });
+}
+
+void ComputeWorker::runJob(int jobId, const std::function<void(const ProgressToken&)>& work) {
   const auto token = startJob(jobId);
   try {
-    token->throwIfCancelled();
-    const ExperimentReport report = shellscope::runExperiment(settings, *token);
-    Q_EMIT experimentFinished(QString::fromStdString(report.sessionPath));
+    token->throwIfCancelled();  // cancelled on its way here
+    work(*token);
   } catch (const CancelledError&) {
     Q_EMIT cancelled();
   } catch (const SettingError& error) {

@@ -1,11 +1,12 @@
 #pragma once
-// Runs shell-energy computations and the built-in experiment off the GUI thread. Move a
+// Runs shell-energy computations, the built-in experiment and exact lab runs off the GUI thread. Move a
 // ComputeWorker to a QThread and start jobs with QMetaObject::invokeMethod(worker, "compute",
 // Qt::QueuedConnection, ...); results come back as queued signals handled on the receiver's
 // thread. cancel() may be called from any thread.
 
 #include <QObject>
 #include <QString>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -13,6 +14,7 @@
 
 #include "shellscope/engine/compute.h"
 #include "shellscope/experiment/experiment.h"
+#include "shellscope/experiment/lab_run.h"
 #include "shellscope/spectral/run.h"
 
 namespace shellscope::ui {
@@ -35,6 +37,10 @@ class ComputeWorker : public QObject {
   /// Runs (or resumes) the built-in experiment; emits progress, then experimentFinished with the
   /// session path, failed or cancelled.
   void runExperiment(const shellscope::ExperimentSettings& settings, int jobId = 0);
+  /// Trains and measures a lab run (docs/lab.md); when `sessionPath` is not empty, adds it to that
+  /// session file (appendLabRun, an atomic edit keeping everything else) and gives it the id the
+  /// file assigned. Emits progress, then labRunFinished, failed or cancelled.
+  void runLab(const shellscope::LabRunSettings& settings, const QString& sessionPath, int jobId = 0);
 
  Q_SIGNALS:
   /// At most about ten times a second, and once at the end.
@@ -42,6 +48,7 @@ class ComputeWorker : public QObject {
   void runFinished(const shellscope::Run& run);
   void finished(const std::vector<shellscope::Run>& runs);
   void experimentFinished(const QString& sessionPath);
+  void labRunFinished(const shellscope::LabRun& run);
   void failed(const QString& message);
   void cancelled();
 
@@ -49,6 +56,8 @@ class ComputeWorker : public QObject {
   /// A fresh token for a job, reporting through progress() (the token throttles to ten a second).
   std::shared_ptr<ProgressToken> startJob(int jobId);
   void endJob();
+  /// Runs `work` with the job's token, turning a cancel into cancelled() and errors into failed().
+  void runJob(int jobId, const std::function<void(const ProgressToken&)>& work);
 
   std::mutex mutex_;
   std::shared_ptr<ProgressToken> current_;  ///< the running job's token, guarded by mutex_
@@ -65,3 +74,5 @@ Q_DECLARE_METATYPE(shellscope::ComputeSettings)
 Q_DECLARE_METATYPE(shellscope::ExperimentSettings)
 Q_DECLARE_METATYPE(shellscope::Run)
 Q_DECLARE_METATYPE(std::vector<shellscope::Run>)
+Q_DECLARE_METATYPE(shellscope::LabRunSettings)
+Q_DECLARE_METATYPE(shellscope::LabRun)

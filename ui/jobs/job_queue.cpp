@@ -16,6 +16,7 @@ JobQueue::JobQueue(QObject* parent) : QObject(parent) {
   connect(worker_, &ComputeWorker::runFinished, this, &JobQueue::onRunFinished, Qt::QueuedConnection);
   connect(worker_, &ComputeWorker::finished, this, &JobQueue::onFinished, Qt::QueuedConnection);
   connect(worker_, &ComputeWorker::experimentFinished, this, &JobQueue::onExperimentFinished, Qt::QueuedConnection);
+  connect(worker_, &ComputeWorker::labRunFinished, this, &JobQueue::onLabRunFinished, Qt::QueuedConnection);
   connect(worker_, &ComputeWorker::failed, this, &JobQueue::onFailed, Qt::QueuedConnection);
   connect(worker_, &ComputeWorker::cancelled, this, &JobQueue::onCancelled, Qt::QueuedConnection);
   thread_.start();
@@ -46,6 +47,14 @@ int JobQueue::enqueueExperiment(const ExperimentSettings& settings, const QStrin
   return enqueue(std::move(entry));
 }
 
+int JobQueue::enqueueLab(const LabRunSettings& settings, const QString& sessionPath, const QString& title) {
+  Entry entry;
+  entry.job.kind = Job::Kind::Lab;
+  entry.job.title = title;
+  entry.work = LabWork{settings, sessionPath};
+  return enqueue(std::move(entry));
+}
+
 int JobQueue::enqueue(Entry entry) {
   const int id = nextId_++;
   entry.job.id = id;
@@ -67,6 +76,9 @@ void JobQueue::startNext() {
   ComputeWorker* worker = worker_;
   if (const auto* settings = std::get_if<ComputeSettings>(&entry.work)) {
     QMetaObject::invokeMethod(worker, [worker, settings = *settings, id] { worker->compute(settings, id); }, Qt::QueuedConnection);
+  } else if (const auto* lab = std::get_if<LabWork>(&entry.work)) {
+    QMetaObject::invokeMethod(worker, [worker, lab = *lab, id] { worker->runLab(lab.settings, lab.sessionPath, id); },
+                              Qt::QueuedConnection);
   } else {
     const auto& experiment = std::get<ExperimentSettings>(entry.work);
     QMetaObject::invokeMethod(worker, [worker, experiment, id] { worker->runExperiment(experiment, id); }, Qt::QueuedConnection);
@@ -173,6 +185,15 @@ void JobQueue::onExperimentFinished(const QString& sessionPath) {
   markDone(*entry);
   entry->job.sessionPath = sessionPath;
   Q_EMIT experimentFinished(sessionPath);
+  endRunning(Job::State::Finished);
+}
+
+void JobQueue::onLabRunFinished(const LabRun& run) {
+  Entry* entry = runningEntry();
+  if (!entry || endIfCancelRequested(*entry)) return;
+  markDone(*entry);
+  if (const auto* lab = std::get_if<LabWork>(&entry->work)) entry->job.sessionPath = lab->sessionPath;
+  Q_EMIT labRunFinished(run);
   endRunning(Job::State::Finished);
 }
 

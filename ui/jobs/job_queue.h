@@ -1,5 +1,5 @@
 #pragma once
-// One queue of compute and experiment jobs run one at a time, in order, on one worker thread
+// One queue of compute, experiment and lab jobs run one at a time, in order, on one worker thread
 // (a ComputeWorker moved to a QThread). Everything here lives on the GUI thread: the worker's
 // signals arrive through queued connections, and nothing blocks or spins an event loop.
 //
@@ -17,6 +17,7 @@
 
 #include "shellscope/engine/compute.h"
 #include "shellscope/experiment/experiment.h"
+#include "shellscope/experiment/lab_run.h"
 #include "shellscope/spectral/run.h"
 
 namespace shellscope::ui {
@@ -25,7 +26,7 @@ class ComputeWorker;
 
 /// One job as the queue reports it.
 struct Job {
-  enum class Kind { Compute, Experiment };
+  enum class Kind { Compute, Experiment, Lab };
   enum class State { Queued, Running, Finished, Failed, Cancelled };
 
   int id = 0;
@@ -58,6 +59,9 @@ class JobQueue : public QObject {
   /// Adds a job at the end of the queue; it starts at once when nothing else runs. Returns its id.
   int enqueueCompute(const shellscope::ComputeSettings& settings, const QString& title);
   int enqueueExperiment(const shellscope::ExperimentSettings& settings, const QString& title);
+  /// A lab run, added to the session file `sessionPath` when it is not empty (labRunFinished
+  /// carries the run with the id the file gave it; without a file the id stays empty).
+  int enqueueLab(const shellscope::LabRunSettings& settings, const QString& sessionPath, const QString& title);
 
   /// A queued job is marked Cancelled without running; the running one is asked to stop and ends
   /// Cancelled when the worker confirms. Finished, failed or unknown jobs are left alone.
@@ -84,14 +88,19 @@ class JobQueue : public QObject {
   /// A checkpoint's run, as soon as the worker finishes it.
   void runFinished(const shellscope::Run& run);
   void experimentFinished(const QString& sessionPath);
+  void labRunFinished(const shellscope::LabRun& run);
   void jobFailed(int jobId, const QString& message);
   /// The last job ended and nothing is queued.
   void idle();
 
  private:
+  struct LabWork {
+    shellscope::LabRunSettings settings;
+    QString sessionPath;
+  };
   struct Entry {
     Job job;
-    std::variant<shellscope::ComputeSettings, shellscope::ExperimentSettings> work;
+    std::variant<shellscope::ComputeSettings, shellscope::ExperimentSettings, LabWork> work;
     bool cancelRequested = false;
   };
 
@@ -111,6 +120,7 @@ class JobQueue : public QObject {
   void onRunFinished(const shellscope::Run& run);
   void onFinished();
   void onExperimentFinished(const QString& sessionPath);
+  void onLabRunFinished(const shellscope::LabRun& run);
   void onFailed(const QString& message);
   void onCancelled();
 

@@ -11,11 +11,9 @@
 #include <QStackedWidget>
 #include <QVBoxLayout>
 #include <QtCharts/QChart>
-#include <QtConcurrent/QtConcurrent>
 #include <algorithm>
 #include <cmath>
 
-#include "ui/background_pool.h"
 #include "ui/charts/interactive_chart_view.h"
 #include "ui/document/session_document.h"
 
@@ -163,32 +161,23 @@ void LabView::setExportPanel(LabPanel panel) { panel_->setCurrentIndex(panel_->f
 LabPanel LabView::exportPanel() const { return static_cast<LabPanel>(panel_->currentData().toInt()); }
 
 void LabView::reload() {
-  const int generation = ++readGeneration_;
   readError_.clear();
   const QString path = document_->path();
   if (path.isEmpty() || !QFileInfo::exists(path)) {
+    reader_.abandon();
     loading_ = false;
     setRuns({});
     return;
   }
   loading_ = true;
   rebuild_.start();
-  auto* watcher = new QFutureWatcher<std::pair<std::vector<LabRun>, QString>>(this);
-  connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, generation] {
-    watcher->deleteLater();
-    if (generation != readGeneration_) return;  // a newer session was opened meanwhile
-    auto [runs, error] = watcher->result();
-    loading_ = false;
-    readError_ = error;
-    setRuns(std::move(runs));
-  });
-  watcher->setFuture(QtConcurrent::run(backgroundPool(), [path]() -> std::pair<std::vector<LabRun>, QString> {
-    try {
-      return {readLabRuns(path.toStdString()), QString()};
-    } catch (const std::exception& e) {
-      return {{}, QString::fromStdString(e.what())};
-    }
-  }));
+  reader_.read(
+      this, [path] { return readLabRuns(path.toStdString()); },
+      [this](std::vector<LabRun> runs, QString error) {
+        loading_ = false;
+        readError_ = error;
+        setRuns(std::move(runs));
+      });
 }
 
 void LabView::setRuns(std::vector<LabRun> runs) {
@@ -200,6 +189,8 @@ void LabView::setRuns(std::vector<LabRun> runs) {
 }
 
 void LabView::addRun(LabRun run) {
+  // A run that is in no file (the session had none) is named so, not left without a name.
+  if (run.id.empty()) run.id = "unsaved-" + std::to_string(runs_.size() + 1);
   const std::string id = run.id;
   runs_.push_back(std::move(run));
   std::stable_sort(runs_.begin(), runs_.end(), [](const LabRun& a, const LabRun& b) { return a.id < b.id; });

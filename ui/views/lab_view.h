@@ -11,6 +11,7 @@
 
 #include "shellscope/experiment/lab_run.h"
 #include "ui/charts/lab_charts.h"
+#include "ui/views/background_read.h"
 #include "ui/views/chart_page.h"
 
 QT_BEGIN_NAMESPACE
@@ -83,7 +84,7 @@ class LabView : public ChartPage {
 
   SessionDocument* document_;
   std::vector<LabRun> runs_;
-  int readGeneration_ = 0;
+  BackgroundRead<std::vector<LabRun>> reader_;
   bool loading_ = false;
   QString readError_;
   QStackedWidget* stack_;

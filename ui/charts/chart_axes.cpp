@@ -1,0 +1,82 @@
+#include "ui/charts/chart_axes.h"
+
+#include <QtCharts/QChart>
+#include <QtCharts/QLegend>
+#include <QtCharts/QLegendMarker>
+#include <QtCharts/QLogValueAxis>
+#include <QtCharts/QValueAxis>
+#include <cmath>
+
+namespace shellscope::ui {
+
+void styleAxis(QAbstractAxis* axis, const QString& title, const ChartStyle& style) {
+  axis->setTitleText(title);
+  QFont font = axis->labelsFont();
+  font.setPointSize(style.fontPointSize);
+  axis->setLabelsFont(font);
+  font.setPointSize(style.fontPointSize + 1);
+  axis->setTitleFont(font);
+}
+
+QValueAxis* linearAxis(const QString& title, double low, double high, const ChartStyle& style) {
+  auto* axis = new QValueAxis;
+  styleAxis(axis, title, style);
+  if (!(high > low)) {
+    low -= 1;
+    high += 1;
+  }
+  // The data's own range with ticks on a 1-2-5 step (applyNiceNumbers can nearly double the range).
+  const double raw = (high - low) / 5, decade = std::pow(10.0, std::floor(std::log10(raw)));
+  const double step = raw / decade < 1.5 ? decade : raw / decade < 3.5 ? 2 * decade : raw / decade < 7.5 ? 5 * decade : 10 * decade;
+  axis->setRange(low, high);
+  axis->setTickType(QValueAxis::TicksDynamic);
+  axis->setTickAnchor(0);
+  axis->setTickInterval(step);
+  axis->setLabelFormat("%.3g");
+  return axis;
+}
+
+QLogValueAxis* logAxis(const QString& title, double low, double high, const ChartStyle& style) {
+  auto* axis = new QLogValueAxis;
+  styleAxis(axis, title, style);
+  axis->setBase(10);
+  axis->setLabelFormat("%g");
+  axis->setMinorTickCount(-1);
+  double lo = std::pow(10.0, std::floor(std::log10(low))), hi = std::pow(10.0, std::ceil(std::log10(high)));
+  if (!(hi > lo)) {
+    lo /= 10;
+    hi *= 10;
+  }
+  axis->setRange(lo, hi);
+  QPen grid = axis->minorGridLinePen();
+  grid.setColor(style.dark ? QColor(70, 70, 70) : QColor(235, 235, 235));
+  axis->setMinorGridLinePen(grid);
+  return axis;
+}
+
+bool axisRange(const QAbstractAxis* axis, double* min, double* max) {
+  if (const auto* l = qobject_cast<const QLogValueAxis*>(axis)) {
+    *min = l->min();
+    *max = l->max();
+    return true;
+  }
+  if (const auto* v = qobject_cast<const QValueAxis*>(axis)) {
+    *min = v->min();
+    *max = v->max();
+    return true;
+  }
+  return false;
+}
+
+QPen linePen(const QColor& color, double width, Qt::PenStyle style) {
+  QPen p(color);
+  p.setWidthF(width);
+  p.setStyle(style);
+  return p;
+}
+
+void hideFromLegend(QChart* chart, QAbstractSeries* series) {
+  for (QLegendMarker* marker : chart->legend()->markers(series)) marker->setVisible(false);
+}
+
+}  // namespace shellscope::ui
