@@ -9,6 +9,7 @@
 #include "cli/terminal_progress.h"
 #include "shellscope/experiment/experiment.h"
 #include "shellscope/session/session_file.h"
+#include "shellscope/transport/transport_file.h"
 
 #ifdef SHELLSCOPE_WITH_UI
 #include <fcntl.h>
@@ -46,6 +47,43 @@ void printExperimentSummary(std::ostream& out, const Session& session) {
       std::snprintf(line, sizeof line, "%8lld %12.4f %12.4f %12.4g %12.4g %10.3g\n", static_cast<long long>(step),
                     trainLoss, run->loss.mean(), peak >= 0 ? run->window.centre(peak) : std::nan(""),
                     peak >= 0 ? run->shellEnergy(peak) : std::nan(""), log ? log->accumulatedLearningRate(step) : 0.0);
+      out << line;
+    }
+  }
+}
+
+/// The theory lab's figures: per model the flux across the shell edges of its series (the latest
+/// estimate), and per lab run the transport-to-dissipation ratio and the balance residual.
+void printDynamicsSummary(std::ostream& out, const std::string& path) {
+  std::map<std::string, transport::SeriesTransport> latest;
+  for (transport::SeriesTransport& t : transport::readTransports(path)) latest[t.modelName] = std::move(t);
+  if (!latest.empty()) {
+    out << "\nenergy flux between shells, by difference (shellscope-cli transport " << path << " --edges):\n";
+    for (const auto& [model, t] : latest) {
+      int toward = 0, away = 0;
+      for (const transport::TransportInterval& v : t.intervals) {
+        for (int b = 0; b + 1 < t.binCount(); ++b) {
+          toward += v.low(b) > 0;
+          away += v.high(b) < 0;
+        }
+      }
+      char line[200];
+      std::snprintf(line, sizeof line, "  %-10s %zu intervals x %d edges: %d cells toward small lambda, %d away (95%%), largest |closure| %.3g\n",
+                    model.c_str(), t.intervals.size(), t.binCount() - 1, toward, away, t.maxRelativeClosure());
+      out << line;
+    }
+    out << "  (these models are trained by AdamW on cross-entropy and measured on held-out batches: de/dtau = -M e does\n"
+           "   not hold, so the closure is far from 0 and the flux describes the data, not a test of the balance law;\n"
+           "   docs/lab.md, \"Flux at scale\")\n";
+  }
+  const std::vector<LabRun> labs = readLabRuns(path);
+  if (!labs.empty()) {
+    out << "\nexact lab runs (shellscope-cli lab show " << path << "):\n";
+    for (const LabRun& run : labs) {
+      char line[200];
+      std::snprintf(line, sizeof line, "  %s %s alpha %-4g transport/dissipation %.3g, balance residual median %.2g max %.2g\n",
+                    run.id.c_str(), run.settings.model.c_str(), run.settings.outputScale, run.runTransportToDissipation(),
+                    run.medianRelativeResidual(), run.maxRelativeResidual());
       out << line;
     }
   }
@@ -126,6 +164,7 @@ int demoCommand(const Arguments& args) {
   for (const std::string& stage : report.stageTimes) std::cout << "  " << stage << "\n";
   std::printf("  total %.0f s\n", report.seconds);
   printExperimentSummary(std::cout, session);
+  printDynamicsSummary(std::cout, report.sessionPath);
 #ifdef SHELLSCOPE_WITH_UI
   const std::string figures = (std::filesystem::path(settings.outDir) / "figures").string();
   std::cout << "\nfigures:\n";

@@ -42,6 +42,7 @@ void printEstimate(std::ostream& out, const SeriesTransport& t, bool everyEdge) 
       << " batches each\n";
   out << "  time: " << t.time.description << (t.time.unit() == "steps" ? "; rates are per step, not per unit tau" : "")
       << "\n";
+  for (const std::string& why : t.skipped) out << "  skipped " << why << "\n";
   out << "  window: " << t.window.shellsPerDecade << " shells/decade, " << edgeText(t, 0) << " .. "
       << edgeText(t, t.window.shellCount) << " (" << t.window.shellCount << " shells + underflow + overflow)\n";
   out << "  J_{<=b} (" << rate << ", units of e^2): > 0 moves energy across edge b toward small lambda; intervals are "

@@ -28,6 +28,8 @@
 #include "shellscope/experiment/bpe_trainer.h"
 #include "shellscope/experiment/synthetic_language.h"
 #include "shellscope/session/session_file.h"
+#include "shellscope/transport/series_transport.h"
+#include "shellscope/transport/transport_file.h"
 #include "trainer.h"
 
 namespace shellscope {
@@ -35,9 +37,36 @@ namespace shellscope {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
+namespace {
+
+/// A lazy (α = `lazy`) and a rich (α = 1) lab run of one model, otherwise alike.
+std::vector<LabRunSettings> lazyAndRich(LabRunSettings rich, double lazy) {
+  LabRunSettings lazyRun = rich;
+  lazyRun.outputScale = lazy;
+  return {rich, lazyRun};
+}
+
+bool sameLabSettings(const LabRunSettings& a, const LabRunSettings& b) {
+  return a.model == b.model && a.objective == b.objective && a.points == b.points && a.seqLen == b.seqLen &&
+         a.steps == b.steps && a.every == b.every && a.learningRate == b.learningRate && a.outputScale == b.outputScale &&
+         a.scaleOn == b.scaleOn && a.seed == b.seed && a.shellsPerDecade == b.shellsPerDecade;
+}
+
+}  // namespace
+
 ExperimentSettings ExperimentSettings::standard() {
   ExperimentSettings s;
   s.models = {{"nano-150k", 48, 2, 3}, {"nano-500k", 96, 3, 6}, {"nano-1.5m", 160, 4, 5}};
+  // docs/lab.md's lazy-against-rich configuration: ratio 9.7 (α = 1) against 1.2 (α = 16).
+  LabRunSettings lab;
+  lab.model = "builtin:nano-lm";
+  lab.objective = lab::Objective::CrossEntropy;
+  lab.points = 64;
+  lab.seqLen = 32;
+  lab.steps = 80;
+  lab.every = 2;
+  lab.learningRate = 0.005;
+  s.labRuns = lazyAndRich(lab, 16.0);
   return s;
 }
 
@@ -52,6 +81,11 @@ ExperimentSettings ExperimentSettings::quick() {
   s.shellBatches = 2;
   s.shellBatchSize = 2;
   s.lanczosSteps = 8;
+  LabRunSettings lab;
+  lab.model = "builtin:mlp";
+  lab.points = 32;
+  lab.steps = 20;
+  s.labRuns = lazyAndRich(lab, 16.0);
   return s;
 }
 
@@ -72,6 +106,7 @@ struct DataFiles {
 
 /// Share of the progress bar for preparing the data.
 constexpr double kDataShare = 0.02;
+constexpr double kShellShare = 0.96;  // then the lab runs
 
 std::string dataFingerprint(const ExperimentSettings& s) {
   return "seed=" + std::to_string(s.seed) + ",bytes=" + std::to_string(s.corpusBytes) +
@@ -365,6 +400,57 @@ double parameterEstimate(const ExperimentModel& m, std::int64_t vocabulary) {
 
 }  // namespace
 
+namespace {
+
+/// The by-difference flux of every model's checkpoint series (/transport), unless the session
+/// already holds one over the same runs.
+void addSeriesTransport(const std::string& sessionPath, std::vector<std::string>& stages) {
+  const double start = monotonicSeconds();
+  const Session session = readSession(sessionPath);
+  const std::vector<transport::SeriesTransport> stored = transport::readTransports(sessionPath);
+  std::set<std::string> models;
+  for (const Run& run : session.runs) models.insert(run.meta.modelName);
+  int added = 0;
+  for (const std::string& model : models) {
+    transport::TransportSettings settings;
+    settings.modelName = model;
+    const transport::SeriesTransport estimate = transport::estimateTransport(session, settings);
+    const bool present = std::any_of(stored.begin(), stored.end(), [&](const transport::SeriesTransport& t) {
+      return t.modelName == model && t.runIds == estimate.runIds;
+    });
+    if (present) continue;
+    transport::appendTransport(sessionPath, estimate);
+    ++added;
+  }
+  char line[96];
+  std::snprintf(line, sizeof line, "transport: %d series estimated, %.1f s", added, monotonicSeconds() - start);
+  stages.push_back(line);
+}
+
+/// The settings' exact lab runs (/lab), those already in the session skipped.
+void addLabRuns(const ExperimentSettings& s, const std::string& sessionPath, const ProgressToken& progress,
+                std::vector<std::string>& stages) {
+  const std::vector<LabRun> stored = readLabRuns(sessionPath);
+  for (std::size_t i = 0; i < s.labRuns.size(); ++i) {
+    const LabRunSettings& wanted = s.labRuns[i];
+    const double start = monotonicSeconds();
+    const bool present = std::any_of(stored.begin(), stored.end(), [&](const LabRun& r) { return sameLabSettings(r.settings, wanted); });
+    char line[128];
+    if (!present) {
+      const auto share = static_cast<double>(s.labRuns.size());
+      LabRunSettings settings = wanted;
+      settings.threads = s.threads;
+      const LabRun run = runLab(settings, progress.part(static_cast<double>(i) / share, static_cast<double>(i + 1) / share));
+      appendLabRun(sessionPath, run);
+    }
+    std::snprintf(line, sizeof line, "lab %s alpha %g: %.1f s%s", wanted.model.c_str(), wanted.outputScale,
+                  monotonicSeconds() - start, present ? " (reused)" : "");
+    stages.push_back(line);
+  }
+}
+
+}  // namespace
+
 ExperimentReport runExperiment(const ExperimentSettings& s, const ProgressToken& progress) {
   const double start = monotonicSeconds();
   if (s.models.empty()) throw std::invalid_argument("the experiment has no models");
@@ -396,7 +482,7 @@ ExperimentReport runExperiment(const ExperimentSettings& s, const ProgressToken&
   std::atomic<int> computed{0};
   const double shellStart = monotonicSeconds();
 
-  TaskScheduler scheduler(s.models.size(), progress.part(kDataShare, 1.0));
+  TaskScheduler scheduler(s.models.size(), progress.part(kDataShare, kShellShare));
   // Training first, largest model first (the longest task starts earliest).
   std::vector<std::size_t> bySize(s.models.size());
   std::iota(bySize.begin(), bySize.end(), 0);
@@ -458,6 +544,8 @@ ExperimentReport runExperiment(const ExperimentSettings& s, const ProgressToken&
   std::snprintf(line, sizeof line, "shells: %d run(s) computed; training and shells %.0f s on %d worker(s)",
                 computed.load(), monotonicSeconds() - shellStart, workers);
   report.stageTimes.push_back(line);
+  addSeriesTransport(report.sessionPath, report.stageTimes);
+  addLabRuns(s, report.sessionPath, progress.part(kShellShare, 1.0), report.stageTimes);
   progress.report(1.0, "done");
   report.seconds = monotonicSeconds() - start;
   return report;

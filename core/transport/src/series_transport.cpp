@@ -206,10 +206,22 @@ SeriesTime seriesTime(const Session& session, const std::vector<const Run*>& run
 
 SeriesTransport estimateTransport(const Session& session, const TransportSettings& settings, const ProgressToken& progress) {
   settings.validate();
-  const std::vector<const Run*> runs = selectSeries(session, settings);
+  std::vector<const Run*> runs = selectSeries(session, settings);
   SeriesTransport out;
   out.modelName = runs.front()->meta.modelName;
   out.time = seriesTime(session, runs, settings);
+  // A checkpoint no time after the previous one (a warm-up whose first rate is 0) has no rate.
+  for (std::size_t k = 1; k < runs.size();) {
+    if (out.time.tau[k] == out.time.tau[k - 1]) {
+      out.skipped.push_back(stepText(*runs[k]) + ": tau equals that of step " + std::to_string(runs[k - 1]->meta.step) +
+                            " (" + out.time.description + ")");
+      runs.erase(runs.begin() + static_cast<std::ptrdiff_t>(k));
+      out.time.tau.erase(out.time.tau.begin() + static_cast<std::ptrdiff_t>(k));
+    } else {
+      ++k;
+    }
+  }
+  if (runs.size() < 2) throw std::invalid_argument("no time passes between the checkpoints (" + out.time.description + ")");
   out.window = commonWindow(runs);
   out.batchIndex = runs.front()->batchIndex;
   std::sort(out.batchIndex.begin(), out.batchIndex.end());

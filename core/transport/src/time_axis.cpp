@@ -51,7 +51,14 @@ std::vector<std::string> split(const std::string& text, char separator) {
   return parts;
 }
 
+/// The shortest text that reads back to the same double ("0.003", not "0.0030000000000000001").
 std::string formatNumber(double value) {
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::ostringstream out;
+    out.precision(precision);
+    out << value;
+    if (std::strtod(out.str().c_str(), nullptr) == value) return out.str();
+  }
   std::ostringstream out;
   out.precision(17);
   out << value;

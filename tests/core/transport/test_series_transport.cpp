@@ -256,7 +256,13 @@ class TestSeriesTransport : public QObject {
     settings.schedule = "pairs:0=1,0=2";
     QVERIFY(test::messageOf([&] { estimateTransport(series.session, settings); }).contains("given twice"));
     settings.schedule = "constant:0";
-    QVERIFY(test::messageOf([&] { estimateTransport(series.session, settings); }).contains("Δτ"));
+    QVERIFY(test::messageOf([&] { estimateTransport(series.session, settings); }).contains("no time passes"));
+    // A warm-up whose first rate is 0: step 1 has the τ of step 0 and is left out, with a reason.
+    settings.schedule = "pairs:0=0,1=0.1";
+    const SeriesTransport warm = estimateTransport(series.session, settings);
+    QCOMPARE(static_cast<int>(warm.steps.size()), 2);
+    QCOMPARE(static_cast<int>(warm.skipped.size()), 1);
+    QVERIFY(QString::fromStdString(warm.skipped[0]).contains("step 1"));
   }
 
   void storedEstimatesRoundTripAndKeepTheRuns() {

@@ -9,7 +9,8 @@
 //                    (L+1)-token rows), heldout.bin/.idx (held-out documents)
 //   DIR/<model>/     step0/ step1/ ... step2000/ (config.json, model.safetensors, tokenizer.json),
 //                    training_log.csv, trainer-state.safetensors
-//   DIR/session.h5   one run per checkpoint (held-out batches) and the training logs
+//   DIR/session.h5   one run per checkpoint (held-out batches), the training logs, the flux of every
+//                    model's checkpoint series (/transport) and a lazy and a rich exact lab run (/lab)
 
 #include <cstdint>
 #include <string>
@@ -17,6 +18,7 @@
 
 #include "shellscope/base/progress.h"
 #include "shellscope/engine/compute.h"
+#include "shellscope/experiment/lab_run.h"
 
 namespace shellscope {
 
@@ -48,6 +50,9 @@ struct ExperimentSettings {
   int shellBatchSize = 4;
   int lanczosSteps = 32;
   int shellsPerDecade = 4;
+  // The theory lab (docs/lab.md): exact lab runs added to the session, skipped when one with the
+  // same settings is there (standard: nano-lm, cross-entropy, α = 1 and α = 16 on f).
+  std::vector<LabRunSettings> labRuns;
 
   /// The default experiment, and a much smaller one for tests.
   static ExperimentSettings standard();

@@ -100,6 +100,9 @@ struct SeriesTransport {
   double confidence = 0;
   std::uint64_t seed = 0;
   std::string createdAt, softwareVersion;
+  /// Runs left out because no time passed since the previous checkpoint under the clock used
+  /// (τ equal: a schedule whose first step has rate 0, as GPT-NeoX's warm-up does), with why.
+  std::vector<std::string> skipped;
 
   int binCount() const { return window.shellCount + 2; }
   /// λ of the edge above bin b (b = 0..S; the window's edge b).
