@@ -10,17 +10,25 @@
 #include <QTreeView>
 #include <QtCharts/QChart>
 #include <algorithm>
+#include <cmath>
 #include <iostream>
+#include <memory>
+#include <optional>
 
+#include "ui/charts/heatmap.h"
 #include "ui/charts/interactive_chart_view.h"
+#include "ui/charts/lab_charts.h"
 #include "ui/dialogs/compute_dialog.h"
 #include "ui/dialogs/export_dialog.h"
+#include "ui/dialogs/lab_run_dialog.h"
 #include "ui/document/session_document.h"
 #include "ui/jobs/job_queue.h"
 #include "ui/main_window.h"
 #include "ui/views/animation_view.h"
+#include "ui/views/lab_view.h"
 #include "ui/views/overlay_view.h"
 #include "ui/views/profile_view.h"
+#include "ui/views/transport_view.h"
 #include "ui/views/trends_view.h"
 
 namespace shellscope::gui {
@@ -60,6 +68,34 @@ void dragRubberBand(ui::InteractiveChartView* view, const QPointF& fromValue, co
 
 void hoverAt(ui::InteractiveChartView* view, const QPointF& value) {
   sendMouse(view, QEvent::MouseMove, viewportPosition(view, value), Qt::NoButton, Qt::NoButton);
+}
+
+/// The centre of the heatmap cell of largest |value| shown in `view` (axis units), if it has one.
+std::optional<QPointF> strongestCell(ui::InteractiveChartView* view) {
+  const ui::HeatmapItem* heatmap = ui::heatmapOf(view->chart());
+  if (!heatmap || heatmap->grid().values.size() == 0) return std::nullopt;
+  const ui::HeatmapGrid& grid = heatmap->grid();
+  Eigen::Index row = 0, column = 0;
+  grid.values.unaryExpr([](double v) { return std::isfinite(v) ? std::abs(v) : 0.0; }).maxCoeff(&row, &column);
+  // Cell centres in the axes' own terms: geometric on log axes, arithmetic otherwise.
+  auto middle = [](double a, double b) { return a > 0 && b > 0 ? std::sqrt(a * b) : (a + b) / 2; };
+  return QPointF(middle(grid.xEdges[column], grid.xEdges[column + 1]), middle(grid.yEdges[row], grid.yEdges[row + 1]));
+}
+
+/// A stop's readiness for the lab's pages: once the page has read its data and laid out its chart,
+/// the cursor rests on the strongest heatmap cell (the tooltip shows its values), then the stop is ready.
+template <typename Page>
+std::function<bool()> hoverOnceShown(Page* page, std::function<ui::InteractiveChartView*()> view, std::function<bool()> settled) {
+  auto polls = std::make_shared<int>(0);
+  return [page, view, settled, polls] {
+    if (!settled() || page->isLoading()) return false;
+    // The first poll comes straight after the stop's preparation, before the new chart is laid out.
+    if ((*polls)++ == 0) return false;
+    if (*polls > 2) return true;
+    ui::InteractiveChartView* v = view();
+    if (const auto cell = strongestCell(v)) hoverAt(v, *cell);
+    return false;  // the next poll: the tooltip is up
+  };
 }
 
 }  // namespace
@@ -125,6 +161,23 @@ void ScreenshotTour::start(const QString& sessionPath) {
        },
        [w, settled] { return settled() && !w->overlayView()->isAligning(); }},
       {"trends", [w] { w->tabs()->setCurrentWidget(w->trendsView()); }, settled},
+      {"lab",
+       [w] {
+         // A third of the way into the first lab run; the cursor goes to its strongest flux once shown.
+         ui::LabView* lab = w->labView();
+         w->tabs()->setCurrentWidget(lab);
+         if (!lab->hasRuns()) return;
+         lab->setCurrentRun(0);
+         lab->setInterval(static_cast<int>(lab->runs().front().intervals.size()) / 3);
+         lab->rebuildNow();
+       },
+       hoverOnceShown(w->labView(), [w] { return w->labView()->fluxView(); }, settled), true},
+      {"transport",
+       [w] {
+         w->tabs()->setCurrentWidget(w->transportView());
+         if (w->transportView()->hasTransports()) w->transportView()->rebuildNow();
+       },
+       hoverOnceShown(w->transportView(), [w] { return w->transportView()->chartView(); }, settled), true},
       dialogStop("export-dialog",
                  [w] {
                    w->tabs()->setCurrentWidget(w->profileView());
@@ -133,6 +186,7 @@ void ScreenshotTour::start(const QString& sessionPath) {
                                                QDir::home().filePath("profile.pdf"), w);
                  }),
       dialogStop("compute-dialog", [w] { return new ui::ComputeDialog(w); }),
+      dialogStop("lab-run-dialog", [w, doc] { return new ui::LabRunDialog(doc->path(), w); }),
       {"jobs",
        [w] {
          // Two real computations on built-in models: one running (progress, ETA), one queued.

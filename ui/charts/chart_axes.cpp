@@ -1,5 +1,6 @@
 #include "ui/charts/chart_axes.h"
 
+#include <QtCharts/QCategoryAxis>
 #include <QtCharts/QChart>
 #include <QtCharts/QLegend>
 #include <QtCharts/QLegendMarker>
@@ -19,20 +20,23 @@ void styleAxis(QAbstractAxis* axis, const QString& title, const ChartStyle& styl
 }
 
 QValueAxis* linearAxis(const QString& title, double low, double high, const ChartStyle& style) {
-  auto* axis = new QValueAxis;
-  styleAxis(axis, title, style);
   if (!(high > low)) {
     low -= 1;
     high += 1;
   }
-  // The data's own range with ticks on a 1-2-5 step (applyNiceNumbers can nearly double the range).
+  // The data's own range (applyNiceNumbers can nearly double it), labelled at multiples of a
+  // 1-2-5 step, written from k·step so that zero reads "0" and not a rounding remainder.
   const double raw = (high - low) / 5, decade = std::pow(10.0, std::floor(std::log10(raw)));
   const double step = raw / decade < 1.5 ? decade : raw / decade < 3.5 ? 2 * decade : raw / decade < 7.5 ? 5 * decade : 10 * decade;
+  auto* axis = new QCategoryAxis;
+  styleAxis(axis, title, style);
+  axis->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
+  axis->setStartValue(low - 1e-9 * (high - low));
+  for (double k = std::ceil(low / step); k * step <= high; ++k) {
+    const double v = k * step;
+    axis->append(QString::number(std::abs(v) < 1e-12 * step ? 0.0 : v, 'g', 3), v);
+  }
   axis->setRange(low, high);
-  axis->setTickType(QValueAxis::TicksDynamic);
-  axis->setTickAnchor(0);
-  axis->setTickInterval(step);
-  axis->setLabelFormat("%.3g");
   return axis;
 }
 

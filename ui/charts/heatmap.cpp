@@ -201,7 +201,12 @@ HeatmapItem* attachHeatmap(QChart* chart, HeatmapGrid grid, QAbstractAxis* xAxis
 }
 
 const HeatmapItem* heatmapOf(const QChart* chart) {
-  return chart ? chart->findChild<HeatmapItem*>(QStringLiteral("heatmap")) : nullptr;
+  if (!chart) return nullptr;
+  // A child item of the chart, not a child object.
+  for (QGraphicsItem* item : chart->childItems()) {
+    if (const auto* heatmap = dynamic_cast<const HeatmapItem*>(item)) return heatmap;
+  }
+  return nullptr;
 }
 
 }  // namespace shellscope::ui

@@ -27,6 +27,17 @@ namespace {
 
 QString number(double v, int digits = 3) { return QString::number(v, 'g', digits); }
 
+/// 10^k as "1", "10" or "10⁻⁵" (short enough for a narrow panel's axis).
+QString decadeLabel(int k) {
+  if (k == 0) return QStringLiteral("1");
+  if (k == 1) return QStringLiteral("10");
+  static const char* const superscripts[] = {"⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"};
+  QString text = QStringLiteral("10");
+  if (k < 0) text += QString::fromUtf8("⁻");
+  for (QChar c : QString::number(std::abs(k))) text += QString::fromUtf8(superscripts[c.digitValue()]);
+  return text;
+}
+
 /// Bin positions first..last as 0..count-1, labelled at the λ of the decade edges between them
 /// (every edge when fewer than two decades fall inside).
 QCategoryAxis* binAxis(const ShellWindow& window, const LabBinRange& bins, const QString& title, const ChartStyle& style) {
@@ -44,7 +55,11 @@ QCategoryAxis* binAxis(const ShellWindow& window, const LabBinRange& bins, const
   for (int b : edges) {
     if ((window.firstEdgeIndex + b) % window.shellsPerDecade == 0) decades.push_back(b);
   }
-  for (int b : decades.size() >= 2 ? decades : edges) axis->append(number(window.edge(b)), b - bins.first + 0.5);
+  if (decades.size() >= 2) {
+    for (int b : decades) axis->append(decadeLabel((window.firstEdgeIndex + b) / window.shellsPerDecade), b - bins.first + 0.5);
+  } else {
+    for (int b : edges) axis->append(number(window.edge(b)), b - bins.first + 0.5);
+  }
   axis->setRange(-0.5, bins.count() - 0.5);
   axis->setGridLineVisible(true);
   return axis;
@@ -87,8 +102,13 @@ std::map<std::string, std::vector<int>> sweepGroups(const std::vector<LabRun>& r
   for (int i = 0; i < static_cast<int>(runs.size()); ++i) {
     const LabRun& r = runs[i];
     if (r.intervals.empty() || !(r.settings.outputScale > 0)) continue;
-    std::string key = r.modelName + " · " + lab::toString(r.settings.objective);
-    if (r.settings.scaleOn == ScaleOn::Logits) key += " · α on logits";
+    std::string key = r.modelName;
+    // The objective only where one model was trained on both.
+    const bool both = std::any_of(runs.begin(), runs.end(), [&](const LabRun& o) {
+      return o.modelName == r.modelName && o.settings.objective != r.settings.objective;
+    });
+    if (both) key += ", " + lab::toString(r.settings.objective);
+    if (r.settings.scaleOn == ScaleOn::Logits) key += ", α on logits";
     groups[key].push_back(i);
   }
   for (auto& [key, members] : groups) {
@@ -148,7 +168,7 @@ bool parseLabPanel(const QString& key, LabPanel* panel) {
 }
 
 QChart* labFluxChart(const LabRun& run, int interval, const ChartStyle& style) {
-  QChart* chart = newStyledChart(QString::fromUtf8("Flux F̄<sub>β→α</sub>: %1").arg(runName(run)), style);
+  QChart* chart = newStyledChart(QString::fromUtf8("Flux F̄<sub>β→α</sub> between shells"), style);
   if (!valid(run)) {
     addChartNote(chart, QStringLiteral("the run has no intervals"));
     return chart;
@@ -162,15 +182,16 @@ QChart* labFluxChart(const LabRun& run, int interval, const ChartStyle& style) {
   }
   grid.values = run.intervals[k].flux.block(bins.first, bins.first, bins.count(), bins.count());
   grid.colorBarTitle = QString::fromUtf8("F̄ (e² per unit τ)");
+  addChartNote(chart, runName(run));
   addChartNote(chart, intervalText(run, k));
-  addChartNote(chart, QString::fromUtf8("red: energy flows from shell β into shell α; blue: from α into β"));
+  addChartNote(chart, QString::fromUtf8("red: β → α · blue: α → β (antisymmetric)"));
   attachHeatmap(chart, std::move(grid), binAxis(run.window, bins, QString::fromUtf8("from shell β: λ"), style),
                 binAxis(run.window, bins, QString::fromUtf8("into shell α: λ"), style), style);
   return chart;
 }
 
 QChart* labBalanceChart(const LabRun& run, int interval, const ChartStyle& style) {
-  QChart* chart = newStyledChart(QString::fromUtf8("Shell balance: %1").arg(runName(run)), style);
+  QChart* chart = newStyledChart(QString::fromUtf8("Shell balance of the interval"), style);
   if (!valid(run)) {
     addChartNote(chart, QStringLiteral("the run has no intervals"));
     return chart;
@@ -209,13 +230,14 @@ QChart* labBalanceChart(const LabRun& run, int interval, const ChartStyle& style
   chart->addAxis(y, Qt::AlignLeft);
   series->attachAxis(x);
   series->attachAxis(y);
-  addChartNote(chart, intervalText(run, k) + QString::fromUtf8(", relative residual %1").arg(number(in.relativeResidual, 2)));
-  addChartNote(chart, QString::fromUtf8("ΔE/Δτ = −2D̄ + 2ΣF̄ + crossing/Δτ + R in every shell"));
+  addChartNote(chart, runName(run) + QString::fromUtf8(" · relative residual %1").arg(number(in.relativeResidual, 2)));
+  addChartNote(chart, intervalText(run, k));
+  addChartNote(chart, QString::fromUtf8("ΔE/Δτ = −2D̄ + 2ΣF̄ + crossing/Δτ + R"));
   return chart;
 }
 
 QChart* labRatioChart(const LabRun& run, int interval, const ChartStyle& style) {
-  QChart* chart = newStyledChart(QString::fromUtf8("Transport / dissipation: %1").arg(runName(run)), style);
+  QChart* chart = newStyledChart(QString::fromUtf8("Transport / dissipation over τ"), style);
   if (!valid(run)) {
     addChartNote(chart, QStringLiteral("the run has no intervals"));
     return chart;
@@ -281,13 +303,13 @@ QChart* labRatioChart(const LabRun& run, int interval, const ChartStyle& style) 
     s->attachAxis(x);
     s->attachAxis(y);
   }
-  addChartNote(chart, QString::fromUtf8("each interval's Σ|F̄| over shell pairs / Σ|D̄| over shells"));
-  addChartNote(chart, QString::fromUtf8("the paper predicts it vanishes in the lazy limit"));
+  addChartNote(chart, runName(run));
+  addChartNote(chart, QString::fromUtf8("Σ|F̄| over shell pairs / Σ|D̄| · → 0 in the lazy limit"));
   return chart;
 }
 
 QChart* labSweepChart(const std::vector<LabRun>& runs, int chosen, const ChartStyle& style) {
-  QChart* chart = newStyledChart(QString::fromUtf8("Lazy to rich: transport / dissipation against α"), style);
+  QChart* chart = newStyledChart(QString::fromUtf8("Lazy → rich: the α sweep"), style);
   chart->legend()->setAlignment(Qt::AlignBottom);
   const auto groups = sweepGroups(runs);
   double aLow = INFINITY, aHigh = 0, rLow = INFINITY, rHigh = 0;
@@ -330,6 +352,7 @@ QChart* labSweepChart(const std::vector<LabRun>& runs, int chosen, const ChartSt
     ring->setPen(linePen(style.dark ? Qt::white : Qt::black, 1.5));
     ring->append(runs[chosen].settings.outputScale, runs[chosen].runTransportToDissipation());
     chart->addSeries(ring);
+    hideFromLegend(chart, ring);
     all.push_back(ring);
     // A 1/α guide through the chosen run (lazy training: M moves by O(1/α)).
     const double a0 = runs[chosen].settings.outputScale, r0 = runs[chosen].runTransportToDissipation();
@@ -361,7 +384,10 @@ QChart* labSweepChart(const std::vector<LabRun>& runs, int chosen, const ChartSt
     s->attachAxis(x);
     s->attachAxis(y);
   }
-  addChartNote(chart, QString::fromUtf8("one point per lab run of the session; f → α (f − f₀) + f₀, step η/α²"));
+  addChartNote(chart, QString::fromUtf8("one point per lab run · f → α (f − f₀) + f₀, step η/α²"));
+  if (chosen >= 0 && chosen < static_cast<int>(runs.size())) {
+    addChartNote(chart, QString::fromUtf8("ringed: %1").arg(QString::fromStdString(runs[chosen].id)));
+  }
   return chart;
 }
 

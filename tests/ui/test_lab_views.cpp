@@ -1,0 +1,395 @@
+// The theory lab's views on small lab runs and flux estimates built here with known values: the
+// flux heatmap's colours (positive red, negative blue, zero white, a symmetric range), the hover
+// read-outs, the CSV of what is drawn, the empty states, the figure export (the GUI's and the
+// render command's are the same image), lighter cells where an interval holds zero, the time unit
+// said on screen, runs and estimates read from a session file in the background, the lab job.
+#include <QDir>
+#include <QImage>
+#include <QSignalSpy>
+#include <QStackedWidget>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QtCharts/QAbstractAxis>
+#include <QtCharts/QBarSeries>
+#include <QtCharts/QBarSet>
+#include <QtCharts/QChart>
+#include <cmath>
+#include <memory>
+
+#include "session_fixtures.h"
+#include "shellscope/experiment/lab_run.h"
+#include "shellscope/session/session_file.h"
+#include "shellscope/transport/transport_file.h"
+#include "ui/charts/chart_grid.h"
+#include "ui/charts/heatmap.h"
+#include "ui/charts/interactive_chart_view.h"
+#include "ui/charts/lab_charts.h"
+#include "ui/charts/transport_chart.h"
+#include "ui/document/session_document.h"
+#include "ui/figures/figure_export.h"
+#include "ui/jobs/job_queue.h"
+#include "ui/main_window.h"
+#include "ui/views/lab_view.h"
+#include "ui/views/transport_view.h"
+
+using namespace shellscope;
+using namespace shellscope::ui;
+
+namespace {
+
+/// Edges 0.01, 0.1, 1, 10 (one shell per decade): bins 0 underflow, 1..3 shells, 4 overflow.
+ShellWindow smallWindow() {
+  ShellWindow w;
+  w.shellsPerDecade = 1;
+  w.firstEdgeIndex = -2;
+  w.shellCount = 3;
+  return w;
+}
+
+/// Three checkpoints, two intervals; energy in shells 1..3, F̄_{2→1} = +0.5 in the first interval
+/// (energy flows from shell 2 into shell 1), F̄_{3→2} = −0.25, and the balance terms known.
+LabRun smallLabRun(const std::string& id, double alpha, double ratioScale) {
+  LabRun run;
+  run.id = id;
+  run.settings.outputScale = alpha;
+  run.modelName = "mlp";
+  run.observable = "mse";
+  run.window = smallWindow();
+  const int bins = run.binCount();
+  for (int k = 0; k < 3; ++k) {
+    LabCheckpoint c;
+    c.step = k;
+    c.tau = 0.5 * k;
+    c.energy = Eigen::VectorXd::Zero(bins);
+    c.energy << 0, 1.0 - 0.1 * k, 2.0, 0.5, 0;
+    c.dissipation = c.energy;
+    c.crossEntropyDissipation = c.energy;
+    run.checkpoints.push_back(c);
+  }
+  for (int k = 0; k < 2; ++k) {
+    LabInterval in;
+    in.dtau = 0.5;
+    in.flux = Eigen::MatrixXd::Zero(bins, bins);
+    in.flux(1, 2) = k == 0 ? 0.5 : 0.125;
+    in.flux(2, 1) = -in.flux(1, 2);
+    in.flux(2, 3) = -0.25;
+    in.flux(3, 2) = 0.25;
+    in.netFlux = in.flux.rowwise().sum();
+    in.energyChange = Eigen::VectorXd::Zero(bins);
+    in.energyChange[1] = -0.1;
+    in.dissipationMean = Eigen::VectorXd::Zero(bins);
+    in.dissipationMean.segment(1, 3).setConstant(0.1);
+    in.checkpointDissipationMean = in.dissipationMean;
+    in.crossing = Eigen::VectorXd::Zero(bins);
+    in.crossing[3] = 0.02;
+    in.crossing[2] = -0.02;
+    in.residual = Eigen::VectorXd::Zero(bins);
+    in.residual.segment(1, 3).setConstant(1e-3);
+    in.frozenErrorChange = in.frozenBasisChange = in.cumulativeFlux = in.cumulativeFluxByDifference = Eigen::VectorXd::Zero(bins);
+    in.transportToDissipation = ratioScale * (k + 1);
+    in.relativeResidual = 1e-3;
+    run.intervals.push_back(in);
+  }
+  return run;
+}
+
+/// Three checkpoints (steps 0, 10, 20, no learning rates known) on edges 0.1, 1, 10: J across
+/// edge 1 is +2 then −1 (significant), edge 0 holds a value whose interval contains 0.
+transport::SeriesTransport smallTransport(bool knowsTau) {
+  transport::SeriesTransport t;
+  t.id = "transport-0001";
+  t.modelName = "nano";
+  t.runIds = {"run-0001", "run-0002", "run-0003"};
+  t.steps = {0, 10, 20};
+  t.window.shellsPerDecade = 1;
+  t.window.firstEdgeIndex = -1;
+  t.window.shellCount = 2;
+  t.time.source = knowsTau ? transport::TimeSource::TrainingLog : transport::TimeSource::Steps;
+  t.time.description = knowsTau ? "training log of nano" : "steps (no learning rates known)";
+  t.time.tau = knowsTau ? std::vector<double>{0, 0.01, 0.02} : std::vector<double>{0, 10, 20};
+  t.confidence = 0.95;
+  t.bootstrapSamples = 100;
+  const int bins = t.binCount();
+  t.batchIndex = {0, 1};
+  t.energy = t.dissipation = Eigen::MatrixXd::Ones(3, bins);
+  for (int k = 0; k < 2; ++k) {
+    transport::TransportInterval in;
+    in.fromRun = t.runIds[k];
+    in.toRun = t.runIds[k + 1];
+    in.fromStep = t.steps[k];
+    in.toStep = t.steps[k + 1];
+    in.dtau = 10;
+    in.cumulativeFlux = Eigen::VectorXd::Zero(bins);
+    in.cumulativeFlux << 0.3, k == 0 ? 2.0 : -1.0, 0.5, 0.0;
+    in.standardError = Eigen::VectorXd::Constant(bins, 0.2);
+    in.low = in.cumulativeFlux.array() - 0.4;
+    in.high = in.cumulativeFlux.array() + 0.4;
+    in.low[0] = -0.1;  // edge 0: the interval holds zero
+    in.energyChange = in.dissipationMean = in.discretisation = Eigen::VectorXd::Zero(bins);
+    in.cumulativeFluxBatches = in.cumulativeFlux.transpose().replicate(2, 1);  // two batches, alike
+    t.intervals.push_back(in);
+  }
+  return t;
+}
+
+bool reddish(const QColor& c) { return c.red() > c.blue() + 40; }
+bool bluish(const QColor& c) { return c.blue() > c.red() + 40; }
+
+}  // namespace
+
+class TestLabViews : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void divergingColoursAreWhiteAtZeroAndSymmetric() {
+    QCOMPARE(divergingColor(0.0), QColor(Qt::white));
+    QVERIFY(reddish(divergingColor(0.8)));
+    QVERIFY(bluish(divergingColor(-0.8)));
+    // Equal magnitudes are equally far from white.
+    const QColor p = divergingColor(0.5), n = divergingColor(-0.5);
+    QVERIFY(std::abs((255 - p.lightness()) - (255 - n.lightness())) < 40);
+    HeatmapGrid grid;
+    grid.values.resize(1, 2);
+    grid.values << 3.0, -1.0;
+    QCOMPARE(grid.symmetricRange(), 3.0);
+    grid.logColor = true;
+    QCOMPARE(grid.colorPosition(3.0), 1.0);
+    QCOMPARE(grid.colorPosition(-3.0), -1.0);
+    QVERIFY(grid.colorPosition(0.003) > 0.0 && grid.colorPosition(0.003) < 0.2);
+  }
+
+  void fluxHeatmapShowsTheChosenIntervalSigned() {
+    const LabRun run = smallLabRun("lab-0001", 1, 1);
+    std::unique_ptr<QChart> chart(labFluxChart(run, 0));
+    const HeatmapItem* heatmap = heatmapOf(chart.get());
+    QVERIFY(heatmap);
+    const HeatmapGrid& grid = heatmap->grid();
+    // Bins 1..3 hold energy: a 3 x 3 matrix, rows into α, columns from β.
+    QCOMPARE(grid.values.rows(), 3);
+    QCOMPARE(grid.values.cols(), 3);
+    QCOMPARE(grid.values(0, 1), 0.5);    // F̄_{2→1}
+    QCOMPARE(grid.values(1, 0), -0.5);
+    QVERIFY(reddish(grid.cellColor(0, 1)));
+    QVERIFY(bluish(grid.cellColor(1, 0)));
+    QCOMPARE(grid.cellColor(0, 0), QColor(Qt::white));
+    QCOMPARE(grid.symmetricRange(), 0.5);
+    // The other interval: F̄_{2→1} = 0.125, on its own range.
+    std::unique_ptr<QChart> second(labFluxChart(run, 1));
+    QCOMPARE(heatmapOf(second.get())->grid().values(0, 1), 0.125);
+    QCOMPARE(heatmapOf(second.get())->grid().symmetricRange(), 0.25);
+  }
+
+  void hoverGivesTheValuesUnderTheCursor() {
+    const LabRun run = smallLabRun("lab-0001", 1, 1);
+    // Positions: bin 1 at 0, bin 2 at 1. From β = bin 2 (x = 1) into α = bin 1 (y = 0).
+    const QString flux = labFluxHover(run, 0, QPointF(1.0, 0.0));
+    QVERIFY2(flux.contains("0.5"), qPrintable(flux));
+    QVERIFY2(flux.contains("[0.1, 1)") && flux.contains("[0.01, 0.1)"), qPrintable(flux));
+    QVERIFY(labFluxHover(run, 0, QPointF(7.0, 0.0)).isEmpty());
+    const QString balance = labBalanceHover(run, 0, QPointF(0.1, 0.0));
+    QVERIFY2(balance.contains("-0.2") && balance.contains("-0.2"), qPrintable(balance));  // ΔE/Δτ = -0.1/0.5, −2D̄ = -0.2
+    QVERIFY2(labRatioHover(run, QPointF(0.75, 1.0)).contains("<b>2</b>"), qPrintable(labRatioHover(run, QPointF(0.75, 1.0))));
+  }
+
+  void balanceBarsAreTheIntervalsTerms() {
+    const LabRun run = smallLabRun("lab-0001", 1, 1);
+    std::unique_ptr<QChart> chart(labBalanceChart(run, 0));
+    auto* bars = qobject_cast<QBarSeries*>(chart->series().value(0));
+    QVERIFY(bars);
+    QCOMPARE(bars->count(), 5);  // ΔE/Δτ, −2D̄, 2ΣF̄, crossing/Δτ, residual
+    QCOMPARE(bars->barSets()[0]->count(), 3);  // bins 1..3
+    QCOMPARE(bars->barSets()[0]->at(0), -0.2);  // ΔE/Δτ = -0.1 / 0.5
+    for (int bin = 0; bin < 3; ++bin) QCOMPARE(bars->barSets()[1]->at(bin), -0.2);  // −2 · 0.1
+    QCOMPARE(bars->barSets()[2]->at(0), 1.0);   // 2 ΣF̄ into bin 1 = 2 · 0.5
+    QCOMPARE(bars->barSets()[2]->at(2), 0.5);   // into bin 3: 2 · 0.25
+    QCOMPARE(bars->barSets()[3]->at(2), 0.04);  // crossing/Δτ of bin 3
+    QCOMPARE(bars->barSets()[4]->at(1), 1e-3);
+  }
+
+  void csvHoldsWhatIsDrawn() {
+    std::vector<LabRun> runs{smallLabRun("lab-0001", 1, 1), smallLabRun("lab-0002", 4, 0.25)};
+    const QString csv = labCsv(runs, 0, 0);
+    QVERIFY(csv.startsWith("panel,lab_run,interval,tau_from,tau_to,bin,from_bin,lambda_low,lambda_high,output_scale,quantity,value\n"));
+    QVERIFY2(csv.contains("flux,lab-0001,0,0,0.5,1,2,0.01,0.1,,F_from_bin_into_bin,0.5\n"), qPrintable(csv));
+    QVERIFY(csv.contains("flux,lab-0001,0,0,0.5,2,1,0.1,1,,F_from_bin_into_bin,-0.5\n"));
+    QVERIFY(csv.contains("balance,lab-0001,0,0,0.5,3,,1,10,,crossing_per_dtau,0.04\n"));
+    QVERIFY(csv.contains("ratio,lab-0001,1,0.5,1,,,,,,transport_to_dissipation,2\n"));
+    QVERIFY(csv.contains("sweep,lab-0002,,0,1,,,,,4,run_transport_to_dissipation,"));
+    QCOMPARE(csv.count("\nflux,"), 9);
+  }
+
+  void labViewHasAnEmptyStateAndThenFourPanels() {
+    SessionDocument document;
+    LabView view(&document);
+    view.resize(1200, 800);
+    QVERIFY(!view.hasRuns());
+    QVERIFY(view.findChild<QStackedWidget*>()->currentIndex() == 0);
+    QVERIFY(view.emptyText().contains("no lab runs"));
+    QVERIFY(view.exportChart(ChartStyle{}) == nullptr);
+    QVERIFY(view.shownDataCsv().isEmpty());
+    QSignalSpy changed(&view, &LabView::runsChanged);
+    view.setRuns({smallLabRun("lab-0001", 1, 1), smallLabRun("lab-0002", 4, 0.25)});
+    QCOMPARE(changed.count(), 1);
+    view.rebuildNow();
+    QCOMPARE(view.findChild<QStackedWidget*>()->currentIndex(), 1);
+    QVERIFY(heatmapOf(view.fluxView()->chart()));
+    QVERIFY(view.setCurrentRun(std::string("lab-0002")));
+    view.setInterval(1);
+    view.rebuildNow();
+    QCOMPARE(heatmapOf(view.fluxView()->chart())->grid().values(0, 1), 0.125);
+    QVERIFY(view.shownDataCsv().contains("flux,lab-0002,1,"));
+    // The export: four panels, or one.
+    std::unique_ptr<QChart> all(view.exportChart(ChartStyle{}));
+    auto* grid = dynamic_cast<ChartGrid*>(all.get());
+    QVERIFY(grid);
+    QCOMPARE(grid->charts().size(), size_t(4));
+    view.setExportPanel(LabPanel::Flux);
+    std::unique_ptr<QChart> flux(view.exportChart(ChartStyle{}));
+    QVERIFY(heatmapOf(flux.get()));
+  }
+
+  void guiExportEqualsTheRenderCommandsFigure() {
+    SessionDocument document;
+    LabView view(&document);
+    std::vector<LabRun> runs{smallLabRun("lab-0001", 1, 1), smallLabRun("lab-0002", 4, 0.25)};
+    view.setRuns(runs);
+    view.setInterval(1);
+    ExportOptions options;
+    options.size = QSize(1000, 700);
+    options.dpi = 96;
+    std::unique_ptr<QChart> shown(view.exportChart(ChartStyle{}));
+    std::unique_ptr<QChart> rendered(labFigure(runs, 0, 1, LabPanel::All));  // what render --view lab draws
+    const QImage a = renderChartImage(shown.get(), options), b = renderChartImage(rendered.get(), options);
+    QCOMPARE(a.size(), QSize(1000, 700));
+    QVERIFY(a == b);
+    // Something is drawn in every quadrant (not a blank figure).
+    for (const QPoint corner : {QPoint(250, 300), QPoint(750, 300), QPoint(250, 600), QPoint(750, 600)}) {
+      bool ink = false;
+      for (int y = corner.y() - 150; y < corner.y() + 50 && !ink; y += 2) {
+        for (int x = corner.x() - 150; x < corner.x() + 150 && !ink; x += 2) ink = a.pixelColor(x, y).lightness() < 200;
+      }
+      QVERIFY2(ink, qPrintable(QString("quadrant at %1,%2 is blank").arg(corner.x()).arg(corner.y())));
+    }
+    QTemporaryDir dir;
+    for (const QString name : {"lab.png", "lab.svg", "lab.pdf"}) {
+      exportChart(shown.get(), dir.filePath(name), options);
+      QVERIFY(QFileInfo(dir.filePath(name)).size() > 1000);
+    }
+  }
+
+  void transportHeatmapSaysDirectionIntervalsAndTimeUnit() {
+    const transport::SeriesTransport t = smallTransport(false);
+    const TransportAxis axis = defaultTransportAxis(t);
+    QVERIFY(!axis.tau);  // no learning rates known
+    std::unique_ptr<QChart> chart(transportChart(t, axis));
+    const HeatmapItem* heatmap = heatmapOf(chart.get());
+    QVERIFY(heatmap);
+    const HeatmapGrid& grid = heatmap->grid();
+    QCOMPARE(grid.values.rows(), 3);  // edges 0.1, 1, 10
+    QCOMPARE(grid.values.cols(), 2);
+    QCOMPARE(grid.values(1, 0), 2.0);
+    QCOMPARE(grid.values(1, 1), -1.0);
+    QVERIFY(reddish(grid.cellColor(1, 0)));
+    QVERIFY(bluish(grid.cellColor(1, 1)));
+    // Edge 0's interval holds zero: lighter than the same value drawn plainly.
+    QVERIFY(grid.faint(0, 0) && !grid.faint(1, 0));
+    HeatmapGrid plain = grid;
+    plain.faint.setConstant(false);
+    QVERIFY(grid.cellColor(0, 0).lightness() > plain.cellColor(0, 0).lightness());
+    QVERIFY(chart->title().contains("toward small"));
+    QVERIFY(chart->title().contains("lighter"));
+    QVERIFY(chart->title().contains("no learning rates known"));
+    const QString xTitle = chart->axes(Qt::Horizontal).value(0)->titleText();
+    QVERIFY2(xTitle.contains("no learning rates known"), qPrintable(xTitle));
+    QCOMPARE(grid.xEdges, (std::vector<double>{0, 10, 20}));
+    // Hover on edge 1 (λ = 1) in the second interval.
+    const QString hover = transportHover(t, axis, QPointF(15, 1.0));
+    QVERIFY2(hover.contains("-1") && hover.contains("[-1.4, -0.6]") && hover.contains("steps 10 → 20") &&
+                 hover.contains("e² per step"), qPrintable(hover));
+    const QString csv = transportCsv(t);
+    QVERIFY(csv.startsWith("transport,interval,from_run,to_run,from_step,to_step,tau_from,tau_to,time_unit,edge,edge_lambda,J,"));
+    QVERIFY2(csv.contains("transport-0001,1,run-0002,run-0003,10,20,,,steps,1,1,-1,0.2,-1.4,-0.6\n"), qPrintable(csv));
+    QCOMPARE(csv.count('\n'), 1 + 2 * 3);
+  }
+
+  void transportInTauAndOnALogClock() {
+    const transport::SeriesTransport t = smallTransport(true);
+    TransportAxis axis = defaultTransportAxis(t);
+    QVERIFY(axis.tau);
+    std::unique_ptr<QChart> chart(transportChart(t, axis));
+    QVERIFY(chart->axes(Qt::Horizontal).value(0)->titleText().contains(QString::fromUtf8("τ")));
+    axis.logTime = true;
+    const std::vector<double> x = transportTimeEdges(t, axis);
+    QVERIFY(x.front() > 0 && x.front() < 0.01);  // 0 cannot sit on a log axis
+    QCOMPARE(x.back(), 0.02);
+    QVERIFY(transportHover(t, axis, QPointF(0.015, 1.0)).contains(QString::fromUtf8("τ 0.01 → 0.02")));
+  }
+
+  void transportViewHasAnEmptyStateAndExports() {
+    SessionDocument document;
+    TransportView view(&document);
+    QVERIFY(!view.hasTransports());
+    QVERIFY(view.emptyText().contains("no flux estimates"));
+    QVERIFY(view.exportChart(ChartStyle{}) == nullptr);
+    view.setTransports({smallTransport(false)});
+    view.rebuildNow();
+    QVERIFY(heatmapOf(view.chartView()->chart()));
+    QVERIFY(!view.timeAxis().tau);
+    QVERIFY(view.shownDataCsv().contains(",steps,1,1,2,"));
+    std::unique_ptr<QChart> chart(view.exportChart(ChartStyle{}));
+    QVERIFY(chart);
+    QTemporaryDir dir;
+    exportChart(chart.get(), dir.filePath("transport.svg"));
+    QVERIFY(QFileInfo(dir.filePath("transport.svg")).size() > 1000);
+  }
+
+  void sessionFilesLabRunsAndEstimatesAreReadInTheBackground() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("s.h5");
+    writeSession(path.toStdString(), testing::fixtureSession(1, 3, 2));
+    LabRun run = smallLabRun("", 2, 1);
+    run.settings = LabRunSettings{};
+    run.settings.outputScale = 2;
+    run.settings.storeSpectra = false;  // the fixture has no eigenvalues
+    QCOMPARE(appendLabRun(path.toStdString(), run), std::string("lab-0001"));
+    transport::appendTransport(path.toStdString(), smallTransport(false));
+    MainWindow window;
+    QSignalSpy labRead(window.labView(), &LabView::runsChanged);
+    QSignalSpy transportRead(window.transportView(), &TransportView::transportsChanged);
+    QVERIFY(testing::openAndAnalyse(*window.document(), path));
+    QVERIFY(labRead.count() > 0 || labRead.wait(20000));
+    QVERIFY(transportRead.count() > 0 || transportRead.wait(20000));
+    QTRY_VERIFY(!window.labView()->isLoading());
+    QCOMPARE(window.labView()->runs().size(), size_t(1));
+    QCOMPARE(window.labView()->runs().front().id, std::string("lab-0001"));
+    QCOMPARE(window.transportView()->transports().size(), size_t(1));
+    QCOMPARE(window.transportView()->transports().front().intervals[1].cumulativeFlux[1], -1.0);
+    QVERIFY(window.tabs()->indexOf(window.labView()) >= 0 && window.tabs()->indexOf(window.transportView()) >= 0);
+  }
+
+  void aLabJobAddsItsRunToTheSessionFile() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("lab.h5");
+    LabRunSettings settings;
+    settings.points = 8;
+    settings.steps = 3;
+    settings.threads = 1;
+    JobQueue queue;
+    QSignalSpy finished(&queue, &JobQueue::labRunFinished);
+    QSignalSpy failed(&queue, &JobQueue::jobFailed);
+    const int id = queue.enqueueLab(settings, path, "lab");
+    QVERIFY(finished.wait(120000));
+    QVERIFY(failed.isEmpty());
+    const LabRun run = finished.front().front().value<LabRun>();
+    QCOMPARE(run.id, std::string("lab-0001"));
+    QCOMPARE(run.intervals.size(), size_t(3));
+    QCOMPARE(queue.job(id)->state, Job::State::Finished);
+    QCOMPARE(queue.job(id)->kind, Job::Kind::Lab);
+    const std::vector<LabRun> stored = readLabRuns(path.toStdString());
+    QCOMPARE(stored.size(), size_t(1));
+    QCOMPARE(stored.front().intervals.size(), size_t(3));
+  }
+};
+
+QTEST_MAIN(TestLabViews)
+#include "test_lab_views.moc"
