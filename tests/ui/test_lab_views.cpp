@@ -5,6 +5,7 @@
 // said on screen, runs and estimates read from a session file in the background, the lab job.
 #include <QDir>
 #include <QImage>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QStackedWidget>
 #include <QTabWidget>
@@ -275,6 +276,67 @@ class TestLabViews : public QObject {
       exportChart(shown.get(), dir.filePath(name), options);
       QVERIFY(QFileInfo(dir.filePath(name)).size() > 1000);
     }
+  }
+
+  void renderCommandDrawsTheLabAndTransportFiguresAsTheGuiExports() {
+    const QString cli = QDir(QCoreApplication::applicationDirPath()).filePath("shellscope-cli");
+    QVERIFY2(QFileInfo::exists(cli), qPrintable(cli + " not found beside the test"));
+    QTemporaryDir dir;
+    const QString path = dir.filePath("s.h5");
+    for (double alpha : {1.0, 4.0}) {
+      LabRun run = smallLabRun("", alpha, 1 / alpha);
+      run.settings.outputScale = alpha;
+      run.settings.storeSpectra = false;
+      appendLabRun(path.toStdString(), run);
+    }
+    transport::appendTransport(path.toStdString(), smallTransport(false));
+    auto render = [&](const QStringList& arguments) {
+      QProcess process;
+      process.setProcessChannelMode(QProcess::MergedChannels);
+      process.start(cli, QStringList{"render", path} + arguments);
+      process.waitForFinished(60000);
+      return std::make_pair(process.exitCode(), QString::fromUtf8(process.readAll()));
+    };
+    const QStringList size{"--width", "1000", "--height", "700", "--dpi", "96"};
+    auto [status, output] = render(QStringList{"--view", "lab", "--lab", "lab-0002", "--interval", "1", "--out", dir.filePath("lab.png")} + size);
+    QVERIFY2(status == 0, qPrintable(output));
+    // What the Lab view exports for the same run, interval and size.
+    SessionDocument document;
+    LabView view(&document);
+    view.setRuns(readLabRuns(path.toStdString()));
+    QVERIFY(view.setCurrentRun(std::string("lab-0002")));
+    view.setInterval(1);
+    ExportOptions options;
+    options.size = QSize(1000, 700);
+    options.dpi = 96;
+    std::unique_ptr<QChart> shown(view.exportChart(ChartStyle{}));
+    const QImage gui = renderChartImage(shown.get(), options).convertToFormat(QImage::Format_ARGB32);
+    const QImage cliImage = QImage(dir.filePath("lab.png")).convertToFormat(QImage::Format_ARGB32);
+    QCOMPARE(cliImage.size(), gui.size());
+    QVERIFY2(cliImage == gui, "render --view lab differs from the Lab view's export");
+    for (const QString out : {"lab.svg", "lab.pdf"}) {
+      std::tie(status, output) = render({"--view", "lab", "--panel", "flux", "--out", dir.filePath(out)});
+      QVERIFY2(status == 0 && QFileInfo(dir.filePath(out)).size() > 1000, qPrintable(output));
+    }
+    std::tie(status, output) = render({"--view", "lab", "--interval", "9", "--out", dir.filePath("x.png")});
+    QVERIFY2(status == 2 && output.contains("--interval must be 0..1"), qPrintable(output));
+    std::tie(status, output) = render({"--view", "lab", "--lab", "lab-0009", "--out", dir.filePath("x.png")});
+    QVERIFY2(status == 1 && output.contains("no lab run named 'lab-0009'"), qPrintable(output));
+    std::tie(status, output) = render(QStringList{"--view", "transport", "--out", dir.filePath("t.png")} + size);
+    QVERIFY2(status == 0, qPrintable(output));
+    TransportView transportView(&document);
+    transportView.setTransports(transport::readTransports(path.toStdString()));
+    std::unique_ptr<QChart> transportShown(transportView.exportChart(ChartStyle{}));
+    QVERIFY(QImage(dir.filePath("t.png")).convertToFormat(QImage::Format_ARGB32) ==
+            renderChartImage(transportShown.get(), options).convertToFormat(QImage::Format_ARGB32));
+    // A session without lab runs says so.
+    const QString empty = dir.filePath("empty.h5");
+    writeSession(empty.toStdString(), testing::fixtureSession(1, 2, 2));
+    QProcess process;
+    process.setProcessChannelMode(QProcess::MergedChannels);
+    process.start(cli, {"render", empty, "--view", "lab", "--out", dir.filePath("y.png")});
+    process.waitForFinished(60000);
+    QVERIFY2(process.exitCode() == 1 && process.readAll().contains("no lab runs"), "render of a session without /lab");
   }
 
   void transportHeatmapSaysDirectionIntervalsAndTimeUnit() {
