@@ -429,6 +429,24 @@ class TestLabViews : public QObject {
     QVERIFY(window.tabs()->indexOf(window.labView()) >= 0 && window.tabs()->indexOf(window.transportView()) >= 0);
   }
 
+  void aSessionOfLabRunsAloneOpensOnTheLabTab() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("lab-only.h5");
+    LabRun run = smallLabRun("", 1, 1);
+    run.settings.storeSpectra = false;
+    appendLabRun(path.toStdString(), run);  // creates the file: /lab and nothing else
+    MainWindow window;
+    QSignalSpy opened(window.document(), &SessionDocument::opened);
+    QSignalSpy failed(window.document(), &SessionDocument::openFailed);
+    window.document()->open(path);
+    QVERIFY2(opened.wait(30000), failed.isEmpty() ? "not opened" : qPrintable(failed.front().value(1).toString()));
+    QTRY_VERIFY_WITH_TIMEOUT(window.labView()->hasRuns(), 20000);
+    QVERIFY(window.document()->isEmpty());
+    QCOMPARE(window.currentPage(), static_cast<ChartPage*>(window.labView()));
+    QVERIFY(!window.transportView()->hasTransports());
+    QVERIFY(window.transportView()->emptyText().contains("no flux estimates"));
+  }
+
   void aLabJobAddsItsRunToTheSessionFile() {
     QTemporaryDir dir;
     const QString path = dir.filePath("lab.h5");

@@ -96,6 +96,13 @@ QStringList balanceNames() {
 
 bool valid(const LabRun& run) { return !run.intervals.empty() && run.binCount() > 0; }
 
+/// A new chart titled `title`, saying so when `run` has no intervals to draw.
+QChart* newLabChart(const QString& title, const LabRun& run, const ChartStyle& style) {
+  QChart* chart = newStyledChart(title, style);
+  if (!valid(run)) addChartNote(chart, QStringLiteral("the run has no intervals"));
+  return chart;
+}
+
 /// Sweep groups: runs of one model, objective and scaling, by output scale.
 std::map<std::string, std::vector<int>> sweepGroups(const std::vector<LabRun>& runs) {
   std::map<std::string, std::vector<int>> groups;
@@ -168,11 +175,8 @@ bool parseLabPanel(const QString& key, LabPanel* panel) {
 }
 
 QChart* labFluxChart(const LabRun& run, int interval, const ChartStyle& style) {
-  QChart* chart = newStyledChart(QString::fromUtf8("Flux F̄<sub>β→α</sub> between shells"), style);
-  if (!valid(run)) {
-    addChartNote(chart, QStringLiteral("the run has no intervals"));
-    return chart;
-  }
+  QChart* chart = newLabChart(QString::fromUtf8("Flux F̄<sub>β→α</sub> between shells"), run, style);
+  if (!valid(run)) return chart;
   const int k = clampInterval(run, interval);
   const LabBinRange bins = shownBins(run);
   HeatmapGrid grid;
@@ -191,11 +195,8 @@ QChart* labFluxChart(const LabRun& run, int interval, const ChartStyle& style) {
 }
 
 QChart* labBalanceChart(const LabRun& run, int interval, const ChartStyle& style) {
-  QChart* chart = newStyledChart(QString::fromUtf8("Shell balance of the interval"), style);
-  if (!valid(run)) {
-    addChartNote(chart, QStringLiteral("the run has no intervals"));
-    return chart;
-  }
+  QChart* chart = newLabChart(QString::fromUtf8("Shell balance of the interval"), run, style);
+  if (!valid(run)) return chart;
   chart->legend()->setAlignment(Qt::AlignBottom);
   const int k = clampInterval(run, interval);
   const LabInterval& in = run.intervals[k];
@@ -237,11 +238,8 @@ QChart* labBalanceChart(const LabRun& run, int interval, const ChartStyle& style
 }
 
 QChart* labRatioChart(const LabRun& run, int interval, const ChartStyle& style) {
-  QChart* chart = newStyledChart(QString::fromUtf8("Transport / dissipation over τ"), style);
-  if (!valid(run)) {
-    addChartNote(chart, QStringLiteral("the run has no intervals"));
-    return chart;
-  }
+  QChart* chart = newLabChart(QString::fromUtf8("Transport / dissipation over τ"), run, style);
+  if (!valid(run)) return chart;
   chart->legend()->setAlignment(Qt::AlignBottom);
   const int k = clampInterval(run, interval);
   // Each interval its own segment over [τ_k, τ_{k+1}]: the ratio belongs to the interval, not an instant.
