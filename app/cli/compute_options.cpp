@@ -35,6 +35,10 @@ void addSpectrumOptions(CommandLine& cl, ComputeSettings& s) {
   cl.option("max-lanczos-steps", "M", "cap of adaptive m", s.lanczosMaxSteps)
       .defaultText("8 x --lanczos-steps")
       .setting("lanczos_max_steps");
+  cl.flag("cross-dissipation",
+          "also run Lanczos from e + 1 and e - 1 (3x the cost), so that `transport` can use the dissipation "
+          "cross-entropy training implies",
+          s.crossDissipation);
   cl.choice("lanczos-mode", "MODE", "full | plain | golub-kahan", s.lanczosMode, parseLanczosMode,
             static_cast<std::string (*)(LanczosMode)>(toString))
       .setting("lanczos_mode");

@@ -40,6 +40,12 @@ void printEstimate(std::ostream& out, const SeriesTransport& t, bool everyEdge) 
   out << (t.id.empty() ? std::string("estimate") : t.id) << ": " << t.modelName << ", " << t.steps.size()
       << " checkpoints (steps " << t.steps.front() << " .. " << t.steps.back() << "), " << t.batchIndex.size()
       << " batches each\n";
+  out << "  dissipation: "
+      << (t.dissipationKind == transport::DissipationKind::CrossEntropy
+              ? "sum lambda g c (cross-entropy's, from the e +- 1 quadratures)"
+              : "sum theta m (Lanczos on e; the mse-of-error flow's: for cross-entropy training compute with "
+                "--cross-dissipation)")
+      << "\n";
   out << "  time: " << t.time.description << (t.time.unit() == "steps" ? "; rates are per step, not per unit tau" : "")
       << "\n";
   for (const std::string& why : t.skipped) out << "  skipped " << why << "\n";
@@ -71,9 +77,10 @@ void printEstimate(std::ostream& out, const SeriesTransport& t, bool everyEdge) 
       }
     }
   }
-  out << "  closure = J above the last edge / sum of dissipation: 0 for the mse-of-error gradient flow (up to\n"
-         "  the trapezoid's O(dtau^2)); away from 0 when de/dtau is not -M e (cross-entropy training, long intervals).\n"
-         "  Largest |closure| "
+  const bool crossEntropy = t.dissipationKind == transport::DissipationKind::CrossEntropy;
+  out << "  closure = J above the last edge / sum of dissipation: 0 for " << (crossEntropy ? "cross-entropy" : "mse-of-error")
+      << " gradient flow (up to the trapezoid's\n  O(dtau^2)); away from 0 when de/dtau is not " << (crossEntropy ? "-M 1" : "-M e")
+      << " (another objective or optimiser, held-out batches, long intervals).\n  Largest |closure| "
       << number(t.maxRelativeClosure(), "%.3g") << "\n";
 }
 
@@ -118,6 +125,11 @@ int transportCommand(const Arguments& args) {
   cl.option("run", "ID", "exactly these runs as the series (repeatable; sorted by step)", s.runIds);
   cl.option("schedule", "S", "learning-rate schedule for tau (see above)", s.schedule).defaultText("the training log").setting("schedule");
   cl.flag("steps", "count time in steps even when a log or schedule is known", s.forceSteps);
+  cl.choice("dissipation", "D",
+            "auto | error (sum theta m from Lanczos on e: the mse-of-error flow's) | cross-entropy (sum lambda g c "
+            "from runs computed with --cross-dissipation); auto: cross-entropy when every run has it",
+            s.dissipation, transport::parseDissipationKind,
+            static_cast<std::string (*)(transport::DissipationKind)>(transport::toString));
   cl.option("bootstrap", "N", "bootstrap resamples of the batches", s.bootstrapSamples).setting("bootstrap_samples");
   cl.option("confidence", "C", "of the intervals", s.confidence).setting("confidence");
   cl.option("seed", "N", "of the bootstrap", s.seed);

@@ -44,6 +44,14 @@ grep -q "at least two checkpoints" "$work/one.err" || fail "one run: $(cat "$wor
 "$cli" transport "$work/missing.h5" >/dev/null 2>"$work/missing.err" && fail "a missing file should fail"
 grep -q "missing.h5" "$work/missing.err" || fail "the error should name the file"
 
+step "the cross-entropy dissipation: compute --cross-dissipation, then transport uses it"
+"$cli" compute --model "$work/demo/nano-a" --data "$work/demo/data/heldout" --batches 2 --batch-size 2 --seq-len 16 \
+  --lanczos-steps 8 --cross-dissipation --out "$work/ce.h5" >/dev/null 2>"$work/ce.err" || { cat "$work/ce.err"; fail "compute --cross-dissipation"; }
+"$cli" transport "$work/ce.h5" --steps >"$work/ce.out" 2>&1 || { cat "$work/ce.out"; fail "transport on the polarised runs"; }
+grep -q "dissipation: sum lambda g c" "$work/ce.out" || fail "auto should pick the cross-entropy dissipation"
+"$cli" transport "$s" --model nano-a --dissipation cross-entropy --no-store >/dev/null 2>"$work/nop.err" && fail "runs without e +- 1"
+grep -q "cross-dissipation" "$work/nop.err" || fail "the error should say how to get it: $(cat "$work/nop.err")"
+
 step "lab check-transport on the demo's lab runs"
 "$cli" lab check-transport "$s" --spacing 1,2,4 >"$work/check.out" || fail "lab check-transport exited $?"
 cat "$work/check.out"
@@ -72,6 +80,18 @@ with h5py.File(sys.argv[1], "r") as f:
     assert len(g.attrs["run_ids"].split(",")) == K
     assert "runs" in f and len(f["runs"]) == 16 and "lab" in f and len(f["lab"]) == 2
 print("h5py: /transport shapes and identities hold")
+PY
+  "$python" - "$work/ce.h5" <<'PY' || fail "h5py check of the polarised quadratures"
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "r") as f:
+    run = f["runs/run-0001"]
+    B = run.attrs["n_batches"]
+    for part in ("plus", "minus"):
+        w = run["polarisation_%s_ritz_weights" % part][()]
+        assert w.shape[0] == B and np.allclose(np.nansum(w, axis=1), 1, atol=1e-6)
+        assert (run["polarisation_%s_norm2" % part][()] > 0).all()
+    assert f["transport/transport-0001"].attrs["dissipation"] == "cross-entropy"
+print("h5py: the e +- 1 quadratures are stored")
 PY
 else
   echo "(h5py not installed: skipped)"

@@ -99,6 +99,15 @@ void writeRun(H5::Group& runs, const Run& run, const std::filesystem::path& sess
     writeVector(group, "smooth_underflow", run.smoothUnderflow);
     writeVector(group, "smooth_overflow", run.smoothOverflow);
   }
+  if (!run.polarisation.empty()) {
+    const PolarisedQuadratures& q = run.polarisation;
+    writeMatrix(group, "polarisation_plus_ritz_values", q.plusValues);
+    writeMatrix(group, "polarisation_plus_ritz_weights", q.plusWeights);
+    writeVector(group, "polarisation_plus_norm2", q.plusNorm2);
+    writeMatrix(group, "polarisation_minus_ritz_values", q.minusValues);
+    writeMatrix(group, "polarisation_minus_ritz_weights", q.minusWeights);
+    writeVector(group, "polarisation_minus_norm2", q.minusNorm2);
+  }
   if (run.hasQuadratureBounds()) {
     writeMatrix(group, "shell_energy_lower_batches", run.shellEnergyLowerBatches);
     writeMatrix(group, "shell_energy_upper_batches", run.shellEnergyUpperBatches);
@@ -248,6 +257,19 @@ Run readRun(const std::string& filePath, H5::Group group, const std::string& id,
     run.shellEnergyUpper = r.vector("shell_energy_upper", S);
   } else if (run.lanczosAlpha.size() > 0) {
     run.computeQuadratureBounds();  // the Jacobi matrices are there, the bounds follow from them
+  }
+  // The quadratures from e ± 1 (compute --cross-dissipation): all six datasets or none.
+  if (r.hasDataset("polarisation_plus_norm2")) {
+    PolarisedQuadratures& q = run.polarisation;
+    std::vector<hsize_t> dims;
+    r.dataset<double>("polarisation_plus_ritz_values", 2, dims);
+    if (dims[0] != B) r.fail("dataset 'polarisation_plus_ritz_values' has " + std::to_string(dims[0]) + " rows, n_batches is " + std::to_string(B));
+    q.plusValues = r.matrix("polarisation_plus_ritz_values", B, dims[1]);
+    q.plusWeights = r.matrix("polarisation_plus_ritz_weights", B, dims[1]);
+    q.minusValues = r.matrix("polarisation_minus_ritz_values", B, dims[1]);
+    q.minusWeights = r.matrix("polarisation_minus_ritz_weights", B, dims[1]);
+    q.plusNorm2 = r.vector("polarisation_plus_norm2", B);
+    q.minusNorm2 = r.vector("polarisation_minus_norm2", B);
   }
   if (checkMeaning) {
     const std::vector<std::string> problems = runProblems(run);

@@ -114,6 +114,35 @@ Run assembleRun(const RunMetadata& meta, std::vector<BatchSpectrum> spectra, con
   run.shellEnergy = run.shellEnergyBatches.colwise().mean().transpose();
   run.computeSmoothShells();
 
+  // The polarisation quadratures, when every batch has both.
+  const bool polarised = std::all_of(spectra.begin(), spectra.end(), [](const BatchSpectrum& s) {
+    return !s.errorPlusOnes.empty() && !s.errorMinusOnes.empty();
+  });
+  if (polarised) {
+    Eigen::Index width = 1;
+    for (const auto& s : spectra) width = std::max({width, s.errorPlusOnes.ritzValues.size(), s.errorMinusOnes.ritzValues.size()});
+    PolarisedQuadratures& q = run.polarisation;
+    for (Eigen::MatrixXd* m : {&q.plusValues, &q.plusWeights, &q.minusValues, &q.minusWeights}) {
+      *m = Eigen::MatrixXd::Constant(batches, width, nan);
+    }
+    q.plusNorm2.resize(batches);
+    q.minusNorm2.resize(batches);
+    for (Eigen::Index b = 0; b < batches; ++b) {
+      const auto& s = spectra[static_cast<size_t>(b)];
+      for (const auto* part : {&s.errorPlusOnes, &s.errorMinusOnes}) {
+        if (part->ritzValues.size() != part->ritzWeights.size()) {
+          throw std::invalid_argument("polarisation: Ritz values and weights differ in length");
+        }
+      }
+      q.plusValues.row(b).head(s.errorPlusOnes.ritzValues.size()) = s.errorPlusOnes.ritzValues.transpose();
+      q.plusWeights.row(b).head(s.errorPlusOnes.ritzWeights.size()) = s.errorPlusOnes.ritzWeights.transpose();
+      q.minusValues.row(b).head(s.errorMinusOnes.ritzValues.size()) = s.errorMinusOnes.ritzValues.transpose();
+      q.minusWeights.row(b).head(s.errorMinusOnes.ritzWeights.size()) = s.errorMinusOnes.ritzWeights.transpose();
+      q.plusNorm2(b) = s.errorPlusOnes.norm2;
+      q.minusNorm2(b) = s.errorMinusOnes.norm2;
+    }
+  }
+
   // The Jacobi matrices, when every batch has one, and the bounds they give.
   const bool jacobi = std::all_of(spectra.begin(), spectra.end(), [](const BatchSpectrum& s) {
     return s.jacobiDiagonal.size() > 0 && s.jacobiDiagonal.size() == s.ritzValues.size() &&

@@ -91,6 +91,31 @@ std::vector<std::string> runProblems(const Run& run) {
       }
     }
   }
+  // The quadratures from e ± 1: per batch a finite prefix of Ritz pairs (then NaN) whose weights
+  // sum to 1, and a finite mean((e ± 1)²) >= 0.
+  const PolarisedQuadratures& q = run.polarisation;
+  if (!q.empty()) {
+    const std::pair<const char*, std::pair<const Eigen::MatrixXd*, const Eigen::MatrixXd*>> parts[] = {
+        {"polarisation_plus", {&q.plusValues, &q.plusWeights}}, {"polarisation_minus", {&q.minusValues, &q.minusWeights}}};
+    checkValues(problems, "polarisation_plus_norm2", q.plusNorm2, true);
+    checkValues(problems, "polarisation_minus_norm2", q.minusNorm2, true);
+    for (const auto& [name, matrices] : parts) {
+      const Eigen::MatrixXd& values = *matrices.first;
+      const Eigen::MatrixXd& weights = *matrices.second;
+      for (Eigen::Index b = 0; b < values.rows(); ++b) {
+        double sum = 0;
+        bool finite = true;
+        for (Eigen::Index i = 0; i < values.cols() && std::isfinite(values(b, i)); ++i) {
+          finite &= std::isfinite(weights(b, i)) && weights(b, i) >= -1e-12;
+          sum += weights(b, i);
+        }
+        if (!finite || !(std::abs(sum - 1.0) <= kIdentityTolerance)) {
+          problems.push_back(std::string(name) + ", batch " + std::to_string(b) + ": the Gauss weights sum to " +
+                             describe(sum) + " or are not finite");
+        }
+      }
+    }
+  }
   return problems;
 }
 

@@ -11,6 +11,7 @@
 #include <map>
 #include <set>
 #include <stdexcept>
+#include <tuple>
 
 #include "shellscope/analysis/profile_statistics.h"
 #include "shellscope/base/build_config.h"
@@ -69,6 +70,22 @@ Eigen::VectorXd trapezoidBias(const Eigen::MatrixXd& dissipation, const std::vec
 
 }  // namespace
 
+std::string toString(DissipationKind kind) {
+  switch (kind) {
+    case DissipationKind::Auto: return "auto";
+    case DissipationKind::Error: return "error";
+    case DissipationKind::CrossEntropy: return "cross-entropy";
+  }
+  return "auto";
+}
+
+DissipationKind parseDissipationKind(const std::string& text) {
+  if (text == "auto") return DissipationKind::Auto;
+  if (text == "error") return DissipationKind::Error;
+  if (text == "cross-entropy") return DissipationKind::CrossEntropy;
+  throw std::invalid_argument("unknown dissipation '" + text + "' (auto, error or cross-entropy)");
+}
+
 void TransportSettings::validate() const {
   if (bootstrapSamples < 0 || bootstrapSamples > 1000000) throw SettingError("bootstrap_samples", "must lie in 0..1000000");
   if (!(confidence > 0 && confidence < 1)) throw SettingError("confidence", "must lie strictly between 0 and 1");
@@ -84,7 +101,7 @@ void TransportSettings::validate() const {
 BinnedRun binRun(const Run& run, const ShellWindow& window) {
   const int bins = lab::binCount(window);
   const Eigen::Index batches = run.batchCount();
-  BinnedRun binned{Eigen::MatrixXd::Zero(batches, bins), Eigen::MatrixXd::Zero(batches, bins)};
+  BinnedRun binned{Eigen::MatrixXd::Zero(batches, bins), Eigen::MatrixXd::Zero(batches, bins), {}};
   for (Eigen::Index b = 0; b < batches; ++b) {
     const auto steps = static_cast<Eigen::Index>(run.stepsTaken[static_cast<std::size_t>(b)]);
     for (Eigen::Index i = 0; i < steps && i < run.ritzValues.cols(); ++i) {
@@ -93,6 +110,20 @@ BinnedRun binRun(const Run& run, const ShellWindow& window) {
       const int bin = lab::binOf(window, theta);
       binned.energy(b, bin) += mass;
       binned.dissipation(b, bin) += std::max(theta, 0.0) * mass;
+    }
+  }
+  const PolarisedQuadratures& q = run.polarisation;
+  if (!q.empty()) {
+    binned.crossDissipation = Eigen::MatrixXd::Zero(batches, bins);
+    for (Eigen::Index b = 0; b < batches; ++b) {
+      for (const auto& [values, weights, norm2, sign] :
+           {std::make_tuple(&q.plusValues, &q.plusWeights, q.plusNorm2(b), 0.25),
+            std::make_tuple(&q.minusValues, &q.minusWeights, q.minusNorm2(b), -0.25)}) {
+        for (Eigen::Index i = 0; i < values->cols() && std::isfinite((*values)(b, i)); ++i) {
+          const double theta = (*values)(b, i), mass = norm2 * (*weights)(b, i);
+          binned.crossDissipation(b, lab::binOf(window, theta)) += sign * std::max(theta, 0.0) * mass;
+        }
+      }
     }
   }
   return binned;
@@ -223,6 +254,19 @@ SeriesTransport estimateTransport(const Session& session, const TransportSetting
   }
   if (runs.size() < 2) throw std::invalid_argument("no time passes between the checkpoints (" + out.time.description + ")");
   out.window = commonWindow(runs);
+  const bool polarised = std::all_of(runs.begin(), runs.end(), [](const Run* r) { return !r->polarisation.empty(); });
+  out.dissipationKind = settings.dissipation == DissipationKind::Auto
+                            ? (polarised ? DissipationKind::CrossEntropy : DissipationKind::Error)
+                            : settings.dissipation;
+  if (out.dissipationKind == DissipationKind::CrossEntropy && !polarised) {
+    for (const Run* r : runs) {
+      if (r->polarisation.empty()) {
+        throw std::invalid_argument(stepText(*r) +
+                                    " has no quadratures from e ± 1: compute it with --cross-dissipation for the "
+                                    "cross-entropy dissipation");
+      }
+    }
+  }
   out.batchIndex = runs.front()->batchIndex;
   std::sort(out.batchIndex.begin(), out.batchIndex.end());
   out.bootstrapSamples = settings.bootstrapSamples;
@@ -240,12 +284,14 @@ SeriesTransport estimateTransport(const Session& session, const TransportSetting
     out.runIds.push_back(run->id);
     out.steps.push_back(run->meta.step);
     const BinnedRun own = binRun(*run, out.window);
+    const Eigen::MatrixXd& dissipation =
+        out.dissipationKind == DissipationKind::CrossEntropy ? own.crossDissipation : own.dissipation;
     const auto rows = rowsByBatch(*run);
-    BinnedRun sorted{Eigen::MatrixXd(B, bins), Eigen::MatrixXd(B, bins)};
+    BinnedRun sorted{Eigen::MatrixXd(B, bins), Eigen::MatrixXd(B, bins), {}};
     for (Eigen::Index r = 0; r < B; ++r) {
       const Eigen::Index from = rows.at(out.batchIndex[static_cast<std::size_t>(r)]);
       sorted.energy.row(r) = own.energy.row(from);
-      sorted.dissipation.row(r) = own.dissipation.row(from);
+      sorted.dissipation.row(r) = dissipation.row(from);
     }
     binned.push_back(std::move(sorted));
   }

@@ -63,6 +63,7 @@ void writeTransport(H5::Group& parent, const std::string& id, const SeriesTransp
   writeAttribute(g, "estimator", std::string(kEstimator));
   writeAttribute(g, "model_name", t.modelName);
   writeAttribute(g, "run_ids", joined(t.runIds));
+  writeAttribute(g, "dissipation", toString(t.dissipationKind));
   writeAttribute(g, "time_source", toString(t.time.source));
   writeAttribute(g, "time_description", t.time.description);
   writeAttribute(g, "time_unit", t.time.unit());
@@ -130,6 +131,11 @@ SeriesTransport readOne(const std::string& path, H5::Group group, const std::str
     r.fail(std::string("time_source: ") + e.what());
   }
   t.time.description = r.text("time_description");
+  try {
+    t.dissipationKind = parseDissipationKind(r.text("dissipation"));
+  } catch (const std::invalid_argument& e) {
+    r.fail(std::string("dissipation: ") + e.what());
+  }
   t.window.shellsPerDecade = static_cast<int>(r.integer("shells_per_decade"));
   t.window.firstEdgeIndex = static_cast<int>(r.integer("shell_first_edge_index"));
   t.window.shellCount = static_cast<int>(r.integer("shell_count"));

@@ -96,6 +96,48 @@ class TestCompute : public QObject {
     QVERIFY(run.massIdentityResidual() < 1e-12);
   }
 
+  void polarisationGivesTheCrossEntropyDissipation() {
+    // With m >= n the quadratures from e + 1 and e − 1 are exact, and per shell
+    // ¼ (Σ θ⁺ m⁺ − Σ θ⁻ m⁻) = Σ_u λ_u (φ_u·e)(φ_u·1)/n, the dense eigendecomposition's.
+    auto function = makeBuiltinModel("builtin:tiny-lm", 4);
+    auto data = makeBuiltinData(*function, 1, 2, 6, 4);  // n = 12
+    function->to(at::kCPU, at::kDouble);
+    const Batch batch = data->batch(0, at::kDouble);
+    ComputeSettings settings = float64Settings(LanczosMode::Full, JvpMethod::ForwardMode, 30);
+    settings.crossDissipation = true;
+    const BatchSpectrum spectrum = batchSpectrum(*function, batch, settings, {}, "test");
+    QVERIFY(!spectrum.errorPlusOnes.empty() && !spectrum.errorMinusOnes.empty());
+
+    const Eigen::MatrixXd j = shellscope::test::jacobianByRows(*function, batch);
+    const at::Tensor eTensor = function->errors(function->outputs(function->parameters(), batch).detach(), batch);
+    const Eigen::VectorXd e = Eigen::Map<const Eigen::VectorXd>(eTensor.data_ptr<double>(), 12);
+    QVERIFY(std::abs(spectrum.errorPlusOnes.norm2 - (e.array() + 1).square().mean()) < 1e-12 * spectrum.errorPlusOnes.norm2);
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> dense(j * j.transpose() / 12.0);
+    const Eigen::VectorXd pe = dense.eigenvectors().transpose() * e;
+    const Eigen::VectorXd p1 = dense.eigenvectors().transpose() * Eigen::VectorXd::Ones(12);
+    const ShellWindow window{4, -40, 60};  // 1e-10 .. 1e5
+    Eigen::VectorXd truth = Eigen::VectorXd::Zero(window.shellCount), polarised = truth;
+    double scale = 0;
+    for (int u = 0; u < 12; ++u) {
+      const double lambda = dense.eigenvalues()(u);
+      const int shell = window.locate(lambda);
+      scale += std::abs(lambda * pe(u) * p1(u) / 12.0);
+      if (shell >= 0 && shell < window.shellCount) truth(shell) += lambda * pe(u) * p1(u) / 12.0;
+    }
+    for (const auto& [part, sign] : {std::make_pair(&spectrum.errorPlusOnes, 0.25), std::make_pair(&spectrum.errorMinusOnes, -0.25)}) {
+      for (Eigen::Index i = 0; i < part->ritzValues.size(); ++i) {
+        const int shell = window.locate(part->ritzValues(i));
+        if (shell >= 0 && shell < window.shellCount) {
+          polarised(shell) += sign * part->ritzValues(i) * part->norm2 * part->ritzWeights(i);
+        }
+      }
+    }
+    QVERIFY(scale > 0);
+    SHELLSCOPE_COMPARE_ERROR((polarised - truth).cwiseAbs().maxCoeff() / scale, 1e-8);
+    // It is not the dissipation of e: Σ λ (φ·e)² differs.
+    QVERIFY(std::abs(truth.sum() - (dense.eigenvalues().array() * pe.array().square()).sum() / 12.0) > 1e-3 * scale);
+  }
+
   void quadratureBoundsHoldTheDenseEnergiesForEveryM_data() {
     QTest::addColumn<QString>("model");
     QTest::addColumn<int>("mode");

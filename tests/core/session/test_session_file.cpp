@@ -42,6 +42,13 @@ Run makeRun(const std::string& model, int batches, unsigned seed) {
     s.nTokens = 128;
     s.orthogonalityLoss = 1e-15;
     s.seconds = 0.5;
+    // The quadratures from e ± 1 (compute --cross-dissipation), of different lengths.
+    s.errorPlusOnes.ritzValues = s.ritzValues.head(3);
+    s.errorPlusOnes.ritzWeights = Eigen::Vector3d(0.2, 0.3, 0.5);
+    s.errorPlusOnes.norm2 = 9.0;
+    s.errorMinusOnes.ritzValues = s.ritzValues.tail(2);
+    s.errorMinusOnes.ritzWeights = Eigen::Vector2d(0.6, 0.4);
+    s.errorMinusOnes.norm2 = 1.5;
     spectra.push_back(s);
   }
   RunMetadata m;
@@ -198,6 +205,14 @@ class TestSessionFile : public QObject {
       QCOMPARE(b.nTokens, a.nTokens);
       QCOMPARE(b.batchIndex, a.batchIndex);
       QVERIFY(std::isnan(b.ritzValues(0, 7)));  // batch 0 stopped after 5 steps
+      QVERIFY(!b.polarisation.empty());
+      QVERIFY(sameMatrix(b.polarisation.plusValues, a.polarisation.plusValues));
+      QVERIFY(sameMatrix(b.polarisation.plusWeights, a.polarisation.plusWeights));
+      QVERIFY(sameMatrix(b.polarisation.minusValues, a.polarisation.minusValues));
+      QVERIFY(sameMatrix(b.polarisation.minusWeights, a.polarisation.minusWeights));
+      QVERIFY(sameMatrix(b.polarisation.plusNorm2, a.polarisation.plusNorm2));
+      QVERIFY(sameMatrix(b.polarisation.minusNorm2, a.polarisation.minusNorm2));
+      QVERIFY(std::isnan(b.polarisation.minusValues(0, 2)));  // two values, then NaN
       QVERIFY(b.massIdentityResidual() < 1e-14);
     }
   }

@@ -265,6 +265,40 @@ class TestSeriesTransport : public QObject {
     QVERIFY(QString::fromStdString(warm.skipped[0]).contains("step 1"));
   }
 
+  void crossEntropyDissipationComesFromThePolarisedQuadratures() {
+    // Polarised quadratures that put θ⁺ = 0.5 (mass 2) and θ⁻ = 0.05 (mass 1) in every batch:
+    // D_ce = ¼ (0.5·2) in B's bin and −¼ (0.05·1) in A's.
+    ThreeModeSeries series = threeModeSeries(3, 3, 0.1, 5);
+    for (std::size_t k = 0; k < series.session.runs.size(); ++k) {
+      Run& run = series.session.runs.edit(k);
+      PolarisedQuadratures& q = run.polarisation;
+      q.plusValues = Eigen::MatrixXd::Constant(3, 1, kLambdaB);
+      q.minusValues = Eigen::MatrixXd::Constant(3, 1, kLambdaA);
+      q.plusWeights = q.minusWeights = Eigen::MatrixXd::Ones(3, 1);
+      q.plusNorm2 = Eigen::VectorXd::Constant(3, 2.0);
+      q.minusNorm2 = Eigen::VectorXd::Constant(3, 1.0);
+    }
+    const BinnedRun binned = binRun(series.session.runs[0], series.session.runs[0].window);
+    const int binA = 1 + series.session.runs[0].window.locate(kLambdaA), binB = 1 + series.session.runs[0].window.locate(kLambdaB);
+    QCOMPARE(binned.crossDissipation(1, binB), 0.25 * kLambdaB * 2.0);
+    QCOMPARE(binned.crossDissipation(2, binA), -0.25 * kLambdaA * 1.0);
+    QCOMPARE(binned.crossDissipation.row(0).sum(), 0.25 * kLambdaB * 2.0 - 0.25 * kLambdaA);
+    TransportSettings settings;
+    settings.schedule = series.schedule;
+    settings.bootstrapSamples = 20;
+    const SeriesTransport automatic = estimateTransport(series.session, settings);
+    QVERIFY(automatic.dissipationKind == DissipationKind::CrossEntropy);
+    QCOMPARE(automatic.intervals[0].dissipationMean(binB), 0.25 * kLambdaB * 2.0);
+    settings.dissipation = DissipationKind::Error;
+    const SeriesTransport error = estimateTransport(series.session, settings);
+    QVERIFY(error.dissipationKind == DissipationKind::Error);
+    QVERIFY(error.intervals[0].dissipationMean(binB) != automatic.intervals[0].dissipationMean(binB));
+    // Without the quadratures the cross-entropy dissipation is refused with the way to get it.
+    Session plain = threeModeSeries(3, 3, 0.1, 5).session;
+    settings.dissipation = DissipationKind::CrossEntropy;
+    QVERIFY(test::messageOf([&] { estimateTransport(plain, settings); }).contains("--cross-dissipation"));
+  }
+
   void storedEstimatesRoundTripAndKeepTheRuns() {
     const ThreeModeSeries series = threeModeSeries(6, 4, 0.1, 11);
     TransportSettings settings;
@@ -283,6 +317,7 @@ class TestSeriesTransport : public QObject {
     QVERIFY(r.runIds == t.runIds && r.steps == t.steps && r.batchIndex == t.batchIndex);
     QCOMPARE(r.time.tau, t.time.tau);
     QVERIFY(r.time.source == TimeSource::Schedule);
+    QVERIFY(r.dissipationKind == t.dissipationKind);
     QCOMPARE(r.window.firstEdgeIndex, t.window.firstEdgeIndex);
     QVERIFY(r.cumulativeFluxMatrix() == t.cumulativeFluxMatrix());
     QVERIFY(r.intervals[1].cumulativeFluxBatches == t.intervals[1].cumulativeFluxBatches);

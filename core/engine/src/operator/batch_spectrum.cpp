@@ -44,13 +44,31 @@ BatchSpectrum batchSpectrum(const ModelFunction& model, Batch batch, const Compu
         return testShellConvergence(test, diagonal, off, next).converged;
       };
     }
-    LanczosResult result;
-    if (options.mode == LanczosMode::GolubKahan) {
-      ScaledJacobianOperator op(linearization);
-      result = golubKahan(op, e, options);
-    } else {
+    const auto quadrature = [&](const Eigen::VectorXd& start) {
+      if (options.mode == LanczosMode::GolubKahan) {
+        ScaledJacobianOperator op(linearization);
+        return golubKahan(op, start, options);
+      }
       FunctionSpaceOperator op(linearization);
-      result = lanczos(op, e, options);
+      return lanczos(op, start, options);
+    };
+    const LanczosResult result = quadrature(e);
+    if (settings.crossDissipation) {
+      // Polarisation: (φ·(e+1))² − (φ·(e−1))² = 4 (φ·e)(φ·1), read per shell from two more runs.
+      const Eigen::VectorXd ones = Eigen::VectorXd::Ones(e.size());
+      for (const double sign : {1.0, -1.0}) {
+        const Eigen::VectorXd start = e + sign * ones;
+        StartQuadrature& part = sign > 0 ? spectrum.errorPlusOnes : spectrum.errorMinusOnes;
+        part.norm2 = start.squaredNorm() / static_cast<double>(start.size());
+        if (part.norm2 > 0) {
+          const LanczosResult polarised = quadrature(start);
+          part.ritzValues = polarised.ritzValues;
+          part.ritzWeights = polarised.ritzWeights;
+        } else {  // e = ∓1 exactly: no mass to place
+          part.ritzValues = Eigen::VectorXd::Zero(1);
+          part.ritzWeights = Eigen::VectorXd::Ones(1);
+        }
+      }
     }
     spectrum.ritzValues = result.ritzValues;
     spectrum.ritzWeights = result.ritzWeights;

@@ -52,6 +52,9 @@ struct ComputeSettings {
   /// lanczosMaxSteps steps. 0: exactly lanczosSteps steps.
   double adaptiveTolerance = 0.0;
   int lanczosMaxSteps = 0;          ///< adaptive cap; 0: 8 x lanczosSteps
+  /// Also run Lanczos from e + 1 and e − 1 (two more quadratures per batch, 3x the cost): the
+  /// cross-entropy dissipation Σ λ g c by polarisation (spectral/run.h, BatchSpectrum).
+  bool crossDissipation = false;
   int shellsPerDecade = 4;
   double lambdaMin = 0.0;           ///< <= 0: automatic window
   double lambdaMax = 0.0;

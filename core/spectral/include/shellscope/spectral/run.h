@@ -61,6 +61,14 @@ struct RunMetadata {
   std::string batchesSha256;       ///< fingerprint of the sample points of every batch (inputs and targets)
 };
 
+/// The Gauss quadrature of M from another starting vector v: Ritz values (ascending), Gauss
+/// weights (sum 1) and mean(v²), so the masses are norm2 · weights.
+struct StartQuadrature {
+  Eigen::VectorXd ritzValues, ritzWeights;
+  double norm2 = 0.0;
+  bool empty() const { return ritzValues.size() == 0; }
+};
+
 /// The spectrum of one batch: the unit of work.
 struct BatchSpectrum {
   std::int64_t batchIndex = 0;
@@ -77,6 +85,20 @@ struct BatchSpectrum {
   /// (quadrature_bounds.h). Empty for spectra that do not come from Lanczos (synthetic ones).
   Eigen::VectorXd jacobiDiagonal, jacobiOffDiagonal;
   double nextOffDiagonal = 0.0;
+  /// Cross-entropy dissipation by polarisation (compute --cross-dissipation; docs/lab.md, "Flux at
+  /// scale"): the quadratures from e + 1 and e − 1. Since (φ·(e+1))² − (φ·(e−1))² = 4 (φ·e)(φ·1),
+  ///     Σ_{u∈γ} λ_u g_u c_u = ¼ (Σ_{θ⁺∈γ} θ⁺ m⁺ − Σ_{θ⁻∈γ} θ⁻ m⁻)   (g = φ·e/√n, c = φ·1/√n).
+  /// Empty unless asked for.
+  StartQuadrature errorPlusOnes, errorMinusOnes;
+};
+
+/// Per batch, the quadratures from e + 1 and e − 1 (BatchSpectrum::errorPlusOnes): [B, m'] Ritz
+/// values and weights (NaN after each batch's steps) and [B] mean((e ± 1)²). Empty in runs
+/// computed without --cross-dissipation.
+struct PolarisedQuadratures {
+  Eigen::MatrixXd plusValues, plusWeights, minusValues, minusWeights;
+  Eigen::VectorXd plusNorm2, minusNorm2;
+  bool empty() const { return plusNorm2.size() == 0; }
 };
 
 /// A run as stored in a session.
@@ -107,6 +129,8 @@ struct Run {
   /// first and last windows leave below and above; from the Ritz values, so every run has them.
   Eigen::MatrixXd smoothShellEnergyBatches;
   Eigen::VectorXd smoothShellEnergy, smoothUnderflow, smoothOverflow;
+  /// The quadratures from e ± 1 (cross-entropy dissipation); empty unless computed.
+  PolarisedQuadratures polarisation;
 
   Eigen::Index batchCount() const { return errorNorm2.size(); }
   bool hasQuadratureBounds() const { return shellEnergyLower.size() == shellEnergy.size() && shellEnergy.size() > 0; }

@@ -11,7 +11,10 @@
 // separates the two). Underflow and overflow are the outermost bins, so the last entry,
 //     J_{<=last} = ½ (Δ mean(e²)/Δτ + 2 Σ D̄),
 // is the closure: 0 to O(Δτ²) when ė = −M e (mse-of-error gradient flow), and for cross-entropy
-// training a measure of how far ė is from −M e (there ė = −M 1, paper Appendix A).
+// training a measure of how far ė is from −M e (there ė = −M 1, paper Appendix A). With the
+// cross-entropy dissipation D_γ = Σ_{u∈γ} λ_u g_u c_u (polarised quadratures from e ± 1, runs
+// computed with --cross-dissipation) in place of D, the balance is that of ė = −M 1 and the closure
+// is 0 for cross-entropy gradient flow.
 //
 // The same batches are measured at every checkpoint (same batch indices; same batches_sha256 when
 // recorded), so every batch gives its own J and the estimate is their mean; its error is a
@@ -36,6 +39,16 @@ struct Session;
 
 namespace shellscope::transport {
 
+/// Which dissipation enters J (docs/lab.md, "How far apart may checkpoints be").
+enum class DissipationKind {
+  Auto,          ///< cross-entropy when every run has the e ± 1 quadratures, else error
+  Error,         ///< D = Σ θ m from Lanczos on e: the mse-of-error flow's (ė = −M e)
+  CrossEntropy,  ///< D = Σ λ g c by polarisation (compute --cross-dissipation): cross-entropy's (ė = −M 1)
+};
+/// "auto", "error", "cross-entropy".
+std::string toString(DissipationKind kind);
+DissipationKind parseDissipationKind(const std::string& text);
+
 /// Which series, which clock and which error bars.
 struct TransportSettings {
   /// The series: every run of this model, sorted by step (empty: the session's only model; an
@@ -46,6 +59,7 @@ struct TransportSettings {
   /// τ from this schedule (empty: the training log when the session has one, else steps).
   std::string schedule;
   bool forceSteps = false;  ///< τ = step even when a log or schedule is known
+  DissipationKind dissipation = DissipationKind::Auto;
   int bootstrapSamples = 500;
   double confidence = 0.95;
   std::uint64_t seed = 1;
@@ -59,6 +73,8 @@ struct TransportSettings {
 struct BinnedRun {
   Eigen::MatrixXd energy;       ///< E_b = Σ_{θ_i∈b} m_i
   Eigen::MatrixXd dissipation;  ///< D_b = Σ_{θ_i∈b} max(θ_i, 0) m_i
+  /// D_b = ¼ (Σ_{θ⁺∈b} θ⁺ m⁺ − Σ_{θ⁻∈b} θ⁻ m⁻) from the e ± 1 quadratures (empty without them)
+  Eigen::MatrixXd crossDissipation;
 };
 BinnedRun binRun(const Run& run, const ShellWindow& window);
 
@@ -93,6 +109,7 @@ struct SeriesTransport {
   std::vector<std::int64_t> steps;     ///< K
   SeriesTime time;                     ///< τ of each checkpoint and where it came from
   ShellWindow window;                  ///< the common window; S + 2 bins
+  DissipationKind dissipationKind = DissipationKind::Error;  ///< which D entered (never Auto)
   std::vector<std::int64_t> batchIndex;  ///< the B batches every checkpoint was measured on
   Eigen::MatrixXd energy, dissipation;   ///< [K, bins] means over batches
   std::vector<TransportInterval> intervals;  ///< K − 1
