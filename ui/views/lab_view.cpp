@@ -35,9 +35,11 @@ LabView::LabView(SessionDocument* document, QWidget* parent)
       summary_(new QLabel) {
   for (auto*& view : views_) {
     view = new InteractiveChartView;
-    view->setKeepZoomOnReplace(false);
     view->setMinimumSize(260, 200);
   }
+  // Stepping through the intervals keeps a zoom on part of the flux matrix or the balance.
+  views_[0]->setKeepZoomOnReplace(true);
+  views_[1]->setKeepZoomOnReplace(true);
   run_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
   run_->setMinimumContentsLength(18);
   run_->setToolTip(tr("The lab run whose flux, balance and ratio are shown"));
