@@ -46,6 +46,9 @@ void printLabRun(std::ostream& out, const LabRun& run, bool intervals) {
       << (s.scaleOn == ScaleOn::Logits ? " on the logits" : "") << " (step eta/alpha^2 = " << number(s.stepSize()) << "), " << s.steps << " steps, checkpoints every " << s.every
       << " (" << run.checkpoints.size() << "), tau = " << number(last.tau) << "\n";
   out << "  data: " << run.dataSource << "\n";
+  if (!s.checkpointFolder.empty()) {
+    out << "  checkpoints: " << s.checkpointFolder << "/step<N>/ and " << s.checkpointFolder << "/points.npy\n";
+  }
   out << "  window: " << run.window.shellsPerDecade << " shells/decade, " << number(run.window.edge(0), "%.3g")
       << " .. " << number(run.window.edge(run.window.shellCount), "%.3g") << " (" << run.window.shellCount
       << " shells + underflow + overflow)\n";
@@ -121,6 +124,11 @@ int labRunCommand(const Arguments& args) {
       .setting("relative_floor");
   cl.option("margin-decades", "X", "automatic window ends widened by X decades", s.marginDecades).setting("margin_decades");
   cl.flag("no-spectra", "do not store the eigenvalues and amplitudes (K x n each)", noSpectra);
+  cl.option("save-checkpoints", "DIR",
+            "language models: every checkpoint as DIR/step<N>/ (Pythia layout, float64) and the points as "
+            "DIR/points.npy, for the normal loaders (compute --model DIR --data DIR/points.npy)",
+            s.checkpointFolder)
+      .setting("checkpoint_folder");
   cl.flag("intervals", "print every interval", intervals);
   cl.option("threads", "N", "CPU threads, 0 = all cores", s.threads).setting("threads");
   cl.option("out", "SESSION.h5", "session file to add the lab run to", out);

@@ -84,6 +84,7 @@ void writeLabRun(H5::Group& lab, const std::string& id, const LabRun& r) {
   writeAttribute(g, "relative_floor", s.relativeFloor);
   writeAttribute(g, "margin_decades", s.marginDecades);
   writeAttribute(g, "spectra_stored", static_cast<std::int64_t>(s.storeSpectra ? 1 : 0));
+  writeAttribute(g, "checkpoint_folder", s.checkpointFolder);
   writeAttribute(g, "threads", static_cast<std::int64_t>(s.threads));
   writeAttribute(g, "created_at", r.createdAt);
   writeAttribute(g, "software_version", r.softwareVersion);
@@ -205,6 +206,7 @@ LabRun readLabRun(const std::string& path, H5::Group group, const std::string& i
   s.relativeFloor = r.real("relative_floor");
   s.marginDecades = r.real("margin_decades");
   s.storeSpectra = r.integer("spectra_stored") != 0;
+  s.checkpointFolder = r.optionalText("checkpoint_folder");
   s.threads = static_cast<int>(r.integer("threads"));
   run.createdAt = r.text("created_at");
   run.softwareVersion = r.text("software_version");

@@ -8,14 +8,19 @@
 #include <algorithm>
 #include <cmath>
 #include <ctime>
+#include <filesystem>
 #include <limits>
 
+#include "checkpoints/checkpoint_io.h"
 #include "lab_problem.h"
+#include "shellscope/data/token_data.h"
 #include "shellscope/engine/runtime.h"
 #include "shellscope/lab/shell_balance.h"
 #include "shellscope/base/progress.h"
 
 namespace shellscope {
+
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -125,6 +130,8 @@ void LabRunSettings::validate() const {
   require(std::isfinite(marginDecades) && marginDecades >= 0 && marginDecades <= 10, "margin_decades",
           "must be between 0 and 10");
   require(threads >= 0, "threads", "must be 0 (all cores) or more");
+  require(checkpointFolder.empty() || isLanguageModel(model), "checkpoint_folder",
+          "needs a language model (the regressor has no checkpoint format)");
 }
 
 double LabRun::maxRelativeResidual() const {
@@ -196,6 +203,33 @@ double LabRun::largestStepTimesLambda() const {
   return settings.stepSize() * largest;
 }
 
+namespace {
+
+/// The points as a token file: every window's seq_len + 1 tokens (inputs, then the last target)
+/// one after another, which the sequential batch source cuts back into the same windows.
+void savePoints(const engine::LabProblem& problem, const LabRunSettings& settings) {
+  const fs::path folder(settings.checkpointFolder);
+  fs::create_directories(folder);
+  const at::Tensor inputs = problem.points().inputs, targets = problem.points().targets;
+  const at::Tensor windows = at::cat({inputs, targets.narrow(1, targets.size(1) - 1, 1)}, 1).contiguous();
+  std::vector<std::int64_t> tokens(windows.data_ptr<std::int64_t>(), windows.data_ptr<std::int64_t>() + windows.numel());
+  const fs::path temporary = folder / ".points.npy.tmp";
+  writeNpy(temporary.string(), tokens, TokenDType::I32);
+  fs::rename(temporary, folder / "points.npy");
+}
+
+/// θ at `step` as <folder>/step<step>/, written beside it first and renamed into place.
+void saveLabCheckpoint(const engine::LabProblem& problem, const std::string& folder, int step) {
+  const fs::path final = fs::path(folder) / ("step" + std::to_string(step));
+  const fs::path temporary = fs::path(folder) / (".step" + std::to_string(step) + ".tmp");
+  fs::remove_all(temporary);
+  engine::saveCheckpoint(problem.model(), temporary.string(), CheckpointFiles::Layout::Safetensors, at::kDouble);
+  fs::remove_all(final);
+  fs::rename(temporary, final);
+}
+
+}  // namespace
+
 LabRun runLab(const LabRunSettings& settings, const ProgressToken& progress) {
   settings.validate();
   const double started = monotonicSeconds();
@@ -215,6 +249,7 @@ LabRun runLab(const LabRunSettings& settings, const ProgressToken& progress) {
                         runtime.blasLibrary + ")";
 
   const std::vector<int> checkpoints = settings.checkpointSteps();
+  if (!settings.checkpointFolder.empty()) savePoints(problem, settings);
   const double h = settings.stepSize();
   const double n = static_cast<double>(problem.pointCount());
   // Progress in units of one gradient step; a checkpoint costs about n small backward passes.
@@ -251,6 +286,7 @@ LabRun runLab(const LabRunSettings& settings, const ProgressToken& progress) {
                                               " (gradient descent diverged)");
     }
     run.jacobianSeconds += monotonicSeconds() - t0;
+    if (!settings.checkpointFolder.empty()) saveLabCheckpoint(problem, settings.checkpointFolder, step);
     progress.throwIfCancelled();
     part.report(0.9, where + ": eigenbasis and balance");
     t0 = monotonicSeconds();

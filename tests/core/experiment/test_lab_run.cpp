@@ -6,6 +6,7 @@
 // (large α) transporting far less than a rich one.
 #include <H5Cpp.h>
 
+#include <QFile>
 #include <QTemporaryDir>
 #include <cmath>
 #include <cstdio>
@@ -14,6 +15,7 @@
 #include "operator/explicit_jacobian.h"
 #include "operator/linearization.h"
 #include "operator/operators.h"
+#include "shellscope/engine/compute.h"
 #include "shellscope/experiment/lab_run.h"
 #include "shellscope/session/session_file.h"
 #include "shellscope/transport/exact_agreement.h"
@@ -220,6 +222,46 @@ class TestLabRun : public QObject {
     QVERIFY(rows[0].medianRelativeError < 0.05 && rows[1].medianRelativeError < 0.05);
     QVERIFY(rows[1].signAgreement > 0.99);
     QVERIFY(rows[2].medianRelativeError > 3 * rows[1].medianRelativeError);
+  }
+
+  void savedCheckpointsRecomputeTheSameShells() {
+    // --save-checkpoints: the normal loaders reopen a lab checkpoint and its points, and the
+    // engine's Lanczos quadrature (float64, m >= n) gives the lab's dense shell energies.
+    QTemporaryDir dir;
+    LabRunSettings s = settingsFor("builtin:nano-lm", lab::Objective::CrossEntropy, 32, 0.005, 4, 2);
+    s.checkpointFolder = dir.filePath("lab").toStdString();
+    const LabRun run = runLab(s);
+    for (int step : {0, 2, 4}) QVERIFY(QFile::exists(dir.filePath(QString("lab/step%1/model.safetensors").arg(step))));
+    QVERIFY(QFile::exists(dir.filePath("lab/points.npy")));
+    ComputeSettings compute;
+    compute.data = s.checkpointFolder + "/points.npy";
+    compute.batches = 1;
+    compute.batchSize = 2;
+    compute.seqLen = 16;
+    compute.lanczosSteps = 64;
+    compute.dtype = ComputeDType::Float64;
+    compute.threads = 2;
+    compute.models = {s.checkpointFolder + "/step4"};
+    Run recomputed;
+    const QString failure = test::messageOf([&] {
+      CheckpointComputation checkpoint(compute, s.checkpointFolder + "/step4");
+      recomputed = computeRun(checkpoint, {});
+    });
+    QVERIFY2(failure.isEmpty(), qPrintable(failure));
+    const LabCheckpoint& last = run.checkpoints.back();
+    QCOMPARE(last.step, 4);
+    SHELLSCOPE_COMPARE_ERROR(std::abs(recomputed.errorNorm2(0) - last.meanSquaredError) / last.meanSquaredError, 1e-10);
+    double largest = 0;
+    for (int j = 0; j < recomputed.window.shellCount; ++j) {
+      const int bin = 1 + recomputed.window.firstEdgeIndex + j - run.window.firstEdgeIndex;  // the lab's bin of that shell
+      if (bin < 1 || bin > run.window.shellCount) continue;
+      largest = std::max(largest, std::abs(recomputed.shellEnergyBatches(0, j) - last.energy(bin)));
+    }
+    SHELLSCOPE_COMPARE_ERROR(largest / last.meanSquaredError, 1e-8);
+    // The regressor has no checkpoint format.
+    LabRunSettings mlp = settingsFor("builtin:mlp", lab::Objective::MseOfError, 8, 0.05, 2, 1);
+    mlp.checkpointFolder = dir.filePath("mlp").toStdString();
+    QVERIFY(test::messageOf([&] { runLab(mlp); }).contains("checkpoint_folder"));
   }
 
   void storedRunsReadBack() {

@@ -156,7 +156,10 @@ void saveCheckpoint(const ModelFunction& model, const std::string& folder, Check
   using Layout = CheckpointFiles::Layout;
   const ModelFamily& family = ModelFamilyRegistry::instance().named(model.description().family);
   fs::create_directories(folder);
-  const std::string torchDtype = storeDtype == at::kHalf ? "float16" : storeDtype == at::kBFloat16 ? "bfloat16" : "float32";
+  const std::string torchDtype = storeDtype == at::kHalf       ? "float16"
+                                 : storeDtype == at::kBFloat16 ? "bfloat16"
+                                 : storeDtype == at::kDouble   ? "float64"
+                                                               : "float32";
   // config.json goes last, by rename: a folder with a config is a complete checkpoint, and a save
   // that is killed leaves none (checkpoint_series.h refuses a config without weights).
   const auto writeConfig = [&] {

@@ -35,7 +35,7 @@ std::unique_ptr<ModelFunction> randomModel(const nlohmann::json& config, const s
                                            std::uint64_t seed);
 
 /// Writes `model` as a checkpoint folder in `layout` with weights stored as `storeDtype`
-/// (F32, F16 or BF16); sharded layouts split the tensors over `shards` files.
+/// (F32, F16, BF16 or F64); sharded layouts split the tensors over `shards` files.
 void saveCheckpoint(const ModelFunction& model, const std::string& folder, CheckpointFiles::Layout layout,
                     at::ScalarType storeDtype, int shards = 2);
 

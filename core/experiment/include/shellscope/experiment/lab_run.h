@@ -59,6 +59,12 @@ struct LabRunSettings {
   double relativeFloor = 1e-12;  ///< automatic lower end relative to λ_max(M at step 0)
   double marginDecades = 1.0;  ///< automatic ends widened by this many decades (the spectrum moves)
   bool storeSpectra = true;    ///< keep λ_u and g_u of every checkpoint (K × n each)
+  /// Language models: write every checkpoint as a Pythia-layout folder <dir>/step<N>/ (config.json,
+  /// model.safetensors, float64) and the points as <dir>/points.npy (the windows of seq_len + 1
+  /// tokens one after another), so the normal loaders reopen and recompute them
+  /// (`compute --model <dir> --data <dir>/points.npy --batches 1 --batch-size n/seq_len`). The
+  /// folders hold θ: with α ≠ 1 they give M of f, not of f_α (which is α² times it). Empty: none.
+  std::string checkpointFolder;
   int threads = 0;             ///< 0: every core
 
   /// h = η/α².
@@ -67,7 +73,7 @@ struct LabRunSettings {
   std::vector<int> checkpointSteps() const;
   /// Throws SettingError naming the first bad setting: model, points, seq_len, steps,
   /// learning_rate, every, output_scale, scale_on, objective, shells_per_decade, lambda_min, relative_floor,
-  /// margin_decades, threads.
+  /// margin_decades, threads, checkpoint_folder.
   void validate() const;
 };
 
