@@ -39,7 +39,9 @@ int benchQuadratureCommand(const Arguments& args) {
                  "Gauss quadrature after m Lanczos steps, for sharp and smooth shells, with the width of the\n"
                  "Gauss-Radau bounds. Shells holding at least --mass-fraction of mean(e²) are scored. Rows\n"
                  "with a tolerance are adaptive m: Lanczos stopped once every shell that may hold the mass\n"
-                 "fraction has bounds narrower than tolerance x its energy.");
+                 "fraction has bounds narrower than tolerance x its energy. The last columns: the largest error of a\n"
+                 "shell's dissipation, D = sum theta m from e and the cross-entropy one (polarisation, e +- 1),\n"
+                 "relative to the sum of |D| over the shells.");
   QuadratureBenchmarkOptions options;
   std::string batchText = joined(options.batchSizes), stepsText = joined(options.steps);
   std::string adaptiveText;
@@ -94,8 +96,8 @@ int benchQuadratureCommand(const Arguments& args) {
               "within: relative error <= %.0f%%\n\n",
               options.model.c_str(), options.seqLen, options.shellsPerDecade, 100 * options.massFraction,
               100 * options.tolerance);
-  std::printf("%6s %5s %5s | %-24s | %-24s %-13s | %-18s\n", "n", "m", "tol", "sharp: within  worst",
-              "smooth: within  worst", "within from λ", "bounds: hold width");
+  std::printf("%6s %5s %5s | %-24s | %-24s %-13s | %-18s | %s\n", "n", "m", "tol", "sharp: within  worst",
+              "smooth: within  worst", "within from λ", "bounds: hold width", "D err  D_ce err");
   for (const auto& row : rows) {
     char tolerance[16];
     if (row.adaptiveTolerance > 0) std::snprintf(tolerance, sizeof tolerance, "%5.2f", row.adaptiveTolerance);
@@ -103,9 +105,10 @@ int benchQuadratureCommand(const Arguments& args) {
     char from[32];
     if (std::isnan(row.smoothWithinFrom)) std::snprintf(from, sizeof from, "%13s", "-");
     else std::snprintf(from, sizeof from, "%13.2e", row.smoothWithinFrom);
-    std::printf("%6lld %5d %s | %6d/%-3d %12.4f | %6d/%-3d %12.4f %s | %6s %10.3f\n", static_cast<long long>(row.n), row.m, tolerance,
-                row.withinSharp, row.scoredSharp, row.worstSharp, row.withinSmooth, row.scoredSmooth, row.worstSmooth,
-                from, row.boundsHold ? "yes" : "NO", row.worstBoundWidth);
+    std::printf("%6lld %5d %s | %6d/%-3d %12.4f | %6d/%-3d %12.4f %s | %6s %10.3f | %6.3f %8.3f\n",
+                static_cast<long long>(row.n), row.m, tolerance, row.withinSharp, row.scoredSharp, row.worstSharp,
+                row.withinSmooth, row.scoredSmooth, row.worstSmooth, from, row.boundsHold ? "yes" : "NO",
+                row.worstBoundWidth, row.dissipationError, row.crossDissipationError);
   }
   if (detail) {
     std::printf("\n");

@@ -68,8 +68,8 @@ void printDynamicsSummary(std::ostream& out, const std::string& path) {
         }
       }
       char line[200];
-      std::snprintf(line, sizeof line, "  %-10s %zu intervals x %d edges: %d cells toward small lambda, %d away (95%%), largest |closure| %.3g\n",
-                    model.c_str(), t.intervals.size(), t.binCount() - 1, toward, away, t.maxRelativeClosure());
+      std::snprintf(line, sizeof line, "  %-10s %zu intervals x %d edges: %d cells toward small lambda, %d away (%.0f%%), largest |closure| %.3g\n",
+                    model.c_str(), t.intervals.size(), t.binCount() - 1, toward, away, 100 * t.confidence, t.maxRelativeClosure());
       out << line;
     }
     out << "  (these models are trained by AdamW on cross-entropy and measured on held-out batches: de/dtau = -M e does\n"

@@ -32,7 +32,7 @@ std::string number(double value, const char* format = "%.4g") {
   return buffer;
 }
 
-/// "0.056-0.1" for the edge above bin b: the λ of that edge.
+/// The λ of the edge above bin b, "0.0562".
 std::string edgeText(const SeriesTransport& t, int b) { return number(t.edgeLambda(b), "%.3g"); }
 
 void printEstimate(std::ostream& out, const SeriesTransport& t, bool everyEdge) {
@@ -84,8 +84,10 @@ void printEstimate(std::ostream& out, const SeriesTransport& t, bool everyEdge) 
       << number(t.maxRelativeClosure(), "%.3g") << "\n";
 }
 
+/// Writes the CSV beside `path` and renames it into place, so a failed write leaves no partial file.
 void writeCsv(const std::string& path, const std::string& sessionPath, const std::vector<SeriesTransport>& estimates) {
-  std::ofstream file(path);
+  const std::string temporary = path + ".partial";
+  std::ofstream file(temporary);
   if (!file) throw std::runtime_error(path + ": cannot be written");
   file << "# shellscope transport: by-difference cumulative flux J_{<=b} across the edge above bin b, " << sessionPath << "\n";
   CsvWriter csv(file);
@@ -103,7 +105,15 @@ void writeCsv(const std::string& path, const std::string& sessionPath, const std
       }
     }
   }
-  if (!file.flush()) throw std::runtime_error(path + ": write failed");
+  if (!file.flush()) {
+    std::remove(temporary.c_str());
+    throw std::runtime_error(path + ": write failed");
+  }
+  file.close();
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    std::remove(temporary.c_str());
+    throw std::runtime_error(path + ": cannot be written");
+  }
 }
 
 }  // namespace
@@ -162,16 +172,19 @@ int transportCommand(const Arguments& args) {
       throw std::runtime_error(path + ": " + (model.empty() ? std::string() : model + ": ") + e.what());
     }
   }
+  // A CSV that cannot be written fails before the session changes; every estimate in one edit.
+  if (!csvPath.empty() && !std::ofstream(csvPath + ".partial")) throw std::runtime_error(csvPath + ": cannot be written");
+  if (!noStore) {
+    const std::vector<std::string> ids = transport::appendTransports(path, estimates);
+    for (std::size_t i = 0; i < estimates.size(); ++i) estimates[i].id = ids[i];
+  }
+  if (!csvPath.empty()) writeCsv(csvPath, path, estimates);
   for (std::size_t i = 0; i < estimates.size(); ++i) {
-    if (!noStore) estimates[i].id = transport::appendTransport(path, estimates[i]);
     if (i) std::cout << "\n";
     printEstimate(std::cout, estimates[i], edges);
   }
   if (!noStore) std::cout << "\nstored under /transport in " << path << "\n";
-  if (!csvPath.empty()) {
-    writeCsv(csvPath, path, estimates);
-    std::cout << "wrote " << csvPath << "\n";
-  }
+  if (!csvPath.empty()) std::cout << "wrote " << csvPath << "\n";
   return 0;
 }
 

@@ -414,7 +414,13 @@ void addSeriesTransport(const std::string& sessionPath, std::vector<std::string>
   for (const std::string& model : models) {
     transport::TransportSettings settings;
     settings.modelName = model;
-    const transport::SeriesTransport estimate = transport::estimateTransport(session, settings);
+    transport::SeriesTransport estimate;
+    try {
+      estimate = transport::estimateTransport(session, settings);
+    } catch (const std::invalid_argument& error) {  // a series that cannot be estimated is reported, not fatal
+      stages.push_back("transport " + model + ": not estimated (" + error.what() + ")");
+      continue;
+    }
     const bool present = std::any_of(stored.begin(), stored.end(), [&](const transport::SeriesTransport& t) {
       return t.modelName == model && t.runIds == estimate.runIds;
     });

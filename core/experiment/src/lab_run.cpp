@@ -9,6 +9,7 @@
 #include <cmath>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <limits>
 
 #include "checkpoints/checkpoint_io.h"
@@ -209,13 +210,29 @@ namespace {
 /// one after another, which the sequential batch source cuts back into the same windows.
 void savePoints(const engine::LabProblem& problem, const LabRunSettings& settings) {
   const fs::path folder(settings.checkpointFolder);
+  // Only an empty folder or one an earlier lab run wrote (its marker file): step folders of a
+  // real checkpoint series must never be replaced.
+  const fs::path marker = folder / ".shellscope-lab-checkpoints";
+  std::error_code error;
+  if (fs::exists(folder, error) && !fs::is_empty(folder, error) && !fs::exists(marker, error)) {
+    throw SettingError("checkpoint_folder", "'" + folder.string() + "' is not empty and was not written by a lab run");
+  }
   fs::create_directories(folder);
+  for (const auto& entry : fs::directory_iterator(folder)) {
+    if (entry.path().filename().string().rfind("step", 0) == 0) fs::remove_all(entry.path());  // an earlier run's
+  }
+  std::ofstream(marker) << "checkpoints and points written by shellscope-cli lab run\n";
   const at::Tensor inputs = problem.points().inputs, targets = problem.points().targets;
   const at::Tensor windows = at::cat({inputs, targets.narrow(1, targets.size(1) - 1, 1)}, 1).contiguous();
   std::vector<std::int64_t> tokens(windows.data_ptr<std::int64_t>(), windows.data_ptr<std::int64_t>() + windows.numel());
   const fs::path temporary = folder / ".points.npy.tmp";
-  writeNpy(temporary.string(), tokens, TokenDType::I32);
-  fs::rename(temporary, folder / "points.npy");
+  try {
+    writeNpy(temporary.string(), tokens, TokenDType::I32);
+    fs::rename(temporary, folder / "points.npy");
+  } catch (...) {
+    fs::remove(temporary, error);
+    throw;
+  }
 }
 
 /// θ at `step` as <folder>/step<step>/, written beside it first and renamed into place.

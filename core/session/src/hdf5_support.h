@@ -161,6 +161,20 @@ class GroupReader {
     return values;
   }
 
+  /// A dataset's extent (it must exist and have `rank` dimensions), without reading its values: for
+  /// checking a shape before a read allocates it.
+  std::vector<hsize_t> extent(const char* name, int rank) const {
+    if (!group_.nameExists(name)) fail(std::string("missing dataset '") + name + "'");
+    H5::DataSpace space = group_.openDataSet(name).getSpace();
+    if (space.getSimpleExtentNdims() != rank) {
+      fail(std::string("dataset '") + name + "' should have " + std::to_string(rank) + " dimension(s), has " +
+           std::to_string(space.getSimpleExtentNdims()));
+    }
+    std::vector<hsize_t> dims(static_cast<size_t>(rank), 0);
+    space.getSimpleExtentDims(dims.data());
+    return dims;
+  }
+
   Eigen::VectorXd vector(const char* name, hsize_t expected) const {
     std::vector<hsize_t> dims;
     std::vector<double> values = dataset<double>(name, 1, dims);

@@ -259,11 +259,20 @@ Run readRun(const std::string& filePath, H5::Group group, const std::string& id,
     run.computeQuadratureBounds();  // the Jacobi matrices are there, the bounds follow from them
   }
   // The quadratures from e ± 1 (compute --cross-dissipation): all six datasets or none.
-  if (r.hasDataset("polarisation_plus_norm2")) {
+  const char* polarisationNames[] = {"polarisation_plus_ritz_values", "polarisation_plus_ritz_weights",
+                                     "polarisation_plus_norm2", "polarisation_minus_ritz_values",
+                                     "polarisation_minus_ritz_weights", "polarisation_minus_norm2"};
+  const int polarisationFound = static_cast<int>(std::count_if(std::begin(polarisationNames), std::end(polarisationNames),
+                                                               [&](const char* name) { return r.hasDataset(name); }));
+  if (polarisationFound != 0 && polarisationFound != 6) r.fail("has some of the polarisation_* datasets but not all six");
+  if (polarisationFound == 6) {
     PolarisedQuadratures& q = run.polarisation;
-    std::vector<hsize_t> dims;
-    r.dataset<double>("polarisation_plus_ritz_values", 2, dims);
+    const std::vector<hsize_t> dims = r.extent("polarisation_plus_ritz_values", 2);
+    const auto cap = static_cast<hsize_t>(std::max<std::int64_t>({m.lanczosSteps, m.lanczosMaxSteps, 1}));
     if (dims[0] != B) r.fail("dataset 'polarisation_plus_ritz_values' has " + std::to_string(dims[0]) + " rows, n_batches is " + std::to_string(B));
+    if (dims[1] > std::max<hsize_t>(cap, ritzDims[1])) {
+      r.fail("dataset 'polarisation_plus_ritz_values' has " + std::to_string(dims[1]) + " columns, more than the step cap");
+    }
     q.plusValues = r.matrix("polarisation_plus_ritz_values", B, dims[1]);
     q.plusWeights = r.matrix("polarisation_plus_ritz_weights", B, dims[1]);
     q.minusValues = r.matrix("polarisation_minus_ritz_values", B, dims[1]);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 #include <cstdio>
 
 namespace shellscope {
@@ -52,6 +53,9 @@ std::vector<std::string> runProblems(const Run& run) {
   checkValues(problems, "overflow", run.overflow, true);
   checkValues(problems, "error_norm2", run.errorNorm2, true);
   checkValues(problems, "loss", run.loss, false);
+  if (std::set<std::int64_t>(run.batchIndex.begin(), run.batchIndex.end()).size() != run.batchIndex.size()) {
+    problems.push_back("batch_index lists a batch twice");
+  }
   const Eigen::Index B = run.batchCount(), columns = run.ritzValues.cols();
   const std::int64_t cap = std::max<std::int64_t>(m.lanczosSteps, m.lanczosMaxSteps);
   for (Eigen::Index b = 0; b < B && static_cast<std::size_t>(b) < run.stepsTaken.size(); ++b) {
@@ -99,6 +103,14 @@ std::vector<std::string> runProblems(const Run& run) {
         {"polarisation_plus", {&q.plusValues, &q.plusWeights}}, {"polarisation_minus", {&q.minusValues, &q.minusWeights}}};
     checkValues(problems, "polarisation_plus_norm2", q.plusNorm2, true);
     checkValues(problems, "polarisation_minus_norm2", q.minusNorm2, true);
+    // mean((e + 1)²) + mean((e − 1)²) = 2 mean(e²) + 2: swapped or damaged data show here.
+    for (Eigen::Index b = 0; b < q.plusNorm2.size() && b < q.minusNorm2.size() && b < run.errorNorm2.size(); ++b) {
+      const double expected = 2 * run.errorNorm2(b) + 2, sum = q.plusNorm2(b) + q.minusNorm2(b);
+      if (std::isfinite(sum) && std::isfinite(expected) && !(std::abs(sum - expected) <= 1e-9 * expected)) {
+        problems.push_back("batch " + std::to_string(b) + ": polarisation_plus_norm2 + polarisation_minus_norm2 is " +
+                           describe(sum) + ", 2 error_norm2 + 2 is " + describe(expected));
+      }
+    }
     for (const auto& [name, matrices] : parts) {
       const Eigen::MatrixXd& values = *matrices.first;
       const Eigen::MatrixXd& weights = *matrices.second;

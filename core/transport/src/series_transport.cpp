@@ -2,7 +2,8 @@
 //     J_{<=b} = ½ Σ_{γ<=b} (ΔE_γ/Δτ + 2 D̄_γ),   D̄ = ½ (D(k) + D(k+1)),   D_γ = Σ_{θ_i∈γ} θ_i m_i,
 // per batch, averaged over the batches, with a bootstrap over batches that resamples the same
 // batch indices at both ends of every interval. Tested against synthetic series with a known flux
-// (tests/core/transport/test_series_transport.cpp) and against the exact lab (test_lab_transport).
+// (tests/core/transport/test_series_transport.cpp) and against the exact lab (tests/core/experiment/
+// test_lab_run.cpp, byDifferenceFluxTracksTheExactOne).
 #include "shellscope/transport/series_transport.h"
 
 #include <algorithm>
@@ -194,7 +195,18 @@ std::vector<const Run*> selectSeries(const Session& session, const TransportSett
     }
     if (runs.empty()) throw std::invalid_argument("the session has no runs of model " + model);
   }
-  std::sort(runs.begin(), runs.end(), [](const Run* a, const Run* b) { return a->meta.step < b->meta.step; });
+  std::stable_sort(runs.begin(), runs.end(), [](const Run* a, const Run* b) { return a->meta.step < b->meta.step; });
+  // Two runs at one step (a series recomputed with --cross-dissipation into the same session): the
+  // one with the e ± 1 quadratures is kept when the other has none.
+  for (std::size_t k = 1; k < runs.size();) {
+    const Run& a = *runs[k - 1];
+    const Run& b = *runs[k];
+    if (a.meta.step == b.meta.step && a.polarisation.empty() != b.polarisation.empty()) {
+      runs.erase(runs.begin() + static_cast<std::ptrdiff_t>(a.polarisation.empty() ? k - 1 : k));
+    } else {
+      ++k;
+    }
+  }
   if (runs.size() < 2) throw std::invalid_argument("a flux needs at least two checkpoints; the series has " + std::to_string(runs.size()));
   const Run& first = *runs.front();
   const std::set<std::int64_t> batches(first.batchIndex.begin(), first.batchIndex.end());
@@ -202,7 +214,11 @@ std::vector<const Run*> selectSeries(const Session& session, const TransportSett
     const Run& run = *runs[k];
     if (run.meta.step < 0) throw std::invalid_argument(run.id + " has no training step (-1): its place in the series is unknown");
     if (k > 0 && run.meta.step == runs[k - 1]->meta.step) {
-      throw std::invalid_argument(runs[k - 1]->id + " and " + run.id + " are both at step " + std::to_string(run.meta.step));
+      throw std::invalid_argument(runs[k - 1]->id + " and " + run.id + " are both at step " + std::to_string(run.meta.step) +
+                                  ": name the series' runs with --run");
+    }
+    if (std::set<std::int64_t>(run.batchIndex.begin(), run.batchIndex.end()).size() != run.batchIndex.size()) {
+      throw std::invalid_argument(run.id + " lists a batch index twice: its batches cannot be paired");
     }
     if (run.meta.modelName != first.meta.modelName) {
       throw std::invalid_argument(run.id + " is of model " + run.meta.modelName + ", " + first.id + " of " + first.meta.modelName);
@@ -254,9 +270,11 @@ SeriesTransport estimateTransport(const Session& session, const TransportSetting
   }
   if (runs.size() < 2) throw std::invalid_argument("no time passes between the checkpoints (" + out.time.description + ")");
   out.window = commonWindow(runs);
+  // Cross-entropy's dissipation belongs to language models (e = −log q); an mse series keeps D of e.
   const bool polarised = std::all_of(runs.begin(), runs.end(), [](const Run* r) { return !r->polarisation.empty(); });
+  const bool languageModel = runs.front()->meta.observable == "lm-logprob";
   out.dissipationKind = settings.dissipation == DissipationKind::Auto
-                            ? (polarised ? DissipationKind::CrossEntropy : DissipationKind::Error)
+                            ? (polarised && languageModel ? DissipationKind::CrossEntropy : DissipationKind::Error)
                             : settings.dissipation;
   if (out.dissipationKind == DissipationKind::CrossEntropy && !polarised) {
     for (const Run* r : runs) {
@@ -330,8 +348,9 @@ SeriesTransport estimateTransport(const Session& session, const TransportSetting
     interval.cumulativeFlux = interval.cumulativeFluxBatches.colwise().mean().transpose();
     interval.discretisation = trapezoidBias(out.dissipation, out.time.tau, k);
     interval.standardError = Eigen::VectorXd::Constant(bins, kNaN);
-    interval.low = Eigen::VectorXd::Constant(bins, kNaN);
-    interval.high = Eigen::VectorXd::Constant(bins, kNaN);
+    const Eigen::VectorXd widening = interval.discretisation.unaryExpr([](double d) { return std::isfinite(d) ? std::abs(d) : 0.0; });
+    interval.low = interval.cumulativeFlux - widening;  // without resamples: the trapezoid's bias only
+    interval.high = interval.cumulativeFlux + widening;
     if (!resamples.empty()) {
       std::vector<std::vector<double>> replicates(static_cast<std::size_t>(bins));
       for (const auto& resample : resamples) {
@@ -343,10 +362,9 @@ SeriesTransport estimateTransport(const Session& session, const TransportSetting
       for (int j = 0; j < bins; ++j) {
         const auto ci = analysis::bootstrapInterval(interval.cumulativeFlux(j), replicates[static_cast<std::size_t>(j)],
                                                     static_cast<int>(B), settings.confidence);
-        const double widening = std::isfinite(interval.discretisation(j)) ? std::abs(interval.discretisation(j)) : 0.0;
         interval.standardError(j) = ci.standardError;
-        interval.low(j) = ci.low - widening;
-        interval.high(j) = ci.high + widening;
+        interval.low(j) = ci.low - widening(j);
+        interval.high(j) = ci.high + widening(j);
       }
     }
     out.intervals.push_back(std::move(interval));

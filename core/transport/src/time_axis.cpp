@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 
@@ -199,7 +200,16 @@ SeriesTime timeFromLog(const TrainingLog& log, const std::vector<std::int64_t>& 
   SeriesTime time;
   time.source = TimeSource::TrainingLog;
   time.description = "training log of " + log.modelName;
-  const std::int64_t logged = log.steps.empty() ? 0 : log.steps.back() + 1;
+  // τ sums the rate of every step, so the log must hold every step (a log of every 10th step would
+  // make τ ten times too small).
+  for (std::size_t i = 0; i < log.steps.size(); ++i) {
+    if (log.steps[i] != static_cast<std::int64_t>(i)) {
+      throw std::invalid_argument("the training log of " + log.modelName + " does not hold every step from 0 (entry " +
+                                  std::to_string(i) + " is step " + std::to_string(log.steps[i]) +
+                                  "): give the learning-rate schedule with --schedule");
+    }
+  }
+  const std::int64_t logged = static_cast<std::int64_t>(log.steps.size());
   for (std::int64_t step : steps) {
     if (step < 0 || step > logged) {
       throw std::invalid_argument("the training log of " + log.modelName + " covers steps 0.." + std::to_string(logged) +
@@ -214,10 +224,27 @@ SeriesTime timeFromSchedule(const LearningRateSchedule& schedule, const std::vec
   SeriesTime time;
   time.source = TimeSource::Schedule;
   time.description = schedule.describe();
-  for (std::int64_t step : steps) {
-    if (step < 0) throw std::invalid_argument("a checkpoint at an unknown step has no τ");
-    time.tau.push_back(schedule.accumulated(step));
+  // One pass of compensated sums up to the last step, read off at every checkpoint.
+  constexpr std::int64_t kLargestStep = 1000000000;
+  std::vector<std::int64_t> sorted = steps;
+  std::sort(sorted.begin(), sorted.end());
+  if (!sorted.empty() && sorted.front() < 0) throw std::invalid_argument("a checkpoint at an unknown step has no τ");
+  if (!sorted.empty() && sorted.back() > kLargestStep) {
+    throw std::invalid_argument("step " + std::to_string(sorted.back()) + " is beyond the schedule's range (10⁹ steps)");
   }
+  std::map<std::int64_t, double> at;
+  double sum = 0, carry = 0;
+  std::int64_t k = 0;
+  for (std::int64_t step : sorted) {
+    for (; k < step; ++k) {
+      const double y = schedule.rate(k) - carry;
+      const double t = sum + y;
+      carry = (t - sum) - y;
+      sum = t;
+    }
+    at[step] = sum;
+  }
+  for (std::int64_t step : steps) time.tau.push_back(at[step]);
   return time;
 }
 

@@ -6,6 +6,7 @@
 
 #include <H5Cpp.h>
 
+#include <cmath>
 #include <sstream>
 
 #include "hdf5_support.h"
@@ -132,17 +133,19 @@ SeriesTransport readOne(const std::string& path, H5::Group group, const std::str
   }
   t.time.description = r.text("time_description");
   try {
-    t.dissipationKind = parseDissipationKind(r.text("dissipation"));
+    // Estimates written before the cross-entropy dissipation existed used D of e.
+    t.dissipationKind = parseDissipationKind(r.hasAttribute("dissipation") ? r.text("dissipation") : "error");
   } catch (const std::invalid_argument& e) {
     r.fail(std::string("dissipation: ") + e.what());
   }
-  t.window.shellsPerDecade = static_cast<int>(r.integer("shells_per_decade"));
-  t.window.firstEdgeIndex = static_cast<int>(r.integer("shell_first_edge_index"));
-  t.window.shellCount = static_cast<int>(r.integer("shell_count"));
-  if (t.window.shellCount < 1 || t.window.shellCount > 100000 || t.window.shellsPerDecade < 1 ||
-      t.window.shellsPerDecade > 1000 || std::abs(t.window.firstEdgeIndex) > 1000000) {
+  const std::int64_t perDecade = r.integer("shells_per_decade"), firstEdge = r.integer("shell_first_edge_index"),
+                     shells = r.integer("shell_count");
+  if (shells < 1 || shells > 100000 || perDecade < 1 || perDecade > 1000 || firstEdge < -1000000 || firstEdge > 1000000) {
     r.fail("shell_count, shells_per_decade or shell_first_edge_index out of range");
   }
+  t.window.shellsPerDecade = static_cast<int>(perDecade);
+  t.window.firstEdgeIndex = static_cast<int>(firstEdge);
+  t.window.shellCount = static_cast<int>(shells);
   t.bootstrapSamples = static_cast<int>(r.integer("bootstrap_samples"));
   t.confidence = r.real("confidence");
   t.seed = static_cast<std::uint64_t>(r.integer("seed"));
@@ -155,7 +158,12 @@ SeriesTransport readOne(const std::string& path, H5::Group group, const std::str
   if (K < 2) r.fail("needs at least two checkpoints");
   if (t.runIds.size() != K) r.fail("run_ids names " + std::to_string(t.runIds.size()) + " runs for " + std::to_string(K) + " steps");
   const auto bins = static_cast<hsize_t>(t.binCount());
-  r.vector("shell_edges", bins - 1);
+  const Eigen::VectorXd edges = r.vector("shell_edges", bins - 1);
+  for (int b = 0; b <= t.window.shellCount; ++b) {
+    if (!(std::abs(edges(b) - t.window.edge(b)) <= 1e-9 * t.window.edge(b))) {
+      r.fail("shell_edges do not match shells_per_decade and shell_first_edge_index");
+    }
+  }
   const Eigen::VectorXd tau = r.vector("tau", K);
   t.time.tau.assign(tau.data(), tau.data() + tau.size());
   t.batchIndex = r.dataset<std::int64_t>("batch_index", 1, dims);
@@ -164,12 +172,18 @@ SeriesTransport readOne(const std::string& path, H5::Group group, const std::str
   t.dissipation = r.matrix("D", K, bins);
   const hsize_t I = K - 1;
   const Eigen::VectorXd dtau = r.vector("dtau", I);
+  for (hsize_t k = 0; k < I; ++k) {
+    const double expected = tau(static_cast<Eigen::Index>(k + 1)) - tau(static_cast<Eigen::Index>(k));
+    if (!(dtau(static_cast<Eigen::Index>(k)) > 0) || !(std::abs(dtau(static_cast<Eigen::Index>(k)) - expected) <= 1e-9 * std::abs(expected))) {
+      r.fail("dtau is not the difference of tau (or not positive) at interval " + std::to_string(k + 1));
+    }
+  }
   r.vector("relative_closure", I);
   const Eigen::MatrixXd dE = r.matrix("dE", I, bins), Dbar = r.matrix("Dbar", I, bins), J = r.matrix("J", I, bins),
                         se = r.matrix("J_se", I, bins),
                         bias = r.matrix("J_discretisation", I, bins), low = r.matrix("J_low", I, bins), high = r.matrix("J_high", I, bins);
+  r.requireExtent("J_batches", r.extent("J_batches", 3), {I, B, bins});  // before the read allocates it
   std::vector<double> batches = r.dataset<double>("J_batches", 3, dims);
-  r.requireExtent("J_batches", dims, {I, B, bins});
   for (hsize_t k = 0; k < I; ++k) {
     const auto i = static_cast<Eigen::Index>(k);
     TransportInterval v;
@@ -195,15 +209,23 @@ SeriesTransport readOne(const std::string& path, H5::Group group, const std::str
 }  // namespace
 
 std::string appendTransport(const std::string& path, const SeriesTransport& transport) {
+  return appendTransports(path, {transport}).front();
+}
+
+std::vector<std::string> appendTransports(const std::string& path, const std::vector<SeriesTransport>& transports) {
   silenceHdf5();
-  validate(transport);
-  std::string id;
-  addToSession(path, "add a transport estimate", [&](H5::H5File& file) {
-    id = nextNumberedChild(file, "transport", "transport");
-    H5::Group parent = file.nameExists("transport") ? file.openGroup("transport") : file.createGroup("transport");
-    writeTransport(parent, id, transport);
+  for (const SeriesTransport& t : transports) validate(t);
+  std::vector<std::string> ids;
+  addToSession(path, "add transport estimates", [&](H5::H5File& file) {
+    ids.clear();
+    for (const SeriesTransport& t : transports) {
+      const std::string id = nextNumberedChild(file, "transport", "transport");
+      H5::Group parent = file.nameExists("transport") ? file.openGroup("transport") : file.createGroup("transport");
+      writeTransport(parent, id, t);
+      ids.push_back(id);
+    }
   });
-  return id;
+  return ids;
 }
 
 std::vector<SeriesTransport> readTransports(const std::string& path) {

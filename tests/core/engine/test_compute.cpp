@@ -112,6 +112,7 @@ class TestCompute : public QObject {
     const at::Tensor eTensor = function->errors(function->outputs(function->parameters(), batch).detach(), batch);
     const Eigen::VectorXd e = Eigen::Map<const Eigen::VectorXd>(eTensor.data_ptr<double>(), 12);
     QVERIFY(std::abs(spectrum.errorPlusOnes.norm2 - (e.array() + 1).square().mean()) < 1e-12 * spectrum.errorPlusOnes.norm2);
+    QVERIFY(std::abs(spectrum.errorMinusOnes.norm2 - (e.array() - 1).square().mean()) < 1e-12 * spectrum.errorPlusOnes.norm2);
     Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> dense(j * j.transpose() / 12.0);
     const Eigen::VectorXd pe = dense.eigenvectors().transpose() * e;
     const Eigen::VectorXd p1 = dense.eigenvectors().transpose() * Eigen::VectorXd::Ones(12);

@@ -6,6 +6,7 @@
 // (large α) transporting far less than a rich one.
 #include <H5Cpp.h>
 
+#include <QDir>
 #include <QFile>
 #include <QTemporaryDir>
 #include <cmath>
@@ -251,13 +252,21 @@ class TestLabRun : public QObject {
     const LabCheckpoint& last = run.checkpoints.back();
     QCOMPARE(last.step, 4);
     SHELLSCOPE_COMPARE_ERROR(std::abs(recomputed.errorNorm2(0) - last.meanSquaredError) / last.meanSquaredError, 1e-10);
-    double largest = 0;
+    double largest = 0, compared = 0;
+    QCOMPARE(recomputed.window.shellsPerDecade, run.window.shellsPerDecade);
     for (int j = 0; j < recomputed.window.shellCount; ++j) {
       const int bin = 1 + recomputed.window.firstEdgeIndex + j - run.window.firstEdgeIndex;  // the lab's bin of that shell
       if (bin < 1 || bin > run.window.shellCount) continue;
       largest = std::max(largest, std::abs(recomputed.shellEnergyBatches(0, j) - last.energy(bin)));
+      compared += last.energy(bin);
     }
+    QVERIFY2(compared > 0.9 * last.meanSquaredError, "the compared shells must hold most of the energy");
     SHELLSCOPE_COMPARE_ERROR(largest / last.meanSquaredError, 1e-8);
+    // A folder the lab did not write is never replaced.
+    LabRunSettings other = s;
+    other.checkpointFolder = dir.filePath("foreign").toStdString();
+    QDir().mkpath(dir.filePath("foreign/step0"));
+    QVERIFY(test::messageOf([&] { runLab(other); }).contains("not written by a lab run"));
     // The regressor has no checkpoint format.
     LabRunSettings mlp = settingsFor("builtin:mlp", lab::Objective::MseOfError, 8, 0.05, 2, 1);
     mlp.checkpointFolder = dir.filePath("mlp").toStdString();

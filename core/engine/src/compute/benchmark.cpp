@@ -274,6 +274,34 @@ std::vector<QuadratureBenchmarkRow> runQuadratureBenchmark(const QuadratureBench
       part.report(std::min(1.0, static_cast<double>(k) / longest), "Lanczos step " + std::to_string(k) + ", n = " + std::to_string(n));
     };
     const LanczosResult lanczosRun = lanczos(op, e, lanczosOptions);
+    // The dissipations: D of e and, by polarisation from e ± 1, the cross-entropy one (the
+    // engine's --cross-dissipation), against the dense truth Σ_{u∈γ} λ_u (φ_u·e)(φ_u·v)/n.
+    const Eigen::VectorXd ones = Eigen::VectorXd::Ones(n);
+    const LanczosResult plusRun = lanczos(op, e + ones, lanczosOptions);
+    const LanczosResult minusRun = lanczos(op, e - ones, lanczosOptions);
+    const auto denseDissipation = [&](const Eigen::VectorXd& v) {
+      const Eigen::VectorXd pe = dense.eigenvectors().transpose() * e, pv = dense.eigenvectors().transpose() * v;
+      Eigen::VectorXd perShell = Eigen::VectorXd::Zero(window.shellCount);
+      for (Eigen::Index u = 0; u < n; ++u) {
+        const int a = window.locate(dense.eigenvalues()(u));
+        if (a >= 0 && a < window.shellCount) perShell(a) += std::max(dense.eigenvalues()(u), 0.0) * pe(u) * pv(u) / static_cast<double>(n);
+      }
+      return perShell;
+    };
+    const Eigen::VectorXd trueDissipation = denseDissipation(e), trueCross = denseDissipation(ones);
+    // Σ_γ θ m of the leading k-step block of a run started from v (masses mean(v²) w).
+    const auto quadratureDissipation = [&](const LanczosResult& run, const Eigen::VectorXd& start, int m) {
+      const Eigen::Index k = std::min<Eigen::Index>(m, run.stepsTaken);
+      Eigen::VectorXd values, weights;
+      tridiagonalQuadrature(run.jacobiDiagonal.head(k), run.jacobiOffDiagonal.head(k - 1), values, weights);
+      const double norm2 = start.squaredNorm() / static_cast<double>(n);
+      Eigen::VectorXd perShell = Eigen::VectorXd::Zero(window.shellCount);
+      for (Eigen::Index i = 0; i < k; ++i) {
+        const int a = window.locate(values(i));
+        if (a >= 0 && a < window.shellCount) perShell(a) += std::max(values(i), 0.0) * norm2 * weights(i);
+      }
+      return perShell;
+    };
 
     // Scores the quadrature of T_k (leading block of a run) against the truth.
     auto score = [&](const Eigen::VectorXd& diagonal, const Eigen::VectorXd& off, double next, int m) {
@@ -332,7 +360,12 @@ std::vector<QuadratureBenchmarkRow> runQuadratureBenchmark(const QuadratureBench
       if (m > lanczosRun.stepsTaken && m != options.steps.front()) continue;
       const int k = std::min(m, lanczosRun.stepsTaken);
       const double next = k < lanczosRun.stepsTaken ? lanczosRun.jacobiOffDiagonal(k - 1) : lanczosRun.nextOffDiagonal;
-      rows.push_back(score(lanczosRun.jacobiDiagonal.head(k), lanczosRun.jacobiOffDiagonal.head(k - 1), next, m));
+      QuadratureBenchmarkRow row = score(lanczosRun.jacobiDiagonal.head(k), lanczosRun.jacobiOffDiagonal.head(k - 1), next, m);
+      row.dissipationError = (quadratureDissipation(lanczosRun, e, m) - trueDissipation).cwiseAbs().maxCoeff() /
+                             trueDissipation.cwiseAbs().sum();
+      const Eigen::VectorXd cross = 0.25 * (quadratureDissipation(plusRun, e + ones, m) - quadratureDissipation(minusRun, e - ones, m));
+      row.crossDissipationError = (cross - trueCross).cwiseAbs().maxCoeff() / trueCross.cwiseAbs().sum();
+      rows.push_back(std::move(row));
     }
 
     // Adaptive m: the same Lanczos run stopped by the shell-convergence test.
@@ -351,6 +384,7 @@ std::vector<QuadratureBenchmarkRow> runQuadratureBenchmark(const QuadratureBench
       const LanczosResult run = lanczos(op, e, adaptive);
       QuadratureBenchmarkRow row = score(run.jacobiDiagonal, run.jacobiOffDiagonal, run.nextOffDiagonal, run.stepsTaken);
       row.adaptiveTolerance = tolerance;
+      row.dissipationError = row.crossDissipationError = std::numeric_limits<double>::quiet_NaN();
       rows.push_back(std::move(row));
     }
   }

@@ -107,6 +107,10 @@ struct QuadratureBenchmarkRow {
   double smoothWithinFrom = 0;   ///< λ centre from which every scored smooth window is within tolerance (NaN: none)
   double worstBoundWidth = 0;    ///< largest (upper - lower) / exact over the scored sharp shells
   bool boundsHold = true;        ///< every sharp shell's exact energy lies within its bounds
+  /// The shell dissipations (fixed-m rows; NaN on adaptive rows): max over shells of the error of
+  /// D_γ = Σ θ m (Lanczos on e) and of the cross-entropy dissipation Σ λ g c by polarisation
+  /// (¼ (D⁺ − D⁻), Lanczos on e ± 1), each relative to Σ_γ |D_γ| of the truth.
+  double dissipationError = 0, crossDissipationError = 0;
   /// Per scored shell, ascending λ: centre, exact sharp and smooth energy share, relative errors.
   std::vector<double> centres, sharpErrors, smoothErrors, boundWidths;
 };

@@ -30,7 +30,8 @@ struct SpacingAgreement {
 
 /// `tau` [K], `energy` and `dissipation` [K, bins] at the fine checkpoints, `exactFlux` [K − 1,
 /// bins] the exact J_{<=b} of every fine interval, `lambdaMax` [K] or empty. Throws std::invalid_argument for mismatched
-/// shapes or spacing < 1; spans = (K − 1) / s (a shorter last span is left out).
+/// shapes or spacing < 1; spans = (K − 1) / s (a shorter last span is left out, and so is a span
+/// whose exact flux is zero on every edge).
 SpacingAgreement compareWithExactFlux(const std::vector<double>& tau, const Eigen::MatrixXd& energy,
                                       const Eigen::MatrixXd& dissipation, const Eigen::MatrixXd& exactFlux, int spacing,
                                       const std::vector<double>& lambdaMax = {});

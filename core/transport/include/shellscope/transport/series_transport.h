@@ -41,7 +41,7 @@ namespace shellscope::transport {
 
 /// Which dissipation enters J (docs/lab.md, "How far apart may checkpoints be").
 enum class DissipationKind {
-  Auto,          ///< cross-entropy when every run has the e ± 1 quadratures, else error
+  Auto,          ///< cross-entropy for a language-model series whose runs all have the e ± 1 quadratures, else error
   Error,         ///< D = Σ θ m from Lanczos on e: the mse-of-error flow's (ė = −M e)
   CrossEntropy,  ///< D = Σ λ g c by polarisation (compute --cross-dissipation): cross-entropy's (ė = −M 1)
 };
@@ -95,6 +95,7 @@ struct TransportInterval {
   /// Σ_{γ<=b} Δτ² D̈_γ / 12: the trapezoid's estimated bias of J_{<=b} (NaN with two checkpoints)
   Eigen::VectorXd discretisation;
   Eigen::VectorXd low, high;            ///< J ± (t SE + |discretisation|) at the settings' confidence
+                                        ///< (J ± |discretisation| without bootstrap resamples)
   Eigen::MatrixXd cumulativeFluxBatches;  ///< [B, bins] every batch's J_{<=b}
   /// J_{<=last} / Σ_b D̄_b: the closure relative to the dissipation (0 for the mse-of-error flow
   /// up to O(Δτ²); NaN without dissipation).
@@ -130,9 +131,11 @@ struct SeriesTransport {
   double maxRelativeClosure() const;
 };
 
-/// The runs of the series `settings` names, sorted by step. Throws std::invalid_argument naming
-/// what is wrong: an unknown run or model, several models without one chosen, fewer than two
-/// runs, two runs at one step, unknown steps (-1), runs measured on different batches.
+/// The runs of the series `settings` names, sorted by step; of two runs at one step the one with
+/// the e ± 1 quadratures is kept when the other has none. Throws std::invalid_argument naming what
+/// is wrong: an unknown run or model, several models without one chosen, fewer than two runs,
+/// two runs at one step otherwise, unknown steps (-1), runs measured on different batches, a
+/// batch index listed twice.
 std::vector<const Run*> selectSeries(const Session& session, const TransportSettings& settings);
 
 /// τ of the runs' steps by the settings' rules (schedule, else the session's log, else steps).

@@ -1,13 +1,14 @@
 #pragma once
 // The time axis of a checkpoint series (paper §2: time is the accumulated step size τ = Σ_k η_k).
 // The by-difference flux (series_transport.h) divides energy changes by Δτ, so τ must be known for
-// every checkpoint. In order of preference it comes from
-//   1. the session's training log (/training/<model>: the rate of every step; τ(t) = Σ_{k<t} η_k),
-//   2. a learning-rate schedule the user states: Pythia's (GPT-NeoX's AnnealingLR: linear warm-up
+// every checkpoint. It comes from, first found:
+//   1. a learning-rate schedule the user states: Pythia's (GPT-NeoX's AnnealingLR: linear warm-up
 //      to the peak over `warmup` steps, then cosine decay to `final` × peak at step `total`,
 //          η(t) = peak · t / warmup                                   t <= warmup
 //          η(t) = min + (peak − min) · (1 + cos(π (t − warmup)/(total − warmup))) / 2,  min = final · peak
 //      constant at min after `total`), or step/rate pairs (linear between pairs, constant outside),
+//   2. the session's training log (/training/<model>: the rate of every step 0, 1, ...; a log
+//      that skips steps is refused; τ(t) = Σ_{k<t} η_k),
 //   3. steps, τ = t, when neither is known: rates are then per step, not per unit τ, and every
 //      view says so.
 // τ(t) = Σ_{k=0}^{t-1} η(k) is summed exactly over integer steps (no integral approximation).

@@ -14,6 +14,8 @@ namespace shellscope::transport {
 /// Adds the estimate under /transport/<id>, keeping everything else; returns the id given.
 /// Throws SessionFileError naming the file when it cannot be written.
 std::string appendTransport(const std::string& path, const SeriesTransport& transport);
+/// Several estimates in one atomic edit (all stored or none); returns their ids in order.
+std::vector<std::string> appendTransports(const std::string& path, const std::vector<SeriesTransport>& transports);
 
 /// Every estimate stored in the session at `path`, sorted by id (none without /transport). Throws
 /// SessionFileError naming the file and the group for a missing or mis-shaped field.
