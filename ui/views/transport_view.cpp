@@ -217,9 +217,14 @@ QString TransportView::summaryHtml() const {
                                                    : QString::fromStdString(t.time.description).toHtmlEscaped())
                      .arg(t.window.shellsPerDecade)
                      .arg(g3(t.window.edge(0)), g3(t.window.edge(t.window.shellCount)));
-  html += QString::fromUtf8("<p>largest |closure| / Σ D̄: %1 (J above the last edge; 0 for ė = −M e)<br>"
-                            "error bars: %2% bootstrap over batches, %3 samples</p>")
-              .arg(g3(t.maxRelativeClosure()), g3(100 * t.confidence))
+  const bool crossEntropy = t.dissipationKind == transport::DissipationKind::CrossEntropy;
+  html += QString::fromUtf8("<p>dissipation: %1<br>largest |closure| / Σ D̄: %2 (J above the last edge; 0 for %3)<br>"
+                            "error bars: %4% bootstrap over batches, %5 samples, widened by the trapezoid's bias</p>")
+              .arg(crossEntropy ? QString::fromUtf8("Σ λ g c (cross-entropy's, from e ± 1)")
+                                : QString::fromUtf8("Σ θ m of e (the mse-of-error flow's)"))
+              .arg(g3(t.maxRelativeClosure()))
+              .arg(crossEntropy ? QString::fromUtf8("ė = −M 1") : QString::fromUtf8("ė = −M e"))
+              .arg(g3(100 * t.confidence))
               .arg(t.bootstrapSamples);
   html += tr("<p style='color:gray'>J<sub>≤b</sub> is the energy per unit time crossing shell edge b downwards "
              "(J &gt; 0: toward small λ). Lighter cells: the interval contains 0.</p>");
