@@ -42,7 +42,7 @@ void printLabRun(std::ostream& out, const LabRun& run, bool intervals) {
   const LabCheckpoint& last = run.checkpoints.back();
   out << (run.id.empty() ? std::string("lab run") : run.id) << ": " << s.model << " (" << run.observable
       << ", P = " << run.parameterCount << "), n = " << s.points << ", " << lab::toString(s.objective) << "\n";
-  out << "  gradient descent: eta = " << number(s.learningRate) << ", alpha = " << number(s.outputScale)
+  out << "  " << s.optimizerDescription() << ": eta = " << number(s.learningRate) << ", alpha = " << number(s.outputScale)
       << (s.scaleOn == ScaleOn::Logits ? " on the logits" : "") << " (step eta/alpha^2 = " << number(s.stepSize()) << "), " << s.steps << " steps, checkpoints every " << s.every
       << " (" << run.checkpoints.size() << "), tau = " << number(last.tau) << "\n";
   out << "  data: " << run.dataSource << "\n";
@@ -110,6 +110,10 @@ int labRunCommand(const Arguments& args) {
   cl.choice("objective", "OBJ", "mse-of-error (L = mean(e^2)/2) | cross-entropy (L = mean(e), LMs)", s.objective,
             lab::parseObjective, static_cast<std::string (*)(lab::Objective)>(lab::toString))
       .setting("objective");
+  cl.option("batch-rows", "R", "SGD: rows (LM windows, regressor points) drawn per step; 0 = full batch", s.batchRows)
+      .setting("batch_rows");
+  cl.option("momentum", "BETA", "heavy-ball momentum: v <- beta v + grad, theta <- theta - h v", s.momentum)
+      .setting("momentum");
   cl.option("every", "S", "a checkpoint every S steps (and at the last step)", s.every).setting("every");
   cl.option("output-scale", "ALPHA", "lazy-to-rich knob: f -> alpha (f - f0) + f0, step eta/alpha^2", s.outputScale)
       .setting("output_scale");

@@ -49,7 +49,8 @@ std::vector<LabRunSettings> lazyAndRich(LabRunSettings rich, double lazy) {
 bool sameLabSettings(const LabRunSettings& a, const LabRunSettings& b) {
   return a.model == b.model && a.objective == b.objective && a.points == b.points && a.seqLen == b.seqLen &&
          a.steps == b.steps && a.every == b.every && a.learningRate == b.learningRate && a.outputScale == b.outputScale &&
-         a.scaleOn == b.scaleOn && a.seed == b.seed && a.shellsPerDecade == b.shellsPerDecade;
+         a.scaleOn == b.scaleOn && a.seed == b.seed && a.shellsPerDecade == b.shellsPerDecade &&
+         a.batchRows == b.batchRows && a.momentum == b.momentum;
 }
 
 }  // namespace

@@ -22,7 +22,6 @@ namespace {
 
 constexpr const char* kLabFormat = "shellscope-lab-run";
 constexpr std::int64_t kLabVersion = 1;
-constexpr const char* kOptimizer = "gradient descent, full batch, constant step";
 
 using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
@@ -62,7 +61,9 @@ void writeLabRun(H5::Group& lab, const std::string& id, const LabRun& r) {
   writeAttribute(g, "model_name", r.modelName);
   writeAttribute(g, "observable", r.observable);
   writeAttribute(g, "objective", lab::toString(s.objective));
-  writeAttribute(g, "optimizer", std::string(kOptimizer));
+  writeAttribute(g, "optimizer", s.optimizerDescription());
+  writeAttribute(g, "batch_rows", static_cast<std::int64_t>(s.batchRows));
+  writeAttribute(g, "momentum", s.momentum);
   writeAttribute(g, "dtype", std::string("float64"));
   writeAttribute(g, "data_source", r.dataSource);
   writeAttribute(g, "learning_rate", s.learningRate);
@@ -207,6 +208,8 @@ LabRun readLabRun(const std::string& path, H5::Group group, const std::string& i
   s.marginDecades = r.real("margin_decades");
   s.storeSpectra = r.integer("spectra_stored") != 0;
   s.checkpointFolder = r.optionalText("checkpoint_folder");
+  s.batchRows = static_cast<int>(r.optionalInteger("batch_rows", 0));  // runs before SGD: full batch
+  s.momentum = r.optionalReal("momentum", 0.0);
   s.threads = static_cast<int>(r.integer("threads"));
   run.createdAt = r.text("created_at");
   run.softwareVersion = r.text("software_version");

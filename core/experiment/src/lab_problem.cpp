@@ -77,18 +77,38 @@ double LabProblem::currentLoss(lab::Objective objective) const {
   return loss(errors(outputs(model_->parameters())), objective).item<double>();
 }
 
-double LabProblem::gradientStep(lab::Objective objective, double stepSize) {
+double LabProblem::gradientStep(lab::Objective objective, double stepSize, const std::vector<std::int64_t>& rows,
+                                double momentum) {
   const std::vector<at::Tensor>& params = model_->parameters();
   at::Tensor value;
   std::vector<at::Tensor> grads;
   {
     at::AutoGradMode enableGrad(true);
-    value = loss(errors(outputs(params)), objective);
+    at::Tensor e = errors(outputs(params));
+    if (!rows.empty()) {
+      // The points of the chosen rows: row r holds points r·L .. r·L + L − 1 (L = 1 for the regressor).
+      const std::int64_t perRow = e.numel() / rowCount();
+      std::vector<std::int64_t> picked;
+      for (std::int64_t r : rows) {
+        for (std::int64_t i = 0; i < perRow; ++i) picked.push_back(r * perRow + i);
+      }
+      e = e.index_select(0, at::tensor(picked, at::kLong));
+    }
+    value = loss(e, objective);
     grads = torch::autograd::grad({value}, params, {}, false, false, /*allow_unused=*/true);
   }
   at::NoGradGuard noGrad;
+  if (momentum > 0 && velocity_.empty()) {
+    for (const at::Tensor& p : params) velocity_.push_back(at::zeros_like(p));
+  }
   for (std::size_t k = 0; k < params.size(); ++k) {
-    if (grads[k].defined()) params[k].sub_(grads[k], stepSize);
+    if (!grads[k].defined()) continue;
+    if (momentum > 0) {
+      velocity_[k].mul_(momentum).add_(grads[k]);
+      params[k].sub_(velocity_[k], stepSize);
+    } else {
+      params[k].sub_(grads[k], stepSize);
+    }
   }
   return value.item<double>();
 }

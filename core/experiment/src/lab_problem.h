@@ -48,8 +48,13 @@ class LabProblem {
   Eigen::VectorXd errorVector() const;
   /// L at the current parameters.
   double currentLoss(lab::Objective objective) const;
-  /// One full-batch gradient-descent step θ ← θ − h ∇L; returns L before it.
-  double gradientStep(lab::Objective objective, double stepSize);
+  /// One step v ← β v + ∇L_R, θ ← θ − h v (β = 0: plain gradient descent), where L_R is the
+  /// objective over the points of the rows `rows` (a language model's windows, the regressor's
+  /// points; empty: every point, full batch). Returns L_R before the step.
+  double gradientStep(lab::Objective objective, double stepSize, const std::vector<std::int64_t>& rows = {},
+                      double momentum = 0.0);
+  /// Rows of the points: windows of a language model, points of the regressor.
+  std::int64_t rowCount() const { return points_.inputs.size(0); }
 
   /// J = ∂f_α/∂θ at the current parameters, [n, P] float64, one row per point; cancels through
   /// `progress` between rows.
@@ -73,6 +78,7 @@ class LabProblem {
   bool scaleRaw_ = false;
   at::Tensor raw0_, f0_;
   std::vector<Group> groups_;
+  std::vector<at::Tensor> velocity_;  ///< heavy-ball momentum's v (empty until the first step with β > 0)
 };
 
 /// The characters of the synthetic language as token ids: 0 newline and anything else, 1 space,

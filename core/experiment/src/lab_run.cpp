@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <numeric>
+#include <random>
 
 #include "checkpoints/checkpoint_io.h"
 #include "lab_problem.h"
@@ -133,6 +135,24 @@ void LabRunSettings::validate() const {
   require(threads >= 0, "threads", "must be 0 (all cores) or more");
   require(checkpointFolder.empty() || isLanguageModel(model), "checkpoint_folder",
           "needs a language model (the regressor has no checkpoint format)");
+  const int rows = isLanguageModel(model) ? points / std::max(1, seqLen) : points;
+  require(batchRows >= 0 && batchRows <= rows, "batch_rows",
+          "must be between 0 (full batch) and the " + std::to_string(rows) + (isLanguageModel(model) ? " windows" : " points"));
+  require(std::isfinite(momentum) && momentum >= 0 && momentum < 1, "momentum", "must lie in [0, 1)");
+}
+
+std::string LabRunSettings::optimizerDescription() const {
+  const int rows = isLanguageModel(model) ? points / std::max(1, seqLen) : points;
+  std::string text = batchRows == 0 || batchRows == rows
+                         ? std::string("gradient descent, full batch, constant step")
+                         : "SGD, " + std::to_string(batchRows) + " of " + std::to_string(rows) +
+                               (isLanguageModel(model) ? " windows" : " points") + " per step, constant step";
+  if (momentum > 0) {
+    char beta[32];
+    std::snprintf(beta, sizeof beta, "%g", momentum);
+    text += std::string(", heavy-ball momentum ") + beta;
+  }
+  return text;
 }
 
 double LabRun::maxRelativeResidual() const {
@@ -276,6 +296,11 @@ LabRun runLab(const LabRunSettings& settings, const ProgressToken& progress) {
   lab::BalanceOptions options;
   options.objective = settings.objective;
 
+  // SGD's rows, drawn without replacement for every step from a generator of its own (the model's
+  // initialisation and the data use `seed` too, through other streams).
+  std::mt19937_64 sampler(settings.seed * 0x9E3779B97F4A7C15ull + 17);
+  std::vector<std::int64_t> rowOrder(static_cast<std::size_t>(problem.rowCount()));
+  std::iota(rowOrder.begin(), rowOrder.end(), 0);
   lab::CheckpointSnapshot previous;
   double tau = 0, previousTau = 0;
   int step = 0;
@@ -283,7 +308,13 @@ LabRun runLab(const LabRunSettings& settings, const ProgressToken& progress) {
     const std::string where = "checkpoint " + std::to_string(k + 1) + "/" + std::to_string(checkpoints.size());
     while (step < checkpoints[k]) {
       progress.throwIfCancelled();
-      const double before = problem.gradientStep(settings.objective, h);
+      std::vector<std::int64_t> batch;
+      if (settings.batchRows > 0 && settings.batchRows < problem.rowCount()) {
+        std::shuffle(rowOrder.begin(), rowOrder.end(), sampler);
+        batch.assign(rowOrder.begin(), rowOrder.begin() + settings.batchRows);
+        std::sort(batch.begin(), batch.end());
+      }
+      const double before = problem.gradientStep(settings.objective, h, batch, settings.momentum);
       if (!std::isfinite(before)) {
         throw SettingError("learning_rate", "is too large: the loss is " + std::to_string(before) + " at step " +
                                                 std::to_string(step) + " (gradient descent diverged)");

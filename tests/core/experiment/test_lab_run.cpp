@@ -225,6 +225,36 @@ class TestLabRun : public QObject {
     QVERIFY(rows[2].medianRelativeError > 3 * rows[1].medianRelativeError);
   }
 
+  void stochasticAndMomentumRunsAreMeasuredAndRecorded() {
+    // SGD on 8 of 32 points and heavy-ball momentum: the lab measures them like gradient descent,
+    // reproducibly, and says how far Δe/Δτ then is from −M e (the flow of the full-batch objective).
+    LabRunSettings full = settingsFor("builtin:mlp", lab::Objective::MseOfError, 32, 0.05, 30, 1);
+    LabRunSettings sgd = full;
+    sgd.batchRows = 8;
+    LabRunSettings heavy = full;
+    heavy.momentum = 0.9;
+    const LabRun a = runLab(full), b = runLab(sgd), b2 = runLab(sgd), c = runLab(heavy);
+    std::printf("mean cos(de/dtau, -M e): full batch %.5f, SGD 8 of 32 %.5f, momentum 0.9 %.5f\n", a.meanCosineErrorFlow(),
+                b.meanCosineErrorFlow(), c.meanCosineErrorFlow());
+    QCOMPARE(QString::fromStdString(sgd.optimizerDescription()), QString("SGD, 8 of 32 points per step, constant step"));
+    QVERIFY(QString::fromStdString(heavy.optimizerDescription()).endsWith("heavy-ball momentum 0.9"));
+    QVERIFY(b.checkpoints.back().energy == b2.checkpoints.back().energy);  // seeded
+    QVERIFY(b.checkpoints.back().energy != a.checkpoints.back().energy);
+    QVERIFY(a.meanCosineErrorFlow() > 0.999);
+    QVERIFY(b.meanCosineErrorFlow() < a.meanCosineErrorFlow() - 0.01);  // a mini-batch's gradient is not the full one
+    QVERIFY(c.checkpoints.back().loss < a.checkpoints.back().loss);     // momentum goes further in the same τ
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("s.h5").toStdString();
+    appendLabRun(path, b);
+    const LabRun back = readLabRuns(path).front();
+    QCOMPARE(back.settings.batchRows, 8);
+    QCOMPARE(back.settings.momentum, 0.0);
+    sgd.batchRows = 33;
+    QVERIFY(test::messageOf([&] { runLab(sgd); }).contains("batch_rows"));
+    heavy.momentum = 1.0;
+    QVERIFY(test::messageOf([&] { runLab(heavy); }).contains("momentum"));
+  }
+
   void savedCheckpointsRecomputeTheSameShells() {
     // --save-checkpoints: the normal loaders reopen a lab checkpoint and its points, and the
     // engine's Lanczos quadrature (float64, m >= n) gives the lab's dense shell energies.

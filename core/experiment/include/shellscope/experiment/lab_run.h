@@ -48,6 +48,10 @@ struct LabRunSettings {
   int steps = 200;             ///< gradient-descent steps
   double learningRate = 0.05;  ///< η; every step uses h = η/α²
   lab::Objective objective = lab::Objective::MseOfError;
+  /// Stochastic gradient descent: this many rows (a language model's windows, the regressor's
+  /// points) drawn without replacement for every step (seeded by `seed`); 0: full batch.
+  int batchRows = 0;
+  double momentum = 0.0;       ///< heavy-ball β: v ← β v + ∇L, θ ← θ − h v (τ stays Σ h)
   int every = 1;               ///< a checkpoint every this many steps (and at step 0 and the last step);
                                ///< every step resolves the balance (at 10 the default mlp run is off by ~100%)
   double outputScale = 1.0;    ///< α
@@ -69,11 +73,14 @@ struct LabRunSettings {
 
   /// h = η/α².
   double stepSize() const { return learningRate / (outputScale * outputScale); }
+  /// "gradient descent, full batch, constant step", "SGD, 4 of 16 windows per step, constant step,
+  /// heavy-ball momentum 0.9", ... (stored as the lab run's `optimizer`).
+  std::string optimizerDescription() const;
   /// Steps at which checkpoints are taken: 0, every, 2 every, ..., and steps.
   std::vector<int> checkpointSteps() const;
   /// Throws SettingError naming the first bad setting: model, points, seq_len, steps,
   /// learning_rate, every, output_scale, scale_on, objective, shells_per_decade, lambda_min, relative_floor,
-  /// margin_decades, threads, checkpoint_folder.
+  /// margin_decades, threads, checkpoint_folder, batch_rows, momentum.
   void validate() const;
 };
 
