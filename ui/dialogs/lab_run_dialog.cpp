@@ -26,6 +26,8 @@ const std::map<std::string, const char*>& labels() {
       {"learning_rate", QT_TRANSLATE_NOOP("LabRunDialog", "Step size η")},
       {"objective", QT_TRANSLATE_NOOP("LabRunDialog", "Objective")},
       {"every", QT_TRANSLATE_NOOP("LabRunDialog", "Checkpoint every")},
+      {"batch_rows", QT_TRANSLATE_NOOP("LabRunDialog", "SGD rows per step")},
+      {"momentum", QT_TRANSLATE_NOOP("LabRunDialog", "Momentum β")},
       {"output_scale", QT_TRANSLATE_NOOP("LabRunDialog", "Output scale α")},
       {"scale_on", QT_TRANSLATE_NOOP("LabRunDialog", "α scales")},
       {"seed", QT_TRANSLATE_NOOP("LabRunDialog", "Seed")},
@@ -75,10 +77,12 @@ LabRunDialog::LabRunDialog(const QString& sessionPath, QWidget* parent)
       model_(new QComboBox),
       points_(spin(2, 100000, 128, tr("Fixed training points n; M is n × n, formed and diagonalised at every checkpoint"))),
       seqLen_(spin(2, 4096, 32, tr("Language models: tokens per window (the points are the token positions)"))),
-      steps_(spin(1, 10000000, 200, tr("Full-batch gradient-descent steps"))),
+      steps_(spin(1, 10000000, 200, tr("Gradient-descent steps"))),
       learningRate_(numberEdit(0.05, tr("η; every step is η/α² (the language models need about 0.005)"))),
       objective_(new QComboBox),
       every_(spin(1, 1000000, 1, tr("A checkpoint every this many steps (and at the last); every step resolves the balance best"))),
+      batchRows_(spin(0, 100000, 0, tr("SGD: windows (language models) or points (regressor) drawn per step; 0 = full batch"))),
+      momentum_(numberEdit(0.0, tr("Heavy-ball momentum β in [0, 1): v ← β v + ∇L, θ ← θ − h v"))),
       outputScale_(numberEdit(1.0, tr("Lazy-to-rich knob: f → α (f − f₀) + f₀ with step η/α²; large α is lazy (M freezes)"))),
       scaleOn_(new QComboBox),
       seed_(spin(0, 1 << 30, 0, tr("Seed of the model's initialisation and its data"))),
@@ -111,6 +115,8 @@ LabRunDialog::LabRunDialog(const QString& sessionPath, QWidget* parent)
   row("learning_rate", learningRate_);
   row("objective", objective_);
   row("every", every_);
+  row("batch_rows", batchRows_);
+  row("momentum", momentum_);
   row("output_scale", outputScale_);
   row("scale_on", scaleOn_);
   row("seed", seed_);
@@ -164,6 +170,8 @@ LabRunSettings LabRunDialog::settings() const {
   s.learningRate = numberOf(learningRate_);
   s.objective = static_cast<lab::Objective>(objective_->currentData().toInt());
   s.every = every_->value();
+  s.batchRows = batchRows_->value();
+  s.momentum = numberOf(momentum_);
   s.outputScale = numberOf(outputScale_);
   s.scaleOn = static_cast<ScaleOn>(scaleOn_->currentData().toInt());
   s.seed = static_cast<std::uint64_t>(seed_->value());
@@ -185,6 +193,8 @@ void LabRunDialog::setSettings(const LabRunSettings& s) {
   learningRate_->setText(QString::number(s.learningRate, 'g', 6));
   objective_->setCurrentIndex(objective_->findData(static_cast<int>(s.objective)));
   every_->setValue(s.every);
+  batchRows_->setValue(s.batchRows);
+  momentum_->setText(QString::number(s.momentum, 'g', 6));
   outputScale_->setText(QString::number(s.outputScale, 'g', 6));
   scaleOn_->setCurrentIndex(scaleOn_->findData(static_cast<int>(s.scaleOn)));
   seed_->setValue(static_cast<int>(s.seed));

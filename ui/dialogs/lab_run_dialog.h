@@ -43,6 +43,8 @@ class LabRunDialog : public QDialog {
   QLineEdit* learningRate_;
   QComboBox* objective_;
   QSpinBox* every_;
+  QSpinBox* batchRows_;
+  QLineEdit* momentum_;
   QLineEdit* outputScale_;
   QComboBox* scaleOn_;
   QSpinBox* seed_;
