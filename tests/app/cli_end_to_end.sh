@@ -122,7 +122,7 @@ done
 step "bench-quadrature: the bounds hold and m = n is exact"
 "$cli" bench-quadrature --batch-sizes 1 --seq-len 32 --steps 8,32 >"$work/bq.out" 2>/dev/null || fail "bench-quadrature exited $?"
 cat "$work/bq.out"
-grep -Eq "^ +32 +32 +- \| +([0-9]+)/\1 +0\.0000 \| +([0-9]+)/\2 +0\.0000 .*\| +yes +0\.000$" "$work/bq.out" \
+grep -Eq "^ +32 +32 +- \| +([0-9]+)/\1 +0\.0000 \| +([0-9]+)/\2 +0\.0000 .*\| +yes +0\.000 \| +0\.000 +0\.000$" "$work/bq.out" \
   || fail "at m = n the quadrature is not exact"
 grep -q " NO " "$work/bq.out" && fail "an exact energy fell outside its Gauss-Radau bounds"
 expect_error 2 "--steps: 'x' is not a number" "$cli" bench-quadrature --steps 8,x

@@ -1,6 +1,7 @@
 #include "ui/dialogs/compute_dialog.h"
 
 #include <QButtonGroup>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDir>
@@ -197,6 +198,10 @@ void ComputeDialog::buildUi() {
                                "energy has quadrature bounds narrower than this share of its energy (docs/analysis.md)"));
   maxStepsSpin_ = spinBox(0, 1000000, tr("The most Lanczos steps a batch may take with adaptive m"));
   maxStepsSpin_->setSpecialValueText(tr("8 × steps"));
+  crossDissipationCheck_ = new QCheckBox(tr("also from e ± 1 (3× the cost)"));
+  crossDissipationCheck_->setObjectName(QStringLiteral("crossDissipation"));
+  crossDissipationCheck_->setToolTip(tr("Two more Lanczos runs per batch, from e + 1 and e − 1: the dissipation "
+                                        "cross-entropy training implies, for the flux between shells (docs/lab.md)"));
   shellsSpin_ = spinBox(1, 1000, tr("Shells per decade of eigenvalue"));
   deviceCombo_ = new QComboBox;
   deviceCombo_->addItem(tr("auto"), static_cast<int>(DevicePreference::Auto));
@@ -230,6 +235,7 @@ void ComputeDialog::buildUi() {
   right->addRow(tr("Lanczos ste&ps:"), lanczosStepsSpin_);
   right->addRow(tr("&Adaptive m:"), adaptiveSpin_);
   right->addRow(tr("Step ca&p:"), maxStepsSpin_);
+  right->addRow(tr("Cross dissipation:"), crossDissipationCheck_);
   right->addRow(tr("S&hells per decade:"), shellsSpin_);
   right->addRow(tr("S&eed:"), seedEdit_);
   right->addRow(tr("Thr&eads:"), threadsSpin_);
@@ -328,6 +334,7 @@ ComputeSettings ComputeDialog::settings() const {
   s.lanczosSteps = lanczosStepsSpin_->value();
   s.adaptiveTolerance = adaptiveSpin_->value();
   s.lanczosMaxSteps = maxStepsSpin_->value();
+  s.crossDissipation = crossDissipationCheck_->isChecked();
   s.shellsPerDecade = shellsSpin_->value();
   s.device = static_cast<DevicePreference>(deviceCombo_->currentData().toInt());
   s.dtype = static_cast<ComputeDType>(dtypeCombo_->currentData().toInt());
@@ -381,6 +388,7 @@ void ComputeDialog::setSettings(const ComputeSettings& s) {
   adaptiveSpin_->setValue(s.adaptiveTolerance);
   maxStepsSpin_->setValue(s.lanczosMaxSteps);
   maxStepsSpin_->setEnabled(s.adaptiveTolerance > 0);
+  crossDissipationCheck_->setChecked(s.crossDissipation);
   shellsSpin_->setValue(s.shellsPerDecade);
   selectData(deviceCombo_, static_cast<int>(s.device));
   selectData(dtypeCombo_, static_cast<int>(s.dtype));
@@ -413,6 +421,7 @@ void ComputeDialog::loadStoredSettings() {
   s.lanczosSteps = stored.value(QStringLiteral("lanczosSteps"), s.lanczosSteps).toInt();
   s.adaptiveTolerance = stored.value(QStringLiteral("adaptiveTolerance"), s.adaptiveTolerance).toDouble();
   s.lanczosMaxSteps = stored.value(QStringLiteral("lanczosMaxSteps"), s.lanczosMaxSteps).toInt();
+  s.crossDissipation = stored.value(QStringLiteral("crossDissipation"), s.crossDissipation).toBool();
   s.shellsPerDecade = stored.value(QStringLiteral("shellsPerDecade"), s.shellsPerDecade).toInt();
   s.seed = stored.value(QStringLiteral("seed"), qulonglong(s.seed)).toULongLong();
   s.threads = stored.value(QStringLiteral("threads"), s.threads).toInt();
@@ -446,6 +455,7 @@ void ComputeDialog::storeSettings() const {
   stored.setValue(QStringLiteral("lanczosSteps"), s.lanczosSteps);
   stored.setValue(QStringLiteral("adaptiveTolerance"), s.adaptiveTolerance);
   stored.setValue(QStringLiteral("lanczosMaxSteps"), s.lanczosMaxSteps);
+  stored.setValue(QStringLiteral("crossDissipation"), s.crossDissipation);
   stored.setValue(QStringLiteral("shellsPerDecade"), s.shellsPerDecade);
   stored.setValue(QStringLiteral("device"), deviceName(s.device));
   stored.setValue(QStringLiteral("dtype"), QString::fromStdString(toString(s.dtype)));

@@ -13,6 +13,7 @@
 #include "shellscope/engine/compute.h"
 
 class QButtonGroup;
+class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QFormLayout;
@@ -112,6 +113,7 @@ class ComputeDialog : public QDialog {
   QSpinBox* lanczosStepsSpin_ = nullptr;
   QDoubleSpinBox* adaptiveSpin_ = nullptr;
   QSpinBox* maxStepsSpin_ = nullptr;
+  QCheckBox* crossDissipationCheck_ = nullptr;
   QSpinBox* shellsSpin_ = nullptr;
   QComboBox* deviceCombo_ = nullptr;
   QComboBox* dtypeCombo_ = nullptr;
