@@ -173,15 +173,7 @@ double LearningRateSchedule::rate(std::int64_t step) const {
 }
 
 double LearningRateSchedule::accumulated(std::int64_t step) const {
-  // Exact sums over integer steps, compensated (Kahan) so that 143,000 terms lose nothing visible.
-  double sum = 0, carry = 0;
-  for (std::int64_t k = 0; k < step; ++k) {
-    const double y = rate(k) - carry;
-    const double t = sum + y;
-    carry = (t - sum) - y;
-    sum = t;
-  }
-  return sum;
+  return timeFromSchedule(*this, {step}).tau.front();  // the one compensated sum (below)
 }
 
 std::string LearningRateSchedule::describe() const {
@@ -224,7 +216,8 @@ SeriesTime timeFromSchedule(const LearningRateSchedule& schedule, const std::vec
   SeriesTime time;
   time.source = TimeSource::Schedule;
   time.description = schedule.describe();
-  // One pass of compensated sums up to the last step, read off at every checkpoint.
+  // One pass of compensated (Kahan) sums up to the last step, read off at every checkpoint, so that
+  // 143,000 terms lose nothing visible.
   constexpr std::int64_t kLargestStep = 1000000000;
   std::vector<std::int64_t> sorted = steps;
   std::sort(sorted.begin(), sorted.end());
