@@ -129,10 +129,10 @@ LabRunDialog::LabRunDialog(const QString& sessionPath, QWidget* parent)
   form->addRow(QString(), storeSpectra_);
 
   auto* note = new QLabel(sessionPath.isEmpty()
-                              ? tr("Trains the model by full-batch gradient descent and measures the shell balance exactly "
+                              ? tr("Trains the model by gradient descent (full batch, or SGD) and measures the shell balance exactly "
                                    "at every checkpoint. The session has no file yet: the run is shown in the Lab view "
                                    "but not stored (save the session first to keep lab runs).")
-                              : tr("Trains the model by full-batch gradient descent and measures the shell balance exactly "
+                              : tr("Trains the model by gradient descent (full batch, or SGD) and measures the shell balance exactly "
                                    "at every checkpoint; the run is added to %1 (/lab) and shown in the Lab view.")
                                     .arg(sessionPath.toHtmlEscaped()));
   note->setWordWrap(true);
