@@ -16,7 +16,10 @@
 #include "shellscope/analysis/analysis_file.h"
 #include "shellscope/analysis/session_analysis.h"
 #include "shellscope/data/token_data.h"
+#include "shellscope/experiment/lab_run.h"
 #include "shellscope/session/session_file.h"
+#include "shellscope/transport/series_transport.h"
+#include "shellscope/transport/transport_file.h"
 #include "synthetic_runs.h"
 
 using namespace shellscope;
@@ -136,6 +139,40 @@ void sessionSeeds() {
   const std::string analysed = scratch("analysed.h5").string();
   writeSessionWithAnalysis(analysed, session, analysis::analyzeSession(session, quick));
   seedFile("session", "two-runs-analysed", analysed);
+
+  // The theory lab's groups: runs with the polarised quadratures of --cross-dissipation, the
+  // /transport estimated from them, and a small /lab run.
+  Session polarised = session;
+  for (std::size_t k = 0; k < polarised.runs.size(); ++k) {
+    Run& run = polarised.runs.edit(k);
+    run.meta.observable = "lm-logprob";
+    const Eigen::Index batches = run.ritzValues.rows();
+    PolarisedQuadratures& q = run.polarisation;
+    q.plusValues = q.minusValues = run.ritzValues;
+    q.plusWeights = q.minusWeights = run.ritzWeights;
+    q.plusNorm2 = Eigen::VectorXd::Constant(batches, 2.0);
+    q.minusNorm2 = 2.0 * run.errorNorm2;
+  }
+  const std::string withTransport = scratch("transport.h5").string();
+  writeSession(withTransport, polarised);
+  transport::TransportSettings transportSettings;
+  transportSettings.schedule = "constant:0.001";
+  transportSettings.bootstrapSamples = 8;
+  transport::appendTransport(withTransport, transport::estimateTransport(polarised, transportSettings));
+  seedFile("session", "polarised-transport", withTransport);
+
+  LabRunSettings lab;
+  lab.model = "builtin:mlp";
+  lab.points = 8;
+  lab.learningRate = 0.05;
+  lab.steps = 4;
+  lab.every = 2;
+  lab.seed = 1;
+  lab.threads = 1;
+  const std::string withLab = scratch("lab.h5").string();
+  writeSession(withLab, small);
+  appendLabRun(withLab, runLab(lab));
+  seedFile("session", "lab-run", withLab);
 }
 
 }  // namespace

@@ -4,7 +4,9 @@
 #include "cli/commands.h"
 #include "cli/session_summary.h"
 #include "shellscope/analysis/analysis_file.h"
+#include "shellscope/experiment/lab_run.h"
 #include "shellscope/session/session_file.h"
+#include "shellscope/transport/transport_file.h"
 
 namespace shellscope::cli {
 
@@ -31,10 +33,12 @@ int infoCommand(const Arguments& args) {
   if (check) {
     std::vector<std::string> problems = checkSessionFile(path);
     if (problems.empty()) {
-      // The stored analysis is parsed too: the GUI's child-process check runs this, and the GUI
-      // reads /analysis when it opens the file.
+      // The stored analysis, transport estimates and lab runs are parsed too: the GUI's
+      // child-process check runs this, and the GUI's views read those groups.
       try {
         analysis::readAnalysis(path, readSession(path));
+        (void)transport::readTransports(path);
+        (void)readLabRuns(path);
       } catch (const std::exception& e) {
         problems.push_back(e.what());
       }

@@ -522,7 +522,7 @@ ExperimentReport runExperiment(const ExperimentSettings& s, const ProgressToken&
       task.label = "shells " + name + " step " + std::to_string(step);
       task.weight = parameterEstimate(s.models[i], data.modelVocabulary) * s.shellBatches * s.lanczosSteps;
       task.needsModel = static_cast<int>(i);
-      task.run = [&, i, step, name](const std::function<void(double)>& fraction) {
+      task.run = [&, step, name](const std::function<void(double)>& fraction) {
         CheckpointEntry entry;
         entry.path = stepFolder(fs::path(s.outDir) / name, step);
         entry.step = step;
