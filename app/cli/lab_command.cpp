@@ -36,6 +36,26 @@ void printIntervals(std::ostream& out, const LabRun& run) {
   }
 }
 
+void printHeldOut(std::ostream& out, const LabRun& run) {
+  const LabCheckpoint& first = run.checkpoints.front();
+  const LabCheckpoint& last = run.checkpoints.back();
+  const LabCheckpoint* lowest = &first;
+  for (const LabCheckpoint& c : run.checkpoints) lowest = c.heldOutLoss < lowest->heldOutLoss ? &c : lowest;
+  out << "  held-out: n' = " << run.settings.heldOutPoints << ", " << run.heldOutSource << "\n";
+  out << "    loss " << number(first.heldOutLoss) << " -> " << number(last.heldOutLoss) << " (lowest "
+      << number(lowest->heldOutLoss) << " at step " << lowest->step << ")\n";
+  out << "    sum_b R_b against -w'K'd/(n n'): largest relative difference " << number(run.maxHeldOutIdentityError(), "%.2e")
+      << "; against dL'/dtau measured: " << number(run.maxHeldOutRateMismatch(), "%.2e") << " of its largest value\n";
+  const HeldOutRiseWindow window = heldOutRiseWindow(run);
+  if (window.rises()) {
+    out << "    L' rises over steps " << window.firstStep << " .. " << window.lastStep << " (" << window.risingIntervals
+        << " intervals); shells raising it there: lambda " << number(window.lambdaLow, "%.3g") << " .. "
+        << number(window.lambdaHigh, "%.3g") << " (" << window.positiveShare * 100 << "% of the positive R)\n";
+  } else {
+    out << "    L' does not rise between checkpoints\n";
+  }
+}
+
 void printLabRun(std::ostream& out, const LabRun& run, bool intervals) {
   const LabRunSettings& s = run.settings;
   const LabCheckpoint& first = run.checkpoints.front();
@@ -85,6 +105,7 @@ void printLabRun(std::ostream& out, const LabRun& run, bool intervals) {
     out << "  note: in some intervals the measured de/dtau follows neither -M e nor -M 1 (cosine below 0.9):\n"
            "        gradient descent has left the gradient-flow regime there (step too long for the curvature)\n";
   }
+  if (run.hasHeldOut()) printHeldOut(out, run);
   out << "  time: " << number(run.computeSeconds, "%.1f") << " s (J and M " << number(run.jacobianSeconds, "%.1f")
       << " s, eigenbases and balance " << number(run.spectrumSeconds, "%.1f") << " s)\n";
   if (intervals) printIntervals(out, run);
@@ -115,6 +136,11 @@ int labRunCommand(const Arguments& args) {
   cl.option("momentum", "BETA", "heavy-ball momentum: v <- beta v + grad, theta <- theta - h v", s.momentum)
       .setting("momentum");
   cl.option("every", "S", "a checkpoint every S steps (and at the last step)", s.every).setting("every");
+  cl.option("held-out", "N", "held-out points n' (never trained on): their loss, profile and the held-out loss rate per\n"
+            "training shell at every checkpoint (docs/generalisation.md); an LM's: a multiple of --seq-len", s.heldOutPoints)
+      .defaultText("none").setting("held_out_points");
+  cl.option("label-noise", "SIGMA", "mlp: N(0, SIGMA^2) added to the training targets (held-out targets stay clean)",
+            s.labelNoise).setting("label_noise");
   cl.option("output-scale", "ALPHA", "lazy-to-rich knob: f -> alpha (f - f0) + f0, step eta/alpha^2", s.outputScale)
       .setting("output_scale");
   cl.choice("scale-on", "WHAT", "f | logits (LMs: alpha scales the logits, f = log softmax(z_alpha)[y])", s.scaleOn,

@@ -154,6 +154,22 @@ void writeLabRun(H5::Group& lab, const std::string& id, const LabRun& r) {
   writeIntegers(g, "weak_crossings", is, [](const I& i) { return i.weakCrossings; });
   writeIntegers(g, "weak_matches", is, [](const I& i) { return i.weakMatches; });
   writeIntegers(g, "skipped_across_bins", is, [](const I& i) { return i.skippedAcrossBins; });
+
+  // Held-out points (docs/generalisation.md): written only when the run has them.
+  writeAttribute(g, "held_out_points", static_cast<std::int64_t>(s.heldOutPoints));
+  writeAttribute(g, "label_noise", s.labelNoise);
+  if (!r.hasHeldOut()) return;
+  writeAttribute(g, "held_out_source", r.heldOutSource);
+  writeAttribute(g, "max_held_out_rate_mismatch", r.maxHeldOutRateMismatch());
+  writeAttribute(g, "max_held_out_identity_error", r.maxHeldOutIdentityError());
+  writeScalars(g, "held_out_loss", cs, [](const LabCheckpoint& c) { return c.heldOutLoss; });
+  writeScalars(g, "held_out_mean_e2", cs, [](const LabCheckpoint& c) { return c.heldOutMeanSquaredError; });
+  writeRows(g, "held_out_E", cs, bins, [](const LabCheckpoint& c) -> const Eigen::VectorXd& { return c.heldOutEnergy; });
+  writeRows(g, "held_out_R", cs, bins, [](const LabCheckpoint& c) -> const Eigen::VectorXd& { return c.heldOutRate; });
+  writeScalars(g, "held_out_R_direct", cs, [](const LabCheckpoint& c) { return c.heldOutRateDirect; });
+  writeRows(g, "training_R", cs, bins, [](const LabCheckpoint& c) -> const Eigen::VectorXd& { return c.trainingRate; });
+  writeScalars(g, "held_out_loss_rate", is, [](const I& i) { return i.heldOutLossRate; });
+  writeScalars(g, "held_out_R_mean", is, [](const I& i) { return i.heldOutRateMean; });
 }
 
 void validateRun(const LabRun& r) {
@@ -301,6 +317,33 @@ LabRun readLabRun(const std::string& path, H5::Group group, const std::string& i
     v.weakMatches = static_cast<int>(weakMatches[k]);
     v.skippedAcrossBins = skipped[k];
     run.intervals.push_back(std::move(v));
+  }
+
+  // Held-out points: runs written before them have neither the attribute nor the datasets.
+  s.heldOutPoints = static_cast<int>(r.optionalInteger("held_out_points", 0));
+  s.labelNoise = r.optionalReal("label_noise", 0.0);
+  if (s.heldOutPoints < 0 || s.heldOutPoints > 4000) r.fail("held_out_points out of range");
+  if (s.heldOutPoints > 0) {
+    run.heldOutSource = r.text("held_out_source");
+    const Eigen::VectorXd heldLoss = r.vector("held_out_loss", K), heldE2 = r.vector("held_out_mean_e2", K),
+                          direct = r.vector("held_out_R_direct", K), lossRate = r.vector("held_out_loss_rate", I),
+                          rateMean = r.vector("held_out_R_mean", I);
+    const Eigen::MatrixXd heldE = rows(r, "held_out_E", K, bins), heldR = rows(r, "held_out_R", K, bins),
+                          trainR = rows(r, "training_R", K, bins);
+    for (hsize_t k = 0; k < K; ++k) {
+      const auto i = static_cast<Eigen::Index>(k);
+      LabCheckpoint& c = run.checkpoints[k];
+      c.heldOutLoss = heldLoss(i);
+      c.heldOutMeanSquaredError = heldE2(i);
+      c.heldOutEnergy = heldE.row(i).transpose();
+      c.heldOutRate = heldR.row(i).transpose();
+      c.heldOutRateDirect = direct(i);
+      c.trainingRate = trainR.row(i).transpose();
+    }
+    for (hsize_t k = 0; k < I; ++k) {
+      run.intervals[k].heldOutLossRate = lossRate(static_cast<Eigen::Index>(k));
+      run.intervals[k].heldOutRateMean = rateMean(static_cast<Eigen::Index>(k));
+    }
   }
   return run;
 }

@@ -18,6 +18,7 @@
 #include "lab_problem.h"
 #include "shellscope/data/token_data.h"
 #include "shellscope/engine/runtime.h"
+#include "shellscope/lab/held_out_rate.h"
 #include "shellscope/lab/shell_balance.h"
 #include "shellscope/base/progress.h"
 
@@ -139,6 +140,12 @@ void LabRunSettings::validate() const {
   require(batchRows >= 0 && batchRows <= rows, "batch_rows",
           "must be between 0 (full batch) and the " + std::to_string(rows) + (isLanguageModel(model) ? " windows" : " points"));
   require(std::isfinite(momentum) && momentum >= 0 && momentum < 1, "momentum", "must lie in [0, 1)");
+  require(heldOutPoints == 0 || (heldOutPoints >= 2 && heldOutPoints <= 4000), "held_out_points",
+          "must be 0 (none) or between 2 and 4000");
+  require(!isLanguageModel(model) || heldOutPoints % std::max(1, seqLen) == 0, "held_out_points",
+          "must be a multiple of seq_len (" + std::to_string(seqLen) + ") for a language model: whole windows");
+  require(std::isfinite(labelNoise) && labelNoise >= 0, "label_noise", "must be 0 or a positive number");
+  require(labelNoise == 0 || !isLanguageModel(model), "label_noise", "needs the regressor (builtin:mlp)");
 }
 
 std::string LabRunSettings::optimizerDescription() const {
@@ -224,6 +231,64 @@ double LabRun::largestStepTimesLambda() const {
   return settings.stepSize() * largest;
 }
 
+double LabRun::maxHeldOutRateMismatch() const {
+  if (!hasHeldOut() || intervals.empty()) return kNan;
+  double worst = 0, scale = 0;
+  for (const LabInterval& i : intervals) {
+    worst = std::max(worst, std::abs(i.heldOutRateMean - i.heldOutLossRate));
+    scale = std::max(scale, std::abs(i.heldOutLossRate));
+  }
+  return scale > 0 ? worst / scale : kNan;
+}
+
+double LabRun::maxHeldOutIdentityError() const {
+  if (!hasHeldOut()) return kNan;
+  double worst = 0;
+  for (const LabCheckpoint& c : checkpoints) {
+    const double scale = std::abs(c.heldOutRateDirect);
+    if (scale > 0) worst = std::max(worst, std::abs(c.heldOutRate.sum() - c.heldOutRateDirect) / scale);
+  }
+  return worst;
+}
+
+HeldOutRiseWindow heldOutRiseWindow(const LabRun& run, double share) {
+  HeldOutRiseWindow w;
+  if (!run.hasHeldOut()) return w;
+  const int bins = run.binCount();
+  w.positiveRate = Eigen::VectorXd::Zero(bins);
+  for (std::size_t k = 0; k < run.intervals.size(); ++k) {
+    const LabInterval& i = run.intervals[k];
+    if (!(i.heldOutLossRate > 0)) continue;
+    const LabCheckpoint& a = run.checkpoints[k];
+    const LabCheckpoint& b = run.checkpoints[k + 1];
+    if (w.risingIntervals++ == 0) w.firstStep = a.step, w.tauFirst = a.tau;
+    w.lastStep = b.step;
+    w.tauLast = b.tau;
+    w.positiveRate += i.dtau * (0.5 * (a.heldOutRate + b.heldOutRate)).cwiseMax(0.0);
+  }
+  const double total = w.positiveRate.sum();
+  if (!(total > 0)) return w;
+  // The narrowest [lo, hi] holding the share (ties: the larger share).
+  int bestWidth = bins + 1;
+  for (int lo = 0; lo < bins; ++lo) {
+    double held = 0;
+    for (int hi = lo; hi < bins && hi - lo + 1 <= bestWidth; ++hi) {
+      held += w.positiveRate(hi);
+      if (held >= share * total) {
+        if (hi - lo + 1 < bestWidth || held / total > w.positiveShare) {
+          bestWidth = hi - lo + 1;
+          w.binLow = lo, w.binHigh = hi, w.positiveShare = held / total;
+        }
+        break;
+      }
+    }
+  }
+  const ShellWindow& window = run.window;
+  w.lambdaLow = w.binLow == 0 ? 0.0 : window.edge(w.binLow - 1);
+  w.lambdaHigh = w.binHigh == bins - 1 ? std::numeric_limits<double>::infinity() : window.edge(w.binHigh);
+  return w;
+}
+
 namespace {
 
 /// The points as a token file: every window's seq_len + 1 tokens (inputs, then the last target)
@@ -265,20 +330,42 @@ void saveLabCheckpoint(const engine::LabProblem& problem, const std::string& fol
   fs::rename(temporary, final);
 }
 
+/// The held-out side of one checkpoint (docs/generalisation.md): L', the held-out profile in its
+/// own operator M' = J'J'ᵀ/n', and the rates R_b of the held-out and the training loss over the
+/// training bins, from K' = J'Jᵀ and K = J Jᵀ.
+void measureHeldOut(const engine::LabProblem& problem, const at::Tensor& jacobian, const lab::CheckpointSnapshot& train,
+                    lab::Objective objective, LabCheckpoint& c) {
+  const at::Tensor heldOutJacobian = problem.heldOutJacobian();
+  const Eigen::VectorXd e = problem.heldOutErrorVector();
+  if (!e.allFinite()) throw std::runtime_error("the held-out errors are not finite at step " + std::to_string(c.step));
+  const double held = static_cast<double>(e.size());
+  c.heldOutMeanSquaredError = e.squaredNorm() / held;
+  c.heldOutLoss = objective == lab::Objective::MseOfError ? 0.5 * c.heldOutMeanSquaredError : e.mean();
+  c.heldOutEnergy = lab::snapshotCheckpoint(engine::LabProblem::gram(heldOutJacobian), e, train.window).energy;
+  const lab::HeldOutRates rates =
+      lab::heldOutRates(train, engine::LabProblem::crossKernel(heldOutJacobian, jacobian), e, objective);
+  c.heldOutRate = rates.bins;
+  c.heldOutRateDirect = rates.direct;
+  const double n = static_cast<double>(train.size());
+  c.trainingRate = lab::heldOutRates(train, n * train.operatorMatrix, train.error, objective).bins;
+}
+
 }  // namespace
 
 LabRun runLab(const LabRunSettings& settings, const ProgressToken& progress) {
   settings.validate();
   const double started = monotonicSeconds();
   configureThreads(settings.threads);
-  engine::LabSetup setup = engine::makeLabSetup(settings.model, settings.points, settings.seqLen, settings.seed);
+  engine::LabSetup setup = engine::makeLabSetup(settings.model, settings.points, settings.seqLen, settings.seed,
+                                                settings.heldOutPoints, settings.labelNoise);
   LabRun run;
   run.settings = settings;
   run.modelName = setup.modelName;
   run.dataSource = setup.dataSource;
+  run.heldOutSource = setup.heldOutSource;
   run.observable = setup.model->observable().name();
   engine::LabProblem problem(std::move(setup.model), std::move(setup.points), settings.outputScale,
-                             settings.scaleOn == ScaleOn::Logits);
+                             settings.scaleOn == ScaleOn::Logits, std::move(setup.heldOut));
   run.parameterCount = problem.parameterCount();
   const RuntimeInfo runtime = runtimeInfo();
   run.createdAt = utcTimestamp();
@@ -290,7 +377,7 @@ LabRun runLab(const LabRunSettings& settings, const ProgressToken& progress) {
   const double h = settings.stepSize();
   const double n = static_cast<double>(problem.pointCount());
   // Progress in units of one gradient step; a checkpoint costs about n small backward passes.
-  const double checkpointCost = std::max(1.0, 0.1 * n);
+  const double checkpointCost = std::max(1.0, 0.1 * (n + static_cast<double>(problem.heldOutPointCount())));
   const double total = settings.steps + checkpointCost * static_cast<double>(checkpoints.size());
   double done = 0;
   lab::BalanceOptions options;
@@ -357,8 +444,21 @@ LabRun runLab(const LabRunSettings& settings, const ProgressToken& progress) {
       c.eigenvalues = snapshot.basis.values;
       c.coefficients = snapshot.coefficients;
     }
+    if (problem.hasHeldOut()) {
+      part.report(0.92, where + ": held-out points");
+      measureHeldOut(problem, jacobian, snapshot, settings.objective, c);
+    }
     run.checkpoints.push_back(std::move(c));
-    if (k > 0) run.intervals.push_back(intervalOf(lab::balanceInterval(previous, snapshot, tau - previousTau, options)));
+    if (k > 0) {
+      LabInterval interval = intervalOf(lab::balanceInterval(previous, snapshot, tau - previousTau, options));
+      if (problem.hasHeldOut()) {
+        const LabCheckpoint& a = run.checkpoints[k - 1];
+        const LabCheckpoint& b = run.checkpoints[k];
+        interval.heldOutLossRate = (b.heldOutLoss - a.heldOutLoss) / interval.dtau;
+        interval.heldOutRateMean = 0.5 * (a.heldOutRate.sum() + b.heldOutRate.sum());
+      }
+      run.intervals.push_back(std::move(interval));
+    }
     previous = std::move(snapshot);
     previousTau = tau;
     run.spectrumSeconds += monotonicSeconds() - t0;

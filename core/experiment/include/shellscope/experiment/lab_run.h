@@ -17,6 +17,7 @@
 // kernel freezes, but M of f does not (the softmax's curvature remains). No LibTorch types here.
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,12 @@ struct LabRunSettings {
   double relativeFloor = 1e-12;  ///< automatic lower end relative to λ_max(M at step 0)
   double marginDecades = 1.0;  ///< automatic ends widened by this many decades (the spectrum moves)
   bool storeSpectra = true;    ///< keep λ_u and g_u of every checkpoint (K × n each)
+  /// n': held-out points of the same task, never trained on (0: none). At every checkpoint their
+  /// profile, loss and the held-out loss rate per training shell R_b (docs/generalisation.md). A
+  /// language model's must be a multiple of seq_len.
+  int heldOutPoints = 0;
+  /// The regressor's label noise: N(0, σ²) added to the training targets (held-out targets stay clean).
+  double labelNoise = 0.0;
   /// Language models: write every checkpoint as a Pythia-layout folder <dir>/step<N>/ (config.json,
   /// model.safetensors, float64) and the points as <dir>/points.npy (the windows of seq_len + 1
   /// tokens one after another), so the normal loaders reopen and recompute them
@@ -80,7 +87,7 @@ struct LabRunSettings {
   std::vector<int> checkpointSteps() const;
   /// Throws SettingError naming the first bad setting: model, points, seq_len, steps,
   /// learning_rate, every, output_scale, scale_on, objective, shells_per_decade, lambda_min, relative_floor,
-  /// margin_decades, threads, checkpoint_folder, batch_rows, momentum.
+  /// margin_decades, threads, checkpoint_folder, batch_rows, momentum, held_out_points, label_noise.
   void validate() const;
 };
 
@@ -100,6 +107,13 @@ struct LabCheckpoint {
   Eigen::VectorXd crossEntropyDissipation;  ///< D_b = Σ_{u∈b} λ_u g_u c_u (cross-entropy)
   Eigen::VectorXd eigenvalues;    ///< λ_u ascending (n; empty when spectra are not stored)
   Eigen::VectorXd coefficients;   ///< g_u = φ_u·e/√n (n; empty when spectra are not stored)
+  // With held-out points (settings.heldOutPoints > 0; empty vectors and NaN otherwise), paper §6:
+  double heldOutLoss = std::numeric_limits<double>::quiet_NaN();  ///< L' (the objective on them)
+  double heldOutMeanSquaredError = std::numeric_limits<double>::quiet_NaN();  ///< mean(e'²)
+  Eigen::VectorXd heldOutEnergy;  ///< E'_b of e' in the held-out operator M' = J'J'ᵀ/n' (its own eigenbasis)
+  Eigen::VectorXd heldOutRate;    ///< R_b: dL'/dτ split over the training bins (shellscope/lab/held_out_rate.h)
+  double heldOutRateDirect = std::numeric_limits<double>::quiet_NaN();  ///< −w'ᵀK'd/(n n') multiplied out
+  Eigen::VectorXd trainingRate;   ///< dL/dτ split the same way (−D_b under mse-of-error), every entry ≤ 0
 };
 
 /// One interval [checkpoint k, checkpoint k+1]: the terms of shellscope::lab::IntervalBalance.
@@ -128,6 +142,10 @@ struct LabInterval {
   double smallestOverlap = 1;
   double largestRotation = 0;
   std::int64_t skippedAcrossBins = 0;
+  /// (L'(k+1) − L'(k))/Δτ, measured (NaN without held-out points) ...
+  double heldOutLossRate = std::numeric_limits<double>::quiet_NaN();
+  /// ... and ½(Σ_b R_b(k) + Σ_b R_b(k+1)), the identity's value for it (agree to O(Δτ²) along the flow).
+  double heldOutRateMean = std::numeric_limits<double>::quiet_NaN();
 };
 
 /// A lab run: its settings, what they resolved to, and every checkpoint and interval.
@@ -137,6 +155,7 @@ struct LabRun {
   std::string modelName;       ///< "mlp", "nano-lm", ...
   std::string observable;      ///< "mse" (f = output, e = y − f) or "lm-logprob" (f = log q, e = −f)
   std::string dataSource;
+  std::string heldOutSource;   ///< where the held-out points came from (empty: none)
   std::int64_t parameterCount = 0;  ///< P
   ShellWindow window;
   double lambdaFloor = 0;      ///< the lower window end the policy resolved to
@@ -164,7 +183,30 @@ struct LabRun {
   double meanCosineOnesFlow() const;
   /// The largest h λ_max(M) over the checkpoints (h = η/α²).
   double largestStepTimesLambda() const;
+  bool hasHeldOut() const { return settings.heldOutPoints > 0; }
+  /// Largest |ΣR̄ − ΔL'/Δτ| / max|ΔL'/Δτ| over the intervals (NaN without held-out points).
+  double maxHeldOutRateMismatch() const;
+  /// Largest |Σ_b R_b − direct| / |direct| over the checkpoints (rounding only; NaN without held-out points).
+  double maxHeldOutIdentityError() const;
 };
+
+/// Where learning on the training points raises the held-out loss (docs/generalisation.md, "The
+/// window"): the intervals over which L' rises, and the training bins whose R̄_b is positive there.
+struct HeldOutRiseWindow {
+  int risingIntervals = 0;      ///< intervals with L'(k+1) > L'(k)
+  int firstStep = 0, lastStep = 0;  ///< start of the first rising interval, end of the last
+  double tauFirst = 0, tauLast = 0;
+  /// Per bin: Σ over the rising intervals of Δτ · max(R̄_b, 0), R̄ the mean of the two checkpoints.
+  Eigen::VectorXd positiveRate;
+  /// The narrowest run of adjacent bins holding `share` of Σ positiveRate, as λ edges (0 and
+  /// +inf for the underflow and overflow bins), and the share it actually holds.
+  int binLow = -1, binHigh = -1;
+  double lambdaLow = std::numeric_limits<double>::quiet_NaN(), lambdaHigh = std::numeric_limits<double>::quiet_NaN();
+  double positiveShare = 0;
+  bool rises() const { return risingIntervals > 0; }
+};
+/// The window of a run with held-out points (none when it has none or L' never rises).
+HeldOutRiseWindow heldOutRiseWindow(const LabRun& run, double share = 0.9);
 
 /// Trains and measures. Progress goes to `progress` (0..1 over the run); a cancel stops it with
 /// CancelledError after the current checkpoint's Jacobian row or step. Throws SettingError for bad
