@@ -55,6 +55,37 @@ std::string Run::lanczosStepsText() const {
   return text;
 }
 
+namespace {
+/// Per batch row, `amounts` at `values` (NaN entries: past the batch's steps) binned on `window`.
+void binRows(const ShellWindow& window, const Eigen::MatrixXd& values, const Eigen::MatrixXd& amounts,
+             Eigen::MatrixXd& shells, Eigen::VectorXd& below, Eigen::VectorXd& above) {
+  const Eigen::Index batches = values.rows();
+  shells = Eigen::MatrixXd::Zero(batches, window.shellCount);
+  below = Eigen::VectorXd::Zero(batches);
+  above = Eigen::VectorXd::Zero(batches);
+  for (Eigen::Index b = 0; b < batches; ++b) {
+    std::vector<double> at, amount;
+    for (Eigen::Index j = 0; j < values.cols(); ++j) {
+      if (std::isnan(values(b, j)) || std::isnan(amounts(b, j))) continue;
+      at.push_back(values(b, j));
+      amount.push_back(amounts(b, j));
+    }
+    const ShellEnergies binned = binMasses(window, at, amount);
+    for (Eigen::Index j = 0; j < window.shellCount; ++j) shells(b, j) = binned.energy[static_cast<size_t>(j)];
+    below(b) = binned.underflow;
+    above(b) = binned.overflow;
+  }
+}
+}  // namespace
+
+void HeldOutSpectra::computeShells(const ShellWindow& window, const Eigen::MatrixXd& trainingValues) {
+  const Eigen::MatrixXd masses = ritzWeights.array().colwise() * errorNorm2.array();
+  binRows(window, ritzValues, masses, shellEnergyBatches, underflow, overflow);
+  shellEnergy = shellEnergyBatches.colwise().mean().transpose();
+  binRows(window, trainingValues, ritzRates, shellRateBatches, rateUnderflow, rateOverflow);
+  shellRate = shellRateBatches.colwise().mean().transpose();
+}
+
 Run assembleRun(const RunMetadata& meta, std::vector<BatchSpectrum> spectra, const ShellWindowPolicy& policy) {
   if (spectra.empty()) throw std::invalid_argument("a run needs at least one batch");
   std::sort(spectra.begin(), spectra.end(),
@@ -141,6 +172,38 @@ Run assembleRun(const RunMetadata& meta, std::vector<BatchSpectrum> spectra, con
       q.plusNorm2(b) = s.errorPlusOnes.norm2;
       q.minusNorm2(b) = s.errorMinusOnes.norm2;
     }
+  }
+
+  // Held-out points, when every batch has them (compute --held-out-data).
+  const bool heldOut = std::all_of(spectra.begin(), spectra.end(), [](const BatchSpectrum& s) { return !s.heldOut.empty(); });
+  if (heldOut) {
+    Eigen::Index width = 1;
+    for (const auto& s : spectra) width = std::max(width, s.heldOut.spectrum.ritzValues.size());
+    HeldOutSpectra& h = run.heldOut;
+    h.ritzValues = Eigen::MatrixXd::Constant(batches, width, nan);
+    h.ritzWeights = Eigen::MatrixXd::Constant(batches, width, nan);
+    h.ritzRates = Eigen::MatrixXd::Constant(batches, columns, nan);
+    h.errorNorm2.resize(batches);
+    h.loss.resize(batches);
+    h.rateDirect.resize(batches);
+    for (Eigen::Index b = 0; b < batches; ++b) {
+      const BatchSpectrum::HeldOut& o = spectra[static_cast<size_t>(b)].heldOut;
+      if (o.spectrum.ritzValues.size() != o.spectrum.ritzWeights.size()) {
+        throw std::invalid_argument("held-out: Ritz values and weights differ in length");
+      }
+      if (o.ritzRates.size() != spectra[static_cast<size_t>(b)].ritzValues.size()) {
+        throw std::invalid_argument("held-out: one rate per training Ritz value is needed");
+      }
+      h.batchIndex.push_back(o.batchIndex);
+      h.nTokens.push_back(o.nTokens);
+      h.ritzValues.row(b).head(o.spectrum.ritzValues.size()) = o.spectrum.ritzValues.transpose();
+      h.ritzWeights.row(b).head(o.spectrum.ritzWeights.size()) = o.spectrum.ritzWeights.transpose();
+      h.ritzRates.row(b).head(o.ritzRates.size()) = o.ritzRates.transpose();
+      h.errorNorm2(b) = o.spectrum.norm2;
+      h.loss(b) = o.loss;
+      h.rateDirect(b) = o.rateDirect;
+    }
+    h.computeShells(run.window, run.ritzValues);
   }
 
   // The Jacobi matrices, when every batch has one, and the bounds they give.

@@ -90,6 +90,20 @@ struct BatchSpectrum {
   ///     Σ_{u∈γ} λ_u g_u c_u = ¼ (Σ_{θ⁺∈γ} θ⁺ m⁺ − Σ_{θ⁻∈γ} θ⁻ m⁻)   (g = φ·e/√n, c = φ·1/√n).
   /// Empty unless asked for.
   StartQuadrature errorPlusOnes, errorMinusOnes;
+  /// Held-out points paired with this batch (compute --held-out-data; docs/generalisation.md).
+  /// Empty unless asked for.
+  struct HeldOut {
+    std::int64_t batchIndex = 0;
+    std::int64_t nTokens = 0;        ///< n'
+    StartQuadrature spectrum;        ///< the held-out batch's own quadrature of M' = J'J'ᵀ/n' from e'
+    double loss = 0.0;               ///< mean(e')
+    /// Per training Ritz value j (ritzValues' order): R_j = −(y_j·e)(y_j·z)/(n n'), z = J J'ᵀ e'
+    /// (the bilinear Gauss quadrature, LanczosResult::probeProducts), so that Σ_j R_j = rateDirect
+    /// exactly at any m and Σ_{θ_j∈α} R_j → R_α as m → n.
+    Eigen::VectorXd ritzRates;
+    double rateDirect = 0.0;         ///< −e'ᵀJ'Jᵀe/(n n') = −e·z/(n n')
+    bool empty() const { return nTokens == 0; }
+  } heldOut;
 };
 
 /// Per batch, the quadratures from e + 1 and e − 1 (BatchSpectrum::errorPlusOnes): [B, m'] Ritz
@@ -99,6 +113,24 @@ struct PolarisedQuadratures {
   Eigen::MatrixXd plusValues, plusWeights, minusValues, minusWeights;
   Eigen::VectorXd plusNorm2, minusNorm2;
   bool empty() const { return plusNorm2.size() == 0; }
+};
+
+/// Held-out points paired with a run's batches (BatchSpectrum::HeldOut; docs/generalisation.md):
+/// row b belongs to training batch b. Empty in runs computed without held-out data.
+struct HeldOutSpectra {
+  std::vector<std::int64_t> batchIndex, nTokens;  ///< [B] the held-out batch paired with training batch b, n'
+  Eigen::MatrixXd ritzValues, ritzWeights;        ///< [B, m'] its own quadrature of M' (NaN after its steps)
+  Eigen::VectorXd errorNorm2, loss;               ///< [B] mean(e'²), mean(e')
+  Eigen::MatrixXd ritzRates;                      ///< [B, m] R_j per training Ritz value (Run::ritzValues' columns)
+  Eigen::VectorXd rateDirect;                     ///< [B] −e'ᵀJ'Jᵀe/(n n')
+  // Binned on the run's window by assembleRun (computeShells):
+  Eigen::MatrixXd shellEnergyBatches;             ///< [B, S] the held-out profile E'_α per batch
+  Eigen::VectorXd shellEnergy, underflow, overflow;  ///< [S] its mean; [B] below and above the window
+  Eigen::MatrixXd shellRateBatches;               ///< [B, S] R_α per batch pair (positive: raises L')
+  Eigen::VectorXd shellRate, rateUnderflow, rateOverflow;  ///< [S] mean over pairs; [B] below and above
+  bool empty() const { return errorNorm2.size() == 0; }
+  /// Fills the binned arrays from the Ritz arrays (trainingValues: the run's ritzValues).
+  void computeShells(const ShellWindow& window, const Eigen::MatrixXd& trainingValues);
 };
 
 /// A run as stored in a session.
@@ -131,6 +163,8 @@ struct Run {
   Eigen::VectorXd smoothShellEnergy, smoothUnderflow, smoothOverflow;
   /// The quadratures from e ± 1 (cross-entropy dissipation); empty unless computed.
   PolarisedQuadratures polarisation;
+  /// Held-out points paired with the batches; empty unless computed with held-out data.
+  HeldOutSpectra heldOut;
 
   Eigen::Index batchCount() const { return errorNorm2.size(); }
   bool hasQuadratureBounds() const { return shellEnergyLower.size() == shellEnergy.size() && shellEnergy.size() > 0; }
