@@ -31,10 +31,11 @@ LanczosMode parseLanczosMode(const std::string& text) {
 }
 
 void tridiagonalQuadrature(const Eigen::VectorXd& a, const Eigen::VectorXd& b,
-                           Eigen::VectorXd& values, Eigen::VectorXd& weights) {
+                           Eigen::VectorXd& values, Eigen::VectorXd& weights, Eigen::MatrixXd* vectors) {
   if (a.size() == 0) {
     values.resize(0);
     weights.resize(0);
+    if (vectors) vectors->resize(0, 0);
     return;
   }
   // Eigen's computeFromTridiagonal does not scale its input, and its deflation test
@@ -51,6 +52,7 @@ void tridiagonalQuadrature(const Eigen::VectorXd& a, const Eigen::VectorXd& b,
   }
   values = solver.eigenvalues() * unit;
   weights = solver.eigenvectors().row(0).transpose().array().square();
+  if (vectors) *vectors = solver.eigenvectors();
 }
 
 namespace {
@@ -131,6 +133,23 @@ void bidiagonalJacobi(const Eigen::VectorXd& alpha, const Eigen::VectorXd& beta,
   next = k > 0 ? nextBeta * alpha(k - 1) : 0.0;
 }
 
+void checkProbe(Eigen::Index n, const LanczosOptions& options) {
+  if (options.probe.size() != 0 && options.probe.size() != n) {
+    throw std::invalid_argument("Lanczos probe vector has " + std::to_string(options.probe.size()) +
+                                " entries, the operator " + std::to_string(n));
+  }
+  if (!options.probe.allFinite()) throw std::invalid_argument("Lanczos probe vector is not finite");
+}
+
+/// q_j = ‖start‖ u_j[0] (u_jᵀ Vᵀ z) for the eigenvectors u_j (columns of `vectors`, in the
+/// result's Ritz order) of the k × k Jacobi matrix and the basis V (first k columns).
+Eigen::VectorXd probeProducts(const Eigen::MatrixXd& vectors, const Eigen::MatrixXd& basis, double startNorm,
+                              const Eigen::VectorXd& probe) {
+  const Eigen::Index k = vectors.cols();
+  const Eigen::VectorXd projected = basis.leftCols(k).transpose() * probe;  // Vᵀ z
+  return startNorm * vectors.row(0).transpose().cwiseProduct(vectors.transpose() * projected);
+}
+
 LanczosResult zeroStart() {
   LanczosResult result;
   result.status = LanczosStatus::ZeroStart;
@@ -145,6 +164,7 @@ LanczosResult lanczos(SymmetricOperator& op, const Eigen::VectorXd& start, const
   }
   const Eigen::Index n = op.size();
   checkStart(n, start, options);
+  checkProbe(n, options);
   const double startNorm = start.norm();
   if (startNorm == 0.0) return zeroStart();
 
@@ -194,7 +214,10 @@ LanczosResult lanczos(SymmetricOperator& op, const Eigen::VectorXd& start, const
   }
 
   LanczosResult result = recurrenceResult(status, alpha, beta, startNorm, basis);
-  tridiagonalQuadrature(result.alpha, result.beta, result.ritzValues, result.ritzWeights);
+  Eigen::MatrixXd vectors;
+  tridiagonalQuadrature(result.alpha, result.beta, result.ritzValues, result.ritzWeights,
+                        options.probe.size() ? &vectors : nullptr);
+  if (options.probe.size()) result.probeProducts = probeProducts(vectors, basis, startNorm, options.probe);
   result.jacobiDiagonal = result.alpha;
   result.jacobiOffDiagonal = result.beta;
   result.nextOffDiagonal = nextBeta;
@@ -204,6 +227,7 @@ LanczosResult lanczos(SymmetricOperator& op, const Eigen::VectorXd& start, const
 LanczosResult golubKahan(FactoredOperator& op, const Eigen::VectorXd& start, const LanczosOptions& options) {
   const Eigen::Index n = op.size();
   checkStart(n, start, options);
+  checkProbe(n, options);
   const double startNorm = start.norm();
   if (startNorm == 0.0) return zeroStart();
 
@@ -272,11 +296,14 @@ LanczosResult golubKahan(FactoredOperator& op, const Eigen::VectorXd& start, con
   std::reverse(order.begin(), order.end());
   result.ritzValues.resize(k);
   result.ritzWeights.resize(k);
+  Eigen::MatrixXd vectors(k, k);  // eigenvectors of T_k = B Bᵀ: B's left singular vectors, ascending
   for (Eigen::Index i = 0; i < k; ++i) {
     const Eigen::Index j = order[static_cast<size_t>(i)];
     result.ritzValues(i) = sigma(j) * sigma(j);
     result.ritzWeights(i) = svd.matrixU()(0, j) * svd.matrixU()(0, j);
+    vectors.col(i) = svd.matrixU().col(j);
   }
+  if (options.probe.size()) result.probeProducts = probeProducts(vectors, left, startNorm, options.probe);
   return result;
 }
 

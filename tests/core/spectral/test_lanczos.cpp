@@ -1,6 +1,6 @@
 // Lanczos quadrature against independent ground truth: dense eigendecompositions (Ritz values and
 // weights with m >= n), closed-form diagonal cases, and the loss of orthogonality of the plain
-// recurrence that full re-orthogonalisation removes.
+// recurrence that full re-orthogonalisation removes; the bilinear quadrature of a probe vector.
 #include <Eigen/Eigenvalues>
 #include <map>
 
@@ -285,6 +285,41 @@ class TestLanczos : public QObject {
     QVERIFY(std::abs(r.ritzWeights.sum() - 1.0) < 1e-13);
     // Extreme Ritz values converge first: the largest matches the top eigenvalue.
     SHELLSCOPE_COMPARE_ERROR(std::abs(r.ritzValues(11) - p.lambda(59)) / p.lambda(59), 1e-6);
+  }
+
+  void probeProductsAreTheBilinearQuadrature() {
+    // q_j ≈ (y_j·e)(y_j·z): summed, e·z exactly at any k and in every mode; with k = n (Full,
+    // Golub-Kahan) each q_j is (φ_u·e)(φ_u·z) of the eigenvector with λ_u = θ_j, from Q directly.
+    const Eigen::Index n = 30;
+    const DenseProblem p = spreadSpectrum(n, -3, 1, 61);
+    const Eigen::MatrixXd a = p.q * p.lambda.cwiseSqrt().asDiagonal();  // M = A Aᵀ
+    const Eigen::VectorXd e = randomVector(n, 62), z = randomVector(n, 63);
+    const Eigen::VectorXd exact = (p.q.transpose() * e).cwiseProduct(p.q.transpose() * z);  // ascending λ
+    for (const LanczosMode mode : {LanczosMode::Full, LanczosMode::Plain, LanczosMode::GolubKahan}) {
+      for (const int steps : {8, 30}) {
+        LanczosOptions options;
+        options.mode = mode;
+        options.maxSteps = steps;
+        options.relativeTolerance = 0;
+        options.probe = z;
+        DenseOperator dense(p.matrix());
+        DenseFactoredOperator factored(a);
+        const LanczosResult r = mode == LanczosMode::GolubKahan ? golubKahan(factored, e, options) : lanczos(dense, e, options);
+        QCOMPARE(r.probeProducts.size(), r.ritzValues.size());
+        QVERIFY2(std::abs(r.probeProducts.sum() - e.dot(z)) <= 1e-12 * e.norm() * z.norm(),
+                 qPrintable(QString("%1 steps %2: sum %3, e.z %4").arg(QString::fromStdString(toString(mode))).arg(steps)
+                                .arg(r.probeProducts.sum(), 0, 'g', 17).arg(e.dot(z), 0, 'g', 17)));
+        if (steps == n && mode != LanczosMode::Plain) {
+          SHELLSCOPE_COMPARE_ERROR(test::relativeError(r.probeProducts, exact), 1e-8);
+        }
+      }
+    }
+    // Without a probe nothing is computed; a probe of the wrong size is refused.
+    DenseOperator dense(p.matrix());
+    LanczosOptions plain;
+    QCOMPARE(lanczos(dense, e, plain).probeProducts.size(), Eigen::Index(0));
+    plain.probe = Eigen::VectorXd::Ones(n + 1);
+    QVERIFY(test::messageOf([&] { lanczos(dense, e, plain); }).contains("probe vector has 31 entries"));
   }
 };
 

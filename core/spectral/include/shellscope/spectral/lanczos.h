@@ -63,6 +63,13 @@ struct LanczosOptions {
   /// max(8, k/8) further steps, so that its cost stays small against k operator products.
   std::function<bool(const Eigen::VectorXd&, const Eigen::VectorXd&, double)> stopWhen;
   int minSteps = 1;
+  /// A second vector z (empty: none). The result's probeProducts then hold, for every Ritz pair
+  /// (θ_j, y_j = V_k u_j), the bilinear Gauss quadrature of startᵀ f(M) z:
+  ///     q_j = ‖start‖ u_j[0] (u_jᵀ V_kᵀ z)  ≈ (y_j·start)(y_j·z),
+  /// with Σ_j q_j = start·z exactly in every mode (U is orthogonal and v_1 = start/‖start‖), and
+  /// Σ_{θ_j∈S} q_j → Σ_{λ_u∈S} (φ_u·start)(φ_u·z) as k → n (Full and Golub-Kahan). Used for the
+  /// held-out loss rate (docs/generalisation.md).
+  Eigen::VectorXd probe;
 };
 
 enum class LanczosStatus {
@@ -86,6 +93,8 @@ struct LanczosResult {
   /// bounds need (quadrature_bounds.h).
   Eigen::VectorXd jacobiDiagonal, jacobiOffDiagonal;
   double nextOffDiagonal = 0.0;
+  /// q_j for LanczosOptions::probe, in the order of ritzValues (empty without a probe).
+  Eigen::VectorXd probeProducts;
 };
 
 /// Lanczos (Full or Plain) on M from `start` (need not be normalised).
@@ -97,6 +106,6 @@ LanczosResult golubKahan(FactoredOperator& op, const Eigen::VectorXd& start, con
 /// Gauss quadrature of a symmetric tridiagonal T (diagonal a, off-diagonal b): Ritz values
 /// ascending and weights U[0,i]^2, from Eigen's tridiagonal eigensolver.
 void tridiagonalQuadrature(const Eigen::VectorXd& a, const Eigen::VectorXd& b,
-                           Eigen::VectorXd& values, Eigen::VectorXd& weights);
+                           Eigen::VectorXd& values, Eigen::VectorXd& weights, Eigen::MatrixXd* vectors = nullptr);
 
 }  // namespace shellscope
