@@ -26,6 +26,7 @@ int computeCommand(const Arguments& args) {
   ComputeSettings settings;
   std::string out;
   addModelAndDataOptions(cl, settings);
+  addHeldOutOptions(cl, settings);
   addBatchOptions(cl, settings.batches, settings.batchSize, settings.seqLen);
   addSpectrumOptions(cl, settings);
   addRuntimeOptions(cl, settings.device, settings.dtype, settings.threads);

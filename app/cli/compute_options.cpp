@@ -18,6 +18,20 @@ void addModelAndDataOptions(CommandLine& cl, ComputeSettings& s, std::string* si
       .setting("training_step_rows");
 }
 
+void addHeldOutOptions(CommandLine& cl, ComputeSettings& s) {
+  cl.option("held-out-data", "PATH",
+            "held-out points paired with the batches (their profile, loss and the held-out loss rate per\n"
+            "training shell; docs/generalisation.md): token data cut like --data, or 'builtin' for a built-in\n"
+            "model's own data after its training batches; one more Lanczos run per batch",
+            s.heldOutData)
+      .defaultText("none")
+      .setting("held_out_data");
+  cl.option("held-out-pythia-step", "S", "held-out windows from rows S*1024.. (of --held-out-data, or of --data)",
+            s.heldOutStepRows)
+      .defaultText("")
+      .setting("held_out_data");
+}
+
 void addBatchOptions(CommandLine& cl, int& batches, int& batchSize, int& seqLen) {
   cl.option("batches", "N", "number of batches", batches).setting("batches");
   cl.option("batch-size", "B", "windows per batch", batchSize).setting("batch_size");

@@ -10,6 +10,8 @@ namespace shellscope::cli {
 /// --model (repeatable into settings.models, or one model into *singleModel), --data,
 /// --data-dtype, --tokenizer, --pythia-step.
 void addModelAndDataOptions(CommandLine& cl, ComputeSettings& settings, std::string* singleModel = nullptr);
+/// --held-out-data, --held-out-pythia-step (compute only).
+void addHeldOutOptions(CommandLine& cl, ComputeSettings& settings);
 /// --batches, --batch-size, --seq-len.
 void addBatchOptions(CommandLine& cl, int& batches, int& batchSize, int& seqLen);
 /// --lanczos-steps, --lanczos-mode, --lanczos-tol, --shells-per-decade, --lambda-min, --lambda-max,

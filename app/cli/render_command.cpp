@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -20,6 +21,7 @@
 #include "ui/charts/animation_chart.h"
 #include "ui/charts/chart_builders.h"
 #include "ui/charts/colormap.h"
+#include "ui/charts/generalisation_charts.h"
 #include "ui/charts/lab_charts.h"
 #include "ui/charts/transport_chart.h"
 #include "ui/charts/trend_charts.h"
@@ -33,7 +35,7 @@ struct RenderOptions {
   std::string view = "profile", model, out, quantity = "frontier", axis = "step", lab, panel = "all", transport,
               time, color;
   std::int64_t step = -1;
-  int width = 900, height = 600, dpi = 150, framesPerCheckpoint = 8, fps = 24, interval = 0;
+  int width = 900, height = 600, dpi = 150, framesPerCheckpoint = 8, fps = 24, interval = 0, checkpoint = -1;
   bool video = false;
 };
 }  // namespace
@@ -96,6 +98,43 @@ std::unique_ptr<QChart> labFigure(const RenderOptions& o, const CommandLine& cl,
   return std::unique_ptr<QChart>(ui::labFigure(runs, chosen, o.interval, panel));
 }
 
+/// The Generalisation view's figure (ui/charts/generalisation_charts.h): lab run --lab (default the
+/// first with held-out points), checkpoint --checkpoint (default the view's), time --time, the four
+/// panels or --panel's one.
+std::unique_ptr<QChart> generalisationFigure(const RenderOptions& o, const CommandLine& cl, const std::string& path) {
+  std::vector<LabRun> runs = readLabRuns(path);
+  const std::size_t labRuns = runs.size();
+  runs.erase(std::remove_if(runs.begin(), runs.end(), [](const LabRun& r) { return !r.hasHeldOut(); }), runs.end());
+  if (runs.empty()) {
+    throw std::runtime_error(path + ": the session has no lab run with held-out points (" + std::to_string(labRuns) +
+                             " lab runs without; make one with lab run --held-out N)");
+  }
+  const LabRun* chosen = &runs.front();
+  if (cl.has("lab")) {
+    const auto it = std::find_if(runs.begin(), runs.end(), [&](const LabRun& r) { return r.id == o.lab; });
+    if (it == runs.end()) throw std::runtime_error(path + ": no lab run with held-out points named '" + o.lab + "'");
+    chosen = &*it;
+  }
+  const int checkpoints = static_cast<int>(chosen->checkpoints.size());
+  int checkpoint = ui::defaultGeneralisationCheckpoint(*chosen);
+  if (cl.has("checkpoint")) {
+    if (o.checkpoint < 0 || o.checkpoint >= std::max(1, checkpoints)) {
+      throw UsageError("--checkpoint must be 0.." + std::to_string(std::max(0, checkpoints - 1)) + " for " + chosen->id);
+    }
+    checkpoint = o.checkpoint;
+  }
+  bool tau = false;
+  if (cl.has("time")) {
+    if (o.time != "tau" && o.time != "steps") throw UsageError("--time must be tau or steps");
+    tau = o.time == "tau";
+  }
+  ui::GeneralisationPanel panel;
+  if (!ui::parseGeneralisationPanel(QString::fromStdString(o.panel), &panel)) {
+    throw UsageError("--panel must be all, profiles, rates, heatmap or losses for --view generalisation");
+  }
+  return std::unique_ptr<QChart>(ui::generalisationFigure(*chosen, checkpoint, tau, panel));
+}
+
 /// The Transport view's figure (ui/charts/transport_chart.h): estimate --transport (default the
 /// first) on its default time axis, or --time tau|steps and --log-time.
 std::unique_ptr<QChart> transportFigure(const RenderOptions& o, const CommandLine& cl, const std::string& path, bool logTime) {
@@ -125,8 +164,8 @@ std::unique_ptr<QChart> transportFigure(const RenderOptions& o, const CommandLin
 #endif
 
 int renderCommand(const Arguments& args) {
-  CommandLine cl("render", "render SESSION.h5 --view profile|animation|overlay|trends|lab|transport [--model NAME] [--step N] [--lab ID] "
-                 "[--interval K] [--transport ID] --out FILE.png|svg|pdf",
+  CommandLine cl("render", "render SESSION.h5 --view profile|animation|overlay|trends|lab|transport|generalisation [--model NAME] "
+                 "[--step N] [--lab ID] [--interval K] [--checkpoint K] [--transport ID] --out FILE.png|svg|pdf",
                  "Renders a figure of a session without the GUI. profile: the checkpoints of a model coloured by\n"
                  "step, or with --step one run with its fits and frontier; animation: the frontier animation of a\n"
                  "model as numbered PNG frames in the folder --out (and animation.mp4 with --video when ffmpeg is\n"
@@ -135,9 +174,13 @@ int renderCommand(const Arguments& args) {
                  "run's flux matrix and shell balance of one interval, its transport/dissipation ratio over τ and\n"
                  "the lazy-rich sweep over the session's lab runs, as the GUI's Lab view (all four panels at\n"
                  "1400 x 1000 unless --width/--height, or one with --panel); transport: the cumulative flux J of a\n"
-                 "stored estimate over (checkpoint interval x shell edge), as the GUI's Transport view.");
+                 "stored estimate over (checkpoint interval x shell edge), as the GUI's Transport view; generalisation:\n"
+                 "a lab run with held-out points (lab run --held-out N): the training and held-out profiles and the\n"
+                 "held-out loss rate R_b per training shell at one checkpoint, R_b over checkpoints x shells with the\n"
+                 "window where the held-out loss rises, and both losses, as the GUI's Generalisation view (all four\n"
+                 "panels at 1400 x 1000 unless --width/--height, or one with --panel).");
   RenderOptions o;
-  cl.option("view", "VIEW", "profile | animation | overlay | trends", o.view);
+  cl.option("view", "VIEW", "profile | animation | overlay | trends | lab | transport | generalisation", o.view);
   cl.option("model", "NAME", "model", o.model).defaultText("the smallest");
   cl.option("step", "N", "training step", o.step).defaultText("overlay: the last one all models have");
   cl.option("out", "FILE", "output file: .png, .svg or .pdf", o.out);
@@ -149,11 +192,14 @@ int renderCommand(const Arguments& args) {
   cl.flag("video", "animation: also encode DIR/animation.mp4 with ffmpeg", o.video);
   cl.option("quantity", "Q", "trends: frontier | kappa | p | amplitude | loss", o.quantity);
   cl.option("axis", "AXIS", "trends: step | accumulated_lr", o.axis);
-  cl.option("lab", "ID", "lab: the lab run", o.lab).defaultText("the first");
+  cl.option("lab", "ID", "lab, generalisation: the lab run", o.lab).defaultText("the first (with held-out points)");
   cl.option("interval", "K", "lab: the interval (0 = the first) of the flux matrix and balance", o.interval);
-  cl.option("panel", "P", "lab: all | flux | balance | ratio | sweep", o.panel);
+  cl.option("panel", "P", "lab: all | flux | balance | ratio | sweep; generalisation: all | profiles | rates | heatmap | losses", o.panel);
+  cl.option("checkpoint", "K", "generalisation: the checkpoint (0 = the first) of the profiles and the rates", o.checkpoint)
+      .defaultText("where the held-out loss rises most, else the last");
   cl.option("transport", "ID", "transport: the flux estimate", o.transport).defaultText("the first");
-  cl.option("time", "T", "transport: tau | steps", o.time).defaultText("tau when the series knows it");
+  cl.option("time", "T", "transport, generalisation: tau | steps", o.time)
+      .defaultText("transport: tau when the series knows it; generalisation: steps");
   cl.option("color", "C", "transport: linear | log (signed, three decades)", o.color)
       .defaultText("log when the largest |J| is over 100 times the median");
   bool logTime = false;
@@ -167,10 +213,12 @@ int renderCommand(const Arguments& args) {
   const std::string& out = o.out;
   const std::string& view = o.view;
 #ifdef SHELLSCOPE_WITH_UI
-  if (view == "lab" || view == "transport") {
+  if (view == "lab" || view == "transport" || view == "generalisation") {
     ui::ensureGuiApplication();
-    const std::unique_ptr<QChart> chart = view == "lab" ? labFigure(o, cl, path) : transportFigure(o, cl, path, logTime);
-    const bool grid = view == "lab" && o.panel == "all";
+    const std::unique_ptr<QChart> chart = view == "lab"         ? labFigure(o, cl, path)
+                                          : view == "transport" ? transportFigure(o, cl, path, logTime)
+                                                                : generalisationFigure(o, cl, path);
+    const bool grid = (view == "lab" || view == "generalisation") && o.panel == "all";
     ui::ExportOptions options;
     options.size = QSize(cl.has("width") || !grid ? o.width : 1400, cl.has("height") || !grid ? o.height : 1000);
     options.dpi = o.dpi;
@@ -242,7 +290,7 @@ int renderCommand(const Arguments& args) {
     style.legendAlignment = Qt::AlignBottom;
     chart.reset(ui::trendChart(session, a, shown, colors, *quantity, o.axis, style));
   } else {
-    throw UsageError("--view must be profile, animation, overlay, trends, lab or transport");
+    throw UsageError("--view must be profile, animation, overlay, trends, lab, transport or generalisation");
   }
   ui::ExportOptions options;
   options.size = QSize(o.width, o.height);

@@ -61,6 +61,12 @@ void writeRun(H5::Group& runs, const Run& run, const std::filesystem::path& sess
   writeAttribute(group, "seed", m.seed);
   writeAttribute(group, "threads", m.threads);
   writeAttribute(group, "batch_order", m.batchOrder);
+  if (!run.heldOut.empty()) {
+    writeAttribute(group, "held_out_data_source", m.heldOutDataSource);
+    writeAttribute(group, "held_out_data_path", m.heldOutDataPath);
+    writeAttribute(group, "held_out_data_path_absolute", m.heldOutDataAbsolute);
+    writeAttribute(group, "held_out_batch_order", m.heldOutBatchOrder);
+  }
   writeAttribute(group, "created_at", m.createdAt);
   writeAttribute(group, "software_version", m.softwareVersion);
   writeAttribute(group, "compute_seconds", m.computeSeconds);
@@ -107,6 +113,23 @@ void writeRun(H5::Group& runs, const Run& run, const std::filesystem::path& sess
     writeMatrix(group, "polarisation_minus_ritz_values", q.minusValues);
     writeMatrix(group, "polarisation_minus_ritz_weights", q.minusWeights);
     writeVector(group, "polarisation_minus_norm2", q.minusNorm2);
+  }
+  if (!run.heldOut.empty()) {
+    // Held-out points paired with the batches (docs/generalisation.md): the raw arrays, then the
+    // binned profile and rates (recomputable from them).
+    const HeldOutSpectra& h = run.heldOut;
+    writeVector(group, "held_out_batch_index", h.batchIndex);
+    writeVector(group, "held_out_n_tokens", h.nTokens);
+    writeMatrix(group, "held_out_ritz_values", h.ritzValues);
+    writeMatrix(group, "held_out_ritz_weights", h.ritzWeights);
+    writeVector(group, "held_out_error_norm2", h.errorNorm2);
+    writeVector(group, "held_out_loss", h.loss);
+    writeMatrix(group, "held_out_ritz_rates", h.ritzRates);
+    writeVector(group, "held_out_rate_direct", h.rateDirect);
+    writeMatrix(group, "held_out_shell_energy_batches", h.shellEnergyBatches);
+    writeVector(group, "held_out_shell_energy", h.shellEnergy);
+    writeMatrix(group, "held_out_shell_rate_batches", h.shellRateBatches);
+    writeVector(group, "held_out_shell_rate", h.shellRate);
   }
   if (run.hasQuadratureBounds()) {
     writeMatrix(group, "shell_energy_lower_batches", run.shellEnergyLowerBatches);
@@ -165,6 +188,10 @@ Run readRun(const std::string& filePath, H5::Group group, const std::string& id,
   m.seed = r.optionalInteger("seed", 0);
   m.threads = r.optionalInteger("threads", 0);
   if (r.hasAttribute("batch_order")) m.batchOrder = r.text("batch_order");
+  m.heldOutDataSource = r.optionalText("held_out_data_source");
+  m.heldOutDataPath = r.optionalText("held_out_data_path");
+  m.heldOutDataAbsolute = r.optionalText("held_out_data_path_absolute");
+  m.heldOutBatchOrder = r.optionalText("held_out_batch_order");
   m.createdAt = r.optionalText("created_at");
   m.softwareVersion = r.optionalText("software_version");
   m.computeSeconds = r.optionalReal("compute_seconds", 0.0);
@@ -279,6 +306,40 @@ Run readRun(const std::string& filePath, H5::Group group, const std::string& id,
     q.minusWeights = r.matrix("polarisation_minus_ritz_weights", B, dims[1]);
     q.plusNorm2 = r.vector("polarisation_plus_norm2", B);
     q.minusNorm2 = r.vector("polarisation_minus_norm2", B);
+  }
+  // Held-out points: the eight raw datasets or none; the binned ones are recomputed from them.
+  const char* heldOutNames[] = {"held_out_batch_index", "held_out_n_tokens",     "held_out_ritz_values",
+                                "held_out_ritz_weights", "held_out_error_norm2", "held_out_loss",
+                                "held_out_ritz_rates",  "held_out_rate_direct"};
+  const int heldOutFound = static_cast<int>(std::count_if(std::begin(heldOutNames), std::end(heldOutNames),
+                                                          [&](const char* name) { return r.hasDataset(name); }));
+  if (heldOutFound != 0 && heldOutFound != 8) r.fail("has some of the held_out_* datasets but not all");
+  if (heldOutFound == 8) {
+    HeldOutSpectra& h = run.heldOut;
+    const std::vector<hsize_t> dims = r.extent("held_out_ritz_values", 2);
+    const auto cap = static_cast<hsize_t>(std::max<std::int64_t>({m.lanczosSteps, m.lanczosMaxSteps, 1}));
+    if (dims[0] != B) r.fail("dataset 'held_out_ritz_values' has " + std::to_string(dims[0]) + " rows, n_batches is " + std::to_string(B));
+    if (dims[1] > std::max<hsize_t>(cap, ritzDims[1])) {
+      r.fail("dataset 'held_out_ritz_values' has " + std::to_string(dims[1]) + " columns, more than the step cap");
+    }
+    h.batchIndex = r.integers("held_out_batch_index", B);
+    h.nTokens = r.integers("held_out_n_tokens", B);
+    h.ritzValues = r.matrix("held_out_ritz_values", B, dims[1]);
+    h.ritzWeights = r.matrix("held_out_ritz_weights", B, dims[1]);
+    h.errorNorm2 = r.vector("held_out_error_norm2", B);
+    h.loss = r.vector("held_out_loss", B);
+    h.ritzRates = r.matrix("held_out_ritz_rates", B, ritzDims[1]);
+    h.rateDirect = r.vector("held_out_rate_direct", B);
+    if (checkMeaning) {
+      for (Eigen::Index b = 0; b < h.ritzWeights.size(); ++b) {
+        const double w = h.ritzWeights.data()[b];
+        if (!std::isnan(w) && !(w >= -1e-12)) r.fail("dataset 'held_out_ritz_weights' has a negative weight");
+      }
+      for (std::int64_t n : h.nTokens) {
+        if (n < 1) r.fail("dataset 'held_out_n_tokens' has a count below 1");
+      }
+    }
+    h.computeShells(run.window, run.ritzValues);
   }
   if (checkMeaning) {
     const std::vector<std::string> problems = runProblems(run);

@@ -18,7 +18,7 @@ std::string describe(double v) {
   if (std::isinf(v)) return v > 0 ? "+inf" : "-inf";
   char text[32];
   std::snprintf(text, sizeof text, "%.6g", v);
-  return std::string(text) + " (negative)";
+  return std::string(text) + (v < 0 ? " (negative)" : "");
 }
 
 /// Entries of `values` that are not finite, or negative when `nonNegative`.
@@ -125,6 +125,37 @@ std::vector<std::string> runProblems(const Run& run) {
           problems.push_back(std::string(name) + ", batch " + std::to_string(b) + ": the Gauss weights sum to " +
                              describe(sum) + " or are not finite");
         }
+      }
+    }
+  }
+  // Held-out points: finite statistics, weights summing to 1 per batch, and Σ_j R_j = the direct rate.
+  const HeldOutSpectra& h = run.heldOut;
+  if (!h.empty()) {
+    checkValues(problems, "held_out_error_norm2", h.errorNorm2, true);
+    checkValues(problems, "held_out_loss", h.loss, false);
+    checkValues(problems, "held_out_rate_direct", h.rateDirect, false);
+    for (Eigen::Index b = 0; b < h.ritzValues.rows() && b < h.ritzWeights.rows(); ++b) {
+      double sum = 0;
+      bool finite = true;
+      for (Eigen::Index i = 0; i < h.ritzValues.cols() && std::isfinite(h.ritzValues(b, i)); ++i) {
+        finite &= std::isfinite(h.ritzWeights(b, i)) && h.ritzWeights(b, i) >= -1e-12;
+        sum += h.ritzWeights(b, i);
+      }
+      if (!finite || !(std::abs(sum - 1.0) <= kIdentityTolerance)) {
+        problems.push_back("held_out, batch " + std::to_string(b) + ": the Gauss weights sum to " + describe(sum) +
+                           " or are not finite");
+      }
+    }
+    for (Eigen::Index b = 0; b < h.ritzRates.rows() && b < h.rateDirect.size(); ++b) {
+      double sum = 0, scale = 0;
+      for (Eigen::Index i = 0; i < h.ritzRates.cols(); ++i) {
+        if (std::isnan(h.ritzRates(b, i))) continue;
+        sum += h.ritzRates(b, i);
+        scale += std::abs(h.ritzRates(b, i));
+      }
+      if (!std::isfinite(sum) || !(std::abs(sum - h.rateDirect(b)) <= kIdentityTolerance * std::max(scale, 1e-300))) {
+        problems.push_back("held_out, batch " + std::to_string(b) + ": the rates per Ritz value sum to " + describe(sum) +
+                           ", held_out_rate_direct is " + describe(h.rateDirect(b)));
       }
     }
   }

@@ -1,7 +1,12 @@
 // The operator M u = (1/n) J (J^T u) against an explicitly formed J on small models: both
 // observables, both JVP methods, and the factored form used by Golub-Kahan. The explicit J is
 // itself checked against finite differences, so the ground truth does not rest on autograd alone.
+// The held-out loss rate per Ritz value (batchSpectrum with a held-out batch) against the exact
+// split −(e'ᵀJ'Jᵀφ_u)(φ_u·e)/(n n') from explicit Jacobians and a dense eigendecomposition.
+#include <Eigen/Eigenvalues>
+
 #include "models/builtin_models.h"
+#include "operator/batch_spectrum.h"
 #include "operator/linearization.h"
 #include "operator/operators.h"
 #include "jacobian_support.h"
@@ -158,6 +163,80 @@ class TestOperator : public QObject {
       const Case c = makeCase(name, at::kDouble);
       QVERIFY(c.model->linearize(c.batch) != nullptr);
     }
+  }
+
+  void heldOutRatesMatchTheExplicitJacobians_data() {
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<int>("mode");
+    for (const char* name : {"mlp", "lm-parallel"}) {
+      QTest::newRow((QString(name) + " full").toUtf8()) << QString(name) << static_cast<int>(LanczosMode::Full);
+      QTest::newRow((QString(name) + " golub-kahan").toUtf8()) << QString(name) << static_cast<int>(LanczosMode::GolubKahan);
+    }
+  }
+
+  void heldOutRatesMatchTheExplicitJacobians() {
+    QFETCH(QString, name);
+    QFETCH(int, mode);
+    Case c = makeCase(name, at::kDouble);
+    auto data = makeBuiltinData(*c.model, 2, 2, 5, 9);
+    const Batch held = data->batch(1, at::kDouble);
+    const Eigen::MatrixXd j = shellscope::test::jacobianByRows(*c.model, c.batch);
+    const Eigen::MatrixXd jHeld = shellscope::test::jacobianByRows(*c.model, held);
+    const Eigen::Index n = j.rows(), nHeld = jHeld.rows();
+    BatchLinearization trainLin(*c.model, c.batch, JvpMethod::ForwardMode), heldLin(*c.model, held, JvpMethod::ForwardMode);
+    const Eigen::VectorXd e = toEigen(trainLin.errors()), eHeld = toEigen(heldLin.errors());
+    const double scale = -1.0 / (static_cast<double>(n) * static_cast<double>(nHeld));
+    const double direct = scale * (jHeld.transpose() * eHeld).dot(j.transpose() * e);
+    // Exact split over the eigenpairs of M = J Jᵀ/n.
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(j * j.transpose() / static_cast<double>(n));
+    const Eigen::MatrixXd phi = solver.eigenvectors();
+    const Eigen::VectorXd exact =
+        scale * (phi.transpose() * (jHeld * j.transpose()).transpose() * eHeld).cwiseProduct(phi.transpose() * e);
+
+    ComputeSettings settings;
+    settings.lanczosMode = static_cast<LanczosMode>(mode);
+    settings.lanczosSteps = static_cast<int>(n);
+    settings.lanczosTolerance = 1e-14;
+    settings.dtype = ComputeDType::Float64;
+    const BatchSpectrum s = batchSpectrum(*c.model, c.batch, settings, {}, "test", &held);
+    QVERIFY(!s.heldOut.empty());
+    QCOMPARE(s.heldOut.nTokens, static_cast<std::int64_t>(nHeld));
+    QCOMPARE(s.heldOut.ritzRates.size(), s.ritzValues.size());
+    // Σ_j R_j = −e'ᵀJ'Jᵀe/(n n') to rounding, and the stored direct rate is the same number.
+    QVERIFY2(std::abs(s.heldOut.ritzRates.sum() - direct) <= 1e-10 * std::abs(direct),
+             qPrintable(QString("sum %1 direct %2").arg(s.heldOut.ritzRates.sum(), 0, 'g', 17).arg(direct, 0, 'g', 17)));
+    QVERIFY(std::abs(s.heldOut.rateDirect - direct) <= 1e-10 * std::abs(direct));
+    // With m = n the split is exact: cumulative sums below every gap in the spectrum agree.
+    const double total = exact.cwiseAbs().sum();
+    const Eigen::VectorXd& lambda = solver.eigenvalues();
+    int gaps = 0;
+    for (Eigen::Index u = 0; u + 1 < n; ++u) {
+      if (!(lambda(u + 1) > 1.05 * lambda(u) && lambda(u) > 1e-10 * lambda(n - 1))) continue;
+      const double threshold = std::sqrt(lambda(u) * lambda(u + 1));
+      double below = 0, belowLanczos = 0;
+      for (Eigen::Index v = 0; v < n; ++v) below += lambda(v) < threshold ? exact(v) : 0.0;
+      for (Eigen::Index k = 0; k < s.ritzValues.size(); ++k) belowLanczos += s.ritzValues(k) < threshold ? s.heldOut.ritzRates(k) : 0.0;
+      QVERIFY2(std::abs(below - belowLanczos) <= 1e-8 * total,
+               qPrintable(QString("below %1: exact %2, Lanczos %3").arg(threshold).arg(below).arg(belowLanczos)));
+      ++gaps;
+    }
+    QVERIFY(gaps >= 3);
+    // The held-out batch's own quadrature is the spectrum of M' from e'.
+    QCOMPARE(s.heldOut.spectrum.norm2, eHeld.squaredNorm() / static_cast<double>(nHeld));
+    QVERIFY(std::abs(s.heldOut.spectrum.ritzWeights.sum() - 1.0) < 1e-12);
+  }
+
+  void heldOutEqualToTrainingGivesMinusTheDissipation() {
+    // Held-out points = training points: z = n M e, and R_j = −θ_j mean(e²) w_j (−D per Ritz
+    // value, every one ≤ 0) at any m, since Vᵀ M e = ‖e‖ T e₁ in the Krylov space.
+    Case c = makeCase("lm-parallel", at::kDouble);
+    ComputeSettings settings;
+    settings.lanczosSteps = 6;
+    settings.dtype = ComputeDType::Float64;
+    const BatchSpectrum s = batchSpectrum(*c.model, c.batch, settings, {}, "test", &c.batch);
+    const Eigen::VectorXd dissipation = s.ritzValues.cwiseProduct(s.ritzWeights) * s.errorNorm2;
+    SHELLSCOPE_COMPARE_ERROR(shellscope::test::relativeError(s.heldOut.ritzRates, -dissipation), 1e-10);
+    QVERIFY(s.heldOut.ritzRates.maxCoeff() <= 1e-14 * dissipation.cwiseAbs().maxCoeff());
   }
 
   void allJvpMethodsAgreeOnTheBuiltinLm() {

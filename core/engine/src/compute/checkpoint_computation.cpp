@@ -74,6 +74,22 @@ std::string batchesDigest(const engine::BatchSource& source) {
   return sha256Hex(bytes);
 }
 
+/// Batches `offset`.. of another source: the built-in data's held-out batches follow its training ones.
+class OffsetSource final : public engine::BatchSource {
+ public:
+  OffsetSource(std::unique_ptr<engine::BatchSource> inner, std::int64_t offset)
+      : inner_(std::move(inner)), offset_(offset) {}
+  std::int64_t batchCount() const override { return inner_->batchCount() - offset_; }
+  engine::Batch batch(std::int64_t index, at::ScalarType dtype) const override { return inner_->batch(index + offset_, dtype); }
+  std::string description() const override {
+    return inner_->description() + ", batches " + std::to_string(offset_) + ".." + std::to_string(inner_->batchCount() - 1);
+  }
+
+ private:
+  std::unique_ptr<engine::BatchSource> inner_;
+  std::int64_t offset_;
+};
+
 }  // namespace
 
 struct CheckpointComputation::Impl {
@@ -81,10 +97,51 @@ struct CheckpointComputation::Impl {
   RunMetadata meta;
   std::unique_ptr<engine::ModelFunction> model;
   std::unique_ptr<engine::BatchSource> data;
+  std::unique_ptr<engine::BatchSource> heldOut;  ///< batch b pairs with data's batch b (null: none)
   at::Device device{at::kCPU};
   at::ScalarType dtype = at::kFloat;
   double setupSeconds = 0;  ///< loading the model and cutting the batches
 };
+
+namespace {
+
+/// The held-out batches (ComputeSettings::heldOutData): as many as the training batches, cut the
+/// same way from their own data (or other rows of the training data), recorded in the metadata.
+std::unique_ptr<engine::BatchSource> openHeldOut(const ComputeSettings& settings, const CheckpointEntry& checkpoint,
+                                                 const std::shared_ptr<const TokenStream>& data,
+                                                 const engine::ModelFunction& model, std::int64_t batches, RunMetadata& meta) {
+  std::unique_ptr<engine::BatchSource> source;
+  if (settings.heldOutData == "builtin") {
+    if (!engine::isBuiltinModel(checkpoint.path) || data) {
+      throw SettingError("held_out_data", "builtin needs a built-in model on its own synthetic data");
+    }
+    source = std::make_unique<OffsetSource>(
+        engine::makeBuiltinData(model, 2 * batches, settings.batchSize, settings.seqLen, settings.seed), batches);
+    meta.heldOutDataPath = "builtin";
+  } else {
+    ComputeSettings held = settings;
+    held.data = settings.heldOutData.empty() ? settings.data : settings.heldOutData;
+    held.trainingStepRows = settings.heldOutStepRows;
+    const std::shared_ptr<const TokenStream> stream =
+        held.data == settings.data && data ? data
+                                           : openComputeData(held, engine::isBuiltinModel(checkpoint.path) ? "" : checkpoint.path);
+    source = windowsOf(held, stream, model.description(), checkpoint.path);
+    meta.heldOutDataPath = held.data;
+    meta.heldOutDataAbsolute = absolutePath(held.data);
+  }
+  if (source->batchCount() < batches) {
+    throw SettingError("held_out_data", "holds " + std::to_string(source->batchCount()) + " batches, fewer than the " +
+                                            std::to_string(batches) + " training batches");
+  }
+  meta.heldOutDataSource = source->description();
+  meta.heldOutBatchOrder = settings.heldOutStepRows >= 0
+                                 ? "pythia-step-" + std::to_string(settings.heldOutStepRows) + " (rows " +
+                                       std::to_string(settings.heldOutStepRows * kPythiaRowsPerStep) + "+, first L+1 tokens)"
+                                 : "sequential";
+  return source;
+}
+
+}  // namespace
 
 CheckpointComputation::CheckpointComputation(const ComputeSettings& settings, const std::string& model)
     : CheckpointComputation(settings, [&] {
@@ -126,6 +183,7 @@ CheckpointComputation::CheckpointComputation(const ComputeSettings& settings, co
     d.meta.checkpointSha256 = filesDigest(checkpointFileList(loaded.files));
   }
   d.model->to(d.device, d.dtype);
+  if (settings.hasHeldOut()) d.heldOut = openHeldOut(settings, checkpoint, data, *d.model, d.data->batchCount(), d.meta);
   // Where the data are and which bytes: the files (when not huge) and always the batches used.
   if (data) {
     const TokenSource& source = data->source();
@@ -188,7 +246,11 @@ BatchSpectrum CheckpointComputation::computeBatch(int batchIndex, const std::fun
   engine::Batch batch = d.data->batch(batchIndex, d.dtype);
   batch.inputs = batch.inputs.to(d.device);
   batch.targets = batch.targets.to(d.device);
-  return engine::batchSpectrum(*d.model, std::move(batch), d.settings, onStep, d.meta.checkpoint);
+  if (!d.heldOut) return engine::batchSpectrum(*d.model, std::move(batch), d.settings, onStep, d.meta.checkpoint);
+  engine::Batch held = d.heldOut->batch(batchIndex, d.dtype);
+  held.inputs = held.inputs.to(d.device);
+  held.targets = held.targets.to(d.device);
+  return engine::batchSpectrum(*d.model, std::move(batch), d.settings, onStep, d.meta.checkpoint, &held);
 }
 
 BatchSpectrum CheckpointComputation::evaluateBatch(int batchIndex) {
@@ -202,7 +264,7 @@ BatchSpectrum CheckpointComputation::evaluateBatch(int batchIndex) {
 Run computeRun(CheckpointComputation& checkpoint, const ProgressToken& progress) {
   const double started = monotonicSeconds();
   const RunMetadata& meta = checkpoint.metadata();
-  const int steps = checkpoint.settings().effectiveMaxSteps();
+  const int steps = checkpoint.settings().effectiveMaxSteps() * checkpoint.settings().quadraturesPerBatch();
   const std::string most = checkpoint.settings().adaptiveTolerance > 0 ? " (adaptive, at most " : "/";
   const std::string close = checkpoint.settings().adaptiveTolerance > 0 ? ")" : "";
   const int batches = checkpoint.batchCount();

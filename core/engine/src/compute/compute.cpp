@@ -89,6 +89,11 @@ void ComputeSettings::validate() const {
   require(lanczosMaxSteps == 0 || lanczosMaxSteps >= lanczosSteps, "lanczos_max_steps",
           "must be at least lanczos_steps (" + std::to_string(lanczosSteps) + ")");
   require(shellsPerDecade >= 1 && shellsPerDecade <= 1000, "shells_per_decade", "must be between 1 and 1000");
+  require(heldOutStepRows < 0 || !heldOutData.empty() || !data.empty(), "held_out_data",
+          "is missing: held-out rows of a training step need token data");
+  require(!hasHeldOut() || (heldOutData.empty() ? data : heldOutData) != data || heldOutStepRows != trainingStepRows,
+          "held_out_data",
+          "names the training batches themselves (give another file, or other rows with --held-out-pythia-step)");
   require(threads >= 0, "threads", "must be 0 (all cores) or more");
   require(lambdaMin <= 0.0 || lambdaMax <= 0.0 || lambdaMin < lambdaMax, "lambda_min",
           "must be below the upper end of the shell window");

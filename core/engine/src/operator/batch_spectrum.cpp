@@ -12,12 +12,78 @@
 
 namespace shellscope::engine {
 
+namespace {
+
+/// The Lanczos options of `settings` (adaptive m included).
+LanczosOptions lanczosOptions(const ComputeSettings& settings, const std::function<void(int)>& onStep) {
+  LanczosOptions options;
+  options.mode = settings.lanczosMode;
+  options.maxSteps = settings.effectiveMaxSteps();
+  options.relativeTolerance = settings.effectiveTolerance();
+  options.onStep = onStep;
+  if (settings.adaptiveTolerance > 0) {
+    ShellConvergenceTest test;
+    test.tolerance = settings.adaptiveTolerance;
+    test.shellsPerDecade = settings.shellsPerDecade;
+    test.policy = settings.windowPolicy();
+    options.minSteps = settings.lanczosSteps;
+    options.stopWhen = [test](const Eigen::VectorXd& diagonal, const Eigen::VectorXd& off, double next) {
+      return testShellConvergence(test, diagonal, off, next).converged;
+    };
+  }
+  return options;
+}
+
+/// The quadrature of the linearisation's M from `start`, by the options' mode.
+LanczosResult quadratureOf(BatchLinearization& linearization, const Eigen::VectorXd& start, const LanczosOptions& options) {
+  if (options.mode == LanczosMode::GolubKahan) {
+    ScaledJacobianOperator op(linearization);
+    return golubKahan(op, start, options);
+  }
+  FunctionSpaceOperator op(linearization);
+  return lanczos(op, start, options);
+}
+
+/// The held-out batch's side that needs only its own linearisation: e', its quadrature and
+/// J'ᵀ e' (P entries, one tensor per parameter), after which the held-out graph is freed.
+std::vector<at::Tensor> heldOutSide(const ModelFunction& model, const Batch& heldOut, const ComputeSettings& settings,
+                                    const std::function<void(int)>& onStep, const std::string& where,
+                                    BatchSpectrum::HeldOut& out) {
+  BatchLinearization held(model, heldOut, settings.jvpMethod);
+  const Eigen::VectorXd e = toEigen(held.errors());
+  if (!e.allFinite()) {
+    throw std::runtime_error(where + " (held-out batch " + std::to_string(heldOut.index) +
+                             "): the model's outputs are not finite (NaN or infinite logits)");
+  }
+  out.batchIndex = heldOut.index;
+  out.nTokens = e.size();
+  out.loss = e.mean();
+  out.spectrum.norm2 = e.squaredNorm() / static_cast<double>(e.size());
+  const LanczosResult quadrature = quadratureOf(held, e, lanczosOptions(settings, onStep));
+  out.spectrum.ritzValues = quadrature.ritzValues;
+  out.spectrum.ritzWeights = quadrature.ritzWeights;
+  return held.vjp(held.errors());
+}
+
+}  // namespace
+
 BatchSpectrum batchSpectrum(const ModelFunction& model, Batch batch, const ComputeSettings& settings,
-                            const std::function<void(int)>& onStep, const std::string& context) {
+                            const std::function<void(int)>& onStep, const std::string& context, const Batch* heldOut) {
   const double start = monotonicSeconds();
   const std::int64_t index = batch.index;
   const std::string where = context + ", batch " + std::to_string(index);
   try {
+    // Progress counts the steps of every quadrature of the batch one after another.
+    int quadratures = 0;
+    const auto nextSteps = [&] {
+      const int offset = quadratures++ * settings.effectiveMaxSteps();
+      return std::function<void(int)>([onStep, offset](int step) {
+        if (onStep) onStep(offset + step);
+      });
+    };
+    BatchSpectrum::HeldOut held;
+    std::vector<at::Tensor> heldOutGradient;  // J'ᵀ e'
+    if (heldOut) heldOutGradient = heldOutSide(model, *heldOut, settings, nextSteps(), where, held);
     BatchLinearization linearization(model, std::move(batch), settings.jvpMethod);
     const Eigen::VectorXd e = toEigen(linearization.errors());
     if (!e.allFinite()) {
@@ -29,30 +95,25 @@ BatchSpectrum batchSpectrum(const ModelFunction& model, Batch batch, const Compu
     spectrum.errorNorm2 = e.squaredNorm() / static_cast<double>(e.size());
     spectrum.loss = e.mean();
 
-    LanczosOptions options;
-    options.mode = settings.lanczosMode;
-    options.maxSteps = settings.effectiveMaxSteps();
-    options.relativeTolerance = settings.effectiveTolerance();
-    options.onStep = onStep;
-    if (settings.adaptiveTolerance > 0) {
-      ShellConvergenceTest test;
-      test.tolerance = settings.adaptiveTolerance;
-      test.shellsPerDecade = settings.shellsPerDecade;
-      test.policy = settings.windowPolicy();
-      options.minSteps = settings.lanczosSteps;
-      options.stopWhen = [test](const Eigen::VectorXd& diagonal, const Eigen::VectorXd& off, double next) {
-        return testShellConvergence(test, diagonal, off, next).converged;
-      };
-    }
     const auto quadrature = [&](const Eigen::VectorXd& start) {
-      if (options.mode == LanczosMode::GolubKahan) {
-        ScaledJacobianOperator op(linearization);
-        return golubKahan(op, start, options);
-      }
-      FunctionSpaceOperator op(linearization);
-      return lanczos(op, start, options);
+      return quadratureOf(linearization, start, lanczosOptions(settings, nextSteps()));
     };
-    const LanczosResult result = quadrature(e);
+    LanczosResult result;
+    if (heldOut) {
+      // z = J (J'ᵀ e'): the held-out loss rate is −eᵀz/(n n'), split over the Ritz values by the
+      // bilinear quadrature of the probe z (lanczos.h).
+      const Eigen::VectorXd z = toEigen(linearization.jvp(heldOutGradient));
+      if (!z.allFinite()) throw std::runtime_error(where + ": J J'^T e' is not finite");
+      LanczosOptions probed = lanczosOptions(settings, nextSteps());
+      probed.probe = z;
+      result = quadratureOf(linearization, e, probed);
+      const double scale = -1.0 / (static_cast<double>(e.size()) * static_cast<double>(held.nTokens));
+      held.ritzRates = scale * result.probeProducts;
+      held.rateDirect = scale * e.dot(z);
+      spectrum.heldOut = std::move(held);
+    } else {
+      result = quadrature(e);
+    }
     if (settings.crossDissipation) {
       // Polarisation: (φ·(e+1))² − (φ·(e−1))² = 4 (φ·e)(φ·1), read per shell from two more runs.
       const Eigen::VectorXd ones = Eigen::VectorXd::Ones(e.size());

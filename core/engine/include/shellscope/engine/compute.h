@@ -55,6 +55,19 @@ struct ComputeSettings {
   /// Also run Lanczos from e + 1 and e − 1 (two more quadratures per batch, 3x the cost): the
   /// cross-entropy dissipation Σ λ g c by polarisation (spectral/run.h, BatchSpectrum).
   bool crossDissipation = false;
+  /// Held-out points paired with the batches (docs/generalisation.md): batch b's held-out batch
+  /// is cut from this token data like the training batches ("builtin": a built-in model's own
+  /// synthetic data, the batches after the training ones; empty: from `data` itself, only with
+  /// heldOutStepRows). Each held-out batch costs one more Lanczos run (its own profile) plus one
+  /// VJP and one JVP (the held-out loss rate per training shell).
+  std::string heldOutData;
+  /// >= 0: the held-out windows from rows s*1024.. of the held-out data (Pythia's order), e.g.
+  /// another step's rows of the same Pile file.
+  std::int64_t heldOutStepRows = -1;
+  bool hasHeldOut() const { return !heldOutData.empty() || heldOutStepRows >= 0; }
+  /// Lanczos runs per batch: 1, + 2 with crossDissipation, + 1 with held-out points (progress
+  /// counts their steps one after another).
+  int quadraturesPerBatch() const { return 1 + (crossDissipation ? 2 : 0) + (hasHeldOut() ? 1 : 0); }
   int shellsPerDecade = 4;
   double lambdaMin = 0.0;           ///< <= 0: automatic window
   double lambdaMax = 0.0;
@@ -73,7 +86,7 @@ struct ComputeSettings {
   ShellWindowPolicy windowPolicy() const;
   /// Throws SettingError naming the first bad setting by its key (base/setting_error.h): model,
   /// batches, batch_size, seq_len, lanczos_steps, adaptive_tolerance, lanczos_max_steps,
-  /// shells_per_decade, threads, lambda_min.
+  /// shells_per_decade, threads, lambda_min, held_out_data.
   /// (CheckpointComputation adds device, data, seq_len against the model's context, and
   /// training_step_rows, which need the model or the machine.)
   void validate() const;

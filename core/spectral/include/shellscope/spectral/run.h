@@ -43,6 +43,12 @@ struct RunMetadata {
   std::int64_t seed = 0;
   std::int64_t threads = 0;
   std::string batchOrder = "sequential";
+  /// Held-out points (compute --held-out-data; empty without): their batch source, the token data
+  /// as given and absolute, and their order.
+  std::string heldOutDataSource;
+  std::string heldOutDataPath;
+  std::string heldOutDataAbsolute;
+  std::string heldOutBatchOrder;
   std::string createdAt;           ///< ISO 8601 UTC
   std::string softwareVersion;     ///< "shellscope 0.1.0 (libtorch 1.13.1, openblas)"
   double computeSeconds = 0.0;
