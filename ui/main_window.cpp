@@ -44,6 +44,7 @@
 #include "ui/jobs/jobs_panel.h"
 #include "ui/themed_icon.h"
 #include "ui/views/animation_view.h"
+#include "ui/views/generalisation_view.h"
 #include "ui/views/lab_view.h"
 #include "ui/views/overlay_view.h"
 #include "ui/views/profile_view.h"
@@ -125,6 +126,7 @@ MainWindow::MainWindow(QWidget* parent)
       trends_(new TrendsView(document_)),
       lab_(new LabView(document_)),
       transport_(new TransportView(document_)),
+      generalisation_(new GeneralisationView(document_)),
       busyLabel_(new QLabel),
       busyBar_(new QProgressBar),
       countLabel_(new QLabel) {
@@ -139,8 +141,11 @@ MainWindow::MainWindow(QWidget* parent)
   tabs_->addTab(trends_, tr("&Trends"));
   tabs_->addTab(lab_, tr("&Lab"));
   tabs_->addTab(transport_, tr("T&ransport"));
+  tabs_->addTab(generalisation_, tr("&Generalisation"));
   tabs_->setTabToolTip(tabs_->indexOf(lab_), tr("The exact shell balance of the session's lab runs (/lab)"));
   tabs_->setTabToolTip(tabs_->indexOf(transport_), tr("The cumulative flux across shell edges of a checkpoint series (/transport)"));
+  tabs_->setTabToolTip(tabs_->indexOf(generalisation_),
+                       tr("Which training shells raise the held-out loss, in the session's lab runs with held-out points (/lab)"));
   // A hover or playback message belongs to the tab that sent it.
   connect(tabs_, &QTabWidget::currentChanged, statusBar(), &QStatusBar::clearMessage);
   tabs_->setDocumentMode(true);
@@ -210,6 +215,7 @@ MainWindow::MainWindow(QWidget* parent)
   });
   connect(jobs_, &JobQueue::labRunFinished, this, [this](const LabRun& run) {
     lab_->addRun(run);
+    generalisation_->addRun(run);
     tabs_->setCurrentWidget(lab_);
     statusBar()->showMessage(run.id.empty() ? tr("Lab run finished (not stored: the session has no file)")
                                             : tr("Lab run %1 added to %2").arg(QString::fromStdString(run.id), document_->path()),
@@ -329,7 +335,8 @@ void MainWindow::createActions() {
   action(compute, tr("&Analysis Settings…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A), [this] { analysisDialog(); });
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
-  const QStringList names{tr("&Profile"), tr("&Animation"), tr("&Overlay"), tr("&Trends"), tr("&Lab"), tr("T&ransport")};
+  const QStringList names{tr("&Profile"), tr("&Animation"), tr("&Overlay"), tr("&Trends"), tr("&Lab"), tr("T&ransport"),
+                           tr("&Generalisation")};
   for (int i = 0; i < names.size(); ++i) {
     action(view, names[i], QKeySequence(Qt::CTRL | (Qt::Key_1 + i)), [this, i] {
       if (central_->currentWidget() == tabs_) tabs_->setCurrentIndex(i);
@@ -431,7 +438,9 @@ void MainWindow::updateCentral() {
   if (!empty && wasWelcome && document_->isEmpty()) tabs_->setCurrentWidget(lab_->hasRuns() ? static_cast<QWidget*>(lab_) : transport_);
 }
 
-std::vector<ChartPage*> MainWindow::pages() const { return {profile_, animation_, overlay_, trends_, lab_, transport_}; }
+std::vector<ChartPage*> MainWindow::pages() const {
+  return {profile_, animation_, overlay_, trends_, lab_, transport_, generalisation_};
+}
 
 void MainWindow::updateStatus() {
   const std::size_t runs = document_->session().runs.size();
@@ -816,7 +825,7 @@ void MainWindow::showShortcuts() {
          "<tr><td>[ and ]</td><td>previous / next checkpoint</td></tr>"
          "<tr><td>Ctrl+Home, Ctrl+End</td><td>first / last checkpoint</td></tr>"
          "<tr><td><b>Window</b></td><td></td></tr>"
-         "<tr><td>Ctrl+1 … Ctrl+6</td><td>profile, animation, overlay, trends, lab, transport</td></tr>"
+         "<tr><td>Ctrl+1 … Ctrl+7</td><td>profile, animation, overlay, trends, lab, transport, generalisation</td></tr>"
          "<tr><td>Ctrl+O, Ctrl+S, Ctrl+E</td><td>open, save, export the figure</td></tr>"
          "<tr><td>Ctrl+R, Ctrl+.</td><td>new computation, cancel all jobs</td></tr>"
          "</table>"));

@@ -1,6 +1,6 @@
 #pragma once
 // The ShellScope window: the session tree (left), the chart tabs (profile, animation, overlay,
-// trends, and the theory lab's Lab and Transport) or the welcome page (centre), the run inspector
+// trends, and the theory lab's Lab, Transport and Generalisation) or the welcome page (centre), the run inspector
 // (right) and the job queue (bottom); menus, toolbar, status bar, shortcuts, recent files, drag and drop of session files, window
 // state kept in QSettings, and a palette that follows the system or the user's choice.
 
@@ -22,6 +22,7 @@ namespace shellscope::ui {
 
 class AnimationView;
 class ChartPage;
+class GeneralisationView;
 class JobQueue;
 class JobsPanel;
 class LabView;
@@ -49,6 +50,7 @@ class MainWindow : public QMainWindow {
   TrendsView* trendsView() const { return trends_; }
   LabView* labView() const { return lab_; }
   TransportView* transportView() const { return transport_; }
+  GeneralisationView* generalisationView() const { return generalisation_; }
   QTreeView* sessionTree() const { return tree_; }
   RunInspector* inspector() const { return inspector_; }
   /// The chart page of the current tab.
@@ -123,6 +125,7 @@ class MainWindow : public QMainWindow {
   TrendsView* trends_;
   LabView* lab_;
   TransportView* transport_;
+  GeneralisationView* generalisation_;
   QMenu* recentMenu_ = nullptr;
   QLabel* busyLabel_;
   QProgressBar* busyBar_;

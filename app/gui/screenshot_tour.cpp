@@ -25,6 +25,7 @@
 #include "ui/jobs/job_queue.h"
 #include "ui/main_window.h"
 #include "ui/views/animation_view.h"
+#include "ui/views/generalisation_view.h"
 #include "ui/views/lab_view.h"
 #include "ui/views/overlay_view.h"
 #include "ui/views/profile_view.h"
@@ -178,6 +179,17 @@ void ScreenshotTour::start(const QString& sessionPath) {
          if (w->transportView()->hasTransports()) w->transportView()->rebuildNow();
        },
        hoverOnceShown(w->transportView(), [w] { return w->transportView()->chartView(); }, settled), true},
+      {"generalisation",
+       [w] {
+         // The first lab run with held-out points at its default checkpoint (where L' rises most);
+         // the cursor goes to the strongest R_b of the heatmap once shown.
+         ui::GeneralisationView* g = w->generalisationView();
+         w->tabs()->setCurrentWidget(g);
+         if (!g->hasRuns()) return;
+         g->setCurrentRun(0);
+         g->rebuildNow();
+       },
+       hoverOnceShown(w->generalisationView(), [w] { return w->generalisationView()->heatmapView(); }, settled), true},
       dialogStop("export-dialog",
                  [w] {
                    w->tabs()->setCurrentWidget(w->profileView());

@@ -16,12 +16,13 @@ export QT_QPA_PLATFORM=offscreen
 
 "$cli" compute --model builtin:tiny-lm --batches 2 --batch-size 2 --seq-len 32 \
   --lanczos-steps 16 --out "$work/session.h5" >/dev/null || fail "compute the session"
-# A small lab run, so the Lab view's stop draws data (the Transport stop shows its empty state).
-"$cli" lab run --model builtin:mlp --points 16 --steps 6 --threads 2 --out "$work/session.h5" >/dev/null 2>&1 \
+# A small lab run with held-out points, so the Lab and Generalisation views' stops draw data (the
+# Transport stop shows its empty state).
+"$cli" lab run --model builtin:mlp --points 16 --held-out 16 --steps 6 --threads 2 --out "$work/session.h5" >/dev/null 2>&1 \
   || fail "add a lab run"
 timeout 300 "$gui" --screenshots "$work/shots" "$work/session.h5" >"$work/tour.out" 2>&1 \
   || { cat "$work/tour.out"; fail "the screenshot tour did not finish (status $?)"; }
-expected="welcome profile profile-fits profile-zoom animation overlay trends lab transport lab-run-dialog export-dialog compute-dialog jobs dark"
+expected="welcome profile profile-fits profile-zoom animation overlay trends lab transport generalisation lab-run-dialog export-dialog compute-dialog jobs dark"
 for name in $expected; do
   shot="$work/shots/$name.png"
   [ -s "$shot" ] || fail "no screenshot $name.png"

@@ -153,6 +153,10 @@ QString labBinLabel(const ShellWindow& window, int bin) {
   return QStringLiteral("[%1, %2)").arg(number(window.edge(bin - 1)), number(window.edge(bin)));
 }
 
+QCategoryAxis* labBinAxis(const ShellWindow& window, const LabBinRange& bins, const QString& title, const ChartStyle& style) {
+  return binAxis(window, bins, title, style);
+}
+
 QString labPanelKey(LabPanel panel) {
   switch (panel) {
     case LabPanel::Flux: return QStringLiteral("flux");

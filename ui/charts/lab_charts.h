@@ -17,6 +17,10 @@
 #include "shellscope/experiment/lab_run.h"
 #include "ui/charts/chart_builders.h"
 
+QT_BEGIN_NAMESPACE
+class QCategoryAxis;
+QT_END_NAMESPACE
+
 namespace shellscope::ui {
 
 /// The bins a run's pictures show: first..last (inclusive), those with energy at some checkpoint
@@ -29,6 +33,9 @@ LabBinRange shownBins(const LabRun& run);
 
 /// "[0.01, 0.0178)", "underflow (λ < 1.78e-07)", "overflow (λ ≥ 31.6)".
 QString labBinLabel(const ShellWindow& window, int bin);
+/// An axis of bin positions: bins.first..bins.last drawn at 0..count-1, labelled by the λ of the
+/// decade edges between them (every edge when fewer than two decades fall inside); the chart takes it.
+QCategoryAxis* labBinAxis(const ShellWindow& window, const LabBinRange& bins, const QString& title, const ChartStyle& style);
 
 enum class LabPanel { All, Flux, Balance, Ratio, Sweep };
 /// "all", "flux", "balance", "ratio", "sweep" (the render command's --panel).

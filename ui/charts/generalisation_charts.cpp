@@ -1,0 +1,559 @@
+#include "ui/charts/generalisation_charts.h"
+
+#include <QtCharts/QAreaSeries>
+#include <QtCharts/QBarSet>
+#include <QtCharts/QCategoryAxis>
+#include <QtCharts/QChart>
+#include <QtCharts/QLegend>
+#include <QtCharts/QLineSeries>
+#include <QtCharts/QLogValueAxis>
+#include <QtCharts/QScatterSeries>
+#include <QtCharts/QStackedBarSeries>
+#include <QtCharts/QValueAxis>
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "shellscope/base/csv.h"
+#include "ui/charts/chart_axes.h"
+#include "ui/charts/chart_grid.h"
+#include "ui/charts/colormap.h"
+#include "ui/charts/heatmap.h"
+
+namespace shellscope::ui {
+
+namespace {
+
+QString number(double v, int digits = 3) { return std::isfinite(v) ? QString::number(v, 'g', digits) : QString::fromUtf8("—"); }
+
+double entry(const Eigen::VectorXd& v, int b) { return b >= 0 && b < v.size() ? v[b] : NAN; }
+
+bool valid(const LabRun& run) {
+  return run.hasHeldOut() && !run.checkpoints.empty() && run.binCount() > 0 &&
+         run.checkpoints.front().heldOutRate.size() == run.binCount();
+}
+
+int clampCheckpoint(const LabRun& run, int k) { return std::clamp(k, 0, std::max(0, static_cast<int>(run.checkpoints.size()) - 1)); }
+
+QString runName(const LabRun& run) {
+  return QString::fromUtf8("%1 · %2, n = %3, n′ = %4, label noise σ = %5")
+      .arg(QString::fromStdString(run.id), QString::fromStdString(run.modelName))
+      .arg(run.settings.points)
+      .arg(run.settings.heldOutPoints)
+      .arg(number(run.settings.labelNoise));
+}
+
+QString checkpointText(const LabRun& run, int k) {
+  const LabCheckpoint& c = run.checkpoints[k];
+  return QString::fromUtf8("checkpoint %1: step %2, τ = %3").arg(k).arg(c.step).arg(number(c.tau, 4));
+}
+
+QString timeTitle(bool tau) { return tau ? QString::fromUtf8("τ (accumulated step size)") : QStringLiteral("training step"); }
+
+/// The warm colour of a rate that raises L', the cool one of a rate that lowers it (the heatmap's ends).
+QColor raisingColor() { return divergingColor(0.72); }
+QColor loweringColor() { return divergingColor(-0.72); }
+
+/// A new chart titled `title`, saying so when `run` has no held-out points to draw.
+QChart* newGeneralisationChart(const QString& title, const LabRun& run, const ChartStyle& style) {
+  QChart* chart = newStyledChart(title, style);
+  if (!valid(run)) addChartNote(chart, QStringLiteral("the lab run has no held-out points"));
+  return chart;
+}
+
+/// A vertical line at x over the y range of `chart`'s left axis, in `pen`, out of the legend.
+void addVerticalMarker(QChart* chart, QAbstractAxis* x, QAbstractAxis* y, double at, const QPen& pen) {
+  double low = 0, high = 1;
+  if (!axisRange(y, &low, &high)) return;
+  auto* marker = new QLineSeries;
+  marker->setPen(pen);
+  marker->append(at, low);
+  marker->append(at, high);
+  chart->addSeries(marker);
+  hideFromLegend(chart, marker);
+  marker->attachAxis(x);
+  marker->attachAxis(y);
+}
+
+/// λ range of a bin: underflow from 0, overflow to infinity.
+std::pair<double, double> lambdaRange(const LabRun& run, int bin) {
+  const double low = bin <= 0 ? 0.0 : run.window.edge(bin - 1);
+  const double high = bin > run.window.shellCount ? INFINITY : run.window.edge(bin);
+  return {low, high};
+}
+
+}  // namespace
+
+QString generalisationPanelKey(GeneralisationPanel panel) {
+  switch (panel) {
+    case GeneralisationPanel::Profiles: return QStringLiteral("profiles");
+    case GeneralisationPanel::Rates: return QStringLiteral("rates");
+    case GeneralisationPanel::Heatmap: return QStringLiteral("heatmap");
+    case GeneralisationPanel::Losses: return QStringLiteral("losses");
+    case GeneralisationPanel::All: break;
+  }
+  return QStringLiteral("all");
+}
+
+bool parseGeneralisationPanel(const QString& key, GeneralisationPanel* panel) {
+  for (GeneralisationPanel p : {GeneralisationPanel::All, GeneralisationPanel::Profiles, GeneralisationPanel::Rates,
+                                GeneralisationPanel::Heatmap, GeneralisationPanel::Losses}) {
+    if (generalisationPanelKey(p) == key) {
+      *panel = p;
+      return true;
+    }
+  }
+  return false;
+}
+
+LabBinRange generalisationBins(const LabRun& run) {
+  const int bins = run.binCount();
+  int first = bins, last = -1;
+  auto note = [&](const Eigen::VectorXd& v) {
+    for (int b = 0; b < std::min<int>(bins, static_cast<int>(v.size())); ++b) {
+      if (v[b] != 0 && std::isfinite(v[b])) {
+        first = std::min(first, b);
+        last = std::max(last, b);
+      }
+    }
+  };
+  for (const LabCheckpoint& c : run.checkpoints) {
+    note(c.energy);
+    note(c.heldOutEnergy);
+    note(c.heldOutRate);
+    note(c.trainingRate);
+  }
+  if (last < first) return {0, bins - 1};
+  return {first, last};
+}
+
+int defaultGeneralisationCheckpoint(const LabRun& run) {
+  const int last = std::max(0, static_cast<int>(run.checkpoints.size()) - 1);
+  if (!valid(run)) return last;
+  const HeldOutRiseWindow w = heldOutRiseWindow(run);
+  if (!w.rises()) return last;
+  int best = -1;
+  double most = -1;
+  for (int k = 0; k <= last; ++k) {
+    const LabCheckpoint& c = run.checkpoints[k];
+    if (c.step < w.firstStep || c.step > w.lastStep) continue;
+    const double positive = c.heldOutRate.cwiseMax(0.0).sum();
+    if (positive > most) {
+      most = positive;
+      best = k;
+    }
+  }
+  return best < 0 ? last : best;
+}
+
+QString riseWindowText(const LabRun& run) {
+  if (!run.hasHeldOut()) return QStringLiteral("The lab run has no held-out points.");
+  const HeldOutRiseWindow w = heldOutRiseWindow(run);
+  if (!w.rises()) return QString::fromUtf8("L′ does not rise between checkpoints: no window.");
+  QString text = QString::fromUtf8("L′ rises over steps %1–%2 (%3 of %4 intervals)")
+                     .arg(w.firstStep)
+                     .arg(w.lastStep)
+                     .arg(w.risingIntervals)
+                     .arg(run.intervals.size());
+  if (w.binLow < 0) return text + QString::fromUtf8(", but no training shell's R is positive there.");
+  QString shells;
+  if (!(w.lambdaLow > 0) && std::isinf(w.lambdaHigh)) {
+    shells = QString::fromUtf8("all shells");
+  } else if (!(w.lambdaLow > 0)) {
+    shells = QString::fromUtf8("shells λ < %1").arg(number(w.lambdaHigh));
+  } else if (std::isinf(w.lambdaHigh)) {
+    shells = QString::fromUtf8("shells λ ≥ %1").arg(number(w.lambdaLow));
+  } else {
+    shells = QString::fromUtf8("shells λ %1–%2").arg(number(w.lambdaLow), number(w.lambdaHigh));
+  }
+  return text + QString::fromUtf8("; %1 hold %2% of the positive R.").arg(shells, QString::number(std::floor(100 * w.positiveShare)));
+}
+
+double checkpointTime(const LabRun& run, int k, bool tau) {
+  const LabCheckpoint& c = run.checkpoints[k];
+  return tau ? c.tau : static_cast<double>(c.step);
+}
+
+std::vector<double> generalisationTimeEdges(const LabRun& run, bool tau) {
+  const int count = static_cast<int>(run.checkpoints.size());
+  std::vector<double> edges;
+  if (count == 0) return edges;
+  if (count == 1) {
+    const double t = checkpointTime(run, 0, tau);
+    return {t - 0.5, t + 0.5};
+  }
+  edges.push_back(checkpointTime(run, 0, tau));
+  for (int k = 1; k < count; ++k) edges.push_back(0.5 * (checkpointTime(run, k - 1, tau) + checkpointTime(run, k, tau)));
+  edges.push_back(checkpointTime(run, count - 1, tau));
+  return edges;
+}
+
+QChart* generalisationProfileChart(const LabRun& run, int checkpoint, const ChartStyle& style) {
+  QChart* chart = newGeneralisationChart(QString::fromUtf8("Training and held-out profiles"), run, style);
+  if (!valid(run)) return chart;
+  chart->legend()->setAlignment(Qt::AlignBottom);
+  const int k = clampCheckpoint(run, checkpoint);
+  const LabCheckpoint& c = run.checkpoints[k];
+  const LabBinRange bins = generalisationBins(run);
+  struct Profile {
+    QString name;
+    const Eigen::VectorXd* energy;
+    QColor color;
+    Qt::PenStyle pen;
+  };
+  const Profile profiles[] = {
+      {QString::fromUtf8("training E_b (n = %1)").arg(run.settings.points), &c.energy, categoricalColor(0), Qt::SolidLine},
+      {QString::fromUtf8("held-out E′_b (n′ = %1)").arg(run.settings.heldOutPoints), &c.heldOutEnergy, categoricalColor(1),
+       Qt::DashLine}};
+  for (const Profile& p : profiles) {
+    auto* line = new QLineSeries;
+    line->setName(p.name);
+    line->setPen(linePen(p.color, style.lineWidth, p.pen));
+    auto* points = new QScatterSeries;
+    points->setColor(p.color);
+    points->setBorderColor(p.color);
+    points->setMarkerSize(6);
+    // The shells of the window only: underflow and overflow have no λ to stand at (a note says what they hold).
+    for (int b = std::max(1, bins.first); b <= std::min(run.window.shellCount, bins.last); ++b) {
+      const QPointF at(run.window.centre(b - 1), entry(*p.energy, b));
+      line->append(at);
+      points->append(at);
+    }
+    chart->addSeries(line);
+    chart->addSeries(points);
+    hideFromLegend(chart, points);
+  }
+  attachLogAxes(chart, QString::fromUtf8("shell λ (training operator's window)"), QString::fromUtf8("shell energy"), NAN, NAN,
+                NAN, NAN, style);
+  addChartNote(chart, runName(run));
+  addChartNote(chart, checkpointText(run, k) + QString::fromUtf8(" · L = %1, L′ = %2").arg(number(c.loss, 4), number(c.heldOutLoss, 4)));
+  const int over = run.binCount() - 1;
+  const double outside[] = {entry(c.energy, 0), entry(c.energy, over), entry(c.heldOutEnergy, 0), entry(c.heldOutEnergy, over)};
+  if (std::any_of(std::begin(outside), std::end(outside), [](double v) { return v != 0 && std::isfinite(v); })) {
+    addChartNote(chart, QString::fromUtf8("not drawn, under- / overflow: E %1 / %2, E′ %3 / %4")
+                            .arg(number(outside[0]), number(outside[1]), number(outside[2]), number(outside[3])));
+  }
+  addChartNote(chart, QString::fromUtf8("E′: e′ in the held-out operator J′J′ᵀ/n′, on the same λ grid"));
+  return chart;
+}
+
+QChart* generalisationRateChart(const LabRun& run, int checkpoint, const ChartStyle& style) {
+  QChart* chart = newGeneralisationChart(QString::fromUtf8("Held-out loss rate R_b per training shell"), run, style);
+  if (!valid(run)) return chart;
+  chart->legend()->setAlignment(Qt::AlignBottom);
+  const int k = clampCheckpoint(run, checkpoint);
+  const LabCheckpoint& c = run.checkpoints[k];
+  const LabBinRange bins = generalisationBins(run);
+  // Stacked: each shell's R_b is in exactly one of the two sets, so one bar stands at each shell.
+  auto* bars = new QStackedBarSeries;
+  bars->setBarWidth(0.8);
+  auto* up = new QBarSet(QString::fromUtf8("R_b > 0: raises L′"));
+  auto* down = new QBarSet(QString::fromUtf8("R_b < 0: lowers L′"));
+  up->setColor(raisingColor());
+  up->setBorderColor(raisingColor().darker(130));
+  down->setColor(loweringColor());
+  down->setBorderColor(loweringColor().darker(130));
+  auto* training = new QLineSeries;
+  training->setName(QString::fromUtf8("training loss's split, dL/dτ per shell (≤ 0)"));
+  const QColor ink = style.dark ? QColor(215, 215, 215) : QColor(50, 50, 50);
+  training->setPen(linePen(ink, style.lineWidth * 0.6));
+  auto* trainingPoints = new QScatterSeries;
+  trainingPoints->setColor(ink);
+  trainingPoints->setBorderColor(ink);
+  trainingPoints->setMarkerSize(5);
+  // One legend entry hides the line and its points together.
+  training->setProperty("entry", 1);
+  trainingPoints->setProperty("entry", 1);
+  double largest = 0;
+  for (int b = bins.first; b <= bins.last; ++b) {
+    const double r = entry(c.heldOutRate, b), t = entry(c.trainingRate, b);
+    up->append(r > 0 ? r : 0.0);
+    down->append(r < 0 ? r : 0.0);
+    if (std::isfinite(r)) largest = std::max(largest, std::abs(r));
+    if (std::isfinite(t)) {
+      training->append(b - bins.first, t);
+      trainingPoints->append(b - bins.first, t);
+      largest = std::max(largest, std::abs(t));
+    }
+  }
+  bars->append(up);
+  bars->append(down);
+  chart->addSeries(bars);
+  chart->addSeries(training);
+  chart->addSeries(trainingPoints);
+  hideFromLegend(chart, trainingPoints);
+  if (!(largest > 0)) largest = 1;
+  QCategoryAxis* x = labBinAxis(run.window, bins, QString::fromUtf8("training shell: λ"), style);
+  // Symmetric about zero: a bar's sign reads from where it stands.
+  QValueAxis* y = linearAxis(QString::fromUtf8("rate (loss per unit τ)"), -1.08 * largest, 1.08 * largest, style);
+  chart->addAxis(x, Qt::AlignBottom);
+  chart->addAxis(y, Qt::AlignLeft);
+  for (QAbstractSeries* s : chart->series()) {
+    s->attachAxis(x);
+    s->attachAxis(y);
+  }
+  addChartNote(chart, runName(run));
+  addChartNote(chart, checkpointText(run, k));
+  addChartNote(chart, QString::fromUtf8("Σ_b R_b = dL′/dτ = %1 (multiplied out: %2) · Σ training = dL/dτ = %3")
+                          .arg(number(c.heldOutRate.sum(), 4), number(c.heldOutRateDirect, 4), number(c.trainingRate.sum(), 4)));
+  return chart;
+}
+
+QChart* generalisationHeatmapChart(const LabRun& run, int checkpoint, bool tau, const ChartStyle& style) {
+  QChart* chart = newGeneralisationChart(QString::fromUtf8("R_b over training: checkpoint × shell"), run, style);
+  if (!valid(run)) return chart;
+  const int k = clampCheckpoint(run, checkpoint);
+  const LabBinRange bins = generalisationBins(run);
+  const int columns = static_cast<int>(run.checkpoints.size());
+  HeatmapGrid grid;
+  grid.xEdges = generalisationTimeEdges(run, tau);
+  for (int i = 0; i <= bins.count(); ++i) grid.yEdges.push_back(i - 0.5);
+  grid.values.resize(bins.count(), columns);
+  for (int c = 0; c < columns; ++c) {
+    for (int b = bins.first; b <= bins.last; ++b) grid.values(b - bins.first, c) = entry(run.checkpoints[c].heldOutRate, b);
+  }
+  grid.colorBarTitle = QString::fromUtf8("R_b (L′ per unit τ)");
+  QValueAxis* x = linearAxis(timeTitle(tau), grid.xEdges.front(), grid.xEdges.back(), style);
+  QCategoryAxis* y = labBinAxis(run.window, bins, QString::fromUtf8("training shell: λ"), style);
+  attachHeatmap(chart, std::move(grid), x, y, style);
+  // The rise window: its steps by its shells, outlined.
+  const HeldOutRiseWindow w = heldOutRiseWindow(run);
+  if (w.rises() && w.binLow >= 0) {
+    const double x0 = tau ? w.tauFirst : w.firstStep, x1 = tau ? w.tauLast : w.lastStep;
+    const double y0 = std::max(w.binLow, bins.first) - bins.first - 0.5, y1 = std::min(w.binHigh, bins.last) - bins.first + 0.5;
+    auto* box = new QLineSeries;
+    box->setPen(linePen(style.dark ? Qt::white : Qt::black, 1.6, Qt::DashLine));
+    for (const QPointF& p : {QPointF(x0, y0), QPointF(x1, y0), QPointF(x1, y1), QPointF(x0, y1), QPointF(x0, y0)}) box->append(p);
+    chart->addSeries(box);
+    box->attachAxis(x);
+    box->attachAxis(y);
+  }
+  addVerticalMarker(chart, x, y, checkpointTime(run, k, tau), linePen(QColor(120, 120, 120), 1.2, Qt::DotLine));
+  addChartNote(chart, runName(run));
+  addChartNote(chart, QString::fromUtf8("red, R_b > 0: raises L′; blue: lowers it · dashed box: the rise window · dotted: checkpoint %1").arg(k));
+  return chart;
+}
+
+QChart* generalisationLossChart(const LabRun& run, int checkpoint, bool tau, const ChartStyle& style) {
+  QChart* chart = newGeneralisationChart(QString::fromUtf8("Training and held-out loss"), run, style);
+  if (!valid(run)) return chart;
+  chart->legend()->setAlignment(Qt::AlignBottom);
+  const int k = clampCheckpoint(run, checkpoint);
+  const int count = static_cast<int>(run.checkpoints.size());
+  auto* training = new QLineSeries;
+  training->setName(QString::fromUtf8("training loss L"));
+  training->setPen(linePen(categoricalColor(0), style.lineWidth));
+  auto* held = new QLineSeries;
+  held->setName(QString::fromUtf8("held-out loss L′"));
+  held->setPen(linePen(categoricalColor(1), style.lineWidth));
+  double low = INFINITY, high = -INFINITY;
+  bool positive = true;
+  for (int c = 0; c < count; ++c) {
+    const LabCheckpoint& p = run.checkpoints[c];
+    const double t = checkpointTime(run, c, tau);
+    for (auto [series, v] : {std::pair{training, p.loss}, std::pair{held, p.heldOutLoss}}) {
+      if (!std::isfinite(v)) continue;
+      series->append(t, v);
+      positive &= v > 0;
+      low = std::min(low, v);
+      high = std::max(high, v);
+    }
+  }
+  if (!std::isfinite(low)) low = 0, high = 1;
+  const QString title = QString::fromUtf8("loss (%1)").arg(QString::fromStdString(lab::toString(run.settings.objective)));
+  QAbstractAxis* y = nullptr;
+  if (positive) {
+    y = logAxis(title, low, high, style);
+  } else {
+    const double pad = 0.05 * (high - low);
+    y = linearAxis(title, std::min(0.0, low - pad), high + pad, style);
+  }
+  const double t0 = checkpointTime(run, 0, tau), t1 = checkpointTime(run, count - 1, tau);
+  QValueAxis* x = linearAxis(timeTitle(tau), t0, t1 > t0 ? t1 : t0 + 1, style);
+  double yMin = 0, yMax = 1;
+  axisRange(y, &yMin, &yMax);
+  // The intervals where L' rises, shaded (runs of adjacent rising intervals as one band).
+  bool named = false;
+  for (int c = 0; c + 1 < count && c < static_cast<int>(run.intervals.size());) {
+    if (!(run.intervals[c].heldOutLossRate > 0)) {
+      ++c;
+      continue;
+    }
+    int end = c;
+    while (end + 1 < static_cast<int>(run.intervals.size()) && run.intervals[end + 1].heldOutLossRate > 0) ++end;
+    auto* upper = new QLineSeries;
+    auto* lower = new QLineSeries;
+    const double a = checkpointTime(run, c, tau), b = checkpointTime(run, end + 1, tau);
+    upper->append(a, yMax);
+    upper->append(b, yMax);
+    lower->append(a, yMin);
+    lower->append(b, yMin);
+    auto* band = new QAreaSeries(upper, lower);
+    QColor shade = raisingColor();
+    shade.setAlpha(style.dark ? 70 : 45);
+    band->setBrush(shade);
+    band->setPen(Qt::NoPen);
+    band->setName(QString::fromUtf8("L′ rises"));
+    chart->addSeries(band);
+    if (named) hideFromLegend(chart, band);
+    named = true;
+    c = end + 1;
+  }
+  chart->addSeries(training);
+  chart->addSeries(held);
+  chart->addAxis(x, Qt::AlignBottom);
+  chart->addAxis(y, Qt::AlignLeft);
+  for (QAbstractSeries* s : chart->series()) {
+    s->attachAxis(x);
+    s->attachAxis(y);
+  }
+  addVerticalMarker(chart, x, y, checkpointTime(run, k, tau), linePen(QColor(120, 120, 120), 1.2, Qt::DotLine));
+  const auto lowest = std::min_element(run.checkpoints.begin(), run.checkpoints.end(),
+                                       [](const LabCheckpoint& a, const LabCheckpoint& b) { return a.heldOutLoss < b.heldOutLoss; });
+  addChartNote(chart, runName(run));
+  addChartNote(chart, QString::fromUtf8("L′: %1 → %2, lowest %3 at step %4 · dotted: checkpoint %5")
+                          .arg(number(run.checkpoints.front().heldOutLoss, 4), number(run.checkpoints.back().heldOutLoss, 4),
+                               number(lowest->heldOutLoss, 4))
+                          .arg(lowest->step)
+                          .arg(k));
+  addChartNote(chart, riseWindowText(run));
+  return chart;
+}
+
+QChart* generalisationFigure(const LabRun& run, int checkpoint, bool tau, GeneralisationPanel panel, const ChartStyle& style) {
+  switch (panel) {
+    case GeneralisationPanel::Profiles: return generalisationProfileChart(run, checkpoint, style);
+    case GeneralisationPanel::Rates: return generalisationRateChart(run, checkpoint, style);
+    case GeneralisationPanel::Heatmap: return generalisationHeatmapChart(run, checkpoint, tau, style);
+    case GeneralisationPanel::Losses: return generalisationLossChart(run, checkpoint, tau, style);
+    case GeneralisationPanel::All: break;
+  }
+  auto* grid = new ChartGrid(2);
+  grid->setTheme(style.dark ? QChart::ChartThemeDark : QChart::ChartThemeLight);
+  grid->setTitle(QString());
+  grid->addChart(generalisationProfileChart(run, checkpoint, style));
+  grid->addChart(generalisationRateChart(run, checkpoint, style));
+  grid->addChart(generalisationHeatmapChart(run, checkpoint, tau, style));
+  grid->addChart(generalisationLossChart(run, checkpoint, tau, style));
+  return grid;
+}
+
+QString generalisationProfileHover(const LabRun& run, int checkpoint, const QPointF& value) {
+  if (!valid(run) || !(value.x() > 0)) return {};
+  const int k = clampCheckpoint(run, checkpoint);
+  const LabBinRange bins = generalisationBins(run);
+  const int bin = run.window.locate(value.x()) + 1;
+  if (bin < std::max(1, bins.first) || bin > std::min(run.window.shellCount, bins.last)) return {};
+  const LabCheckpoint& c = run.checkpoints[k];
+  return QString::fromUtf8("<b>%1</b><br>training E = %2<br>held-out E′ = %3<br>R = %4 (L′ per unit τ)<br>%5")
+      .arg(labBinLabel(run.window, bin), number(entry(c.energy, bin), 4), number(entry(c.heldOutEnergy, bin), 4),
+           number(entry(c.heldOutRate, bin), 4), checkpointText(run, k));
+}
+
+QString generalisationRateHover(const LabRun& run, int checkpoint, const QPointF& value) {
+  if (!valid(run)) return {};
+  const int k = clampCheckpoint(run, checkpoint);
+  const LabBinRange bins = generalisationBins(run);
+  const int bin = bins.first + static_cast<int>(std::lround(value.x()));
+  if (bin < bins.first || bin > bins.last) return {};
+  const LabCheckpoint& c = run.checkpoints[k];
+  const double r = entry(c.heldOutRate, bin);
+  return QString::fromUtf8("<b>%1</b><br>R = <b>%2</b> (%3)<br>training: dL/dτ = %4<br>E = %5, E′ = %6<br>%7")
+      .arg(labBinLabel(run.window, bin), number(r, 4),
+           r > 0 ? QString::fromUtf8("raises L′") : r < 0 ? QString::fromUtf8("lowers L′") : QStringLiteral("zero"),
+           number(entry(c.trainingRate, bin), 4), number(entry(c.energy, bin), 4), number(entry(c.heldOutEnergy, bin), 4),
+           checkpointText(run, k));
+}
+
+QString generalisationHeatmapHover(const LabRun& run, bool tau, const QPointF& value) {
+  if (!valid(run)) return {};
+  const LabBinRange bins = generalisationBins(run);
+  HeatmapGrid cells;
+  cells.xEdges = generalisationTimeEdges(run, tau);
+  for (int i = 0; i <= bins.count(); ++i) cells.yEdges.push_back(i - 0.5);
+  cells.values = Eigen::MatrixXd::Zero(bins.count(), static_cast<Eigen::Index>(run.checkpoints.size()));
+  const auto [row, column] = cells.cellAt(value.x(), value.y());
+  if (row < 0) return {};
+  const int bin = bins.first + row;
+  const LabCheckpoint& c = run.checkpoints[column];
+  return QString::fromUtf8("R = <b>%1</b> (L′ per unit τ)<br>%2<br>training: dL/dτ = %3<br>%4")
+      .arg(number(entry(c.heldOutRate, bin), 4), labBinLabel(run.window, bin), number(entry(c.trainingRate, bin), 4),
+           checkpointText(run, column));
+}
+
+QString generalisationLossHover(const LabRun& run, bool tau, const QPointF& value) {
+  if (!valid(run)) return {};
+  const int count = static_cast<int>(run.checkpoints.size());
+  int nearest = 0;
+  for (int k = 1; k < count; ++k) {
+    if (std::abs(checkpointTime(run, k, tau) - value.x()) < std::abs(checkpointTime(run, nearest, tau) - value.x())) nearest = k;
+  }
+  const LabCheckpoint& c = run.checkpoints[nearest];
+  QString text = QString::fromUtf8("%1<br>L = <b>%2</b>, L′ = <b>%3</b><br>Σ R = dL′/dτ = %4")
+                     .arg(checkpointText(run, nearest), number(c.loss, 4), number(c.heldOutLoss, 4), number(c.heldOutRate.sum(), 4));
+  for (int k = 0; k + 1 < count && k < static_cast<int>(run.intervals.size()); ++k) {
+    const double a = checkpointTime(run, k, tau), b = checkpointTime(run, k + 1, tau);
+    if (value.x() >= a && value.x() <= b) {
+      const LabInterval& in = run.intervals[k];
+      text += QString::fromUtf8("<br>steps %1–%2: ΔL′/Δτ = %3 (%4), mean Σ R = %5")
+                  .arg(run.checkpoints[k].step)
+                  .arg(run.checkpoints[k + 1].step)
+                  .arg(number(in.heldOutLossRate, 4), in.heldOutLossRate > 0 ? QString::fromUtf8("rising") : QString::fromUtf8("falling"),
+                       number(in.heldOutRateMean, 4));
+      break;
+    }
+  }
+  return text;
+}
+
+QString generalisationCsv(const LabRun& run, int checkpoint) {
+  if (!valid(run)) return {};
+  std::ostringstream text;
+  CsvWriter csv(text);
+  csv.header({"panel", "lab_run", "checkpoint", "step", "tau", "bin", "lambda_low", "lambda_high", "quantity", "value"});
+  const int k = clampCheckpoint(run, checkpoint);
+  const LabBinRange bins = generalisationBins(run);
+  auto row = [&](const char* panel, int c, int bin, const char* quantity, double value) {
+    csv.text(panel).text(run.id).integer(c).integer(run.checkpoints[c].step).number(run.checkpoints[c].tau);
+    if (bin >= 0) {
+      const auto [low, high] = lambdaRange(run, bin);
+      csv.integer(bin).number(low).number(high);
+    } else {
+      csv.empty().empty().empty();
+    }
+    csv.text(quantity).number(value).endRow();
+  };
+  const LabCheckpoint& c = run.checkpoints[k];
+  for (int b = bins.first; b <= bins.last; ++b) {
+    row("profiles", k, b, "E", entry(c.energy, b));
+    row("profiles", k, b, "held_out_E", entry(c.heldOutEnergy, b));
+  }
+  for (int b = bins.first; b <= bins.last; ++b) {
+    row("rates", k, b, "held_out_R", entry(c.heldOutRate, b));
+    row("rates", k, b, "training_R", entry(c.trainingRate, b));
+  }
+  for (int i = 0; i < static_cast<int>(run.checkpoints.size()); ++i) {
+    for (int b = bins.first; b <= bins.last; ++b) row("heatmap", i, b, "held_out_R", entry(run.checkpoints[i].heldOutRate, b));
+  }
+  for (int i = 0; i < static_cast<int>(run.checkpoints.size()); ++i) {
+    row("losses", i, -1, "loss", run.checkpoints[i].loss);
+    row("losses", i, -1, "held_out_loss", run.checkpoints[i].heldOutLoss);
+  }
+  const HeldOutRiseWindow w = heldOutRiseWindow(run);
+  auto windowRow = [&](const char* quantity, double value) {
+    csv.text("window").text(run.id).empty().empty().empty().empty().empty().empty().text(quantity).number(value).endRow();
+  };
+  windowRow("rising_intervals", w.risingIntervals);
+  if (w.rises()) {
+    windowRow("first_step", w.firstStep);
+    windowRow("last_step", w.lastStep);
+    windowRow("tau_first", w.tauFirst);
+    windowRow("tau_last", w.tauLast);
+    windowRow("lambda_low", w.lambdaLow);
+    windowRow("lambda_high", w.lambdaHigh);
+    windowRow("positive_share", w.positiveShare);
+  }
+  return QString::fromStdString(text.str());
+}
+
+}  // namespace shellscope::ui

@@ -1,0 +1,67 @@
+#pragma once
+// Train versus held-out (paper §6, issue 14; docs/generalisation.md), built from a lab run with
+// held-out points (shellscope/experiment/lab_run.h). Along the flow ė = −M e on the training
+// points the held-out loss L' = ½ mean(e'²) moves at
+//
+//     dL'/dτ = −(1/(n n')) e'ᵀ J' Jᵀ e = Σ_b R_b,
+//
+// R_b the part carried by the training operator's shell b; R_b > 0 is a shell where learning on
+// the training points currently raises L'. The figures:
+//   - the training profile E_b and the held-out profile E'_b of one checkpoint, log-log;
+//   - R_b of that checkpoint as signed bars over shells (warm: raises L', blue: lowers it) with
+//     the training loss's own split (−D_b, every entry ≤ 0) beside it;
+//   - R_b over checkpoints × shells as a heatmap (diverging, white at zero), the rise window of
+//     heldOutRiseWindow outlined;
+//   - the training and held-out losses on the heatmap's time axis, the intervals where L' rises shaded.
+// Shell axes are bin positions labelled by λ (lab_charts.h); time is the step or τ.
+
+#include <QPointF>
+#include <QString>
+#include <vector>
+
+#include "shellscope/experiment/lab_run.h"
+#include "ui/charts/chart_builders.h"
+#include "ui/charts/lab_charts.h"
+
+namespace shellscope::ui {
+
+enum class GeneralisationPanel { All, Profiles, Rates, Heatmap, Losses };
+/// "all", "profiles", "rates", "heatmap", "losses" (the render command's --panel).
+QString generalisationPanelKey(GeneralisationPanel panel);
+/// Parses the above; false when it is none of them.
+bool parseGeneralisationPanel(const QString& key, GeneralisationPanel* panel);
+
+/// The bins drawn: those where some checkpoint has training or held-out energy or a nonzero rate
+/// (all bins when none has).
+LabBinRange generalisationBins(const LabRun& run);
+/// The checkpoint shown first: inside the rise window, the one whose positive R_b add up most;
+/// without a window the last one.
+int defaultGeneralisationCheckpoint(const LabRun& run);
+/// One line naming the window: "L' rises over steps a–b (m of K intervals); shells λ c–d hold 92%
+/// of the positive R", or why there is none.
+QString riseWindowText(const LabRun& run);
+/// The time of checkpoint k: its step, or τ.
+double checkpointTime(const LabRun& run, int k, bool tau);
+/// The heatmap's column edges (K + 1): half way between checkpoints, the ends at the first and last.
+std::vector<double> generalisationTimeEdges(const LabRun& run, bool tau);
+
+QChart* generalisationProfileChart(const LabRun& run, int checkpoint, const ChartStyle& style = {});
+QChart* generalisationRateChart(const LabRun& run, int checkpoint, const ChartStyle& style = {});
+QChart* generalisationHeatmapChart(const LabRun& run, int checkpoint, bool tau, const ChartStyle& style = {});
+QChart* generalisationLossChart(const LabRun& run, int checkpoint, bool tau, const ChartStyle& style = {});
+/// One panel, or with GeneralisationPanel::All the four in a 2 x 2 grid (the view's figure, the
+/// render command's too).
+QChart* generalisationFigure(const LabRun& run, int checkpoint, bool tau, GeneralisationPanel panel, const ChartStyle& style = {});
+
+/// Hover read-outs at `value` (the chart's axis units); empty outside anything.
+QString generalisationProfileHover(const LabRun& run, int checkpoint, const QPointF& value);
+QString generalisationRateHover(const LabRun& run, int checkpoint, const QPointF& value);
+QString generalisationHeatmapHover(const LabRun& run, bool tau, const QPointF& value);
+QString generalisationLossHover(const LabRun& run, bool tau, const QPointF& value);
+
+/// Everything the four panels draw, one value a line: panel, lab_run, checkpoint, step, tau, bin,
+/// lambda_low, lambda_high, quantity, value (a field is empty where it does not apply); the
+/// window's values as panel "window".
+QString generalisationCsv(const LabRun& run, int checkpoint);
+
+}  // namespace shellscope::ui

@@ -1,0 +1,353 @@
+#include "ui/views/generalisation_view.h"
+
+#include <QComboBox>
+#include <QFileInfo>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QSlider>
+#include <QSpinBox>
+#include <QStackedWidget>
+#include <QVBoxLayout>
+#include <QtCharts/QChart>
+#include <algorithm>
+#include <cmath>
+
+#include "ui/charts/interactive_chart_view.h"
+#include "ui/document/session_document.h"
+
+namespace shellscope::ui {
+
+namespace {
+QString g3(double v) { return std::isfinite(v) ? QString::number(v, 'g', 3) : QString::fromUtf8("—"); }
+
+/// The command that makes a lab run whose held-out loss rises for a while (docs/generalisation.md).
+const char* const kHeldOutCommand =
+    "shellscope-cli lab run --model builtin:mlp --points 128 --held-out 256 --label-noise 0.7 --lr 0.05 --steps 2000 "
+    "--every 10 --out SESSION.h5";
+}  // namespace
+
+GeneralisationView::GeneralisationView(SessionDocument* document, QWidget* parent)
+    : ChartPage(parent),
+      document_(document),
+      stack_(new QStackedWidget),
+      empty_(new QLabel),
+      run_(new QComboBox),
+      slider_(new QSlider(Qt::Horizontal)),
+      spin_(new QSpinBox),
+      time_(new QComboBox),
+      panel_(new QComboBox),
+      window_(new QLabel),
+      summary_(new QLabel) {
+  for (auto*& view : views_) {
+    view = new InteractiveChartView;
+    view->setMinimumSize(260, 200);
+  }
+  // Stepping through checkpoints keeps a zoom on part of the profiles or the bars.
+  views_[0]->setKeepZoomOnReplace(true);
+  views_[1]->setKeepZoomOnReplace(true);
+  run_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+  run_->setMinimumContentsLength(18);
+  run_->setToolTip(tr("The lab run with held-out points whose profiles and held-out loss rates are shown"));
+  slider_->setToolTip(tr("The checkpoint whose profiles and rates R_b are shown (dotted in the heatmap and the losses)"));
+  spin_->setToolTip(slider_->toolTip());
+  time_->addItem(tr("training step"), false);
+  time_->addItem(QString::fromUtf8("τ (accumulated step size)"), true);
+  time_->setToolTip(tr("The time axis of the heatmap and the losses"));
+  panel_->addItem(tr("all four panels"), static_cast<int>(GeneralisationPanel::All));
+  panel_->addItem(tr("profiles"), static_cast<int>(GeneralisationPanel::Profiles));
+  panel_->addItem(tr("rates R_b"), static_cast<int>(GeneralisationPanel::Rates));
+  panel_->addItem(tr("R_b heatmap"), static_cast<int>(GeneralisationPanel::Heatmap));
+  panel_->addItem(tr("losses"), static_cast<int>(GeneralisationPanel::Losses));
+  panel_->setToolTip(tr("What File ▸ Export Figure writes"));
+  window_->setObjectName("riseWindow");
+  window_->setWordWrap(true);
+  window_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  summary_->setWordWrap(true);
+  summary_->setTextFormat(Qt::RichText);
+  summary_->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+  summary_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+  auto* controls = new QVBoxLayout;
+  controls->addWidget(new QLabel(tr("Lab run:")));
+  controls->addWidget(run_);
+  controls->addWidget(new QLabel(tr("Checkpoint:")));
+  auto* checkpointRow = new QHBoxLayout;
+  checkpointRow->addWidget(slider_, 1);
+  checkpointRow->addWidget(spin_);
+  controls->addLayout(checkpointRow);
+  controls->addWidget(new QLabel(tr("Time:")));
+  controls->addWidget(time_);
+  controls->addWidget(new QLabel(tr("Export:")));
+  controls->addWidget(panel_);
+  controls->addWidget(summary_, 1);
+  auto* controlBox = new QWidget;
+  controlBox->setLayout(controls);
+  controlBox->setMaximumWidth(230);
+
+  auto* charts = new QWidget;
+  auto* grid = new QGridLayout(charts);
+  grid->setContentsMargins(0, 0, 0, 0);
+  grid->setSpacing(2);
+  grid->addWidget(window_, 0, 0, 1, 2);
+  for (int i = 0; i < 4; ++i) grid->addWidget(views_[i], 1 + i / 2, i % 2);
+  grid->setRowStretch(1, 1);
+  grid->setRowStretch(2, 1);
+  auto* shown = new QWidget;
+  auto* shownLayout = new QHBoxLayout(shown);
+  shownLayout->setContentsMargins(0, 0, 0, 0);
+  shownLayout->addWidget(controlBox);
+  shownLayout->addWidget(charts, 1);
+
+  // The empty state: why nothing is shown, and how to get a lab run with held-out points.
+  empty_->setAlignment(Qt::AlignCenter);
+  empty_->setWordWrap(true);
+  empty_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  stack_->addWidget(empty_);
+  stack_->addWidget(shown);
+  auto* layout = new QHBoxLayout(this);
+  layout->setContentsMargins(6, 4, 6, 4);
+  layout->addWidget(stack_);
+
+  views_[0]->setHoverText([this](const QPointF& v, const QPointF&) {
+    const int r = currentRun();
+    return r < 0 ? QString() : generalisationProfileHover(runs_[r], checkpoint(), v);
+  });
+  views_[1]->setHoverText([this](const QPointF& v, const QPointF&) {
+    const int r = currentRun();
+    return r < 0 ? QString() : generalisationRateHover(runs_[r], checkpoint(), v);
+  });
+  views_[2]->setHoverText([this](const QPointF& v, const QPointF&) {
+    const int r = currentRun();
+    return r < 0 ? QString() : generalisationHeatmapHover(runs_[r], timeInTau(), v);
+  });
+  views_[3]->setHoverText([this](const QPointF& v, const QPointF&) {
+    const int r = currentRun();
+    return r < 0 ? QString() : generalisationLossHover(runs_[r], timeInTau(), v);
+  });
+  connect(views_[0], &InteractiveChartView::hovered, this, [this](QPointF v) {
+    Q_EMIT statusMessage(QString::fromUtf8("λ = %1   E = %2").arg(g3(v.x()), g3(v.y())));
+  });
+  connect(views_[3], &InteractiveChartView::hovered, this, [this](QPointF v) {
+    Q_EMIT statusMessage(QString::fromUtf8("%1 = %2   loss = %3").arg(timeInTau() ? QString::fromUtf8("τ") : tr("step"), g3(v.x()), g3(v.y())));
+  });
+
+  rebuild_.setSingleShot(true);
+  rebuild_.setInterval(0);
+  connect(&rebuild_, &QTimer::timeout, this, &GeneralisationView::rebuild);
+  connect(run_, &QComboBox::currentIndexChanged, this, &GeneralisationView::updateCheckpointRange);
+  connect(slider_, &QSlider::valueChanged, this, [this](int v) {
+    QSignalBlocker block(spin_);
+    spin_->setValue(v);
+    rebuild_.start();
+  });
+  connect(spin_, &QSpinBox::valueChanged, this, [this](int v) {
+    QSignalBlocker block(slider_);
+    slider_->setValue(v);
+    rebuild_.start();
+  });
+  connect(time_, &QComboBox::currentIndexChanged, &rebuild_, qOverload<>(&QTimer::start));
+  connect(document_, &SessionDocument::sessionReset, this, &GeneralisationView::reload);
+  rebuild();
+}
+
+GeneralisationView::~GeneralisationView() {
+  for (InteractiveChartView* view : views_) view->setChartOwned(nullptr);
+}
+
+int GeneralisationView::currentRun() const {
+  return runs_.empty() ? -1 : std::clamp(run_->currentIndex(), 0, static_cast<int>(runs_.size()) - 1);
+}
+
+int GeneralisationView::checkpoint() const { return spin_->value(); }
+
+void GeneralisationView::setCurrentRun(int index) { run_->setCurrentIndex(index); }
+
+bool GeneralisationView::setCurrentRun(const std::string& id) {
+  for (int i = 0; i < static_cast<int>(runs_.size()); ++i) {
+    if (runs_[i].id == id) {
+      setCurrentRun(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+void GeneralisationView::setCheckpoint(int k) { spin_->setValue(k); }
+
+bool GeneralisationView::timeInTau() const { return time_->currentData().toBool(); }
+
+void GeneralisationView::setTimeInTau(bool tau) { time_->setCurrentIndex(tau ? 1 : 0); }
+
+void GeneralisationView::setExportPanel(GeneralisationPanel panel) {
+  panel_->setCurrentIndex(panel_->findData(static_cast<int>(panel)));
+}
+
+GeneralisationPanel GeneralisationView::exportPanel() const {
+  return static_cast<GeneralisationPanel>(panel_->currentData().toInt());
+}
+
+void GeneralisationView::reload() {
+  readError_.clear();
+  const QString path = document_->path();
+  if (path.isEmpty() || !QFileInfo::exists(path)) {
+    reader_.abandon();
+    loading_ = false;
+    setRuns({});
+    return;
+  }
+  loading_ = true;
+  rebuild_.start();
+  reader_.read(
+      this, [path] { return readLabRuns(path.toStdString()); },
+      [this](std::vector<LabRun> runs, QString error) {
+        loading_ = false;
+        readError_ = error;
+        setRuns(std::move(runs));
+      });
+}
+
+void GeneralisationView::setRuns(std::vector<LabRun> runs) {
+  const QString previous = run_->currentIndex() >= 0 ? run_->currentData().toString() : QString();
+  runs_.clear();
+  labRunsWithoutHeldOut_ = 0;
+  for (LabRun& r : runs) {
+    if (r.hasHeldOut()) {
+      runs_.push_back(std::move(r));
+    } else {
+      ++labRunsWithoutHeldOut_;
+    }
+  }
+  refreshRuns();
+  if (!previous.isEmpty()) setCurrentRun(previous.toStdString());
+  Q_EMIT runsChanged();
+}
+
+void GeneralisationView::addRun(LabRun run) {
+  if (!run.hasHeldOut()) {
+    ++labRunsWithoutHeldOut_;
+    rebuild_.start();
+    return;
+  }
+  // A run that is in no file (the session had none) is named so, not left without a name.
+  if (run.id.empty()) run.id = "unsaved-" + std::to_string(runs_.size() + 1);
+  const std::string id = run.id;
+  runs_.push_back(std::move(run));
+  std::stable_sort(runs_.begin(), runs_.end(), [](const LabRun& a, const LabRun& b) { return a.id < b.id; });
+  refreshRuns();
+  setCurrentRun(id);
+  Q_EMIT runsChanged();
+}
+
+void GeneralisationView::refreshRuns() {
+  QSignalBlocker block(run_);
+  run_->clear();
+  for (const LabRun& r : runs_) {
+    run_->addItem(QString::fromUtf8("%1 · %2, n = %3, n′ = %4")
+                      .arg(QString::fromStdString(r.id), QString::fromStdString(r.modelName))
+                      .arg(r.settings.points)
+                      .arg(r.settings.heldOutPoints),
+                  QString::fromStdString(r.id));
+  }
+  run_->setCurrentIndex(runs_.empty() ? -1 : 0);
+  updateCheckpointRange();
+}
+
+void GeneralisationView::updateCheckpointRange() {
+  const int r = currentRun();
+  const int last = r < 0 ? 0 : std::max(0, static_cast<int>(runs_[r].checkpoints.size()) - 1);
+  {
+    QSignalBlocker a(slider_), b(spin_);
+    slider_->setRange(0, last);
+    spin_->setRange(0, last);
+    // A new run opens where its held-out loss rises most (or at its end).
+    const int k = r < 0 ? 0 : defaultGeneralisationCheckpoint(runs_[r]);
+    slider_->setValue(k);
+    spin_->setValue(k);
+  }
+  rebuild_.start();
+}
+
+QString GeneralisationView::emptyText() const {
+  if (loading_) return tr("Reading the session's lab runs…");
+  if (!readError_.isEmpty()) return tr("The session's lab runs could not be read: %1").arg(readError_);
+  QString text = labRunsWithoutHeldOut_ > 0
+                     ? tr("None of this session's %n lab run(s) has held-out points, so there is no held-out loss to split over "
+                          "the training shells.", nullptr, labRunsWithoutHeldOut_)
+                     : tr("This session holds no lab run with held-out points (/lab).");
+  return text + tr("\n\nA lab run with held-out points trains a small model on n points and measures, at every checkpoint, "
+                   "which training shells raise the loss on n′ points it never trains on. Make one with\n\n%1\n\n"
+                   "then open the session again.")
+                    .arg(QString::fromUtf8(kHeldOutCommand));
+}
+
+QString GeneralisationView::windowText() const {
+  const int r = currentRun();
+  return r < 0 ? QString() : riseWindowText(runs_[r]);
+}
+
+void GeneralisationView::setDarkTheme(bool dark) {
+  dark_ = dark;
+  rebuild_.start();
+}
+
+void GeneralisationView::rebuild() {
+  rebuild_.stop();
+  const int r = currentRun();
+  if (r < 0) {
+    for (InteractiveChartView* view : views_) view->setChartOwned(nullptr);
+    empty_->setText(emptyText());
+    stack_->setCurrentIndex(0);
+    return;
+  }
+  ChartStyle style;
+  style.dark = dark_;
+  style.fontPointSize = 9;
+  const GeneralisationPanel panels[] = {GeneralisationPanel::Profiles, GeneralisationPanel::Rates, GeneralisationPanel::Heatmap,
+                                        GeneralisationPanel::Losses};
+  for (int i = 0; i < 4; ++i) views_[i]->setChartOwned(generalisationFigure(runs_[r], checkpoint(), timeInTau(), panels[i], style));
+  window_->setText(QString::fromUtf8("<b>Window:</b> %1").arg(windowText().toHtmlEscaped()));
+  summary_->setText(summaryHtml());
+  stack_->setCurrentIndex(1);
+}
+
+QString GeneralisationView::summaryHtml() const {
+  const LabRun& r = runs_[currentRun()];
+  const LabRunSettings& s = r.settings;
+  const LabCheckpoint& first = r.checkpoints.front();
+  const LabCheckpoint& last = r.checkpoints.back();
+  const auto lowest = std::min_element(r.checkpoints.begin(), r.checkpoints.end(),
+                                       [](const LabCheckpoint& a, const LabCheckpoint& b) { return a.heldOutLoss < b.heldOutLoss; });
+  QString html = QString::fromUtf8("<p><b>%1</b>: %2 (%3, P = %4)<br>n = %5 training points, label noise σ = %6<br>"
+                                   "n′ = %7 held-out points: %8<br>η = %9, %10 steps, %11 checkpoints</p>")
+                     .arg(QString::fromStdString(r.id), QString::fromStdString(s.model), QString::fromStdString(r.observable))
+                     .arg(r.parameterCount)
+                     .arg(s.points)
+                     .arg(g3(s.labelNoise))
+                     .arg(s.heldOutPoints)
+                     .arg(QString::fromStdString(r.heldOutSource).toHtmlEscaped(), g3(s.learningRate))
+                     .arg(s.steps)
+                     .arg(r.checkpoints.size());
+  html += QString::fromUtf8("<p>L: %1 → %2<br>L′: %3 → %4, lowest %5 at step %6<br>Σ R against the direct product: %7<br>"
+                            "against ΔL′/Δτ measured: %8 of its largest</p>")
+              .arg(g3(first.loss), g3(last.loss), g3(first.heldOutLoss), g3(last.heldOutLoss), g3(lowest->heldOutLoss))
+              .arg(lowest->step)
+              .arg(g3(r.maxHeldOutIdentityError()), g3(r.maxHeldOutRateMismatch()));
+  html += tr("<p style='color:gray'>R<sub>b</sub>: the rate of the held-out loss carried by training shell b, "
+             "dL′/dτ = Σ<sub>b</sub> R<sub>b</sub>; R<sub>b</sub> &gt; 0: learning on the training points raises L′ "
+             "there. Shell axes: bins of the run's window; the outermost may be underflow or overflow (hover says which).</p>");
+  return html;
+}
+
+QChart* GeneralisationView::exportChart(const ChartStyle& style) const {
+  const int r = currentRun();
+  if (r < 0) return nullptr;
+  return generalisationFigure(runs_[r], checkpoint(), timeInTau(), exportPanel(), style);
+}
+
+QString GeneralisationView::shownDataCsv() const {
+  const int r = currentRun();
+  return r < 0 ? QString() : generalisationCsv(runs_[r], checkpoint());
+}
+
+}  // namespace shellscope::ui
