@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/terminal_progress.h"
 #include "shellscope/analysis/analysis_file.h"
+#include "shellscope/analysis/generalisation.h"
 #include "shellscope/session/session_file.h"
 
 namespace shellscope::cli {
@@ -29,6 +30,64 @@ std::vector<double> unconvergedCentres(const Session& session, const std::string
     }
   }
   return centres;
+}
+
+ordered_json numbers(const Eigen::VectorXd& v) {
+  ordered_json out = ordered_json::array();
+  for (Eigen::Index i = 0; i < v.size(); ++i) out.push_back(number(v(i)));
+  return out;
+}
+
+/// Runs with held-out points and the per-model window (docs/generalisation.md).
+ordered_json heldOutJson(const Session& session, const analysis::AnalysisOptions& options) {
+  const std::vector<analysis::HeldOutRunAnalysis> runs = analysis::analyzeHeldOutRuns(session, options);
+  ordered_json runList = ordered_json::array();
+  for (const auto& r : runs) {
+    const Run* run = session.findRun(r.runId);
+    const std::vector<double> edges = run->window.edges();
+    runList.push_back({{"run_id", r.runId},
+                       {"model_name", r.modelName},
+                       {"step", r.step},
+                       {"batch_pairs", r.pairs},
+                       {"held_out_data_source", run->meta.heldOutDataSource},
+                       {"loss", number(r.loss)},
+                       {"loss_err", number(r.lossError)},
+                       {"held_out_loss", number(r.heldOutLoss)},
+                       {"held_out_loss_err", number(r.heldOutLossError)},
+                       {"held_out_loss_rate", number(r.rate)},
+                       {"held_out_loss_rate_ci", ordered_json::array({number(r.rateLow), number(r.rateHigh)})},
+                       {"shell_edges", edges},
+                       {"shell_rate", numbers(r.shellRate)},
+                       {"shell_rate_ci_low", numbers(r.shellRateLow)},
+                       {"shell_rate_ci_high", numbers(r.shellRateHigh)},
+                       {"rate_below_window", number(r.rateBelow)},
+                       {"rate_above_window", number(r.rateAbove)},
+                       {"raising_shells", r.raisingShells},
+                       {"raising_lambda", ordered_json::array({number(r.lambdaLow), number(r.lambdaHigh)})}});
+  }
+  ordered_json models = ordered_json::array();
+  for (const auto& w : analysis::heldOutWindows(runs)) {
+    ordered_json rises = ordered_json::array();
+    for (const auto& [from, to] : w.rises) rises.push_back(ordered_json::array({from, to}));
+    ordered_json heldLoss = ordered_json::array(), loss = ordered_json::array(), rate = ordered_json::array();
+    for (std::size_t k = 0; k < w.steps.size(); ++k) {
+      heldLoss.push_back(number(w.heldOutLoss[k]));
+      loss.push_back(number(w.loss[k]));
+      rate.push_back(number(w.rate[k]));
+    }
+    models.push_back({{"model_name", w.modelName},
+                      {"steps", w.steps},
+                      {"loss", loss},
+                      {"held_out_loss", heldLoss},
+                      {"held_out_loss_rate", rate},
+                      {"held_out_loss_rises", rises},
+                      {"window",
+                       {{"first_step", w.firstStep},
+                        {"last_step", w.lastStep},
+                        {"lambda", ordered_json::array({number(w.lambdaLow), number(w.lambdaHigh)})},
+                        {"reason", w.reason}}}});
+  }
+  return {{"runs", runList}, {"models", models}};
 }
 
 ordered_json toJson(const analysis::SessionAnalysis& a, const Session& session) {
@@ -135,7 +194,8 @@ ordered_json toJson(const analysis::SessionAnalysis& a, const Session& session) 
                           {"peak_displacement_err", number(al.peakDisplacementError)},
                           {"status", al.status.text()}});
   }
-  return {{"runs", runs}, {"trends", trends}, {"transport", theory}, {"alignments", alignments}};
+  return {{"runs", runs}, {"trends", trends}, {"transport", theory}, {"alignments", alignments},
+          {"held_out", heldOutJson(session, a.options)}};
 }
 
 std::string withError(double value, double error, const char* format = "%.3g") {
@@ -191,6 +251,36 @@ void applyTrendWindow(const std::string& spec, const Session& session, analysis:
   }
   if (steps.first > steps.last) throw UsageError("--trend-window " + spec + ": the first step is after the last");
   for (const std::string& m : models) options.trendWindows[m] = steps;
+}
+
+/// Runs with held-out points: both losses, dL'/dτ and the shells that raise the held-out loss.
+void printHeldOut(std::ostream& out, const Session& session, const analysis::AnalysisOptions& options) {
+  const std::vector<analysis::HeldOutRunAnalysis> runs = analysis::analyzeHeldOutRuns(session, options);
+  if (runs.empty()) return;
+  out << "\nheld-out points (docs/generalisation.md): losses, dL'/dtau [95% CI] and the shells raising L'\n";
+  char line[256];
+  for (const auto& r : runs) {
+    char window[96] = "none";
+    if (!r.raisingShells.empty()) {
+      std::snprintf(window, sizeof window, "%zu shell(s), lambda %.3g..%.3g", r.raisingShells.size(), r.lambdaLow, r.lambdaHigh);
+    }
+    std::snprintf(line, sizeof line, "  %-9s %-12s %6lld  loss %s  held-out %s  dL'/dtau %s  raising: %s\n", r.runId.c_str(),
+                  r.modelName.c_str(), static_cast<long long>(r.step), withError(r.loss, r.lossError).c_str(),
+                  withError(r.heldOutLoss, r.heldOutLossError).c_str(), withInterval(r.rate, r.rateLow, r.rateHigh).c_str(),
+                  window);
+    out << line;
+  }
+  for (const auto& w : analysis::heldOutWindows(runs)) {
+    out << "  " << w.modelName << ": held-out loss rises between " << w.rises.size() << " of "
+        << (w.steps.empty() ? 0 : w.steps.size() - 1) << " consecutive checkpoints; window: ";
+    if (w.firstStep < 0) {
+      out << "none (" << w.reason << ")\n";
+    } else {
+      std::snprintf(line, sizeof line, "steps %lld..%lld, lambda %.3g..%.3g (", static_cast<long long>(w.firstStep),
+                    static_cast<long long>(w.lastStep), w.lambdaLow, w.lambdaHigh);
+      out << line << w.reason << ")\n";
+    }
+  }
 }
 
 void printTable(std::ostream& out, const analysis::SessionAnalysis& a, const Session& session) {
@@ -250,6 +340,7 @@ void printTable(std::ostream& out, const analysis::SessionAnalysis& a, const Ses
     out << "                 measured = " << withInterval(m.measuredLossExponent, m.measuredCiLow, m.measuredCiHigh) << " ("
         << m.lossExponentStatus.text() << ", time = " << m.timeAxis << ", same window)\n";
   }
+  printHeldOut(out, session, a.options);
   for (const auto& al : a.alignments) {
     out << "\n" << al.other << " against " << al.reference << " at step " << al.step << ": ";
     if (!al.status.ok()) {
