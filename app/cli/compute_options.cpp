@@ -29,7 +29,7 @@ void addHeldOutOptions(CommandLine& cl, ComputeSettings& s) {
   cl.option("held-out-pythia-step", "S", "held-out windows from rows S*1024.. (of --held-out-data, or of --data)",
             s.heldOutStepRows)
       .defaultText("")
-      .setting("held_out_data");
+      .setting("held_out_step_rows");
 }
 
 void addBatchOptions(CommandLine& cl, int& batches, int& batchSize, int& seqLen) {

@@ -37,6 +37,7 @@ class LabProblem {
   double outputScale() const { return alpha_; }
   std::int64_t pointCount() const { return train_.points.pointCount(); }
   bool hasHeldOut() const { return heldOut_.points.inputs.defined(); }
+  const Batch& heldOutPoints() const { return heldOutSet().points; }
   std::int64_t heldOutPointCount() const { return hasHeldOut() ? heldOut_.points.pointCount() : 0; }
   std::int64_t parameterCount() const { return model_->parameterCount(); }
 

@@ -307,17 +307,21 @@ void savePoints(const engine::LabProblem& problem, const LabRunSettings& setting
     if (entry.path().filename().string().rfind("step", 0) == 0) fs::remove_all(entry.path());  // an earlier run's
   }
   std::ofstream(marker) << "checkpoints and points written by shellscope-cli lab run\n";
-  const at::Tensor inputs = problem.points().inputs, targets = problem.points().targets;
-  const at::Tensor windows = at::cat({inputs, targets.narrow(1, targets.size(1) - 1, 1)}, 1).contiguous();
-  std::vector<std::int64_t> tokens(windows.data_ptr<std::int64_t>(), windows.data_ptr<std::int64_t>() + windows.numel());
-  const fs::path temporary = folder / ".points.npy.tmp";
-  try {
-    writeNpy(temporary.string(), tokens, TokenDType::I32);
-    fs::rename(temporary, folder / "points.npy");
-  } catch (...) {
-    fs::remove(temporary, error);
-    throw;
-  }
+  const auto save = [&](const engine::Batch& points, const std::string& name) {
+    const at::Tensor inputs = points.inputs, targets = points.targets;
+    const at::Tensor windows = at::cat({inputs, targets.narrow(1, targets.size(1) - 1, 1)}, 1).contiguous();
+    std::vector<std::int64_t> tokens(windows.data_ptr<std::int64_t>(), windows.data_ptr<std::int64_t>() + windows.numel());
+    const fs::path temporary = folder / ("." + name + ".tmp");
+    try {
+      writeNpy(temporary.string(), tokens, TokenDType::I32);
+      fs::rename(temporary, folder / name);
+    } catch (...) {
+      fs::remove(temporary, error);
+      throw;
+    }
+  };
+  save(problem.points(), "points.npy");
+  if (problem.hasHeldOut()) save(problem.heldOutPoints(), "held-out.npy");  // compute --held-out-data
 }
 
 /// θ at `step` as <folder>/step<step>/, written beside it first and renamed into place.

@@ -73,7 +73,8 @@ struct LabRunSettings {
   /// Language models: write every checkpoint as a Pythia-layout folder <dir>/step<N>/ (config.json,
   /// model.safetensors, float64) and the points as <dir>/points.npy (the windows of seq_len + 1
   /// tokens one after another), so the normal loaders reopen and recompute them
-  /// (`compute --model <dir> --data <dir>/points.npy --batches 1 --batch-size n/seq_len`). The
+  /// (`compute --model <dir> --data <dir>/points.npy --batches 1 --batch-size n/seq_len`; with
+  /// held-out points also <dir>/held-out.npy, for `--held-out-data`). The
   /// folders hold θ: with α ≠ 1 they give M of f, not of f_α (which is α² times it). Empty: none.
   std::string checkpointFolder;
   int threads = 0;             ///< 0: every core
