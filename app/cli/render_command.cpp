@@ -99,8 +99,8 @@ std::unique_ptr<QChart> labFigure(const RenderOptions& o, const CommandLine& cl,
 }
 
 /// The Generalisation view's figure (ui/charts/generalisation_charts.h): lab run --lab (default the
-/// first with held-out points), checkpoint --checkpoint (default the view's), time --time, the four
-/// panels or --panel's one.
+/// first with held-out points), checkpoint --checkpoint (default the view's), time --time, colours
+/// --color, the four panels or --panel's one.
 std::unique_ptr<QChart> generalisationFigure(const RenderOptions& o, const CommandLine& cl, const std::string& path) {
   std::vector<LabRun> runs = readLabRuns(path);
   const std::size_t labRuns = runs.size();
@@ -123,16 +123,20 @@ std::unique_ptr<QChart> generalisationFigure(const RenderOptions& o, const Comma
     }
     checkpoint = o.checkpoint;
   }
-  bool tau = false;
+  ui::GeneralisationAxis axis = ui::defaultGeneralisationAxis(*chosen);
   if (cl.has("time")) {
     if (o.time != "tau" && o.time != "steps") throw UsageError("--time must be tau or steps");
-    tau = o.time == "tau";
+    axis.tau = o.time == "tau";
+  }
+  if (cl.has("color")) {
+    if (o.color != "linear" && o.color != "log") throw UsageError("--color must be linear or log");
+    axis.logColor = o.color == "log";
   }
   ui::GeneralisationPanel panel;
   if (!ui::parseGeneralisationPanel(QString::fromStdString(o.panel), &panel)) {
     throw UsageError("--panel must be all, profiles, rates, heatmap or losses for --view generalisation");
   }
-  return std::unique_ptr<QChart>(ui::generalisationFigure(*chosen, checkpoint, tau, panel));
+  return std::unique_ptr<QChart>(ui::generalisationFigure(*chosen, checkpoint, axis, panel));
 }
 
 /// The Transport view's figure (ui/charts/transport_chart.h): estimate --transport (default the
@@ -200,8 +204,8 @@ int renderCommand(const Arguments& args) {
   cl.option("transport", "ID", "transport: the flux estimate", o.transport).defaultText("the first");
   cl.option("time", "T", "transport, generalisation: tau | steps", o.time)
       .defaultText("transport: tau when the series knows it; generalisation: steps");
-  cl.option("color", "C", "transport: linear | log (signed, three decades)", o.color)
-      .defaultText("log when the largest |J| is over 100 times the median");
+  cl.option("color", "C", "transport, generalisation: linear | log (signed, three decades)", o.color)
+      .defaultText("log when the largest |J| or |R| is over 100 times the median");
   bool logTime = false;
   cl.flag("log-time", "transport: a logarithmic time axis (default when the steps span over two decades)", logTime);
   if (!cl.parse(args)) {

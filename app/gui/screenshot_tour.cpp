@@ -86,15 +86,16 @@ std::optional<QPointF> strongestCell(ui::InteractiveChartView* view) {
 /// A stop's readiness for the lab's pages: once the page has read its data and laid out its chart,
 /// the cursor rests on the strongest heatmap cell (the tooltip shows its values), then the stop is ready.
 template <typename Page>
-std::function<bool()> hoverOnceShown(Page* page, std::function<ui::InteractiveChartView*()> view, std::function<bool()> settled) {
+std::function<bool()> hoverOnceShown(Page* page, std::function<ui::InteractiveChartView*()> view, std::function<bool()> settled,
+                                     std::function<std::optional<QPointF>(ui::InteractiveChartView*)> where = strongestCell) {
   auto polls = std::make_shared<int>(0);
-  return [page, view, settled, polls] {
+  return [page, view, settled, where, polls] {
     if (!settled() || page->isLoading()) return false;
     // The first poll comes straight after the stop's preparation, before the new chart is laid out.
     if ((*polls)++ == 0) return false;
     if (*polls > 2) return true;
     ui::InteractiveChartView* v = view();
-    if (const auto cell = strongestCell(v)) hoverAt(v, *cell);
+    if (const auto cell = where(v)) hoverAt(v, *cell);
     return false;  // the next poll: the tooltip is up
   };
 }
@@ -181,15 +182,29 @@ void ScreenshotTour::start(const QString& sessionPath) {
        hoverOnceShown(w->transportView(), [w] { return w->transportView()->chartView(); }, settled), true},
       {"generalisation",
        [w] {
-         // The first lab run with held-out points at its default checkpoint (where L' rises most);
-         // the cursor goes to the strongest R_b of the heatmap once shown.
+         // The first lab run with held-out points at its default checkpoint (the middle of its
+         // longest rise of L'); the cursor rests on the bar of the shell raising L' most there.
          ui::GeneralisationView* g = w->generalisationView();
          w->tabs()->setCurrentWidget(g);
          if (!g->hasRuns()) return;
          g->setCurrentRun(0);
          g->rebuildNow();
        },
-       hoverOnceShown(w->generalisationView(), [w] { return w->generalisationView()->heatmapView(); }, settled), true},
+       hoverOnceShown(
+           w->generalisationView(), [w] { return w->generalisationView()->rateView(); }, settled,
+           [w](ui::InteractiveChartView*) -> std::optional<QPointF> {
+             // The bar of the largest R_b at the checkpoint shown: the shell raising L' most there.
+             const ui::GeneralisationView* g = w->generalisationView();
+             if (!g->hasRuns()) return std::nullopt;
+             const LabRun& run = g->runs()[g->currentRun()];
+             const Eigen::VectorXd& rate = run.checkpoints[g->checkpoint()].heldOutRate;
+             const ui::LabBinRange bins = ui::generalisationBins(run);
+             if (rate.size() <= bins.last) return std::nullopt;
+             Eigen::Index top = 0;
+             rate.segment(bins.first, bins.count()).maxCoeff(&top);
+             return QPointF(static_cast<double>(top), 0.5 * rate[bins.first + top]);
+           }),
+       true},
       dialogStop("export-dialog",
                  [w] {
                    w->tabs()->setCurrentWidget(w->profileView());

@@ -116,14 +116,22 @@ class TestGeneralisationView : public QObject {
   void theWindowOfAKnownRunIsNamed() {
     const LabRun run = handMadeRun();
     QCOMPARE(riseWindowText(run),
-             QString::fromUtf8("L′ rises over steps 0–10 (1 of 2 intervals); shells λ 0.1–1 hold 100% of the positive R."));
-    QCOMPARE(defaultGeneralisationCheckpoint(run), 0);  // inside the window, the largest positive R (a tie: the first)
+             QString::fromUtf8("L′ rises over steps 0–10, in 1 of 2 intervals; shells λ 0.1–1 hold 100% of the positive R"));
+    QCOMPARE(defaultGeneralisationCheckpoint(run), 0);  // the middle of the one rising interval, 0 to 1
+    QVERIFY(!defaultGeneralisationAxis(run).logColor);  // |R| within a decade
+    // Two rises, over intervals 0 and 2..3: the longest one's middle, checkpoint 3.
+    LabRun twice = run;
+    twice.checkpoints.push_back(twice.checkpoints.back());
+    twice.checkpoints.push_back(twice.checkpoints.back());
+    twice.intervals.push_back(twice.intervals.front());
+    twice.intervals.push_back(twice.intervals.front());
+    QCOMPARE(defaultGeneralisationCheckpoint(twice), 3);
     LabRun falling = run;
     for (LabInterval& in : falling.intervals) in.heldOutLossRate = -0.1;
     QVERIFY(riseWindowText(falling).contains("does not rise"));
     QCOMPARE(defaultGeneralisationCheckpoint(falling), 2);
     // The heatmap outlines the window: steps 0..10 by shell 2 (bin position 1 of the shown bins 1..3).
-    std::unique_ptr<QChart> chart(generalisationHeatmapChart(run, 1, false));
+    std::unique_ptr<QChart> chart(generalisationHeatmapChart(run, 1, GeneralisationAxis{}));
     QVERIFY(heatmapOf(chart.get()));
     bool box = false;
     for (QAbstractSeries* s : chart->series()) {
@@ -215,9 +223,11 @@ class TestGeneralisationView : public QObject {
       for (int b = bins.first; b <= bins.last; ++b) QCOMPARE(grid.values(b - bins.first, c), run.checkpoints[c].heldOutRate[b]);
     }
     // On τ: the same cells, the time axis in τ.
-    view.setTimeInTau(true);
+    QCOMPARE(heatmapOf(view.heatmapView()->chart())->grid().logColor, defaultGeneralisationAxis(run).logColor);
+    view.setAxis(GeneralisationAxis{true, false});
     view.rebuildNow();
     QCOMPARE(heatmapOf(view.heatmapView()->chart())->grid().xEdges.back(), run.checkpoints.back().tau);
+    QVERIFY(!heatmapOf(view.heatmapView()->chart())->grid().logColor);
     // The window's line is the run's, shown above the charts.
     const QString text = view.windowText();
     QCOMPARE(text, riseWindowText(run));
@@ -287,7 +297,7 @@ class TestGeneralisationView : public QObject {
     const QImage cliImage = QImage(dir_.filePath("g.png")).convertToFormat(QImage::Format_ARGB32);
     QCOMPARE(cliImage.size(), gui.size());
     QVERIFY2(cliImage == gui, "render --view generalisation differs from the Generalisation view's export");
-    std::tie(status, output) = render(path_, {"--view", "generalisation", "--panel", "rates", "--time", "tau", "--out", dir_.filePath("g.svg")});
+    std::tie(status, output) = render(path_, {"--view", "generalisation", "--panel", "heatmap", "--time", "tau", "--color", "log", "--out", dir_.filePath("g.svg")});
     QVERIFY2(status == 0 && QFileInfo(dir_.filePath("g.svg")).size() > 1000, qPrintable(output));
     std::tie(status, output) = render(path_, {"--view", "generalisation", "--checkpoint", "9", "--out", dir_.filePath("x.png")});
     QVERIFY2(status == 2 && output.contains("--checkpoint must be 0..3"), qPrintable(output));

@@ -34,7 +34,9 @@ QValueAxis* linearAxis(const QString& title, double low, double high, const Char
   axis->setStartValue(low - 1e-9 * (high - low));
   for (double k = std::ceil(low / step); k * step <= high; ++k) {
     const double v = k * step;
-    axis->append(QString::number(std::abs(v) < 1e-12 * step ? 0.0 : v, 'g', 3), v);
+    // Whole numbers below a million in full ("1500", not "1.5e+03": training steps).
+    const bool whole = std::abs(v) >= 1000 && std::abs(v) < 1e6 && step >= 1 && v == std::round(v);
+    axis->append(whole ? QString::number(v, 'f', 0) : QString::number(std::abs(v) < 1e-12 * step ? 0.0 : v, 'g', 3), v);
   }
   axis->setRange(low, high);
   return axis;
@@ -51,7 +53,9 @@ QLogValueAxis* logAxis(const QString& title, double low, double high, const Char
     lo /= 10;
     hi *= 10;
   }
-  axis->setRange(lo, hi);
+  // A hair beyond the ends: Qt places labels from its own log of the range, which rounds 0.01 to
+  // a hair above -2 and leaves the lowest decade unlabelled.
+  axis->setRange(lo * (1 - 1e-9), hi * (1 + 1e-9));
   QPen grid = axis->minorGridLinePen();
   grid.setColor(style.dark ? QColor(70, 70, 70) : QColor(235, 235, 235));
   axis->setMinorGridLinePen(grid);

@@ -35,8 +35,12 @@ bool valid(const LabRun& run) {
 
 int clampCheckpoint(const LabRun& run, int k) { return std::clamp(k, 0, std::max(0, static_cast<int>(run.checkpoints.size()) - 1)); }
 
+/// "lab-0001 · mlp" (short: every panel says it) and with the points and the noise.
 QString runName(const LabRun& run) {
-  return QString::fromUtf8("%1 · %2, n = %3, n′ = %4, label noise σ = %5")
+  return QString::fromUtf8("%1 · %2").arg(QString::fromStdString(run.id), QString::fromStdString(run.modelName));
+}
+QString runDescription(const LabRun& run) {
+  return QString::fromUtf8("%1 · %2, n = %3, n′ = %4, noise σ = %5")
       .arg(QString::fromStdString(run.id), QString::fromStdString(run.modelName))
       .arg(run.settings.points)
       .arg(run.settings.heldOutPoints)
@@ -46,6 +50,26 @@ QString runName(const LabRun& run) {
 QString checkpointText(const LabRun& run, int k) {
   const LabCheckpoint& c = run.checkpoints[k];
   return QString::fromUtf8("checkpoint %1: step %2, τ = %3").arg(k).arg(c.step).arg(number(c.tau, 4));
+}
+/// "step 1440, τ = 72" (a note; the view's spin box gives the index).
+QString stepText(const LabRun& run, int k) {
+  const LabCheckpoint& c = run.checkpoints[k];
+  return QString::fromUtf8("step %1, τ = %2").arg(c.step).arg(number(c.tau, 4));
+}
+
+/// Fewer labels on a log axis spanning many decades (Qt labels every power of its base): base
+/// 10^s with s such that at most `labels` powers fall inside; minor ticks off then.
+void thinLogAxis(QAbstractAxis* axis, int labels) {
+  auto* log = qobject_cast<QLogValueAxis*>(axis);
+  if (!log || !(log->min() > 0) || !(log->max() > log->min())) return;
+  const double decades = std::log10(log->max() / log->min());
+  const int step = static_cast<int>(std::ceil(decades / labels));
+  if (step <= 1) return;
+  const double low = std::pow(10.0, step * std::floor(std::log10(log->min()) / step));
+  const double high = std::pow(10.0, step * std::ceil(std::log10(log->max()) / step));
+  log->setBase(std::pow(10.0, step));
+  log->setMinorTickCount(0);
+  log->setRange(low * (1 - 1e-9), high * (1 + 1e-9));  // as logAxis: both end decades labelled
 }
 
 QString timeTitle(bool tau) { return tau ? QString::fromUtf8("τ (accumulated step size)") : QStringLiteral("training step"); }
@@ -130,32 +154,51 @@ LabBinRange generalisationBins(const LabRun& run) {
 int defaultGeneralisationCheckpoint(const LabRun& run) {
   const int last = std::max(0, static_cast<int>(run.checkpoints.size()) - 1);
   if (!valid(run)) return last;
-  const HeldOutRiseWindow w = heldOutRiseWindow(run);
-  if (!w.rises()) return last;
-  int best = -1;
-  double most = -1;
-  for (int k = 0; k <= last; ++k) {
-    const LabCheckpoint& c = run.checkpoints[k];
-    if (c.step < w.firstStep || c.step > w.lastStep) continue;
-    const double positive = c.heldOutRate.cwiseMax(0.0).sum();
-    if (positive > most) {
-      most = positive;
-      best = k;
+  // The longest run of adjacent rising intervals [from, to]; its middle checkpoint.
+  const int intervals = std::min(static_cast<int>(run.intervals.size()), last);
+  int bestFrom = -1, bestLength = 0;
+  for (int from = 0; from < intervals;) {
+    if (!(run.intervals[from].heldOutLossRate > 0)) {
+      ++from;
+      continue;
     }
+    int to = from;
+    while (to + 1 < intervals && run.intervals[to + 1].heldOutLossRate > 0) ++to;
+    if (to - from + 1 > bestLength) {
+      bestFrom = from;
+      bestLength = to - from + 1;
+    }
+    from = to + 1;
   }
-  return best < 0 ? last : best;
+  return bestFrom < 0 ? last : bestFrom + bestLength / 2;
 }
 
-QString riseWindowText(const LabRun& run) {
-  if (!run.hasHeldOut()) return QStringLiteral("The lab run has no held-out points.");
+GeneralisationAxis defaultGeneralisationAxis(const LabRun& run) {
+  GeneralisationAxis axis;
+  std::vector<double> magnitudes;
+  for (const LabCheckpoint& c : run.checkpoints) {
+    for (Eigen::Index b = 0; b < c.heldOutRate.size(); ++b) {
+      if (std::isfinite(c.heldOutRate[b]) && c.heldOutRate[b] != 0) magnitudes.push_back(std::abs(c.heldOutRate[b]));
+    }
+  }
+  if (!magnitudes.empty()) {
+    std::nth_element(magnitudes.begin(), magnitudes.begin() + magnitudes.size() / 2, magnitudes.end());
+    const double median = magnitudes[magnitudes.size() / 2];
+    axis.logColor = *std::max_element(magnitudes.begin(), magnitudes.end()) > 100 * median;
+  }
+  return axis;
+}
+
+QStringList riseWindowLines(const LabRun& run) {
+  if (!run.hasHeldOut()) return {QStringLiteral("the lab run has no held-out points"), QString()};
   const HeldOutRiseWindow w = heldOutRiseWindow(run);
-  if (!w.rises()) return QString::fromUtf8("L′ does not rise between checkpoints: no window.");
-  QString text = QString::fromUtf8("L′ rises over steps %1–%2 (%3 of %4 intervals)")
-                     .arg(w.firstStep)
-                     .arg(w.lastStep)
-                     .arg(w.risingIntervals)
-                     .arg(run.intervals.size());
-  if (w.binLow < 0) return text + QString::fromUtf8(", but no training shell's R is positive there.");
+  if (!w.rises()) return {QString::fromUtf8("L′ does not rise between checkpoints: no window"), QString()};
+  const QString times = QString::fromUtf8("L′ rises over steps %1–%2, in %3 of %4 intervals")
+                            .arg(w.firstStep)
+                            .arg(w.lastStep)
+                            .arg(w.risingIntervals)
+                            .arg(run.intervals.size());
+  if (w.binLow < 0) return {times + QString::fromUtf8(", but no training shell's R is positive there"), QString()};
   QString shells;
   if (!(w.lambdaLow > 0) && std::isinf(w.lambdaHigh)) {
     shells = QString::fromUtf8("all shells");
@@ -166,7 +209,12 @@ QString riseWindowText(const LabRun& run) {
   } else {
     shells = QString::fromUtf8("shells λ %1–%2").arg(number(w.lambdaLow), number(w.lambdaHigh));
   }
-  return text + QString::fromUtf8("; %1 hold %2% of the positive R.").arg(shells, QString::number(std::floor(100 * w.positiveShare)));
+  return {times, QString::fromUtf8("%1 hold %2% of the positive R").arg(shells, QString::number(std::floor(100 * w.positiveShare)))};
+}
+
+QString riseWindowText(const LabRun& run) {
+  const QStringList lines = riseWindowLines(run);
+  return lines[1].isEmpty() ? lines[0] : lines[0] + QStringLiteral("; ") + lines[1];
 }
 
 double checkpointTime(const LabRun& run, int k, bool tau) {
@@ -202,43 +250,39 @@ QChart* generalisationProfileChart(const LabRun& run, int checkpoint, const Char
     Qt::PenStyle pen;
   };
   const Profile profiles[] = {
-      {QString::fromUtf8("training E_b (n = %1)").arg(run.settings.points), &c.energy, categoricalColor(0), Qt::SolidLine},
-      {QString::fromUtf8("held-out E′_b (n′ = %1)").arg(run.settings.heldOutPoints), &c.heldOutEnergy, categoricalColor(1),
-       Qt::DashLine}};
+      {QString::fromUtf8("training E<sub>b</sub> (n = %1)").arg(run.settings.points), &c.energy, categoricalColor(0), Qt::SolidLine},
+      {QString::fromUtf8("held-out E′<sub>b</sub> (n′ = %1)").arg(run.settings.heldOutPoints), &c.heldOutEnergy,
+       categoricalColor(1), Qt::DashLine}};
   for (const Profile& p : profiles) {
     auto* line = new QLineSeries;
     line->setName(p.name);
     line->setPen(linePen(p.color, style.lineWidth, p.pen));
-    auto* points = new QScatterSeries;
-    points->setColor(p.color);
-    points->setBorderColor(p.color);
-    points->setMarkerSize(6);
+    line->setPointsVisible(true);  // one series a profile: the note counts each empty shell once
     // The shells of the window only: underflow and overflow have no λ to stand at (a note says what they hold).
     for (int b = std::max(1, bins.first); b <= std::min(run.window.shellCount, bins.last); ++b) {
-      const QPointF at(run.window.centre(b - 1), entry(*p.energy, b));
-      line->append(at);
-      points->append(at);
+      line->append(run.window.centre(b - 1), entry(*p.energy, b));
     }
     chart->addSeries(line);
-    chart->addSeries(points);
-    hideFromLegend(chart, points);
   }
-  attachLogAxes(chart, QString::fromUtf8("shell λ (training operator's window)"), QString::fromUtf8("shell energy"), NAN, NAN,
-                NAN, NAN, style);
-  addChartNote(chart, runName(run));
-  addChartNote(chart, checkpointText(run, k) + QString::fromUtf8(" · L = %1, L′ = %2").arg(number(c.loss, 4), number(c.heldOutLoss, 4)));
+  addChartNote(chart, runDescription(run));
+  addChartNote(chart, stepText(run, k) + QString::fromUtf8(" · L = %1, L′ = %2").arg(number(c.loss), number(c.heldOutLoss)));
   const int over = run.binCount() - 1;
   const double outside[] = {entry(c.energy, 0), entry(c.energy, over), entry(c.heldOutEnergy, 0), entry(c.heldOutEnergy, over)};
   if (std::any_of(std::begin(outside), std::end(outside), [](double v) { return v != 0 && std::isfinite(v); })) {
-    addChartNote(chart, QString::fromUtf8("not drawn, under- / overflow: E %1 / %2, E′ %3 / %4")
-                            .arg(number(outside[0]), number(outside[1]), number(outside[2]), number(outside[3])));
+    addChartNote(chart, QString::fromUtf8("under/overflow: E %1 / %2, E′ %3 / %4")
+                            .arg(number(outside[0], 2), number(outside[1], 2), number(outside[2], 2), number(outside[3], 2)));
   }
-  addChartNote(chart, QString::fromUtf8("E′: e′ in the held-out operator J′J′ᵀ/n′, on the same λ grid"));
+  addChartNote(chart, QString::fromUtf8("E′: e′ in J′J′ᵀ/n′'s own eigenbasis"));
+  // Last: the axes' note says how many shells hold no energy (not drawn on log axes).
+  attachLogAxes(chart, QString::fromUtf8("shell λ (training operator's window)"), QString::fromUtf8("shell energy"), NAN, NAN,
+                NAN, NAN, style);
+  thinLogAxis(chart->axes(Qt::Horizontal).value(0), 4);
+  thinLogAxis(chart->axes(Qt::Vertical).value(0), 6);
   return chart;
 }
 
 QChart* generalisationRateChart(const LabRun& run, int checkpoint, const ChartStyle& style) {
-  QChart* chart = newGeneralisationChart(QString::fromUtf8("Held-out loss rate R_b per training shell"), run, style);
+  QChart* chart = newGeneralisationChart(QString::fromUtf8("Held-out loss rate R<sub>b</sub> per training shell"), run, style);
   if (!valid(run)) return chart;
   chart->legend()->setAlignment(Qt::AlignBottom);
   const int k = clampCheckpoint(run, checkpoint);
@@ -247,14 +291,15 @@ QChart* generalisationRateChart(const LabRun& run, int checkpoint, const ChartSt
   // Stacked: each shell's R_b is in exactly one of the two sets, so one bar stands at each shell.
   auto* bars = new QStackedBarSeries;
   bars->setBarWidth(0.8);
-  auto* up = new QBarSet(QString::fromUtf8("R_b > 0: raises L′"));
-  auto* down = new QBarSet(QString::fromUtf8("R_b < 0: lowers L′"));
+  // Legend labels are rich text: "<" written as an entity.
+  auto* up = new QBarSet(QString::fromUtf8("R<sub>b</sub> &gt; 0: raises L′"));
+  auto* down = new QBarSet(QString::fromUtf8("&lt; 0: lowers it"));
   up->setColor(raisingColor());
   up->setBorderColor(raisingColor().darker(130));
   down->setColor(loweringColor());
   down->setBorderColor(loweringColor().darker(130));
   auto* training = new QLineSeries;
-  training->setName(QString::fromUtf8("training loss's split, dL/dτ per shell (≤ 0)"));
+  training->setName(QString::fromUtf8("training (≤ 0)"));
   const QColor ink = style.dark ? QColor(215, 215, 215) : QColor(50, 50, 50);
   training->setPen(linePen(ink, style.lineWidth * 0.6));
   auto* trainingPoints = new QScatterSeries;
@@ -292,15 +337,15 @@ QChart* generalisationRateChart(const LabRun& run, int checkpoint, const ChartSt
     s->attachAxis(x);
     s->attachAxis(y);
   }
-  addChartNote(chart, runName(run));
-  addChartNote(chart, checkpointText(run, k));
-  addChartNote(chart, QString::fromUtf8("Σ_b R_b = dL′/dτ = %1 (multiplied out: %2) · Σ training = dL/dτ = %3")
-                          .arg(number(c.heldOutRate.sum(), 4), number(c.heldOutRateDirect, 4), number(c.trainingRate.sum(), 4)));
+  addChartNote(chart, runName(run) + QString::fromUtf8(" · ") + stepText(run, k));
+  addChartNote(chart, QString::fromUtf8("Σ R = dL′/dτ = %1 (direct: %2)").arg(number(c.heldOutRate.sum()), number(c.heldOutRateDirect)));
+  addChartNote(chart, QString::fromUtf8("training's Σ = dL/dτ = %1").arg(number(c.trainingRate.sum())));
   return chart;
 }
 
-QChart* generalisationHeatmapChart(const LabRun& run, int checkpoint, bool tau, const ChartStyle& style) {
-  QChart* chart = newGeneralisationChart(QString::fromUtf8("R_b over training: checkpoint × shell"), run, style);
+QChart* generalisationHeatmapChart(const LabRun& run, int checkpoint, const GeneralisationAxis& axis, const ChartStyle& style) {
+  QChart* chart = newGeneralisationChart(QString::fromUtf8("R<sub>b</sub> over training"), run, style);
+  const bool tau = axis.tau;
   if (!valid(run)) return chart;
   const int k = clampCheckpoint(run, checkpoint);
   const LabBinRange bins = generalisationBins(run);
@@ -312,7 +357,8 @@ QChart* generalisationHeatmapChart(const LabRun& run, int checkpoint, bool tau, 
   for (int c = 0; c < columns; ++c) {
     for (int b = bins.first; b <= bins.last; ++b) grid.values(b - bins.first, c) = entry(run.checkpoints[c].heldOutRate, b);
   }
-  grid.colorBarTitle = QString::fromUtf8("R_b (L′ per unit τ)");
+  grid.colorBarTitle = QString::fromUtf8("R (L′ per unit τ)%1").arg(axis.logColor ? QStringLiteral(", signed log") : QString());
+  grid.logColor = axis.logColor;
   QValueAxis* x = linearAxis(timeTitle(tau), grid.xEdges.front(), grid.xEdges.back(), style);
   QCategoryAxis* y = labBinAxis(run.window, bins, QString::fromUtf8("training shell: λ"), style);
   attachHeatmap(chart, std::move(grid), x, y, style);
@@ -329,12 +375,21 @@ QChart* generalisationHeatmapChart(const LabRun& run, int checkpoint, bool tau, 
     box->attachAxis(y);
   }
   addVerticalMarker(chart, x, y, checkpointTime(run, k, tau), linePen(QColor(120, 120, 120), 1.2, Qt::DotLine));
-  addChartNote(chart, runName(run));
-  addChartNote(chart, QString::fromUtf8("red, R_b > 0: raises L′; blue: lowers it · dashed box: the rise window · dotted: checkpoint %1").arg(k));
+  addChartNote(chart, QString::fromUtf8("red: raises L′ · blue: lowers it"));
+  if (w.rises() && w.binLow >= 0) {
+    addChartNote(chart, QString::fromUtf8("dashed: steps %1–%2, λ %3–%4")
+                            .arg(w.firstStep)
+                            .arg(w.lastStep)
+                            .arg(number(w.lambdaLow, 2), std::isinf(w.lambdaHigh) ? QString::fromUtf8("∞") : number(w.lambdaHigh, 2)));
+  } else {
+    addChartNote(chart, riseWindowLines(run).front());
+  }
+  addChartNote(chart, QString::fromUtf8("dotted: %1").arg(stepText(run, k)));
   return chart;
 }
 
-QChart* generalisationLossChart(const LabRun& run, int checkpoint, bool tau, const ChartStyle& style) {
+QChart* generalisationLossChart(const LabRun& run, int checkpoint, const GeneralisationAxis& axis, const ChartStyle& style) {
+  const bool tau = axis.tau;
   QChart* chart = newGeneralisationChart(QString::fromUtf8("Training and held-out loss"), run, style);
   if (!valid(run)) return chart;
   chart->legend()->setAlignment(Qt::AlignBottom);
@@ -410,22 +465,21 @@ QChart* generalisationLossChart(const LabRun& run, int checkpoint, bool tau, con
   addVerticalMarker(chart, x, y, checkpointTime(run, k, tau), linePen(QColor(120, 120, 120), 1.2, Qt::DotLine));
   const auto lowest = std::min_element(run.checkpoints.begin(), run.checkpoints.end(),
                                        [](const LabCheckpoint& a, const LabCheckpoint& b) { return a.heldOutLoss < b.heldOutLoss; });
-  addChartNote(chart, runName(run));
-  addChartNote(chart, QString::fromUtf8("L′: %1 → %2, lowest %3 at step %4 · dotted: checkpoint %5")
-                          .arg(number(run.checkpoints.front().heldOutLoss, 4), number(run.checkpoints.back().heldOutLoss, 4),
-                               number(lowest->heldOutLoss, 4))
-                          .arg(lowest->step)
-                          .arg(k));
-  addChartNote(chart, riseWindowText(run));
+  addChartNote(chart, runName(run) + QString::fromUtf8(" · L′ lowest %1 at step %2").arg(number(lowest->heldOutLoss)).arg(lowest->step));
+  const HeldOutRiseWindow w = heldOutRiseWindow(run);
+  addChartNote(chart, w.rises() ? QString::fromUtf8("shaded: L′ rises (%1 of %2 intervals)").arg(w.risingIntervals).arg(run.intervals.size())
+                                : QString::fromUtf8("L′ does not rise between checkpoints"));
+  addChartNote(chart, QString::fromUtf8("dotted: %1").arg(stepText(run, k)));
   return chart;
 }
 
-QChart* generalisationFigure(const LabRun& run, int checkpoint, bool tau, GeneralisationPanel panel, const ChartStyle& style) {
+QChart* generalisationFigure(const LabRun& run, int checkpoint, const GeneralisationAxis& axis, GeneralisationPanel panel,
+                             const ChartStyle& style) {
   switch (panel) {
     case GeneralisationPanel::Profiles: return generalisationProfileChart(run, checkpoint, style);
     case GeneralisationPanel::Rates: return generalisationRateChart(run, checkpoint, style);
-    case GeneralisationPanel::Heatmap: return generalisationHeatmapChart(run, checkpoint, tau, style);
-    case GeneralisationPanel::Losses: return generalisationLossChart(run, checkpoint, tau, style);
+    case GeneralisationPanel::Heatmap: return generalisationHeatmapChart(run, checkpoint, axis, style);
+    case GeneralisationPanel::Losses: return generalisationLossChart(run, checkpoint, axis, style);
     case GeneralisationPanel::All: break;
   }
   auto* grid = new ChartGrid(2);
@@ -433,8 +487,8 @@ QChart* generalisationFigure(const LabRun& run, int checkpoint, bool tau, Genera
   grid->setTitle(QString());
   grid->addChart(generalisationProfileChart(run, checkpoint, style));
   grid->addChart(generalisationRateChart(run, checkpoint, style));
-  grid->addChart(generalisationHeatmapChart(run, checkpoint, tau, style));
-  grid->addChart(generalisationLossChart(run, checkpoint, tau, style));
+  grid->addChart(generalisationHeatmapChart(run, checkpoint, axis, style));
+  grid->addChart(generalisationLossChart(run, checkpoint, axis, style));
   return grid;
 }
 

@@ -17,6 +17,7 @@
 
 #include <QPointF>
 #include <QString>
+#include <QStringList>
 #include <vector>
 
 #include "shellscope/experiment/lab_run.h"
@@ -31,15 +32,25 @@ QString generalisationPanelKey(GeneralisationPanel panel);
 /// Parses the above; false when it is none of them.
 bool parseGeneralisationPanel(const QString& key, GeneralisationPanel* panel);
 
+/// How the heatmap and the losses are drawn.
+struct GeneralisationAxis {
+  bool tau = false;       ///< time in τ, else in training steps
+  bool logColor = false;  ///< the heatmap's colours on a signed log scale over three decades (heatmap.h)
+};
+/// The default for `run`: steps; log colours when the largest |R_b| is over 100 times the median nonzero one.
+GeneralisationAxis defaultGeneralisationAxis(const LabRun& run);
+
 /// The bins drawn: those where some checkpoint has training or held-out energy or a nonzero rate
 /// (all bins when none has).
 LabBinRange generalisationBins(const LabRun& run);
-/// The checkpoint shown first: inside the rise window, the one whose positive R_b add up most;
-/// without a window the last one.
+/// The checkpoint shown first: the middle of the longest run of intervals over which L' rises;
+/// without one the last checkpoint.
 int defaultGeneralisationCheckpoint(const LabRun& run);
-/// One line naming the window: "L' rises over steps a–b (m of K intervals); shells λ c–d hold 92%
+/// One line naming the window: "L' rises over steps a–b, in m of K intervals; shells λ c–d hold 92%
 /// of the positive R", or why there is none.
 QString riseWindowText(const LabRun& run);
+/// The same as two lines (the times, the shells; the second empty when there are none).
+QStringList riseWindowLines(const LabRun& run);
 /// The time of checkpoint k: its step, or τ.
 double checkpointTime(const LabRun& run, int k, bool tau);
 /// The heatmap's column edges (K + 1): half way between checkpoints, the ends at the first and last.
@@ -47,11 +58,12 @@ std::vector<double> generalisationTimeEdges(const LabRun& run, bool tau);
 
 QChart* generalisationProfileChart(const LabRun& run, int checkpoint, const ChartStyle& style = {});
 QChart* generalisationRateChart(const LabRun& run, int checkpoint, const ChartStyle& style = {});
-QChart* generalisationHeatmapChart(const LabRun& run, int checkpoint, bool tau, const ChartStyle& style = {});
-QChart* generalisationLossChart(const LabRun& run, int checkpoint, bool tau, const ChartStyle& style = {});
+QChart* generalisationHeatmapChart(const LabRun& run, int checkpoint, const GeneralisationAxis& axis, const ChartStyle& style = {});
+QChart* generalisationLossChart(const LabRun& run, int checkpoint, const GeneralisationAxis& axis, const ChartStyle& style = {});
 /// One panel, or with GeneralisationPanel::All the four in a 2 x 2 grid (the view's figure, the
 /// render command's too).
-QChart* generalisationFigure(const LabRun& run, int checkpoint, bool tau, GeneralisationPanel panel, const ChartStyle& style = {});
+QChart* generalisationFigure(const LabRun& run, int checkpoint, const GeneralisationAxis& axis, GeneralisationPanel panel,
+                             const ChartStyle& style = {});
 
 /// Hover read-outs at `value` (the chart's axis units); empty outside anything.
 QString generalisationProfileHover(const LabRun& run, int checkpoint, const QPointF& value);

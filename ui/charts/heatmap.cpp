@@ -1,5 +1,6 @@
 #include "ui/charts/heatmap.h"
 
+#include <QFontInfo>
 #include <QFontMetricsF>
 #include <QLinearGradient>
 #include <QPainter>
@@ -138,8 +139,15 @@ void HeatmapItem::paintColorBar(QPainter* painter) const {
   painter->setPen(QPen(style_.dark ? QColor(200, 200, 200) : QColor(90, 90, 90), 0.8));
   painter->setBrush(gradient);
   painter->drawRect(bar);
+  // Fonts in pixels of the scene, as the chart's own text: a point size would be resolved again at
+  // the painter's device resolution, and an export at 150 dpi (already scaled) would draw it twice as large.
+  auto inScenePixels = [](QFont f) {
+    f.setPixelSize(QFontInfo(f).pixelSize());
+    return f;
+  };
   QFont font = chart_->legend()->font();
   font.setPointSize(style_.fontPointSize - 1);
+  font = inScenePixels(font);
   painter->setFont(font);
   const QFontMetricsF metrics(font);
   painter->setPen(style_.dark ? QColor(225, 225, 225) : QColor(40, 40, 40));
@@ -153,16 +161,19 @@ void HeatmapItem::paintColorBar(QPainter* painter) const {
   } else {
     for (int i = -2; i <= 2; ++i) ticks.push_back(range * i / 2.0);
   }
+  double widest = 0;
   for (double v : ticks) {
     const double y = bar.center().y() - grid_.colorPosition(v) / 2.0 * bar.height();
     painter->drawLine(QPointF(bar.right(), y), QPointF(bar.right() + 4, y));
     painter->drawText(QPointF(bar.right() + 6, y + metrics.ascent() / 2 - 1), tickText(v));
+    widest = std::max(widest, metrics.horizontalAdvance(tickText(v)));
   }
-  // The bar's title, vertical, beyond its labels.
-  painter->translate(bar.right() + 12 + metrics.horizontalAdvance(tickText(-range)) + metrics.height(), bar.center().y());
+  // The bar's title, vertical, beyond its widest label (on a log scale "-0.00088", not "-0.088").
+  painter->translate(bar.right() + 12 + widest + metrics.height(), bar.center().y());
   painter->rotate(-90);
-  QFont titleFont = font;
+  QFont titleFont = chart_->legend()->font();
   titleFont.setPointSize(style_.fontPointSize);
+  titleFont = inScenePixels(titleFont);
   painter->setFont(titleFont);
   const QFontMetricsF titleMetrics(titleFont);
   const QString title = titleMetrics.elidedText(grid_.colorBarTitle, Qt::ElideRight, bar.height());

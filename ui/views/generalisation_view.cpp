@@ -1,5 +1,6 @@
 #include "ui/views/generalisation_view.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QFileInfo>
 #include <QGridLayout>
@@ -36,6 +37,7 @@ GeneralisationView::GeneralisationView(SessionDocument* document, QWidget* paren
       slider_(new QSlider(Qt::Horizontal)),
       spin_(new QSpinBox),
       time_(new QComboBox),
+      logColor_(new QCheckBox(tr("log colour scale"))),
       panel_(new QComboBox),
       window_(new QLabel),
       summary_(new QLabel) {
@@ -54,6 +56,8 @@ GeneralisationView::GeneralisationView(SessionDocument* document, QWidget* paren
   time_->addItem(tr("training step"), false);
   time_->addItem(QString::fromUtf8("τ (accumulated step size)"), true);
   time_->setToolTip(tr("The time axis of the heatmap and the losses"));
+  logColor_->setToolTip(tr("The heatmap's colours on a signed log scale over three decades, so that the small late rates "
+                           "show beside the large early ones (the colour bar's labels give the values)"));
   panel_->addItem(tr("all four panels"), static_cast<int>(GeneralisationPanel::All));
   panel_->addItem(tr("profiles"), static_cast<int>(GeneralisationPanel::Profiles));
   panel_->addItem(tr("rates R_b"), static_cast<int>(GeneralisationPanel::Rates));
@@ -78,6 +82,7 @@ GeneralisationView::GeneralisationView(SessionDocument* document, QWidget* paren
   controls->addLayout(checkpointRow);
   controls->addWidget(new QLabel(tr("Time:")));
   controls->addWidget(time_);
+  controls->addWidget(logColor_);
   controls->addWidget(new QLabel(tr("Export:")));
   controls->addWidget(panel_);
   controls->addWidget(summary_, 1);
@@ -147,6 +152,7 @@ GeneralisationView::GeneralisationView(SessionDocument* document, QWidget* paren
     rebuild_.start();
   });
   connect(time_, &QComboBox::currentIndexChanged, &rebuild_, qOverload<>(&QTimer::start));
+  connect(logColor_, &QCheckBox::toggled, &rebuild_, qOverload<>(&QTimer::start));
   connect(document_, &SessionDocument::sessionReset, this, &GeneralisationView::reload);
   rebuild();
 }
@@ -175,9 +181,17 @@ bool GeneralisationView::setCurrentRun(const std::string& id) {
 
 void GeneralisationView::setCheckpoint(int k) { spin_->setValue(k); }
 
-bool GeneralisationView::timeInTau() const { return time_->currentData().toBool(); }
+GeneralisationAxis GeneralisationView::axis() const {
+  GeneralisationAxis axis;
+  axis.tau = time_->currentData().toBool();
+  axis.logColor = logColor_->isChecked();
+  return axis;
+}
 
-void GeneralisationView::setTimeInTau(bool tau) { time_->setCurrentIndex(tau ? 1 : 0); }
+void GeneralisationView::setAxis(const GeneralisationAxis& axis) {
+  time_->setCurrentIndex(axis.tau ? 1 : 0);
+  logColor_->setChecked(axis.logColor);
+}
 
 void GeneralisationView::setExportPanel(GeneralisationPanel panel) {
   panel_->setCurrentIndex(panel_->findData(static_cast<int>(panel)));
@@ -260,10 +274,15 @@ void GeneralisationView::updateCheckpointRange() {
     QSignalBlocker a(slider_), b(spin_);
     slider_->setRange(0, last);
     spin_->setRange(0, last);
-    // A new run opens where its held-out loss rises most (or at its end).
+    // A new run opens in the middle of its longest rise of the held-out loss (or at its end),
+    // its heatmap in log colours when the rates span decades.
     const int k = r < 0 ? 0 : defaultGeneralisationCheckpoint(runs_[r]);
     slider_->setValue(k);
     spin_->setValue(k);
+  }
+  if (r >= 0) {
+    QSignalBlocker block(logColor_);
+    logColor_->setChecked(defaultGeneralisationAxis(runs_[r]).logColor);
   }
   rebuild_.start();
 }
@@ -305,8 +324,8 @@ void GeneralisationView::rebuild() {
   style.fontPointSize = 9;
   const GeneralisationPanel panels[] = {GeneralisationPanel::Profiles, GeneralisationPanel::Rates, GeneralisationPanel::Heatmap,
                                         GeneralisationPanel::Losses};
-  for (int i = 0; i < 4; ++i) views_[i]->setChartOwned(generalisationFigure(runs_[r], checkpoint(), timeInTau(), panels[i], style));
-  window_->setText(QString::fromUtf8("<b>Window:</b> %1").arg(windowText().toHtmlEscaped()));
+  for (int i = 0; i < 4; ++i) views_[i]->setChartOwned(generalisationFigure(runs_[r], checkpoint(), axis(), panels[i], style));
+  window_->setText(QString::fromUtf8("<b>Window:</b> %1.").arg(windowText().toHtmlEscaped()));
   summary_->setText(summaryHtml());
   stack_->setCurrentIndex(1);
 }
@@ -342,7 +361,7 @@ QString GeneralisationView::summaryHtml() const {
 QChart* GeneralisationView::exportChart(const ChartStyle& style) const {
   const int r = currentRun();
   if (r < 0) return nullptr;
-  return generalisationFigure(runs_[r], checkpoint(), timeInTau(), exportPanel(), style);
+  return generalisationFigure(runs_[r], checkpoint(), axis(), exportPanel(), style);
 }
 
 QString GeneralisationView::shownDataCsv() const {

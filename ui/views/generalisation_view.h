@@ -17,6 +17,7 @@
 #include "ui/views/chart_page.h"
 
 QT_BEGIN_NAMESPACE
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QSlider;
@@ -52,9 +53,10 @@ class GeneralisationView : public ChartPage {
   /// Chooses the run by id; false when there is none of that id (or it has no held-out points).
   bool setCurrentRun(const std::string& id);
   void setCheckpoint(int checkpoint);
-  /// The heatmap's and the losses' time axis: τ (true) or the training step.
-  bool timeInTau() const;
-  void setTimeInTau(bool tau);
+  /// The heatmap's and the losses' time axis (τ or the training step) and the heatmap's colour scale.
+  GeneralisationAxis axis() const;
+  void setAxis(const GeneralisationAxis& axis);
+  bool timeInTau() const { return axis().tau; }
   /// What the figure export writes: the four panels or one of them.
   void setExportPanel(GeneralisationPanel panel);
   GeneralisationPanel exportPanel() const;
@@ -100,6 +102,7 @@ class GeneralisationView : public ChartPage {
   QSlider* slider_;
   QSpinBox* spin_;
   QComboBox* time_;
+  QCheckBox* logColor_;
   QComboBox* panel_;
   QLabel* window_;
   QLabel* summary_;
