@@ -3,7 +3,8 @@
 // against central finite differences of the scaled f (α ≠ 1); the measured Δe/Δτ against −M e
 // (mse-of-error) and −M 1 (cross-entropy) as the step size shrinks, with the balance residual;
 // the stored arrays read back bit for bit with everything else in the file kept; a lazy run
-// (large α) transporting far less than a rich one.
+// (large α) transporting far less than a rich one; held-out points: the identity, −D on the
+// training side, the held-out loss's measured rate at first order in the step.
 #include <H5Cpp.h>
 
 #include <QDir>
@@ -381,6 +382,53 @@ class TestLabRun : public QObject {
     QVERIFY2(message.contains("/lab/lab-0001") && message.contains("tau"), qPrintable(message));
   }
 
+  void heldOutRatesCloseAndFollowTheHeldOutLoss() {
+    // Held-out points (docs/generalisation.md): Σ_b R_b = −e'ᵀK'e/(n n') to rounding at every
+    // checkpoint; the training rate is −D under mse-of-error; the measured ΔL'/Δτ approaches the
+    // identity's value at first order in the step (gradient descent leaves the flow by O(h)); the
+    // fields read back; a run with held-out points = none keeps them empty.
+    std::vector<double> mismatch;
+    for (const double lr : {0.04, 0.02, 0.01}) {
+      LabRunSettings s = settingsFor("builtin:mlp", lab::Objective::MseOfError, 24, lr, static_cast<int>(std::lround(1.0 / lr)), 1);
+      s.heldOutPoints = 40;
+      s.labelNoise = 0.3;
+      const LabRun run = runLab(s);
+      QVERIFY(run.hasHeldOut());
+      QVERIFY2(run.maxHeldOutIdentityError() < 1e-10, qPrintable(QString::number(run.maxHeldOutIdentityError())));
+      for (const LabCheckpoint& c : run.checkpoints) {
+        QCOMPARE(c.heldOutRate.size(), Eigen::Index(run.binCount()));
+        QVERIFY((c.trainingRate + c.dissipation).cwiseAbs().maxCoeff() <= 1e-10 * c.dissipation.cwiseAbs().maxCoeff());
+        QVERIFY(std::abs(c.heldOutEnergy.sum() - c.heldOutMeanSquaredError) <= 1e-10 * c.heldOutMeanSquaredError);
+        QVERIFY(std::abs(c.heldOutLoss - 0.5 * c.heldOutMeanSquaredError) <= 1e-14);
+      }
+      mismatch.push_back(run.maxHeldOutRateMismatch());
+      std::printf("held-out, eta %.3g: max |sum R - dL'/dtau| / max |dL'/dtau| = %.3e\n", lr, mismatch.back());
+      if (lr == 0.01) {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("s.h5").toStdString();
+        appendLabRun(path, run);
+        const LabRun back = readLabRuns(path).front();
+        QCOMPARE(back.settings.heldOutPoints, 40);
+        QCOMPARE(back.settings.labelNoise, 0.3);
+        QCOMPARE(back.heldOutSource, run.heldOutSource);
+        for (std::size_t k = 0; k < run.checkpoints.size(); ++k) {
+          QVERIFY(back.checkpoints[k].heldOutRate == run.checkpoints[k].heldOutRate);
+          QVERIFY(back.checkpoints[k].trainingRate == run.checkpoints[k].trainingRate);
+          QCOMPARE(back.checkpoints[k].heldOutLoss, run.checkpoints[k].heldOutLoss);
+        }
+        QCOMPARE(back.intervals.back().heldOutLossRate, run.intervals.back().heldOutLossRate);
+      }
+    }
+    for (std::size_t i = 1; i < mismatch.size(); ++i) {
+      const double ratio = mismatch[i - 1] / mismatch[i];
+      QVERIFY2(ratio > 1.6 && ratio < 2.5, qPrintable(QString("halving the step divides the mismatch by %1").arg(ratio)));
+    }
+    const LabRun plain = runLab(settingsFor("builtin:mlp", lab::Objective::MseOfError, 16, 0.05, 4, 2));
+    QVERIFY(!plain.hasHeldOut() && plain.checkpoints.front().heldOutRate.size() == 0);
+    QVERIFY(std::isnan(plain.maxHeldOutRateMismatch()));
+    QVERIFY(!heldOutRiseWindow(plain).rises());
+  }
+
   void badSettingsNameTheSetting_data() {
     QTest::addColumn<QString>("setting");
     QTest::addColumn<QString>("model");
@@ -392,6 +440,8 @@ class TestLabRun : public QObject {
     QTest::newRow("cross-entropy of a regressor") << QString("objective") << QString("builtin:mlp") << 32 << 0.1 << 1;
     QTest::newRow("negative step") << QString("learning_rate") << QString("builtin:mlp") << 32 << -0.1 << 0;
     QTest::newRow("one point") << QString("points") << QString("builtin:mlp") << 1 << 0.1 << 0;
+    QTest::newRow("held-out of an LM, not whole windows") << QString("held_out_points") << QString("builtin:nano-lm") << 32 << 0.1 << 0;
+    QTest::newRow("label noise of an LM") << QString("label_noise") << QString("builtin:nano-lm") << 32 << 0.1 << 0;
   }
   void badSettingsNameTheSetting() {
     QFETCH(QString, setting);
@@ -400,6 +450,8 @@ class TestLabRun : public QObject {
     QFETCH(double, lr);
     QFETCH(int, objective);
     LabRunSettings s = settingsFor(model.toStdString(), lab::Objective(objective), points, lr, 4, 1);
+    if (setting == "held_out_points") s.heldOutPoints = 12;
+    if (setting == "label_noise") s.labelNoise = 0.1;
     try {
       s.validate();
       QFAIL("no error");
