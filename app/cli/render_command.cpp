@@ -99,18 +99,29 @@ std::unique_ptr<QChart> labFigure(const RenderOptions& o, const CommandLine& cl,
 }
 
 /// The Generalisation view's figure (ui/charts/generalisation_charts.h): lab run --lab (default the
-/// first with held-out points), checkpoint --checkpoint (default the view's), time --time, colours
+/// first with held-out points) or, with --model or without such lab runs, the session runs of a model
+/// computed with held-out data; checkpoint --checkpoint (default the view's), time --time, colours
 /// --color, the four panels or --panel's one.
 std::unique_ptr<QChart> generalisationFigure(const RenderOptions& o, const CommandLine& cl, const std::string& path) {
   std::vector<LabRun> runs = readLabRuns(path);
   const std::size_t labRuns = runs.size();
   runs.erase(std::remove_if(runs.begin(), runs.end(), [](const LabRun& r) { return !r.hasHeldOut(); }), runs.end());
-  if (runs.empty()) {
-    throw std::runtime_error(path + ": the session has no lab run with held-out points (" + std::to_string(labRuns) +
-                             " lab runs without; make one with lab run --held-out N)");
+  // --model, or no lab run with held-out points: the session's runs of a model computed with held-out data.
+  std::optional<ui::HeldOutSeries> series;
+  if (cl.has("model") || (runs.empty() && !cl.has("lab"))) {
+    const Session session = readSession(path);
+    const std::vector<std::string> models = ui::modelsWithHeldOut(session);
+    if (cl.has("model") && std::find(models.begin(), models.end(), o.model) == models.end()) {
+      throw std::runtime_error(path + ": no runs of '" + o.model + "' computed with held-out data (compute --held-out-data)");
+    }
+    if (!models.empty()) series = ui::heldOutSeries(session, cl.has("model") ? o.model : models.front());
   }
-  const LabRun* chosen = &runs.front();
-  if (cl.has("lab")) {
+  if (runs.empty() && !series) {
+    throw std::runtime_error(path + ": the session has no lab run with held-out points (" + std::to_string(labRuns) +
+                             " lab runs without; make one with lab run --held-out N) and no run computed with --held-out-data");
+  }
+  const LabRun* chosen = series ? &series->run : &runs.front();
+  if (cl.has("lab") && !cl.has("model")) {
     const auto it = std::find_if(runs.begin(), runs.end(), [&](const LabRun& r) { return r.id == o.lab; });
     if (it == runs.end()) throw std::runtime_error(path + ": no lab run with held-out points named '" + o.lab + "'");
     chosen = &*it;
@@ -136,7 +147,9 @@ std::unique_ptr<QChart> generalisationFigure(const RenderOptions& o, const Comma
   if (!ui::parseGeneralisationPanel(QString::fromStdString(o.panel), &panel)) {
     throw UsageError("--panel must be all, profiles, rates, heatmap or losses for --view generalisation");
   }
-  return std::unique_ptr<QChart>(ui::generalisationFigure(*chosen, checkpoint, axis, panel));
+  if (series && axis.tau) throw UsageError("--time tau: session runs know no learning rates (their time is in steps)");
+  return std::unique_ptr<QChart>(
+      ui::generalisationFigure(*chosen, checkpoint, axis, panel, ui::ChartStyle{}, series ? &series->rateStandardError : nullptr));
 }
 
 /// The Transport view's figure (ui/charts/transport_chart.h): estimate --transport (default the
@@ -182,7 +195,8 @@ int renderCommand(const Arguments& args) {
                  "a lab run with held-out points (lab run --held-out N): the training and held-out profiles and the\n"
                  "held-out loss rate R_b per training shell at one checkpoint, R_b over checkpoints x shells with the\n"
                  "window where the held-out loss rises, and both losses, as the GUI's Generalisation view (all four\n"
-                 "panels at 1400 x 1000 unless --width/--height, or one with --panel).");
+                 "panels at 1400 x 1000 unless --width/--height, or one with --panel); with --model (or without such\n"
+                 "lab runs) the same for a model's runs computed with compute --held-out-data, one checkpoint a run.");
   RenderOptions o;
   cl.option("view", "VIEW", "profile | animation | overlay | trends | lab | transport | generalisation", o.view);
   cl.option("model", "NAME", "model", o.model).defaultText("the smallest");

@@ -3,7 +3,8 @@
 // rise window is known: the view finds the run in a session file (and leaves out lab runs without
 // held-out points), the bars' signs are those of R_b, the heatmap is checkpoints × shells holding
 // R_b, the window's line, hover, CSV, the empty states, and render --view generalisation draws
-// the figure the view exports.
+// the figure the view exports. Session runs computed with held-out data (compute --held-out-data)
+// are a series of the view too: R_b with ±2 standard errors over batch pairs.
 #include <QDir>
 #include <QImage>
 #include <QLabel>
@@ -13,13 +14,16 @@
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QtCharts/QAreaSeries>
 #include <QtCharts/QBarSet>
+#include <QtCharts/QLineSeries>
 #include <QtCharts/QChart>
 #include <QtCharts/QStackedBarSeries>
 #include <cmath>
 #include <memory>
 
 #include "shellscope/experiment/lab_run.h"
+#include "shellscope/session/session_file.h"
 #include "ui/charts/chart_grid.h"
 #include "ui/charts/generalisation_charts.h"
 #include "ui/charts/heatmap.h"
@@ -310,6 +314,88 @@ class TestGeneralisationView : public QObject {
     appendLabRun(plain.toStdString(), readLabRuns(path_.toStdString()).front());
     std::tie(status, output) = render(plain, {"--view", "generalisation", "--out", dir_.filePath("y.png")});
     QVERIFY2(status == 1 && output.contains("no lab run with held-out points") && output.contains("--held-out"), qPrintable(output));
+  }
+
+  void sessionRunsWithHeldOutDataAreASeries() {
+    const QString cli = QDir(QCoreApplication::applicationDirPath()).filePath("shellscope-cli");
+    const QString path = dir_.filePath("held-out-runs.h5");
+    QProcess compute;
+    compute.setProcessChannelMode(QProcess::MergedChannels);
+    compute.start(cli, {"compute", "--model", "builtin:tiny-lm", "--batches", "3", "--batch-size", "2", "--seq-len", "32",
+                        "--lanczos-steps", "16", "--held-out-data", "builtin", "--threads", "1", "--out", path});
+    QVERIFY(compute.waitForFinished(120000));
+    QVERIFY2(compute.exitCode() == 0, compute.readAll().constData());
+    appendLabRun(path.toStdString(), run_);  // and a lab run with held-out points beside it
+    const Session session = readSession(path.toStdString());
+    const Run& run = session.runs.front();
+    QVERIFY(!run.heldOut.empty());
+    QCOMPARE(modelsWithHeldOut(session), std::vector<std::string>{"tiny-lm"});
+
+    MainWindow window;
+    QSignalSpy opened(window.document(), &SessionDocument::opened);
+    window.document()->open(path);
+    QVERIFY(opened.wait(30000));
+    GeneralisationView* view = window.generalisationView();
+    QTRY_VERIFY_WITH_TIMEOUT(view->runs().size() == 2 && !view->isLoading(), 20000);
+    QVERIFY(!view->isSessionSeries(0));  // the lab run first
+    QVERIFY(view->isSessionSeries(1));
+    QCOMPARE(view->runs()[1].id, std::string("tiny-lm"));
+    QVERIFY(view->setCurrentRun(std::string("runs:tiny-lm")));
+    view->rebuildNow();
+    QVERIFY(!view->timeInTau());
+    const LabRun& shown = view->runs()[1];
+    QCOMPARE(shown.checkpoints.size(), size_t(1));
+    const int offset = run.window.firstEdgeIndex - shown.window.firstEdgeIndex;
+    const LabBinRange bins = generalisationBins(shown);
+    // R per shell is the mean over batch pairs; its standard error the pairs' spread / √B.
+    const RateErrors* errors = view->currentErrors();
+    QVERIFY(errors && errors->size() == 1);
+    const Eigen::Index pairs = run.heldOut.shellRateBatches.rows();
+    QCOMPARE(pairs, Eigen::Index(3));
+    for (int j = 0; j < run.window.shellCount; ++j) {
+      const int bin = 1 + offset + j;
+      QCOMPARE(shown.checkpoints[0].heldOutRate[bin], run.heldOut.shellRate[j]);
+      QCOMPARE(shown.checkpoints[0].heldOutEnergy[bin], run.heldOut.shellEnergy[j]);
+      const Eigen::VectorXd pair = run.heldOut.shellRateBatches.col(j);
+      const double se = std::sqrt((pair.array() - pair.mean()).square().sum() / (pairs - 1) / pairs);
+      QVERIFY(std::abs((*errors)[0][bin] - se) <= 1e-12 * std::max(1.0, se));
+    }
+    // The bars carry R's signs; the band is R ± 2 SE at each shell.
+    QStackedBarSeries* bars = barsOf(view->rateView()->chart());
+    QVERIFY(bars);
+    QAreaSeries* band = nullptr;
+    for (QAbstractSeries* s : view->rateView()->chart()->series()) {
+      if (auto* area = qobject_cast<QAreaSeries*>(s)) band = area;
+    }
+    QVERIFY(band);
+    for (int b = bins.first; b <= bins.last; ++b) {
+      const int i = b - bins.first;
+      const double r = shown.checkpoints[0].heldOutRate[b];
+      QCOMPARE(sign(bars->barSets()[0]->at(i) + bars->barSets()[1]->at(i)), sign(r));
+    }
+    const QList<QPointF> upper = band->upperSeries()->points(), lower = band->lowerSeries()->points();
+    QVERIFY(!upper.isEmpty() && upper.size() == lower.size());
+    for (qsizetype p = 0; p < upper.size(); ++p) {
+      const int b = bins.first + static_cast<int>(std::lround(upper[p].x()));
+      const double r = shown.checkpoints[0].heldOutRate[b], e = (*errors)[0][b];
+      QVERIFY(std::abs(upper[p].y() - (r + 2 * e)) <= 1e-12 * (1 + std::abs(r)));
+      QVERIFY(std::abs(lower[p].y() - (r - 2 * e)) <= 1e-12 * (1 + std::abs(r)));
+    }
+    QVERIFY(view->shownDataCsv().contains(",held_out_R_standard_error,"));
+    QVERIFY(generalisationRateHover(shown, 0, QPointF(bins.count() - 1, 0), errors).contains("(2 SE)"));
+    // render --model draws the same figure.
+    const QStringList size{"--width", "1000", "--height", "700", "--dpi", "96"};
+    QProcess render;
+    render.setProcessChannelMode(QProcess::MergedChannels);
+    render.start(cli, QStringList{"render", path, "--view", "generalisation", "--model", "tiny-lm", "--out", dir_.filePath("runs.png")} + size);
+    QVERIFY(render.waitForFinished(60000));
+    QVERIFY2(render.exitCode() == 0, render.readAll().constData());
+    ExportOptions options;
+    options.size = QSize(1000, 700);
+    options.dpi = 96;
+    std::unique_ptr<QChart> exported(view->exportChart(ChartStyle{}));
+    QVERIFY(QImage(dir_.filePath("runs.png")).convertToFormat(QImage::Format_ARGB32) ==
+            renderChartImage(exported.get(), options).convertToFormat(QImage::Format_ARGB32));
   }
 
  private:

@@ -40,22 +40,26 @@ QString runName(const LabRun& run) {
   return QString::fromUtf8("%1 · %2").arg(QString::fromStdString(run.id), QString::fromStdString(run.modelName));
 }
 QString runDescription(const LabRun& run) {
-  return QString::fromUtf8("%1 · %2, n = %3, n′ = %4, noise σ = %5")
-      .arg(QString::fromStdString(run.id), QString::fromStdString(run.modelName))
-      .arg(run.settings.points)
-      .arg(run.settings.heldOutPoints)
-      .arg(number(run.settings.labelNoise));
+  QString text = QString::fromUtf8("%1 · %2, n = %3, n′ = %4")
+                     .arg(QString::fromStdString(run.id), QString::fromStdString(run.modelName))
+                     .arg(run.settings.points)
+                     .arg(run.settings.heldOutPoints);
+  if (run.settings.labelNoise > 0) text += QString::fromUtf8(", noise σ = %1").arg(number(run.settings.labelNoise));
+  return text;
 }
 
-QString checkpointText(const LabRun& run, int k) {
-  const LabCheckpoint& c = run.checkpoints[k];
-  return QString::fromUtf8("checkpoint %1: step %2, τ = %3").arg(k).arg(c.step).arg(number(c.tau, 4));
+/// The standard errors of checkpoint k's R (empty when there are none).
+const Eigen::VectorXd* errorsAt(const RateErrors* errors, int k) {
+  return errors && k >= 0 && k < static_cast<int>(errors->size()) && (*errors)[k].size() > 0 ? &(*errors)[k] : nullptr;
 }
-/// "step 1440, τ = 72" (a note; the view's spin box gives the index).
+
+/// "step 1440, τ = 72" (a note; the view's spin box gives the index); τ only where known.
 QString stepText(const LabRun& run, int k) {
   const LabCheckpoint& c = run.checkpoints[k];
-  return QString::fromUtf8("step %1, τ = %2").arg(c.step).arg(number(c.tau, 4));
+  const QString step = c.step < 0 ? QStringLiteral("step unknown") : QStringLiteral("step %1").arg(c.step);
+  return std::isfinite(c.tau) ? step + QString::fromUtf8(", τ = %1").arg(number(c.tau, 4)) : step;
 }
+QString checkpointText(const LabRun& run, int k) { return QStringLiteral("checkpoint %1: ").arg(k) + stepText(run, k); }
 
 /// Fewer labels on a log axis spanning many decades (Qt labels every power of its base): base
 /// 10^s with s such that at most `labels` powers fall inside; minor ticks off then.
@@ -281,7 +285,7 @@ QChart* generalisationProfileChart(const LabRun& run, int checkpoint, const Char
   return chart;
 }
 
-QChart* generalisationRateChart(const LabRun& run, int checkpoint, const ChartStyle& style) {
+QChart* generalisationRateChart(const LabRun& run, int checkpoint, const ChartStyle& style, const RateErrors* errors) {
   QChart* chart = newGeneralisationChart(QString::fromUtf8("Held-out loss rate R<sub>b</sub> per training shell"), run, style);
   if (!valid(run)) return chart;
   chart->legend()->setAlignment(Qt::AlignBottom);
@@ -309,9 +313,21 @@ QChart* generalisationRateChart(const LabRun& run, int checkpoint, const ChartSt
   // One legend entry hides the line and its points together.
   training->setProperty("entry", 1);
   trainingPoints->setProperty("entry", 1);
+  // ±2 standard errors over batch pairs (session runs), one flat step per shell.
+  const Eigen::VectorXd* se = errorsAt(errors, k);
+  auto* bandUpper = new QLineSeries;
+  auto* bandLower = new QLineSeries;
   double largest = 0;
   for (int b = bins.first; b <= bins.last; ++b) {
     const double r = entry(c.heldOutRate, b), t = entry(c.trainingRate, b);
+    const double e = se ? entry(*se, b) : NAN;
+    if (std::isfinite(r) && std::isfinite(e)) {
+      for (double dx : {-0.45, 0.45}) {
+        bandUpper->append(b - bins.first + dx, r + 2 * e);
+        bandLower->append(b - bins.first + dx, r - 2 * e);
+      }
+      largest = std::max(largest, std::abs(r) + 2 * e);
+    }
     up->append(r > 0 ? r : 0.0);
     down->append(r < 0 ? r : 0.0);
     if (std::isfinite(r)) largest = std::max(largest, std::abs(r));
@@ -324,9 +340,25 @@ QChart* generalisationRateChart(const LabRun& run, int checkpoint, const ChartSt
   bars->append(up);
   bars->append(down);
   chart->addSeries(bars);
-  chart->addSeries(training);
-  chart->addSeries(trainingPoints);
-  hideFromLegend(chart, trainingPoints);
+  if (bandUpper->count() > 0) {
+    auto* band = new QAreaSeries(bandUpper, bandLower);
+    band->setName(QString::fromUtf8("±2 SE"));
+    band->setColor(style.dark ? QColor(230, 230, 230, 70) : QColor(60, 60, 60, 60));
+    band->setBorderColor(style.dark ? QColor(230, 230, 230, 150) : QColor(60, 60, 60, 140));
+    chart->addSeries(band);
+  } else {
+    delete bandUpper;
+    delete bandLower;
+  }
+  // The training loss's own split where it is known (lab runs; session runs do not have it).
+  if (training->count() > 0) {
+    chart->addSeries(training);
+    chart->addSeries(trainingPoints);
+    hideFromLegend(chart, trainingPoints);
+  } else {
+    delete training;
+    delete trainingPoints;
+  }
   if (!(largest > 0)) largest = 1;
   QCategoryAxis* x = labBinAxis(run.window, bins, QString::fromUtf8("training shell: λ"), style);
   // Symmetric about zero: a bar's sign reads from where it stands.
@@ -339,7 +371,10 @@ QChart* generalisationRateChart(const LabRun& run, int checkpoint, const ChartSt
   }
   addChartNote(chart, runName(run) + QString::fromUtf8(" · ") + stepText(run, k));
   addChartNote(chart, QString::fromUtf8("Σ R = dL′/dτ = %1 (direct: %2)").arg(number(c.heldOutRate.sum()), number(c.heldOutRateDirect)));
-  addChartNote(chart, QString::fromUtf8("training's Σ = dL/dτ = %1").arg(number(c.trainingRate.sum())));
+  if (c.trainingRate.array().isFinite().any()) {
+    addChartNote(chart, QString::fromUtf8("training's Σ = dL/dτ = %1").arg(number(c.trainingRate.sum())));
+  }
+  if (se) addChartNote(chart, QString::fromUtf8("band: ±2 standard errors over batch pairs"));
   return chart;
 }
 
@@ -398,9 +433,11 @@ QChart* generalisationLossChart(const LabRun& run, int checkpoint, const General
   auto* training = new QLineSeries;
   training->setName(QString::fromUtf8("training loss L"));
   training->setPen(linePen(categoricalColor(0), style.lineWidth));
+  training->setPointsVisible(count < 40);  // few checkpoints (one run: a single point) read as points
   auto* held = new QLineSeries;
   held->setName(QString::fromUtf8("held-out loss L′"));
   held->setPen(linePen(categoricalColor(1), style.lineWidth));
+  held->setPointsVisible(count < 40);
   double low = INFINITY, high = -INFINITY;
   bool positive = true;
   for (int c = 0; c < count; ++c) {
@@ -424,7 +461,7 @@ QChart* generalisationLossChart(const LabRun& run, int checkpoint, const General
     y = linearAxis(title, std::min(0.0, low - pad), high + pad, style);
   }
   const double t0 = checkpointTime(run, 0, tau), t1 = checkpointTime(run, count - 1, tau);
-  QValueAxis* x = linearAxis(timeTitle(tau), t0, t1 > t0 ? t1 : t0 + 1, style);
+  QValueAxis* x = t1 > t0 ? linearAxis(timeTitle(tau), t0, t1, style) : linearAxis(timeTitle(tau), t0 - 0.5, t0 + 0.5, style);
   double yMin = 0, yMax = 1;
   axisRange(y, &yMin, &yMax);
   // The intervals where L' rises, shaded (runs of adjacent rising intervals as one band).
@@ -465,7 +502,9 @@ QChart* generalisationLossChart(const LabRun& run, int checkpoint, const General
   addVerticalMarker(chart, x, y, checkpointTime(run, k, tau), linePen(QColor(120, 120, 120), 1.2, Qt::DotLine));
   const auto lowest = std::min_element(run.checkpoints.begin(), run.checkpoints.end(),
                                        [](const LabCheckpoint& a, const LabCheckpoint& b) { return a.heldOutLoss < b.heldOutLoss; });
-  addChartNote(chart, runName(run) + QString::fromUtf8(" · L′ lowest %1 at step %2").arg(number(lowest->heldOutLoss)).arg(lowest->step));
+  const int lowestIndex = static_cast<int>(lowest - run.checkpoints.begin());
+  addChartNote(chart, runName(run) + QString::fromUtf8(" · L′ lowest %1 at %2")
+                                         .arg(number(lowest->heldOutLoss), stepText(run, lowestIndex).section(QLatin1Char(','), 0, 0)));
   const HeldOutRiseWindow w = heldOutRiseWindow(run);
   addChartNote(chart, w.rises() ? QString::fromUtf8("shaded: L′ rises (%1 of %2 intervals)").arg(w.risingIntervals).arg(run.intervals.size())
                                 : QString::fromUtf8("L′ does not rise between checkpoints"));
@@ -474,10 +513,10 @@ QChart* generalisationLossChart(const LabRun& run, int checkpoint, const General
 }
 
 QChart* generalisationFigure(const LabRun& run, int checkpoint, const GeneralisationAxis& axis, GeneralisationPanel panel,
-                             const ChartStyle& style) {
+                             const ChartStyle& style, const RateErrors* errors) {
   switch (panel) {
     case GeneralisationPanel::Profiles: return generalisationProfileChart(run, checkpoint, style);
-    case GeneralisationPanel::Rates: return generalisationRateChart(run, checkpoint, style);
+    case GeneralisationPanel::Rates: return generalisationRateChart(run, checkpoint, style, errors);
     case GeneralisationPanel::Heatmap: return generalisationHeatmapChart(run, checkpoint, axis, style);
     case GeneralisationPanel::Losses: return generalisationLossChart(run, checkpoint, axis, style);
     case GeneralisationPanel::All: break;
@@ -486,7 +525,7 @@ QChart* generalisationFigure(const LabRun& run, int checkpoint, const Generalisa
   grid->setTheme(style.dark ? QChart::ChartThemeDark : QChart::ChartThemeLight);
   grid->setTitle(QString());
   grid->addChart(generalisationProfileChart(run, checkpoint, style));
-  grid->addChart(generalisationRateChart(run, checkpoint, style));
+  grid->addChart(generalisationRateChart(run, checkpoint, style, errors));
   grid->addChart(generalisationHeatmapChart(run, checkpoint, axis, style));
   grid->addChart(generalisationLossChart(run, checkpoint, axis, style));
   return grid;
@@ -504,7 +543,7 @@ QString generalisationProfileHover(const LabRun& run, int checkpoint, const QPoi
            number(entry(c.heldOutRate, bin), 4), checkpointText(run, k));
 }
 
-QString generalisationRateHover(const LabRun& run, int checkpoint, const QPointF& value) {
+QString generalisationRateHover(const LabRun& run, int checkpoint, const QPointF& value, const RateErrors* errors) {
   if (!valid(run)) return {};
   const int k = clampCheckpoint(run, checkpoint);
   const LabBinRange bins = generalisationBins(run);
@@ -512,8 +551,10 @@ QString generalisationRateHover(const LabRun& run, int checkpoint, const QPointF
   if (bin < bins.first || bin > bins.last) return {};
   const LabCheckpoint& c = run.checkpoints[k];
   const double r = entry(c.heldOutRate, bin);
+  const Eigen::VectorXd* se = errorsAt(errors, k);
+  const QString value2 = se ? QString::fromUtf8("%1 ± %2 (2 SE)").arg(number(r, 4), number(2 * entry(*se, bin), 2)) : number(r, 4);
   return QString::fromUtf8("<b>%1</b><br>R = <b>%2</b> (%3)<br>training: dL/dτ = %4<br>E = %5, E′ = %6<br>%7")
-      .arg(labBinLabel(run.window, bin), number(r, 4),
+      .arg(labBinLabel(run.window, bin), value2,
            r > 0 ? QString::fromUtf8("raises L′") : r < 0 ? QString::fromUtf8("lowers L′") : QStringLiteral("zero"),
            number(entry(c.trainingRate, bin), 4), number(entry(c.energy, bin), 4), number(entry(c.heldOutEnergy, bin), 4),
            checkpointText(run, k));
@@ -560,7 +601,7 @@ QString generalisationLossHover(const LabRun& run, bool tau, const QPointF& valu
   return text;
 }
 
-QString generalisationCsv(const LabRun& run, int checkpoint) {
+QString generalisationCsv(const LabRun& run, int checkpoint, const RateErrors* errors) {
   if (!valid(run)) return {};
   std::ostringstream text;
   CsvWriter csv(text);
@@ -568,7 +609,8 @@ QString generalisationCsv(const LabRun& run, int checkpoint) {
   const int k = clampCheckpoint(run, checkpoint);
   const LabBinRange bins = generalisationBins(run);
   auto row = [&](const char* panel, int c, int bin, const char* quantity, double value) {
-    csv.text(panel).text(run.id).integer(c).integer(run.checkpoints[c].step).number(run.checkpoints[c].tau);
+    csv.text(panel).text(run.id).integer(c).integer(run.checkpoints[c].step);
+    std::isfinite(run.checkpoints[c].tau) ? csv.number(run.checkpoints[c].tau) : csv.empty();  // session runs: no τ
     if (bin >= 0) {
       const auto [low, high] = lambdaRange(run, bin);
       csv.integer(bin).number(low).number(high);
@@ -585,6 +627,7 @@ QString generalisationCsv(const LabRun& run, int checkpoint) {
   for (int b = bins.first; b <= bins.last; ++b) {
     row("rates", k, b, "held_out_R", entry(c.heldOutRate, b));
     row("rates", k, b, "training_R", entry(c.trainingRate, b));
+    if (const Eigen::VectorXd* se = errorsAt(errors, k)) row("rates", k, b, "held_out_R_standard_error", entry(*se, b));
   }
   for (int i = 0; i < static_cast<int>(run.checkpoints.size()); ++i) {
     for (int b = bins.first; b <= bins.last; ++b) row("heatmap", i, b, "held_out_R", entry(run.checkpoints[i].heldOutRate, b));
@@ -608,6 +651,106 @@ QString generalisationCsv(const LabRun& run, int checkpoint) {
     windowRow("positive_share", w.positiveShare);
   }
   return QString::fromStdString(text.str());
+}
+
+std::vector<std::string> modelsWithHeldOut(const Session& session) {
+  std::vector<std::string> models;
+  for (const Run& run : session.runs) {
+    if (!run.heldOut.empty() && std::find(models.begin(), models.end(), run.meta.modelName) == models.end()) {
+      models.push_back(run.meta.modelName);
+    }
+  }
+  std::sort(models.begin(), models.end());
+  return models;
+}
+
+HeldOutSeries heldOutSeries(const Session& session, const std::string& model) {
+  HeldOutSeries series;
+  std::vector<const Run*> runs;
+  for (const Run& run : session.runs) {
+    if (!run.heldOut.empty() && run.meta.modelName == model && run.heldOut.shellRate.size() == run.window.shellCount) {
+      runs.push_back(&run);
+    }
+  }
+  std::stable_sort(runs.begin(), runs.end(), [](const Run* a, const Run* b) { return a->meta.step < b->meta.step; });
+  // Runs of one shells-per-decade (the first's) on the union of their windows.
+  if (runs.empty()) return series;
+  const int perDecade = runs.front()->window.shellsPerDecade;
+  runs.erase(std::remove_if(runs.begin(), runs.end(), [&](const Run* r) { return r->window.shellsPerDecade != perDecade; }), runs.end());
+  int firstEdge = runs.front()->window.firstEdgeIndex, lastEdge = firstEdge + runs.front()->window.shellCount;
+  for (const Run* r : runs) {
+    firstEdge = std::min(firstEdge, r->window.firstEdgeIndex);
+    lastEdge = std::max(lastEdge, r->window.firstEdgeIndex + r->window.shellCount);
+  }
+  LabRun& out = series.run;
+  out.id = model;
+  out.modelName = "session runs";
+  out.observable = runs.front()->meta.observable;
+  out.window.shellsPerDecade = perDecade;
+  out.window.firstEdgeIndex = firstEdge;
+  out.window.shellCount = lastEdge - firstEdge;
+  const bool crossEntropy = out.observable == "lm-logprob";
+  out.settings.model = model;
+  out.settings.objective = crossEntropy ? lab::Objective::CrossEntropy : lab::Objective::MseOfError;
+  out.settings.points = runs.front()->nTokens.empty() ? 0 : static_cast<int>(runs.front()->nTokens.front());
+  out.settings.heldOutPoints = runs.front()->heldOut.nTokens.empty() ? 1 : std::max<int>(1, static_cast<int>(runs.front()->heldOut.nTokens.front()));
+  out.settings.labelNoise = 0;
+  out.heldOutSource = runs.front()->meta.heldOutDataSource;
+  out.parameterCount = runs.front()->meta.nParams;
+  const int bins = out.binCount();
+  auto mean = [](const Eigen::VectorXd& v) { return v.size() ? v.mean() : NAN; };
+  // Standard error of a mean over the rows (batch pairs): NaN with fewer than two.
+  auto standardError = [](const Eigen::VectorXd& v) {
+    const Eigen::Index n = v.size();
+    if (n < 2) return static_cast<double>(NAN);
+    const double m = v.mean();
+    return std::sqrt((v.array() - m).square().sum() / (n - 1) / n);
+  };
+  for (const Run* r : runs) {
+    const HeldOutSpectra& h = r->heldOut;
+    const int offset = r->window.firstEdgeIndex - firstEdge;  // shell j of the run is global bin 1 + offset + j
+    LabCheckpoint c;
+    c.step = static_cast<int>(r->meta.step);
+    c.tau = NAN;  // no learning rates known: time in steps
+    c.energy = Eigen::VectorXd::Zero(bins);
+    c.heldOutEnergy = Eigen::VectorXd::Zero(bins);
+    c.heldOutRate = Eigen::VectorXd::Zero(bins);
+    c.trainingRate = Eigen::VectorXd::Constant(bins, NAN);
+    Eigen::VectorXd se = Eigen::VectorXd::Constant(bins, NAN);
+    for (int j = 0; j < r->window.shellCount; ++j) {
+      c.energy[1 + offset + j] = r->shellEnergy[j];
+      c.heldOutEnergy[1 + offset + j] = h.shellEnergy.size() > j ? h.shellEnergy[j] : NAN;
+      c.heldOutRate[1 + offset + j] = h.shellRate[j];
+      if (h.shellRateBatches.cols() > j) se[1 + offset + j] = standardError(h.shellRateBatches.col(j));
+    }
+    c.energy[0] = mean(r->underflow);
+    c.energy[bins - 1] = mean(r->overflow);
+    c.heldOutEnergy[0] = mean(h.underflow);
+    c.heldOutEnergy[bins - 1] = mean(h.overflow);
+    c.heldOutRate[0] = mean(h.rateUnderflow);
+    c.heldOutRate[bins - 1] = mean(h.rateOverflow);
+    se[0] = standardError(h.rateUnderflow);
+    se[bins - 1] = standardError(h.rateOverflow);
+    c.loss = crossEntropy ? mean(r->loss) : 0.5 * mean(r->errorNorm2);
+    c.meanSquaredError = mean(r->errorNorm2);
+    c.heldOutLoss = crossEntropy ? mean(h.loss) : 0.5 * mean(h.errorNorm2);
+    c.heldOutMeanSquaredError = mean(h.errorNorm2);
+    c.heldOutRateDirect = mean(h.rateDirect);
+    out.checkpoints.push_back(std::move(c));
+    series.runIds.push_back(r->id);
+    series.rateStandardError.push_back(std::move(se));
+  }
+  for (std::size_t k = 0; k + 1 < out.checkpoints.size(); ++k) {
+    const LabCheckpoint& a = out.checkpoints[k];
+    const LabCheckpoint& b = out.checkpoints[k + 1];
+    LabInterval in;
+    in.dtau = b.step > a.step ? static_cast<double>(b.step - a.step) : 1.0;  // per step
+    in.heldOutLossRate = (b.heldOutLoss - a.heldOutLoss) / in.dtau;
+    in.heldOutRateMean = 0.5 * (a.heldOutRate.sum() + b.heldOutRate.sum());
+    out.intervals.push_back(std::move(in));
+  }
+  out.settings.steps = out.checkpoints.back().step;
+  return series;
 }
 
 }  // namespace shellscope::ui

@@ -13,7 +13,9 @@
 //   - R_b over checkpoints × shells as a heatmap (diverging, white at zero), the rise window of
 //     heldOutRiseWindow outlined;
 //   - the training and held-out losses on the heatmap's time axis, the intervals where L' rises shaded.
-// Shell axes are bin positions labelled by λ (lab_charts.h); time is the step or τ.
+// Shell axes are bin positions labelled by λ (lab_charts.h); time is the step or τ. Session runs
+// computed with held-out data (compute --held-out-data) are drawn by the same panels through
+// heldOutSeries, one checkpoint per run of a model, R_b with a ±2 standard-error band over batch pairs.
 
 #include <QPointF>
 #include <QString>
@@ -25,6 +27,22 @@
 #include "ui/charts/lab_charts.h"
 
 namespace shellscope::ui {
+
+/// Per checkpoint, per bin: the standard error of R_b over batch pairs (session runs; NaN where unknown).
+using RateErrors = std::vector<Eigen::VectorXd>;
+
+/// The runs of one model computed with held-out data (compute --held-out-data), ordered by step, in
+/// a lab run's shape so the same panels draw them: a checkpoint per run (time in steps; τ = step),
+/// bins on the union of their windows, E and E' the means over batches, R_b the mean over batch
+/// pairs with its standard error, L = mean(e) (lm-logprob) or ½ mean(e²); no training rate split.
+struct HeldOutSeries {
+  LabRun run;                       ///< id: the model; modelName "session runs"
+  std::vector<std::string> runIds;  ///< per checkpoint
+  RateErrors rateStandardError;     ///< per checkpoint
+};
+HeldOutSeries heldOutSeries(const Session& session, const std::string& model);
+/// The models of `session` with runs computed with held-out data, by name.
+std::vector<std::string> modelsWithHeldOut(const Session& session);
 
 enum class GeneralisationPanel { All, Profiles, Rates, Heatmap, Losses };
 /// "all", "profiles", "rates", "heatmap", "losses" (the render command's --panel).
@@ -57,23 +75,24 @@ double checkpointTime(const LabRun& run, int k, bool tau);
 std::vector<double> generalisationTimeEdges(const LabRun& run, bool tau);
 
 QChart* generalisationProfileChart(const LabRun& run, int checkpoint, const ChartStyle& style = {});
-QChart* generalisationRateChart(const LabRun& run, int checkpoint, const ChartStyle& style = {});
+/// With `errors` (session runs), a ±2 standard-error band over batch pairs.
+QChart* generalisationRateChart(const LabRun& run, int checkpoint, const ChartStyle& style = {}, const RateErrors* errors = nullptr);
 QChart* generalisationHeatmapChart(const LabRun& run, int checkpoint, const GeneralisationAxis& axis, const ChartStyle& style = {});
 QChart* generalisationLossChart(const LabRun& run, int checkpoint, const GeneralisationAxis& axis, const ChartStyle& style = {});
 /// One panel, or with GeneralisationPanel::All the four in a 2 x 2 grid (the view's figure, the
 /// render command's too).
 QChart* generalisationFigure(const LabRun& run, int checkpoint, const GeneralisationAxis& axis, GeneralisationPanel panel,
-                             const ChartStyle& style = {});
+                             const ChartStyle& style = {}, const RateErrors* errors = nullptr);
 
 /// Hover read-outs at `value` (the chart's axis units); empty outside anything.
 QString generalisationProfileHover(const LabRun& run, int checkpoint, const QPointF& value);
-QString generalisationRateHover(const LabRun& run, int checkpoint, const QPointF& value);
+QString generalisationRateHover(const LabRun& run, int checkpoint, const QPointF& value, const RateErrors* errors = nullptr);
 QString generalisationHeatmapHover(const LabRun& run, bool tau, const QPointF& value);
 QString generalisationLossHover(const LabRun& run, bool tau, const QPointF& value);
 
 /// Everything the four panels draw, one value a line: panel, lab_run, checkpoint, step, tau, bin,
 /// lambda_low, lambda_high, quantity, value (a field is empty where it does not apply); the
-/// window's values as panel "window".
-QString generalisationCsv(const LabRun& run, int checkpoint);
+/// window's values as panel "window"; with `errors` also held_out_R_standard_error.
+QString generalisationCsv(const LabRun& run, int checkpoint, const RateErrors* errors = nullptr);
 
 }  // namespace shellscope::ui

@@ -120,7 +120,7 @@ GeneralisationView::GeneralisationView(SessionDocument* document, QWidget* paren
   });
   views_[1]->setHoverText([this](const QPointF& v, const QPointF&) {
     const int r = currentRun();
-    return r < 0 ? QString() : generalisationRateHover(runs_[r], checkpoint(), v);
+    return r < 0 ? QString() : generalisationRateHover(runs_[r], checkpoint(), v, currentErrors());
   });
   views_[2]->setHoverText([this](const QPointF& v, const QPointF&) {
     const int r = currentRun();
@@ -154,6 +154,9 @@ GeneralisationView::GeneralisationView(SessionDocument* document, QWidget* paren
   connect(time_, &QComboBox::currentIndexChanged, &rebuild_, qOverload<>(&QTimer::start));
   connect(logColor_, &QCheckBox::toggled, &rebuild_, qOverload<>(&QTimer::start));
   connect(document_, &SessionDocument::sessionReset, this, &GeneralisationView::reload);
+  // Runs computed with held-out data: when the session is read and as jobs add runs.
+  connect(document_, &SessionDocument::sessionReset, this, &GeneralisationView::refreshSessionRuns);
+  connect(document_, &SessionDocument::runsAdded, this, &GeneralisationView::refreshSessionRuns);
   rebuild();
 }
 
@@ -171,7 +174,7 @@ void GeneralisationView::setCurrentRun(int index) { run_->setCurrentIndex(index)
 
 bool GeneralisationView::setCurrentRun(const std::string& id) {
   for (int i = 0; i < static_cast<int>(runs_.size()); ++i) {
-    if (runs_[i].id == id) {
+    if (runs_[i].id == id || keyOf(i) == QString::fromStdString(id)) {
       setCurrentRun(i);
       return true;
     }
@@ -222,19 +225,16 @@ void GeneralisationView::reload() {
 }
 
 void GeneralisationView::setRuns(std::vector<LabRun> runs) {
-  const QString previous = run_->currentIndex() >= 0 ? run_->currentData().toString() : QString();
-  runs_.clear();
+  labRuns_.clear();
   labRunsWithoutHeldOut_ = 0;
   for (LabRun& r : runs) {
     if (r.hasHeldOut()) {
-      runs_.push_back(std::move(r));
+      labRuns_.push_back(std::move(r));
     } else {
       ++labRunsWithoutHeldOut_;
     }
   }
-  refreshRuns();
-  if (!previous.isEmpty()) setCurrentRun(previous.toStdString());
-  Q_EMIT runsChanged();
+  mergeRuns();
 }
 
 void GeneralisationView::addRun(LabRun run) {
@@ -244,24 +244,65 @@ void GeneralisationView::addRun(LabRun run) {
     return;
   }
   // A run that is in no file (the session had none) is named so, not left without a name.
-  if (run.id.empty()) run.id = "unsaved-" + std::to_string(runs_.size() + 1);
+  if (run.id.empty()) run.id = "unsaved-" + std::to_string(labRuns_.size() + 1);
   const std::string id = run.id;
-  runs_.push_back(std::move(run));
-  std::stable_sort(runs_.begin(), runs_.end(), [](const LabRun& a, const LabRun& b) { return a.id < b.id; });
-  refreshRuns();
+  labRuns_.push_back(std::move(run));
+  std::stable_sort(labRuns_.begin(), labRuns_.end(), [](const LabRun& a, const LabRun& b) { return a.id < b.id; });
+  mergeRuns();
   setCurrentRun(id);
+}
+
+void GeneralisationView::refreshSessionRuns() {
+  series_.clear();
+  for (const std::string& model : modelsWithHeldOut(document_->session())) {
+    HeldOutSeries s = heldOutSeries(document_->session(), model);
+    if (!s.run.checkpoints.empty()) series_.push_back(std::move(s));
+  }
+  mergeRuns();
+}
+
+void GeneralisationView::mergeRuns() {
+  const QString previous = run_->currentIndex() >= 0 ? run_->currentData().toString() : QString();
+  runs_ = labRuns_;
+  errors_.assign(labRuns_.size(), RateErrors{});
+  for (const HeldOutSeries& s : series_) {
+    runs_.push_back(s.run);
+    errors_.push_back(s.rateStandardError);
+  }
+  refreshRuns();
+  if (!previous.isEmpty()) setCurrentRun(previous.toStdString());
   Q_EMIT runsChanged();
+}
+
+bool GeneralisationView::isSessionSeries(int index) const {
+  return index >= static_cast<int>(labRuns_.size()) && index < static_cast<int>(runs_.size());
+}
+
+QString GeneralisationView::keyOf(int index) const {
+  const QString id = QString::fromStdString(runs_[index].id);
+  return isSessionSeries(index) ? QStringLiteral("runs:") + id : id;
+}
+
+const RateErrors* GeneralisationView::currentErrors() const {
+  const int r = currentRun();
+  return r >= 0 && r < static_cast<int>(errors_.size()) && !errors_[r].empty() ? &errors_[r] : nullptr;
 }
 
 void GeneralisationView::refreshRuns() {
   QSignalBlocker block(run_);
   run_->clear();
-  for (const LabRun& r : runs_) {
-    run_->addItem(QString::fromUtf8("%1 · %2, n = %3, n′ = %4")
-                      .arg(QString::fromStdString(r.id), QString::fromStdString(r.modelName))
-                      .arg(r.settings.points)
-                      .arg(r.settings.heldOutPoints),
-                  QString::fromStdString(r.id));
+  for (int i = 0; i < static_cast<int>(runs_.size()); ++i) {
+    const LabRun& r = runs_[i];
+    if (isSessionSeries(i)) {
+      run_->addItem(QString::fromUtf8("%1 · %2 run(s) with held-out data").arg(QString::fromStdString(r.id)).arg(r.checkpoints.size()),
+                    keyOf(i));
+    } else {
+      run_->addItem(QString::fromUtf8("%1 · %2, n = %3, n′ = %4")
+                        .arg(QString::fromStdString(r.id), QString::fromStdString(r.modelName))
+                        .arg(r.settings.points)
+                        .arg(r.settings.heldOutPoints),
+                    keyOf(i));
+    }
   }
   run_->setCurrentIndex(runs_.empty() ? -1 : 0);
   updateCheckpointRange();
@@ -281,8 +322,13 @@ void GeneralisationView::updateCheckpointRange() {
     spin_->setValue(k);
   }
   if (r >= 0) {
-    QSignalBlocker block(logColor_);
+    QSignalBlocker block(logColor_), blockTime(time_);
     logColor_->setChecked(defaultGeneralisationAxis(runs_[r]).logColor);
+    // Session runs know no learning rates: their time is in steps.
+    if (isSessionSeries(r)) time_->setCurrentIndex(0);
+    time_->setEnabled(!isSessionSeries(r));
+    time_->setToolTip(isSessionSeries(r) ? tr("No learning rates are known for session runs: time is in steps")
+                                         : tr("The time axis of the heatmap and the losses"));
   }
   rebuild_.start();
 }
@@ -293,10 +339,11 @@ QString GeneralisationView::emptyText() const {
   QString text = labRunsWithoutHeldOut_ > 0
                      ? tr("None of this session's %n lab run(s) has held-out points, so there is no held-out loss to split over "
                           "the training shells.", nullptr, labRunsWithoutHeldOut_)
-                     : tr("This session holds no lab run with held-out points (/lab).");
+                     : tr("This session holds no lab run with held-out points (/lab) and no run computed with held-out data.");
   return text + tr("\n\nA lab run with held-out points trains a small model on n points and measures, at every checkpoint, "
                    "which training shells raise the loss on n′ points it never trains on. Make one with\n\n%1\n\n"
-                   "then open the session again.")
+                   "then open the session again. A run of any model gets held-out data with compute --held-out-data PATH "
+                   "(or builtin for a built-in model).")
                     .arg(QString::fromUtf8(kHeldOutCommand));
 }
 
@@ -324,7 +371,7 @@ void GeneralisationView::rebuild() {
   style.fontPointSize = 9;
   const GeneralisationPanel panels[] = {GeneralisationPanel::Profiles, GeneralisationPanel::Rates, GeneralisationPanel::Heatmap,
                                         GeneralisationPanel::Losses};
-  for (int i = 0; i < 4; ++i) views_[i]->setChartOwned(generalisationFigure(runs_[r], checkpoint(), axis(), panels[i], style));
+  for (int i = 0; i < 4; ++i) views_[i]->setChartOwned(generalisationFigure(runs_[r], checkpoint(), axis(), panels[i], style, currentErrors()));
   window_->setText(QString::fromUtf8("<b>Window:</b> %1.").arg(windowText().toHtmlEscaped()));
   summary_->setText(summaryHtml());
   stack_->setCurrentIndex(1);
@@ -332,6 +379,26 @@ void GeneralisationView::rebuild() {
 
 QString GeneralisationView::summaryHtml() const {
   const LabRun& r = runs_[currentRun()];
+  if (isSessionSeries(currentRun())) {
+    const HeldOutSeries& s = series_[currentRun() - labRuns_.size()];
+    const LabCheckpoint& c = r.checkpoints[std::clamp(checkpoint(), 0, static_cast<int>(r.checkpoints.size()) - 1)];
+    QString html = QString::fromUtf8("<p><b>%1</b>: %2 run(s) with held-out data (%3)<br>shown: %4, step %5<br>"
+                                     "n = %6 training tokens, n′ = %7 held-out tokens a batch<br>held-out: %8</p>")
+                       .arg(QString::fromStdString(r.id))
+                       .arg(r.checkpoints.size())
+                       .arg(QString::fromStdString(r.observable),
+                            QString::fromStdString(s.runIds[std::clamp(checkpoint(), 0, static_cast<int>(s.runIds.size()) - 1)]))
+                       .arg(c.step)
+                       .arg(r.settings.points)
+                       .arg(r.settings.heldOutPoints)
+                       .arg(QString::fromStdString(r.heldOutSource).toHtmlEscaped());
+    html += QString::fromUtf8("<p>L = %1, L′ = %2<br>Σ R = %3, direct: %4</p>")
+                .arg(g3(c.loss), g3(c.heldOutLoss), g3(c.heldOutRate.sum()), g3(c.heldOutRateDirect));
+    html += tr("<p style='color:gray'>R<sub>b</sub> by Lanczos: the mean over batch pairs of the held-out loss rate carried "
+               "by training shell b, with ±2 standard errors over the pairs. The training rate's own split is not "
+               "computed for session runs. Time in steps.</p>");
+    return html;
+  }
   const LabRunSettings& s = r.settings;
   const LabCheckpoint& first = r.checkpoints.front();
   const LabCheckpoint& last = r.checkpoints.back();
@@ -361,12 +428,12 @@ QString GeneralisationView::summaryHtml() const {
 QChart* GeneralisationView::exportChart(const ChartStyle& style) const {
   const int r = currentRun();
   if (r < 0) return nullptr;
-  return generalisationFigure(runs_[r], checkpoint(), axis(), exportPanel(), style);
+  return generalisationFigure(runs_[r], checkpoint(), axis(), exportPanel(), style, currentErrors());
 }
 
 QString GeneralisationView::shownDataCsv() const {
   const int r = currentRun();
-  return r < 0 ? QString() : generalisationCsv(runs_[r], checkpoint());
+  return r < 0 ? QString() : generalisationCsv(runs_[r], checkpoint(), currentErrors());
 }
 
 }  // namespace shellscope::ui

@@ -6,7 +6,9 @@
 // both losses over time with the intervals where L' rises shaded (generalisation_charts.h). Hover
 // gives values; the figure exports as the four panels or any one of them, the shown data as CSV.
 // The runs are read from the session file (/lab) in the background; a lab job's run is added when
-// it finishes. Lab runs without held-out points are not listed.
+// it finishes. Lab runs without held-out points are not listed. The session's runs computed with
+// held-out data (compute --held-out-data) are listed after them, one entry a model: each run a
+// checkpoint, R_b with a ±2 standard-error band over batch pairs (generalisation_charts.h).
 
 #include <QTimer>
 #include <vector>
@@ -41,7 +43,8 @@ class GeneralisationView : public ChartPage {
   QString shownDataCsv() const override;
   void setDarkTheme(bool dark) override;
 
-  /// The lab runs with held-out points shown (of the session file, and lab jobs'), by id.
+  /// What the combo lists: the lab runs with held-out points (of the session file, and lab jobs'),
+  /// by id, then one series a model of the session's runs with held-out data.
   const std::vector<LabRun>& runs() const { return runs_; }
   bool hasRuns() const { return !runs_.empty(); }
   /// Whether the session file's lab runs are still being read.
@@ -66,6 +69,12 @@ class GeneralisationView : public ChartPage {
   void setRuns(std::vector<LabRun> runs);
   /// Adds a run (a finished lab job's) when it has held-out points, and shows it.
   void addRun(LabRun run);
+  /// Lists the session's runs with held-out data again (the document's session changed).
+  void refreshSessionRuns();
+  /// Whether entry `index` of runs() is a series of session runs (not a lab run).
+  bool isSessionSeries(int index) const;
+  /// The standard errors of the chosen entry's R_b (session runs; null for lab runs).
+  const RateErrors* currentErrors() const;
   /// Reads the session file's lab runs again (in the background).
   void reload();
 
@@ -85,13 +94,18 @@ class GeneralisationView : public ChartPage {
   void runsChanged();
 
  private:
+  void mergeRuns();
   void refreshRuns();
+  QString keyOf(int index) const;
   void updateCheckpointRange();
   void rebuild();
   QString summaryHtml() const;
 
   SessionDocument* document_;
-  std::vector<LabRun> runs_;
+  std::vector<LabRun> labRuns_;
+  std::vector<HeldOutSeries> series_;
+  std::vector<LabRun> runs_;      ///< labRuns_, then series_'s runs
+  std::vector<RateErrors> errors_;  ///< per entry of runs_ (empty for lab runs)
   int labRunsWithoutHeldOut_ = 0;
   BackgroundRead<std::vector<LabRun>> reader_;
   bool loading_ = false;
