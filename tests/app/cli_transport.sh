@@ -52,6 +52,13 @@ grep -q "dissipation: sum lambda g c" "$work/ce.out" || fail "auto should pick t
 "$cli" transport "$s" --model nano-a --dissipation cross-entropy --no-store >/dev/null 2>"$work/nop.err" && fail "runs without e +- 1"
 grep -q "cross-dissipation" "$work/nop.err" || fail "the error should say how to get it: $(cat "$work/nop.err")"
 
+step "train versus held-out on the experiment's splits: compute --data train --held-out-data heldout (docs/generalisation.md)"
+"$cli" compute --model "$work/demo/nano-a" --data "$work/demo/data/train" --held-out-data "$work/demo/data/heldout" \
+  --batches 2 --batch-size 2 --seq-len 16 --lanczos-steps 8 --out "$work/ho.h5" >/dev/null 2>"$work/ho.err" \
+  || { cat "$work/ho.err"; fail "compute --held-out-data on the demo's splits"; }
+"$cli" analyze "$work/ho.h5" --no-write >"$work/ho.out" || fail "analyze of the held-out runs"
+grep -q "nano-a: held-out loss rises between" "$work/ho.out" || fail "no held-out window line: $(cat "$work/ho.out")"
+
 step "lab check-transport on the demo's lab runs"
 "$cli" lab check-transport "$s" --spacing 1,2,4 >"$work/check.out" || fail "lab check-transport exited $?"
 cat "$work/check.out"
