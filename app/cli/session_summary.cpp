@@ -92,6 +92,24 @@ void printRunProfile(std::ostream& out, const Run& run) {
   std::snprintf(line, sizeof line, "  underflow (below %.3g): %.4g   overflow: %.4g   mean e^2: %.6g   residual: %.1e\n",
                 run.window.edge(0), underflow, overflow, run.meanErrorNorm2(), run.massIdentityResidual());
   out << line;
+  if (!run.heldOut.empty()) {
+    // Held-out points paired with the batches (docs/generalisation.md): R_α per shell, + raises L'.
+    const HeldOutSpectra& h = run.heldOut;
+    out << "  held-out: " << m.heldOutDataSource << " (" << m.heldOutBatchOrder << ")\n";
+    std::snprintf(line, sizeof line, "    loss %.4g (training %.4g), mean e'^2 %.4g, dL'/dtau %.4g (mean over %lld pairs)\n",
+                  h.loss.mean(), run.loss.mean(), h.errorNorm2.mean(), h.rateDirect.mean(),
+                  static_cast<long long>(h.rateDirect.size()));
+    out << line;
+    std::snprintf(line, sizeof line, "    %-23s %12s %12s\n", "shell [lambda)", "E' mean", "R mean");
+    out << line;
+    for (Eigen::Index j = 0; j < run.shellCount(); ++j) {
+      if (h.shellEnergy(j) == 0 && h.shellRate(j) == 0) continue;
+      std::snprintf(line, sizeof line, "    [%9.3g, %9.3g) %12.4g %+12.4g%s\n", run.window.edge(static_cast<int>(j)),
+                    run.window.edge(static_cast<int>(j) + 1), h.shellEnergy(j), h.shellRate(j),
+                    h.shellRate(j) > 0 ? "  raises L'" : "");
+      out << line;
+    }
+  }
 }
 
 }  // namespace shellscope::cli

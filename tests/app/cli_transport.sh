@@ -58,6 +58,7 @@ step "train versus held-out on the experiment's splits: compute --data train --h
   || { cat "$work/ho.err"; fail "compute --held-out-data on the demo's splits"; }
 "$cli" analyze "$work/ho.h5" --no-write >"$work/ho.out" || fail "analyze of the held-out runs"
 grep -q "nano-a: held-out loss rises between" "$work/ho.out" || fail "no held-out window line: $(cat "$work/ho.out")"
+"$cli" info "$work/ho.h5" --run run-0001 | grep -q "held-out: " || fail "info --run shows no held-out side"
 
 step "lab check-transport on the demo's lab runs"
 "$cli" lab check-transport "$s" --spacing 1,2,4 >"$work/check.out" || fail "lab check-transport exited $?"
