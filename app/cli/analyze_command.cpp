@@ -39,8 +39,8 @@ ordered_json numbers(const Eigen::VectorXd& v) {
 }
 
 /// Runs with held-out points and the per-model window (docs/generalisation.md).
-ordered_json heldOutJson(const Session& session, const analysis::AnalysisOptions& options) {
-  const std::vector<analysis::HeldOutRunAnalysis> runs = analysis::analyzeHeldOutRuns(session, options);
+ordered_json heldOutJson(const Session& session, const analysis::SessionAnalysis& a) {
+  const std::vector<analysis::HeldOutRunAnalysis>& runs = a.heldOut;
   ordered_json runList = ordered_json::array();
   for (const auto& r : runs) {
     const Run* run = session.findRun(r.runId);
@@ -66,7 +66,7 @@ ordered_json heldOutJson(const Session& session, const analysis::AnalysisOptions
                        {"raising_lambda", ordered_json::array({number(r.lambdaLow), number(r.lambdaHigh)})}});
   }
   ordered_json models = ordered_json::array();
-  for (const auto& w : analysis::heldOutWindows(runs)) {
+  for (const auto& w : a.heldOutWindows) {
     ordered_json rises = ordered_json::array();
     for (const auto& [from, to] : w.rises) rises.push_back(ordered_json::array({from, to}));
     ordered_json heldLoss = ordered_json::array(), loss = ordered_json::array(), rate = ordered_json::array();
@@ -195,7 +195,7 @@ ordered_json toJson(const analysis::SessionAnalysis& a, const Session& session) 
                           {"status", al.status.text()}});
   }
   return {{"runs", runs}, {"trends", trends}, {"transport", theory}, {"alignments", alignments},
-          {"held_out", heldOutJson(session, a.options)}};
+          {"held_out", heldOutJson(session, a)}};
 }
 
 std::string withError(double value, double error, const char* format = "%.3g") {
@@ -254,8 +254,8 @@ void applyTrendWindow(const std::string& spec, const Session& session, analysis:
 }
 
 /// Runs with held-out points: both losses, dL'/dτ and the shells that raise the held-out loss.
-void printHeldOut(std::ostream& out, const Session& session, const analysis::AnalysisOptions& options) {
-  const std::vector<analysis::HeldOutRunAnalysis> runs = analysis::analyzeHeldOutRuns(session, options);
+void printHeldOut(std::ostream& out, const analysis::SessionAnalysis& a) {
+  const std::vector<analysis::HeldOutRunAnalysis>& runs = a.heldOut;
   if (runs.empty()) return;
   out << "\nheld-out points (docs/generalisation.md): losses, dL'/dtau [95% CI] and the shells raising L'\n";
   char line[256];
@@ -270,7 +270,7 @@ void printHeldOut(std::ostream& out, const Session& session, const analysis::Ana
                   window);
     out << line;
   }
-  for (const auto& w : analysis::heldOutWindows(runs)) {
+  for (const auto& w : a.heldOutWindows) {
     out << "  " << w.modelName << ": held-out loss rises between " << w.rises.size() << " of "
         << (w.steps.empty() ? 0 : w.steps.size() - 1) << " consecutive checkpoints; window: ";
     if (w.firstStep < 0) {
@@ -340,7 +340,7 @@ void printTable(std::ostream& out, const analysis::SessionAnalysis& a, const Ses
     out << "                 measured = " << withInterval(m.measuredLossExponent, m.measuredCiLow, m.measuredCiHigh) << " ("
         << m.lossExponentStatus.text() << ", time = " << m.timeAxis << ", same window)\n";
   }
-  printHeldOut(out, session, a.options);
+  printHeldOut(out, a);
   for (const auto& al : a.alignments) {
     out << "\n" << al.other << " against " << al.reference << " at step " << al.step << ": ";
     if (!al.status.ok()) {

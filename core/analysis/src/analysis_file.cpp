@@ -280,6 +280,43 @@ RunAnalysis readRunAnalysis(const std::string& path, H5::Group group, const std:
   return a;
 }
 
+/// /analysis/held_out (docs/session-format.md, "Analysis"): runs/<id> and models/<model>.
+void writeHeldOut(H5::Group root, const SessionAnalysis& analysis) {
+  H5::Group runs = root.createGroup("runs");
+  for (const HeldOutRunAnalysis& a : analysis.heldOut) {
+    H5::Group g = runs.createGroup(a.runId);
+    writeAttribute(g, "model_name", a.modelName);
+    writeAttribute(g, "step", a.step);
+    writeAttribute(g, "batch_pairs", static_cast<std::int64_t>(a.pairs));
+    writeAttribute(g, "loss", a.loss);
+    writeAttribute(g, "loss_err", a.lossError);
+    writeAttribute(g, "held_out_loss", a.heldOutLoss);
+    writeAttribute(g, "held_out_loss_err", a.heldOutLossError);
+    writeAttribute(g, "held_out_loss_rate", a.rate);
+    writeAttribute(g, "held_out_loss_rate_ci_low", a.rateLow);
+    writeAttribute(g, "held_out_loss_rate_ci_high", a.rateHigh);
+    writeAttribute(g, "raising_lambda_low", a.lambdaLow);
+    writeAttribute(g, "raising_lambda_high", a.lambdaHigh);
+    writeVector(g, "shell_rate", a.shellRate);
+    writeVector(g, "shell_rate_ci_low", a.shellRateLow);
+    writeVector(g, "shell_rate_ci_high", a.shellRateHigh);
+    std::vector<std::int64_t> raising(a.raisingShells.begin(), a.raisingShells.end());
+    writeVector(g, "raising_shells", raising);
+  }
+  H5::Group models = root.createGroup("models");
+  for (const HeldOutWindow& w : analysis.heldOutWindows) {
+    H5::Group g = models.createGroup(w.modelName);
+    writeAttribute(g, "first_step", w.firstStep);
+    writeAttribute(g, "last_step", w.lastStep);
+    writeAttribute(g, "lambda_low", w.lambdaLow);
+    writeAttribute(g, "lambda_high", w.lambdaHigh);
+    writeAttribute(g, "reason", w.reason);
+    writeVector(g, "step", w.steps);
+    writeVector(g, "held_out_loss", Eigen::Map<const Eigen::VectorXd>(w.heldOutLoss.data(), static_cast<Eigen::Index>(w.heldOutLoss.size())));
+    writeVector(g, "loss", Eigen::Map<const Eigen::VectorXd>(w.loss.data(), static_cast<Eigen::Index>(w.loss.size())));
+  }
+}
+
 }  // namespace
 
 void writeAnalysis(const std::string& path, const SessionAnalysis& analysis) {
@@ -312,6 +349,7 @@ void writeAnalysis(const std::string& path, const SessionAnalysis& analysis) {
         for (const ModelTrends& m : analysis.trends) writeTrends(trends, m);
         H5::Group alignments = root.createGroup("alignments");
         for (std::size_t i = 0; i < analysis.alignments.size(); ++i) writeAlignment(alignments, analysis.alignments[i], i);
+        if (!analysis.heldOut.empty()) writeHeldOut(root.createGroup("held_out"), analysis);
       },
       {});
 }

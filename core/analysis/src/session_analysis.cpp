@@ -2,6 +2,8 @@
 // Its storage under /analysis is analysis_file.cpp.
 #include "shellscope/analysis/session_analysis.h"
 
+#include "shellscope/analysis/generalisation.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -90,6 +92,8 @@ SessionAnalysis summarizeSession(const Session& session, std::vector<RunAnalysis
   SessionAnalysis result;
   result.options = options;
   result.runs = std::move(runs);
+  result.heldOut = analyzeHeldOutRuns(session, options);
+  result.heldOutWindows = heldOutWindows(result.heldOut);
   // Models in order of size, for trends and alignments.
   std::map<std::string, std::int64_t> size;
   for (const Run& run : session.runs) size[run.meta.modelName] = run.meta.nParams;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "shellscope/analysis/generalisation.h"
 #include "shellscope/analysis/trends.h"
 #include "shellscope/base/progress.h"
 #include "shellscope/session/session.h"
@@ -17,6 +18,10 @@ struct SessionAnalysis {
   std::vector<RunAnalysis> runs;
   std::vector<ModelTrends> trends;
   std::vector<Alignment> alignments;
+  /// Runs with held-out points and each model's window (generalisation.h); written under
+  /// /analysis/held_out, recomputed (not read back) by every analysis.
+  std::vector<HeldOutRunAnalysis> heldOut;
+  std::vector<HeldOutWindow> heldOutWindows;
 
   const RunAnalysis* findRun(const std::string& runId) const;
   const ModelTrends* findTrends(const std::string& modelName) const;
