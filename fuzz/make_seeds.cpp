@@ -3,6 +3,7 @@
 // Nothing of it is committed: fuzz/run-fuzzers.sh makes it in the build folder.
 #include <caffe2/serialize/inline_container.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -140,8 +141,8 @@ void sessionSeeds() {
   writeSessionWithAnalysis(analysed, session, analysis::analyzeSession(session, quick));
   seedFile("session", "two-runs-analysed", analysed);
 
-  // The theory lab's groups: runs with the polarised quadratures of --cross-dissipation, the
-  // /transport estimated from them, and a small /lab run.
+  // The theory lab's groups: runs with the polarised quadratures of --cross-dissipation and a
+  // held-out side, the /transport estimated from them, and a small /lab run with held-out points.
   Session polarised = session;
   for (std::size_t k = 0; k < polarised.runs.size(); ++k) {
     Run& run = polarised.runs.edit(k);
@@ -152,6 +153,22 @@ void sessionSeeds() {
     q.plusWeights = q.minusWeights = run.ritzWeights;
     q.plusNorm2 = Eigen::VectorXd::Constant(batches, 2.0);
     q.minusNorm2 = 2.0 * run.errorNorm2;
+    // A held-out side too (compute --held-out-data): its arrays shaped like the run's.
+    HeldOutSpectra& h = run.heldOut;
+    h.ritzValues = run.ritzValues;
+    h.ritzWeights = run.ritzWeights;
+    h.errorNorm2 = run.errorNorm2;
+    h.loss = run.loss;
+    h.ritzRates = -run.ritzValues.cwiseProduct(run.ritzWeights);
+    h.rateDirect.resize(batches);
+    for (Eigen::Index b = 0; b < batches; ++b) {
+      h.batchIndex.push_back(batches + b);
+      h.nTokens.push_back(256);
+      double sum = 0;
+      for (Eigen::Index j = 0; j < h.ritzRates.cols(); ++j) sum += std::isnan(h.ritzRates(b, j)) ? 0.0 : h.ritzRates(b, j);
+      h.rateDirect(b) = sum;
+    }
+    h.computeShells(run.window, run.ritzValues);
   }
   const std::string withTransport = scratch("transport.h5").string();
   writeSession(withTransport, polarised);
@@ -169,6 +186,7 @@ void sessionSeeds() {
   lab.every = 2;
   lab.seed = 1;
   lab.threads = 1;
+  lab.heldOutPoints = 8;
   const std::string withLab = scratch("lab.h5").string();
   writeSession(withLab, small);
   appendLabRun(withLab, runLab(lab));
