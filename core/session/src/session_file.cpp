@@ -285,47 +285,47 @@ Run readRun(const std::string& filePath, H5::Group group, const std::string& id,
   } else if (run.lanczosAlpha.size() > 0) {
     run.computeQuadratureBounds();  // the Jacobi matrices are there, the bounds follow from them
   }
-  // The quadratures from e ± 1 (compute --cross-dissipation): all six datasets or none.
-  const char* polarisationNames[] = {"polarisation_plus_ritz_values", "polarisation_plus_ritz_weights",
-                                     "polarisation_plus_norm2", "polarisation_minus_ritz_values",
-                                     "polarisation_minus_ritz_weights", "polarisation_minus_norm2"};
-  const int polarisationFound = static_cast<int>(std::count_if(std::begin(polarisationNames), std::end(polarisationNames),
-                                                               [&](const char* name) { return r.hasDataset(name); }));
-  if (polarisationFound != 0 && polarisationFound != 6) r.fail("has some of the polarisation_* datasets but not all six");
-  if (polarisationFound == 6) {
-    PolarisedQuadratures& q = run.polarisation;
-    const std::vector<hsize_t> dims = r.extent("polarisation_plus_ritz_values", 2);
-    const auto cap = static_cast<hsize_t>(std::max<std::int64_t>({m.lanczosSteps, m.lanczosMaxSteps, 1}));
-    if (dims[0] != B) r.fail("dataset 'polarisation_plus_ritz_values' has " + std::to_string(dims[0]) + " rows, n_batches is " + std::to_string(B));
-    if (dims[1] > std::max<hsize_t>(cap, ritzDims[1])) {
-      r.fail("dataset 'polarisation_plus_ritz_values' has " + std::to_string(dims[1]) + " columns, more than the step cap");
+  // An optional group of datasets: all of `names` or none. Their Ritz matrix `values` has a row
+  // per batch and no more columns than the step cap allows.
+  const auto optionalGroup = [&](std::initializer_list<const char*> names, const char* what) {
+    const auto found = std::count_if(names.begin(), names.end(), [&](const char* name) { return r.hasDataset(name); });
+    if (found != 0 && found != static_cast<std::ptrdiff_t>(names.size())) {
+      r.fail(std::string("has some of the ") + what + " datasets but not all");
     }
-    q.plusValues = r.matrix("polarisation_plus_ritz_values", B, dims[1]);
-    q.plusWeights = r.matrix("polarisation_plus_ritz_weights", B, dims[1]);
-    q.minusValues = r.matrix("polarisation_minus_ritz_values", B, dims[1]);
-    q.minusWeights = r.matrix("polarisation_minus_ritz_weights", B, dims[1]);
+    return found != 0;
+  };
+  const auto quadratureColumns = [&](const char* values) {
+    const std::vector<hsize_t> dims = r.extent(values, 2);
+    const auto cap = static_cast<hsize_t>(std::max<std::int64_t>({m.lanczosSteps, m.lanczosMaxSteps, 1}));
+    if (dims[0] != B) r.fail(std::string("dataset '") + values + "' has " + std::to_string(dims[0]) + " rows, n_batches is " + std::to_string(B));
+    if (dims[1] > std::max<hsize_t>(cap, ritzDims[1])) {
+      r.fail(std::string("dataset '") + values + "' has " + std::to_string(dims[1]) + " columns, more than the step cap");
+    }
+    return dims[1];
+  };
+  // The quadratures from e ± 1 (compute --cross-dissipation): all six datasets or none.
+  if (optionalGroup({"polarisation_plus_ritz_values", "polarisation_plus_ritz_weights", "polarisation_plus_norm2",
+                     "polarisation_minus_ritz_values", "polarisation_minus_ritz_weights", "polarisation_minus_norm2"},
+                    "polarisation_*")) {
+    PolarisedQuadratures& q = run.polarisation;
+    const hsize_t columns = quadratureColumns("polarisation_plus_ritz_values");
+    q.plusValues = r.matrix("polarisation_plus_ritz_values", B, columns);
+    q.plusWeights = r.matrix("polarisation_plus_ritz_weights", B, columns);
+    q.minusValues = r.matrix("polarisation_minus_ritz_values", B, columns);
+    q.minusWeights = r.matrix("polarisation_minus_ritz_weights", B, columns);
     q.plusNorm2 = r.vector("polarisation_plus_norm2", B);
     q.minusNorm2 = r.vector("polarisation_minus_norm2", B);
   }
   // Held-out points: the eight raw datasets or none; the binned ones are recomputed from them.
-  const char* heldOutNames[] = {"held_out_batch_index", "held_out_n_tokens",     "held_out_ritz_values",
-                                "held_out_ritz_weights", "held_out_error_norm2", "held_out_loss",
-                                "held_out_ritz_rates",  "held_out_rate_direct"};
-  const int heldOutFound = static_cast<int>(std::count_if(std::begin(heldOutNames), std::end(heldOutNames),
-                                                          [&](const char* name) { return r.hasDataset(name); }));
-  if (heldOutFound != 0 && heldOutFound != 8) r.fail("has some of the held_out_* datasets but not all");
-  if (heldOutFound == 8) {
+  if (optionalGroup({"held_out_batch_index", "held_out_n_tokens", "held_out_ritz_values", "held_out_ritz_weights",
+                     "held_out_error_norm2", "held_out_loss", "held_out_ritz_rates", "held_out_rate_direct"},
+                    "held_out_*")) {
     HeldOutSpectra& h = run.heldOut;
-    const std::vector<hsize_t> dims = r.extent("held_out_ritz_values", 2);
-    const auto cap = static_cast<hsize_t>(std::max<std::int64_t>({m.lanczosSteps, m.lanczosMaxSteps, 1}));
-    if (dims[0] != B) r.fail("dataset 'held_out_ritz_values' has " + std::to_string(dims[0]) + " rows, n_batches is " + std::to_string(B));
-    if (dims[1] > std::max<hsize_t>(cap, ritzDims[1])) {
-      r.fail("dataset 'held_out_ritz_values' has " + std::to_string(dims[1]) + " columns, more than the step cap");
-    }
+    const hsize_t columns = quadratureColumns("held_out_ritz_values");
     h.batchIndex = r.integers("held_out_batch_index", B);
     h.nTokens = r.integers("held_out_n_tokens", B);
-    h.ritzValues = r.matrix("held_out_ritz_values", B, dims[1]);
-    h.ritzWeights = r.matrix("held_out_ritz_weights", B, dims[1]);
+    h.ritzValues = r.matrix("held_out_ritz_values", B, columns);
+    h.ritzWeights = r.matrix("held_out_ritz_weights", B, columns);
     h.errorNorm2 = r.vector("held_out_error_norm2", B);
     h.loss = r.vector("held_out_loss", B);
     h.ritzRates = r.matrix("held_out_ritz_rates", B, ritzDims[1]);
