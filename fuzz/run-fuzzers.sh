@@ -83,23 +83,22 @@ run_one() {
     execs=$(grep -oE '^#[0-9]+:' "$log" | tail -1 | tr -d '#:')
     rate=$(grep -oE 'exec/s:? [0-9]+' "$log" | tail -1 | awk '{print $2}')
     status=0
-    for artifact in "$artifacts"/*; do
-      [ -e "$artifact" ] || continue
-      local replay frames
-      replay=$(timeout 60 "$build/bin/fuzz_$target" -timeout=$timeout -rss_limit_mb=4096 -malloc_limit_mb=1024 "$artifact" 2>&1 ||
-        true)
-      # The frames up to the first one in our sources: the library's if libhdf5 is among them.
-      frames=$(grep -E '^ +#[0-9]+ ' <<<"$replay" | sed -nE '1,/\/(core|app|fuzz)\//p')
-      if grep -q libhdf5 <<<"$frames"; then
-        library=$((library + 1))
-        functions+=" $(grep -m1 -oE 'in H5[A-Za-z0-9_]+' <<<"$frames" | cut -d' ' -f2)"
-      elif grep -qE 'ERROR|runtime error|deadly signal|timeout|out-of-memory' <<<"$replay"; then
-        ours=$((ours + 1))
+    # Every recorded input replayed and classified, one per core at a time (a long campaign leaves
+    # hundreds): "library FUNCTION", "ours", or nothing when it no longer fails.
+    local verdicts=$build/fuzz-logs/$target.verdicts
+    find "$artifacts" -maxdepth 1 -type f -print0 |
+      xargs -0 -r -n 1 -P "$(nproc)" bash "$here/classify-artifact.sh" "$build/bin/fuzz_$target" "$timeout" >"$verdicts"
+    library=$(grep -c '^library ' "$verdicts" || true)
+    ours=$(grep -c '^ours ' "$verdicts" || true)
+    functions=$(sed -n 's/^library //p' "$verdicts" | tr '\n' ' ')
+    if ((ours)); then
+      status=1
+      while read -r _ artifact; do
         echo "fuzz_$target: $artifact is a finding in our code:" >&2
-        grep -m1 -A25 -E "ERROR: |runtime error|deadly signal|timeout" <<<"$replay" >&2
-      fi
-    done
-    ((ours)) && status=1
+        timeout 60 "$build/bin/fuzz_$target" -timeout=$timeout "$artifact" 2>&1 |
+          grep -m1 -A25 -E "ERROR: |runtime error|deadly signal|timeout" >&2 || true
+      done < <(grep '^ours ' "$verdicts")
+    fi
   fi
   if ((status)); then
     echo "fuzz_$target: FAILED (exit $status) after $((SECONDS - start)) s; log $log" >&2
