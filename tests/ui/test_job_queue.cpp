@@ -2,8 +2,9 @@
 // time through the queue, report progress and runs as they come, can be cancelled running or
 // queued, and a failure names its file without stopping the queue; the panel updates its rows in
 // place; the dialog round-trips settings, refuses invalid ones and scans checkpoint folders in
-// the background.
+// the background, and its held-out data fields name their own problems.
 #include <QApplication>
+#include <QCheckBox>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -23,6 +24,7 @@
 #include "small_jobs.h"
 #include "test_support.h"
 #include "ui/dialogs/compute_dialog.h"
+#include "ui/dialogs/setting_labels.h"
 #include "ui/document/session_document.h"
 #include "ui/jobs/job_queue.h"
 #include "ui/jobs/jobs_panel.h"
@@ -433,6 +435,106 @@ class TestComputeDialog : public QObject {
     QVERIFY(!dialog.okButton()->isEnabled());
     QVERIFY2(dialog.problem().contains(folder), qPrintable(dialog.problem()));
     QVERIFY2(dialog.problem().contains(QStringLiteral("holds no checkpoint")), qPrintable(dialog.problem()));
+  }
+
+  void heldOutSettingsRoundTripAndAreRemembered() {
+    QTemporaryDir dir;
+    const QString data = dir.filePath(QStringLiteral("train.u16")), heldOut = dir.filePath(QStringLiteral("held.u16"));
+    makeFile(data);
+    makeFile(heldOut);
+    ComputeSettings in = smallJob({"builtin:tiny-lm"}, 2, 10);
+    in.data = data.toStdString();
+    in.heldOutData = heldOut.toStdString();
+    in.heldOutStepRows = 98000;
+    {
+      ComputeDialog dialog;
+      dialog.setSettings(in);
+      const ComputeSettings out = dialog.settings();
+      QCOMPARE(out.heldOutData, in.heldOutData);
+      QCOMPARE(out.heldOutStepRows, in.heldOutStepRows);
+      QVERIFY2(dialog.isValid(), qPrintable(dialog.problem()));
+      QVERIFY2(dialog.jobTitle().endsWith(QStringLiteral(", held-out)")), qPrintable(dialog.jobTitle()));
+      dialog.accept();
+      QCOMPARE(dialog.result(), int(QDialog::Accepted));
+    }
+    {
+      ComputeDialog reopened;
+      QCOMPARE(reopened.settings().heldOutData, in.heldOutData);
+      QCOMPARE(reopened.settings().heldOutStepRows, std::int64_t(98000));
+    }
+
+    // "builtin": the check box, which takes the place of the file and its rows.
+    ComputeSettings builtin = smallJob({"builtin:tiny-lm"}, 2, 10);
+    builtin.heldOutData = "builtin";
+    ComputeDialog dialog;
+    dialog.setSettings(builtin);
+    auto* box = dialog.findChild<QCheckBox*>(QStringLiteral("heldOutBuiltin"));
+    auto* edit = dialog.findChild<QLineEdit*>(QStringLiteral("heldOutData"));
+    auto* step = dialog.findChild<QSpinBox*>(QStringLiteral("heldOutStep"));
+    QVERIFY(box && edit && step);
+    QVERIFY(box->isChecked());
+    QVERIFY(!edit->isEnabled());
+    QVERIFY(!step->isEnabled());
+    QCOMPARE(dialog.settings().heldOutData, std::string("builtin"));
+    QCOMPARE(dialog.settings().heldOutStepRows, std::int64_t(-1));
+    QVERIFY2(dialog.isValid(), qPrintable(dialog.problem()));
+    box->setChecked(false);
+    QVERIFY(edit->isEnabled());
+    QVERIFY(!dialog.settings().hasHeldOut());
+    QCOMPARE(dialog.jobTitle(), QStringLiteral("tiny-lm (2×2×16, 10 Lanczos steps)"));
+  }
+
+  void heldOutProblemsNameTheHeldOutFields() {
+    QCOMPARE(ui::settingLabel("held_out_data"), QStringLiteral("Held-out data"));
+    QCOMPARE(ui::settingLabel("held_out_step_rows"), QStringLiteral("Held-out Pythia step"));
+    QTemporaryDir dir;
+    const QString data = dir.filePath(QStringLiteral("train.u16"));
+    makeFile(data);
+    ComputeDialog dialog;
+
+    // Held-out Pythia rows with no data to take them from (validate()'s held_out_data).
+    ComputeSettings rows = smallJob({"builtin:tiny-lm"}, 2, 10);
+    rows.heldOutStepRows = 5;
+    dialog.setSettings(rows);
+    QVERIFY(!dialog.okButton()->isEnabled());
+    QVERIFY2(dialog.problem().startsWith(QStringLiteral("Held-out data ")), qPrintable(dialog.problem()));
+
+    // The training batches themselves.
+    ComputeSettings same = smallJob({"builtin:tiny-lm"}, 2, 10);
+    same.data = data.toStdString();
+    same.heldOutData = data.toStdString();
+    dialog.setSettings(same);
+    QVERIFY(!dialog.okButton()->isEnabled());
+    QVERIFY2(dialog.problem().startsWith(QStringLiteral("Held-out data names the training batches")), qPrintable(dialog.problem()));
+    // ... other rows of the same file are fine.
+    dialog.findChild<QSpinBox*>(QStringLiteral("heldOutStep"))->setValue(7);
+    QVERIFY2(dialog.okButton()->isEnabled(), qPrintable(dialog.problem()));
+    QCOMPARE(dialog.settings().heldOutStepRows, std::int64_t(7));
+
+    // A file that is not there.
+    const QString absent = dir.filePath(QStringLiteral("absent.npy"));
+    dialog.findChild<QLineEdit*>(QStringLiteral("heldOutData"))->setText(absent);
+    QVERIFY(!dialog.okButton()->isEnabled());
+    QVERIFY2(dialog.problem().contains(QStringLiteral("held-out")) && dialog.problem().contains(absent),
+             qPrintable(dialog.problem()));
+
+    // The built-in model's own batches with a data file, and with a checkpoint folder.
+    ComputeSettings builtin = smallJob({"builtin:tiny-lm"}, 2, 10);
+    builtin.data = data.toStdString();
+    builtin.heldOutData = "builtin";
+    dialog.setSettings(builtin);
+    QVERIFY(!dialog.okButton()->isEnabled());
+    QVERIFY2(dialog.problem().startsWith(QStringLiteral("Held-out data:")), qPrintable(dialog.problem()));
+    dialog.findChild<QLineEdit*>(QStringLiteral("dataFile"))->clear();
+    QVERIFY2(dialog.okButton()->isEnabled(), qPrintable(dialog.problem()));
+    const QString folder = dir.filePath(QStringLiteral("ckpt/step1"));
+    makeCheckpointLikeFolder(folder);
+    dialog.findChild<QLineEdit*>(QStringLiteral("dataFile"))->setText(data);
+    dialog.setCheckpointFolder(folder);
+    QTRY_VERIFY_WITH_TIMEOUT(!dialog.isScanning(), 10000);
+    QVERIFY(!dialog.okButton()->isEnabled());
+    QVERIFY2(dialog.problem().startsWith(QStringLiteral("Held-out data:")) && dialog.problem().contains(QStringLiteral("folder")),
+             qPrintable(dialog.problem()));
   }
 
   void acceptedValuesAreRemembered() {

@@ -2,11 +2,15 @@
 // flux heatmap's colours (positive red, negative blue, zero white, a symmetric range), the hover
 // read-outs, the CSV of what is drawn, the empty states, the figure export (the GUI's and the
 // render command's are the same image), lighter cells where an interval holds zero, the time unit
-// said on screen, runs and estimates read from a session file in the background, the lab job.
+// said on screen, runs and estimates read from a session file in the background, the lab job and
+// the New Lab Run dialog's held-out points and label noise.
 #include <QDir>
 #include <QImage>
+#include <QLineEdit>
 #include <QProcess>
+#include <QPushButton>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QStackedWidget>
 #include <QTabWidget>
 #include <QTemporaryDir>
@@ -27,6 +31,7 @@
 #include "ui/charts/interactive_chart_view.h"
 #include "ui/charts/lab_charts.h"
 #include "ui/charts/transport_chart.h"
+#include "ui/dialogs/lab_run_dialog.h"
 #include "ui/document/session_document.h"
 #include "ui/figures/figure_export.h"
 #include "ui/jobs/job_queue.h"
@@ -468,6 +473,92 @@ class TestLabViews : public QObject {
     const std::vector<LabRun> stored = readLabRuns(path.toStdString());
     QCOMPARE(stored.size(), size_t(1));
     QCOMPARE(stored.front().intervals.size(), size_t(3));
+  }
+
+  // ---- the New Lab Run dialog's held-out points and label noise (issue 14) ----
+
+  void labRunDialogRoundTripsHeldOutPointsAndLabelNoise() {
+    LabRunSettings in;
+    in.model = "builtin:mlp";
+    in.points = 64;
+    in.heldOutPoints = 128;
+    in.labelNoise = 0.7;
+    in.steps = 50;
+    in.every = 5;
+    LabRunDialog dialog{QString()};
+    dialog.setSettings(in);
+    const LabRunSettings out = dialog.settings();
+    QCOMPARE(out.heldOutPoints, 128);
+    QCOMPARE(out.labelNoise, 0.7);
+    QCOMPARE(out.points, 64);
+    QCOMPARE(out.every, 5);
+    QVERIFY2(dialog.validationMessage().isEmpty(), qPrintable(dialog.validationMessage()));
+    auto* heldOut = dialog.findChild<QSpinBox*>("heldOutPoints");
+    QVERIFY(heldOut);
+    QVERIFY(heldOut->toolTip().contains("R_b"));  // says what is measured
+    heldOut->setValue(0);
+    QCOMPARE(heldOut->text(), QString("none"));
+    QCOMPARE(dialog.settings().heldOutPoints, 0);
+  }
+
+  void labRunDialogLabelNoiseIsTheRegressorsOnly() {
+    LabRunSettings in;
+    in.model = "builtin:mlp";
+    in.labelNoise = 0.5;
+    LabRunDialog dialog{QString()};
+    dialog.setSettings(in);
+    auto* noise = dialog.findChild<QLineEdit*>("labelNoise");
+    QVERIFY(noise);
+    QVERIFY(noise->isEnabled());
+    // A language model: the field is off and the settings carry no noise (validate() would refuse it).
+    in.model = "builtin:nano-lm";
+    in.points = 64;
+    in.seqLen = 16;
+    in.heldOutPoints = 32;
+    dialog.setSettings(in);
+    QVERIFY(!noise->isEnabled());
+    QCOMPARE(dialog.settings().labelNoise, 0.0);
+    QCOMPARE(dialog.settings().heldOutPoints, 32);
+    QVERIFY2(dialog.validationMessage().isEmpty(), qPrintable(dialog.validationMessage()));
+    // Whole windows: the held-out spin box steps by the window length.
+    QCOMPARE(dialog.findChild<QSpinBox*>("heldOutPoints")->singleStep(), 16);
+    in.model = "builtin:mlp";
+    dialog.setSettings(in);
+    QVERIFY(noise->isEnabled());
+  }
+
+  void labRunDialogNamesTheBadHeldOutField() {
+    LabRunDialog dialog{QString()};
+    LabRunSettings lm;
+    lm.model = "builtin:nano-lm";
+    lm.points = 64;
+    lm.seqLen = 16;
+    lm.heldOutPoints = 40;  // not whole windows
+    dialog.setSettings(lm);
+    std::string setting;
+    QString message = dialog.validationMessage(&setting);
+    QCOMPARE(setting, std::string("held_out_points"));
+    QVERIFY2(message.startsWith(LabRunDialog::fieldLabel("held_out_points")), qPrintable(message));
+    QVERIFY2(message.contains("multiple"), qPrintable(message));
+    QCOMPARE(dialog.fieldOf(setting), static_cast<QWidget*>(dialog.findChild<QSpinBox*>("heldOutPoints")));
+
+    LabRunSettings mlp;
+    mlp.labelNoise = -0.5;
+    dialog.setSettings(mlp);
+    message = dialog.validationMessage(&setting);
+    QCOMPARE(setting, std::string("label_noise"));
+    QCOMPARE(LabRunDialog::fieldLabel("label_noise"), QString::fromUtf8("Label noise σ"));
+    QVERIFY2(message.startsWith(QString::fromUtf8("Label noise σ")), qPrintable(message));
+    QCOMPARE(dialog.fieldOf(setting), static_cast<QWidget*>(dialog.findChild<QLineEdit*>("labelNoise")));
+
+    // OK refuses and shows the message.
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    for (QPushButton* button : dialog.findChildren<QPushButton*>()) {
+      if (button->text() == "&Run") button->click();
+    }
+    QVERIFY(dialog.isVisible());
+    QCOMPARE(dialog.result(), int(QDialog::Rejected));
   }
 };
 

@@ -277,7 +277,11 @@ QChart* generalisationProfileChart(const LabRun& run, int checkpoint, const Char
                             .arg(number(outside[0], 2), number(outside[1], 2), number(outside[2], 2), number(outside[3], 2)));
   }
   addChartNote(chart, QString::fromUtf8("E′: e′ in J′J′ᵀ/n′'s own eigenbasis"));
-  // Last: the axes' note says how many shells hold no energy (not drawn on log axes).
+  // Last: how many shells hold no energy (not drawn on log axes), said here in fewer words than
+  // attachLogAxes's note (which then finds nothing left to drop): the GUI's panel is narrow.
+  if (const int undrawn = dropUndrawablePoints(chart, true, true); undrawn > 0) {
+    addChartNote(chart, QString::fromUtf8("%1 point(s) ≤ 0 or non-finite not shown").arg(undrawn));
+  }
   attachLogAxes(chart, QString::fromUtf8("shell λ (training operator's window)"), QString::fromUtf8("shell energy"), NAN, NAN,
                 NAN, NAN, style);
   thinLogAxis(chart->axes(Qt::Horizontal).value(0), 4);

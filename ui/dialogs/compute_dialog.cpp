@@ -52,6 +52,8 @@ constexpr int kTokenizerRow = 3;  ///< row of the data form
 
 bool isBuiltin(const std::string& model) { return model.rfind(kBuiltinPrefix, 0) == 0; }
 
+constexpr char kBuiltinHeldOut[] = "builtin";  ///< ComputeSettings::heldOutData: a built-in model's own later batches
+
 QString cleanPath(const QString& path) { return path.isEmpty() ? path : QDir::cleanPath(path); }
 
 /// Asked once: the answer needs LibTorch to look for GPUs.
@@ -164,6 +166,27 @@ void ComputeDialog::buildUi() {
   trainingStepSpin_ = spinBox(-1, 100000000, tr("Take the windows from the rows Pythia trained on at this step "
                                                 "(rows step×1024.. of 2049-token samples); off: the data in order"));
   trainingStepSpin_->setSpecialValueText(tr("off"));
+  // Held-out data: batch b of the run paired with held-out batch b, cut the same way.
+  heldOutEdit_ = new QLineEdit;
+  heldOutEdit_->setObjectName(QStringLiteral("heldOutData"));
+  heldOutEdit_->setToolTip(tr("Token data for held-out batches, one per training batch, cut the same way: the run "
+                              "also stores their profile, loss and the held-out loss rate per training shell "
+                              "(docs/generalisation.md)"));
+  heldOutBrowse_ = new QPushButton(tr("Browse…"));
+  auto* heldOutRow = new QHBoxLayout;
+  heldOutRow->addWidget(heldOutEdit_, 1);
+  heldOutRow->addWidget(heldOutBrowse_);
+  heldOutBuiltinCheck_ = new QCheckBox(tr("the built-in model's own held-out batches"));
+  heldOutBuiltinCheck_->setObjectName(QStringLiteral("heldOutBuiltin"));
+  heldOutBuiltinCheck_->setToolTip(tr("A built-in model's synthetic data after its training batches (leave the data "
+                                      "file empty)"));
+  heldOutStepSpin_ = spinBox(-1, 100000000, tr("Take the held-out windows from the rows Pythia trained on at this step "
+                                               "(of the held-out file, or else of the data file); off: in order"));
+  heldOutStepSpin_->setObjectName(QStringLiteral("heldOutStep"));
+  heldOutStepSpin_->setSpecialValueText(tr("off"));
+  auto* heldOutNote = new QLabel(tr("Held-out batches cost about one more Lanczos run per batch."));
+  heldOutNote->setWordWrap(true);
+  heldOutNote->setEnabled(false);  // drawn as a quiet hint
 
   auto* dataBox = new QGroupBox(tr("Token data"));
   dataForm_ = new QFormLayout(dataBox);
@@ -176,7 +199,23 @@ void ComputeDialog::buildUi() {
   auto* tokenizerLabel = new QLabel(tr("&Tokenizer:"));
   tokenizerLabel->setBuddy(tokenizerEdit_);
   dataForm_->addRow(tokenizerLabel, tokenizerRow);
-  dataForm_->addRow(tr("Pythia training &step:"), trainingStepSpin_);
+  auto* heldOutLabel = new QLabel(tr("Held-&out data:"));
+  heldOutLabel->setBuddy(heldOutEdit_);
+  dataForm_->addRow(heldOutLabel, heldOutRow);
+  dataForm_->addRow(QString(), heldOutBuiltinCheck_);
+  // The two Pythia steps side by side: the training rows and the held-out rows.
+  auto* stepRow = new QHBoxLayout;
+  stepRow->addWidget(trainingStepSpin_);
+  stepRow->addSpacing(12);
+  auto* heldOutStepLabel = new QLabel(tr("Held-out P&ythia step:"));
+  heldOutStepLabel->setBuddy(heldOutStepSpin_);
+  stepRow->addWidget(heldOutStepLabel);
+  stepRow->addWidget(heldOutStepSpin_);
+  stepRow->addStretch(1);
+  auto* stepLabel = new QLabel(tr("Pythia training &step:"));
+  stepLabel->setBuddy(trainingStepSpin_);
+  dataForm_->addRow(stepLabel, stepRow);
+  dataForm_->addRow(QString(), heldOutNote);
 
   // Computation
   batchesSpin_ = spinBox(1, 1000000, tr("Batches per checkpoint"));
@@ -283,6 +322,9 @@ void ComputeDialog::buildUi() {
   connect(noneButton_, &QPushButton::clicked, this, [this] { setAllChecked(false); });
   connect(dataEdit_, &QLineEdit::textChanged, this, changed);
   connect(dataBrowse, &QPushButton::clicked, this, &ComputeDialog::browseData);
+  connect(heldOutEdit_, &QLineEdit::textChanged, this, changed);
+  connect(heldOutBrowse_, &QPushButton::clicked, this, &ComputeDialog::browseHeldOut);
+  connect(heldOutBuiltinCheck_, &QCheckBox::toggled, this, changed);
   connect(rawDtypeCombo_, &QComboBox::currentIndexChanged, this, changed);
   connect(tokenizerEdit_, &QLineEdit::textChanged, this, changed);
   connect(tokenizerBrowse, &QPushButton::clicked, this, &ComputeDialog::browseTokenizer);
@@ -291,8 +333,8 @@ void ComputeDialog::buildUi() {
     maxStepsSpin_->setEnabled(adaptiveSpin_->value() > 0);
     revalidate();
   });
-  for (QSpinBox* spin : {trainingStepSpin_, batchesSpin_, batchSizeSpin_, seqLenSpin_, lanczosStepsSpin_, maxStepsSpin_,
-                         shellsSpin_, threadsSpin_}) {
+  for (QSpinBox* spin : {trainingStepSpin_, heldOutStepSpin_, batchesSpin_, batchSizeSpin_, seqLenSpin_, lanczosStepsSpin_,
+                         maxStepsSpin_, shellsSpin_, threadsSpin_}) {
     connect(spin, &QSpinBox::valueChanged, this, changed);
   }
   for (QComboBox* combo : {lanczosModeCombo_, deviceCombo_, dtypeCombo_}) {
@@ -324,9 +366,15 @@ ComputeSettings ComputeDialog::settings() const {
     }
   }
   s.data = dataEdit_->text().trimmed().toStdString();
-  s.dataDtype = dataKind() == DataKind::Raw ? rawDtypeCombo_->currentData().toString().toStdString() : std::string();
+  // One dtype for both files (the held-out batches are read like the training ones).
+  s.dataDtype = dataKind() == DataKind::Raw || heldOutKind() == DataKind::Raw
+                    ? rawDtypeCombo_->currentData().toString().toStdString()
+                    : std::string();
   s.tokenizer = tokenizerEdit_->text().trimmed().toStdString();
   s.trainingStepRows = trainingStepSpin_->value();
+  const bool builtinHeldOut = heldOutBuiltinCheck_->isChecked();
+  s.heldOutData = builtinHeldOut ? std::string(kBuiltinHeldOut) : heldOutEdit_->text().trimmed().toStdString();
+  s.heldOutStepRows = builtinHeldOut ? -1 : heldOutStepSpin_->value();
   s.batches = batchesSpin_->value();
   s.batchSize = batchSizeSpin_->value();
   s.seqLen = seqLenSpin_->value();
@@ -380,6 +428,10 @@ void ComputeDialog::setSettings(const ComputeSettings& s) {
   }
   tokenizerEdit_->setText(QString::fromStdString(s.tokenizer));
   trainingStepSpin_->setValue(static_cast<int>(std::clamp<std::int64_t>(s.trainingStepRows, -1, trainingStepSpin_->maximum())));
+  const bool builtinHeldOut = s.heldOutData == kBuiltinHeldOut;
+  heldOutBuiltinCheck_->setChecked(builtinHeldOut);
+  heldOutEdit_->setText(builtinHeldOut ? QString() : QString::fromStdString(s.heldOutData));
+  heldOutStepSpin_->setValue(static_cast<int>(std::clamp<std::int64_t>(s.heldOutStepRows, -1, heldOutStepSpin_->maximum())));
   batchesSpin_->setValue(s.batches);
   batchSizeSpin_->setValue(s.batchSize);
   seqLenSpin_->setValue(s.seqLen);
@@ -415,6 +467,8 @@ void ComputeDialog::loadStoredSettings() {
   s.dataDtype = stored.value(QStringLiteral("dataDtype")).toString().toStdString();
   s.tokenizer = stored.value(QStringLiteral("tokenizer")).toString().toStdString();
   s.trainingStepRows = stored.value(QStringLiteral("trainingStepRows"), qlonglong(s.trainingStepRows)).toLongLong();
+  s.heldOutData = stored.value(QStringLiteral("heldOutData")).toString().toStdString();
+  s.heldOutStepRows = stored.value(QStringLiteral("heldOutStepRows"), qlonglong(s.heldOutStepRows)).toLongLong();
   s.batches = stored.value(QStringLiteral("batches"), s.batches).toInt();
   s.batchSize = stored.value(QStringLiteral("batchSize"), s.batchSize).toInt();
   s.seqLen = stored.value(QStringLiteral("seqLen"), s.seqLen).toInt();
@@ -448,6 +502,8 @@ void ComputeDialog::storeSettings() const {
   stored.setValue(QStringLiteral("dataDtype"), rawDtypeCombo_->currentData().toString());
   stored.setValue(QStringLiteral("tokenizer"), QString::fromStdString(s.tokenizer));
   stored.setValue(QStringLiteral("trainingStepRows"), qlonglong(s.trainingStepRows));
+  stored.setValue(QStringLiteral("heldOutData"), QString::fromStdString(s.heldOutData));
+  stored.setValue(QStringLiteral("heldOutStepRows"), qlonglong(s.heldOutStepRows));
   stored.setValue(QStringLiteral("batches"), s.batches);
   stored.setValue(QStringLiteral("batchSize"), s.batchSize);
   stored.setValue(QStringLiteral("seqLen"), s.seqLen);
@@ -492,7 +548,12 @@ QString ComputeDialog::jobTitle() const {
   const QString steps = s.adaptiveTolerance > 0
                             ? tr("adaptive m %1-%2, tolerance %3").arg(s.lanczosSteps).arg(s.effectiveMaxSteps()).arg(s.adaptiveTolerance)
                             : tr("%1 Lanczos steps").arg(s.lanczosSteps);
-  return tr("%1 (%2×%3×%4, %5)").arg(what).arg(s.batches).arg(s.batchSize).arg(s.seqLen).arg(steps);
+  return tr("%1 (%2×%3×%4, %5%6)")
+      .arg(what)
+      .arg(s.batches)
+      .arg(s.batchSize)
+      .arg(s.seqLen)
+      .arg(steps, s.hasHeldOut() ? tr(", held-out") : QString());
 }
 
 // ---- checkpoint folder -------------------------------------------------------------------------
@@ -637,9 +698,15 @@ QStringList ComputeDialog::checkedCheckpoints() const {
 
 // ---- data --------------------------------------------------------------------------------------
 
-ComputeDialog::DataKind ComputeDialog::dataKind() const {
+ComputeDialog::DataKind ComputeDialog::dataKind() const { return kindOf(dataEdit_->text().trimmed()); }
+
+ComputeDialog::DataKind ComputeDialog::heldOutKind() const {
+  if (heldOutBuiltinCheck_->isChecked()) return DataKind::None;
+  return kindOf(heldOutEdit_->text().trimmed());
+}
+
+ComputeDialog::DataKind ComputeDialog::kindOf(const QString& path) {
   // The same order as openTokenData (token_data.h) tries them.
-  const QString path = dataEdit_->text().trimmed();
   if (path.isEmpty()) return DataKind::None;
   QString prefix = path;
   for (const QString& suffix : {QStringLiteral(".bin"), QStringLiteral(".idx")}) {
@@ -664,6 +731,15 @@ void ComputeDialog::browseData() {
       this, tr("Token data"), current.isEmpty() ? QDir::homePath() : QFileInfo(current).path(),
       tr("Token data (*.bin *.idx *.npy *.txt *.text *.u8 *.u16 *.u32 *.i32 *.i64);;All files (*)"));
   if (!path.isEmpty()) dataEdit_->setText(path);
+}
+
+void ComputeDialog::browseHeldOut() {
+  QString current = heldOutEdit_->text().trimmed();
+  if (current.isEmpty()) current = dataEdit_->text().trimmed();
+  const QString path = QFileDialog::getOpenFileName(
+      this, tr("Held-out token data"), current.isEmpty() ? QDir::homePath() : QFileInfo(current).path(),
+      tr("Token data (*.bin *.idx *.npy *.txt *.text *.u8 *.u16 *.u32 *.i32 *.i64);;All files (*)"));
+  if (!path.isEmpty()) heldOutEdit_->setText(path);
 }
 
 void ComputeDialog::browseTokenizer() {
@@ -695,7 +771,7 @@ QString ComputeDialog::findProblem() const {
   if (kind == DataKind::Missing) return tr("No such data file: %1").arg(data);
   if (folder && kind == DataKind::None) return tr("A checkpoint folder needs token data: choose a data file.");
   const QString tokenizer = tokenizerEdit_->text().trimmed();
-  if (kind == DataKind::Text) {
+  if (kind == DataKind::Text || heldOutKind() == DataKind::Text) {  // one tokenizer for both files
     if (!tokenizer.isEmpty() && !QFileInfo(tokenizer).isFile()) return tr("No such tokenizer file: %1").arg(tokenizer);
     if (tokenizer.isEmpty()) {
       const QStringList checked = folder ? checkedCheckpoints() : QStringList();
@@ -706,6 +782,19 @@ QString ComputeDialog::findProblem() const {
   }
   if (trainingStepSpin_->value() >= 0 && kind == DataKind::None) {
     return tr("Pythia training-step rows need a data file.");
+  }
+  // Held-out data (the rest is validate()'s, which names the same fields).
+  const QString heldOutLabel = settingLabel("held_out_data");
+  if (heldOutBuiltinCheck_->isChecked() && folder) {
+    return tr("%1: a checkpoint folder has no built-in held-out batches: name a held-out file instead.").arg(heldOutLabel);
+  }
+  if (heldOutBuiltinCheck_->isChecked() && kind != DataKind::None) {
+    return tr("%1: the built-in model's own held-out batches need its own data: clear the data file, or name a "
+              "held-out file.")
+        .arg(heldOutLabel);
+  }
+  if (heldOutKind() == DataKind::Missing) {
+    return tr("No such held-out data file: %1").arg(heldOutEdit_->text().trimmed());
   }
   if (deviceCombo_->currentData().toInt() == static_cast<int>(DevicePreference::Cuda) && !cudaAvailable()) {
     return tr("CUDA is not available: this LibTorch build has no CUDA or no GPU is visible.");
@@ -757,8 +846,15 @@ void ComputeDialog::revalidate() {
   };
   dataKindLabel_->setText(kKinds.value(kind));
   dataForm_->setRowVisible(dataKindLabel_, kKinds.contains(kind));
-  dataForm_->setRowVisible(rawDtypeCombo_, kind == DataKind::Raw);
-  dataForm_->setRowVisible(kTokenizerRow, kind == DataKind::Text);
+  dataForm_->setRowVisible(rawDtypeCombo_, kind == DataKind::Raw || heldOutKind() == DataKind::Raw);
+  // The built-in model's own held-out batches replace the file and its rows.
+  const bool builtinHeldOut = heldOutBuiltinCheck_->isChecked();
+  heldOutEdit_->setEnabled(!builtinHeldOut);
+  heldOutEdit_->setPlaceholderText(builtinHeldOut ? tr("the built-in model's batches after its training ones")
+                                                  : tr("none; read like the data file (same dtype and tokenizer)"));
+  heldOutBrowse_->setEnabled(!builtinHeldOut);
+  heldOutStepSpin_->setEnabled(!builtinHeldOut);
+  dataForm_->setRowVisible(kTokenizerRow, kind == DataKind::Text || heldOutKind() == DataKind::Text);
 
   problem_ = findProblem();
   messageLabel_->setText(problem_);

@@ -1,8 +1,9 @@
 #pragma once
 // The "Compute shell energies" dialog: model source (a built-in model, or checkpoints of a folder
-// discovered in the background and listed by step), token data, and the computation settings.
-// OK is enabled only while the settings are valid; the reason is shown under the form. The last
-// used values are remembered in QSettings (group "compute").
+// discovered in the background and listed by step), token data, optional held-out data (a file,
+// other Pythia rows, or a built-in model's own later batches: docs/generalisation.md), and the
+// computation settings. OK is enabled only while the settings are valid; the reason is shown under
+// the form. The last used values are remembered in QSettings (group "compute").
 
 #include <QDialog>
 #include <QString>
@@ -72,6 +73,9 @@ class ComputeDialog : public QDialog {
   bool folderMode() const;
   QString folderText() const;
   DataKind dataKind() const;
+  /// The held-out data file's kind (None: no file, or the built-in model's own batches).
+  DataKind heldOutKind() const;
+  static DataKind kindOf(const QString& path);
   /// Starts a background scan of `folder` (results of earlier scans are dropped).
   void startScan(const QString& folder);
   void applyScan(const ScanResult& result);
@@ -80,6 +84,7 @@ class ComputeDialog : public QDialog {
   void setAllChecked(bool checked);
   void browseFolder();
   void browseData();
+  void browseHeldOut();
   void browseTokenizer();
   /// Re-checks everything, updates the message, the OK button and the rows shown.
   void revalidate();
@@ -105,6 +110,10 @@ class ComputeDialog : public QDialog {
   QComboBox* rawDtypeCombo_ = nullptr;
   QLineEdit* tokenizerEdit_ = nullptr;
   QSpinBox* trainingStepSpin_ = nullptr;
+  QLineEdit* heldOutEdit_ = nullptr;
+  QPushButton* heldOutBrowse_ = nullptr;
+  QCheckBox* heldOutBuiltinCheck_ = nullptr;
+  QSpinBox* heldOutStepSpin_ = nullptr;
   // Computation
   QSpinBox* batchesSpin_ = nullptr;
   QSpinBox* batchSizeSpin_ = nullptr;

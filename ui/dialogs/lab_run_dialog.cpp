@@ -11,6 +11,7 @@
 #include <QSpinBox>
 #include <QThread>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <map>
 
 namespace shellscope::ui {
@@ -28,6 +29,8 @@ const std::map<std::string, const char*>& labels() {
       {"every", QT_TRANSLATE_NOOP("LabRunDialog", "Checkpoint every")},
       {"batch_rows", QT_TRANSLATE_NOOP("LabRunDialog", "SGD rows per step")},
       {"momentum", QT_TRANSLATE_NOOP("LabRunDialog", "Momentum β")},
+      {"held_out_points", QT_TRANSLATE_NOOP("LabRunDialog", "Held-out points n′")},
+      {"label_noise", QT_TRANSLATE_NOOP("LabRunDialog", "Label noise σ")},
       {"output_scale", QT_TRANSLATE_NOOP("LabRunDialog", "Output scale α")},
       {"scale_on", QT_TRANSLATE_NOOP("LabRunDialog", "α scales")},
       {"seed", QT_TRANSLATE_NOOP("LabRunDialog", "Seed")},
@@ -83,6 +86,13 @@ LabRunDialog::LabRunDialog(const QString& sessionPath, QWidget* parent)
       every_(spin(1, 1000000, 1, tr("A checkpoint every this many steps (and at the last); every step resolves the balance best"))),
       batchRows_(spin(0, 100000, 0, tr("SGD: windows (language models) or points (regressor) drawn per step; 0 = full batch"))),
       momentum_(numberEdit(0.0, tr("Heavy-ball momentum β in [0, 1): v ← β v + ∇L, θ ← θ − h v"))),
+      heldOutPoints_(spin(0, 4000, 0,
+                          tr("n′ fresh points of the same task, never trained on (0: none). At every checkpoint the run "
+                             "measures their loss L′, their profile E′ and R_b, the rate at which learning in training "
+                             "shell b changes L′ (R_b > 0 raises it; docs/generalisation.md). A language model's must be "
+                             "a multiple of the window length"))),
+      labelNoise_(numberEdit(0.0, tr("The regressor only: N(0, σ²) added to the training targets; the held-out targets "
+                                     "stay clean (label noise brings out double descent)"))),
       outputScale_(numberEdit(1.0, tr("Lazy-to-rich knob: f → α (f − f₀) + f₀ with step η/α²; large α is lazy (M freezes)"))),
       scaleOn_(new QComboBox),
       seed_(spin(0, 1 << 30, 0, tr("Seed of the model's initialisation and its data"))),
@@ -101,13 +111,19 @@ LabRunDialog::LabRunDialog(const QString& sessionPath, QWidget* parent)
   scaleOn_->addItem(tr("f itself"), static_cast<int>(ScaleOn::Observable));
   scaleOn_->addItem(tr("a language model's logits"), static_cast<int>(ScaleOn::Logits));
   threads_->setSpecialValueText(tr("all cores"));
+  heldOutPoints_->setObjectName(QStringLiteral("heldOutPoints"));
+  heldOutPoints_->setSpecialValueText(tr("none"));
+  labelNoise_->setObjectName(QStringLiteral("labelNoise"));
   storeSpectra_->setChecked(true);
   error_->setStyleSheet("color: #c0392b");
   error_->setWordWrap(true);
   error_->setVisible(false);
 
   auto* form = new QFormLayout;
-  auto row = [&](const char* key, QWidget* field) { form->addRow(fieldLabel(key) + ":", field); };
+  auto row = [&](const char* key, QWidget* field) {
+    form->addRow(fieldLabel(key) + ":", field);
+    fields_[key] = field;
+  };
   row("model", model_);
   row("points", points_);
   row("seq_len", seqLen_);
@@ -117,6 +133,8 @@ LabRunDialog::LabRunDialog(const QString& sessionPath, QWidget* parent)
   row("every", every_);
   row("batch_rows", batchRows_);
   row("momentum", momentum_);
+  row("held_out_points", heldOutPoints_);
+  row("label_noise", labelNoise_);
   row("output_scale", outputScale_);
   row("scale_on", scaleOn_);
   row("seed", seed_);
@@ -133,7 +151,8 @@ LabRunDialog::LabRunDialog(const QString& sessionPath, QWidget* parent)
                                    "at every checkpoint. The session has no file yet: the run is shown in the Lab view "
                                    "but not stored (save the session first to keep lab runs).")
                               : tr("Trains the model by gradient descent (full batch, or SGD) and measures the shell balance exactly "
-                                   "at every checkpoint; the run is added to %1 (/lab) and shown in the Lab view.")
+                                   "at every checkpoint; the run is added to %1 (/lab) and shown in the Lab view (with "
+                                   "held-out points also in the Generalisation view).")
                                     .arg(sessionPath.toHtmlEscaped()));
   note->setWordWrap(true);
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
@@ -144,11 +163,17 @@ LabRunDialog::LabRunDialog(const QString& sessionPath, QWidget* parent)
   layout->addWidget(error_);
   layout->addWidget(buttons);
   connect(model_, &QComboBox::currentIndexChanged, this, &LabRunDialog::updateModelFields);
+  connect(seqLen_, &QSpinBox::valueChanged, this, &LabRunDialog::updateModelFields);
   connect(buttons, &QDialogButtonBox::accepted, this, [this] {
-    const QString message = validationMessage();
+    std::string setting;
+    const QString message = validationMessage(&setting);
     error_->setText(message);
     error_->setVisible(!message.isEmpty());
-    if (message.isEmpty()) accept();
+    if (message.isEmpty()) {
+      accept();
+    } else if (QWidget* field = fieldOf(setting)) {
+      field->setFocus(Qt::OtherFocusReason);  // the field the message names, ready to be corrected
+    }
   });
   connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
   updateModelFields();
@@ -159,6 +184,15 @@ void LabRunDialog::updateModelFields() {
   seqLen_->setEnabled(lm);
   scaleOn_->setEnabled(lm);
   if (!lm) scaleOn_->setCurrentIndex(0);
+  labelNoise_->setEnabled(!lm);
+  if (lm) labelNoise_->setText(QStringLiteral("0"));
+  // A language model's held-out points are whole windows.
+  heldOutPoints_->setSingleStep(lm ? std::max(1, seqLen_->value()) : 1);
+}
+
+QWidget* LabRunDialog::fieldOf(const std::string& key) const {
+  const auto it = fields_.find(key);
+  return it == fields_.end() ? nullptr : it->second;
 }
 
 LabRunSettings LabRunDialog::settings() const {
@@ -172,6 +206,8 @@ LabRunSettings LabRunDialog::settings() const {
   s.every = every_->value();
   s.batchRows = batchRows_->value();
   s.momentum = numberOf(momentum_);
+  s.heldOutPoints = heldOutPoints_->value();
+  s.labelNoise = numberOf(labelNoise_);
   s.outputScale = numberOf(outputScale_);
   s.scaleOn = static_cast<ScaleOn>(scaleOn_->currentData().toInt());
   s.seed = static_cast<std::uint64_t>(seed_->value());
@@ -195,6 +231,8 @@ void LabRunDialog::setSettings(const LabRunSettings& s) {
   every_->setValue(s.every);
   batchRows_->setValue(s.batchRows);
   momentum_->setText(QString::number(s.momentum, 'g', 6));
+  heldOutPoints_->setValue(s.heldOutPoints);
+  labelNoise_->setText(QString::number(s.labelNoise, 'g', 6));
   outputScale_->setText(QString::number(s.outputScale, 'g', 6));
   scaleOn_->setCurrentIndex(scaleOn_->findData(static_cast<int>(s.scaleOn)));
   seed_->setValue(static_cast<int>(s.seed));
@@ -208,12 +246,14 @@ void LabRunDialog::setSettings(const LabRunSettings& s) {
   updateModelFields();
 }
 
-QString LabRunDialog::validationMessage() const {
+QString LabRunDialog::validationMessage(std::string* setting) const {
   try {
     settings().validate();
   } catch (const SettingError& error) {
+    if (setting) *setting = error.setting();
     return tr("%1 %2").arg(fieldLabel(error.setting()), QString::fromStdString(error.problem()));
   }
+  if (setting) setting->clear();
   return {};
 }
 

@@ -15,6 +15,8 @@ QString settingLabel(const std::string& key) {
       {"data_dtype", QT_TRANSLATE_NOOP("Settings", "Token dtype")},
       {"tokenizer", QT_TRANSLATE_NOOP("Settings", "Tokenizer")},
       {"training_step_rows", QT_TRANSLATE_NOOP("Settings", "Pythia training step")},
+      {"held_out_data", QT_TRANSLATE_NOOP("Settings", "Held-out data")},
+      {"held_out_step_rows", QT_TRANSLATE_NOOP("Settings", "Held-out Pythia step")},
       {"batches", QT_TRANSLATE_NOOP("Settings", "Batches")},
       {"batch_size", QT_TRANSLATE_NOOP("Settings", "Batch size")},
       {"seq_len", QT_TRANSLATE_NOOP("Settings", "Sequence length")},
