@@ -109,6 +109,7 @@ namespace {
 /// same way from their own data (or other rows of the training data), recorded in the metadata.
 std::unique_ptr<engine::BatchSource> openHeldOut(const ComputeSettings& settings, const CheckpointEntry& checkpoint,
                                                  const std::shared_ptr<const TokenStream>& data,
+                                                 const std::shared_ptr<const TokenStream>& opened,
                                                  const engine::ModelFunction& model, std::int64_t batches, RunMetadata& meta) {
   std::unique_ptr<engine::BatchSource> source;
   if (settings.heldOutData == "builtin") {
@@ -124,6 +125,7 @@ std::unique_ptr<engine::BatchSource> openHeldOut(const ComputeSettings& settings
     held.trainingStepRows = settings.heldOutStepRows;
     const std::shared_ptr<const TokenStream> stream =
         held.data == settings.data && data ? data
+        : opened                           ? opened
                                            : openComputeData(held, engine::isBuiltinModel(checkpoint.path) ? "" : checkpoint.path);
     source = windowsOf(held, stream, model.description(), checkpoint.path);
     meta.heldOutDataPath = held.data;
@@ -157,7 +159,8 @@ CheckpointComputation::CheckpointComputation(const ComputeSettings& settings, co
       }(), openComputeData(settings, engine::isBuiltinModel(model) ? std::string() : model)) {}
 
 CheckpointComputation::CheckpointComputation(const ComputeSettings& settings, const CheckpointEntry& checkpoint,
-                                             std::shared_ptr<const TokenStream> data)
+                                             std::shared_ptr<const TokenStream> data,
+                                             std::shared_ptr<const TokenStream> heldOutData)
     : impl_(std::make_unique<Impl>()) {
   const double started = monotonicSeconds();
   settings.validate();
@@ -183,7 +186,9 @@ CheckpointComputation::CheckpointComputation(const ComputeSettings& settings, co
     d.meta.checkpointSha256 = filesDigest(checkpointFileList(loaded.files));
   }
   d.model->to(d.device, d.dtype);
-  if (settings.hasHeldOut()) d.heldOut = openHeldOut(settings, checkpoint, data, *d.model, d.data->batchCount(), d.meta);
+  if (settings.hasHeldOut()) {
+    d.heldOut = openHeldOut(settings, checkpoint, data, heldOutData, *d.model, d.data->batchCount(), d.meta);
+  }
   // Where the data are and which bytes: the files (when not huge) and always the batches used.
   if (data) {
     const TokenSource& source = data->source();
@@ -298,13 +303,26 @@ std::vector<Run> computeRuns(const ComputeSettings& settings, const ProgressToke
     }
   }
   if (!data) data = openComputeData(settings, "");
+  // Held-out token data of their own: opened once for the whole series, as the training data are.
+  std::shared_ptr<const TokenStream> heldOutData;
+  if (!settings.heldOutData.empty() && settings.heldOutData != "builtin" && settings.heldOutData != settings.data) {
+    ComputeSettings held = settings;
+    held.data = settings.heldOutData;
+    for (const CheckpointEntry& c : checkpoints) {
+      if (!engine::isBuiltinModel(c.path)) {
+        heldOutData = openComputeData(held, c.path);
+        break;
+      }
+    }
+    if (!heldOutData) heldOutData = openComputeData(held, "");
+  }
   std::vector<Run> runs;
   for (std::size_t i = 0; i < checkpoints.size(); ++i) {
     const CheckpointEntry& entry = checkpoints[i];
     const ProgressToken part = progress.item(i, checkpoints.size());
     part.throwIfCancelled();
     part.report(0.0, "loading " + entry.label);
-    CheckpointComputation checkpoint(settings, entry, data);
+    CheckpointComputation checkpoint(settings, entry, data, heldOutData);
     runs.push_back(computeRun(checkpoint, part));
     if (onRun) onRun(runs.back());
   }

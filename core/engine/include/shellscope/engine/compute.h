@@ -116,8 +116,10 @@ class CheckpointComputation {
   /// Loads the model and cuts its batches from `data` (or its own synthetic data when `data` is
   /// null and the model is built in); every token id is checked before any compute starts.
   /// Throws with a clear message naming the file on bad input.
+  /// `heldOutData`: settings.heldOutData already opened (a series opens it once); null: opened here.
   CheckpointComputation(const ComputeSettings& settings, const CheckpointEntry& checkpoint,
-                        std::shared_ptr<const TokenStream> data);
+                        std::shared_ptr<const TokenStream> data,
+                        std::shared_ptr<const TokenStream> heldOutData = nullptr);
   /// A built-in model or a single checkpoint folder, with settings.data opened for it.
   CheckpointComputation(const ComputeSettings& settings, const std::string& model);
   ~CheckpointComputation();
