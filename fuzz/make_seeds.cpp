@@ -168,6 +168,12 @@ void sessionSeeds() {
       for (Eigen::Index j = 0; j < h.ritzRates.cols(); ++j) sum += std::isnan(h.ritzRates(b, j)) ? 0.0 : h.ritzRates(b, j);
       h.rateDirect(b) = sum;
     }
+    // and its cross-entropy split (compute --held-out-cross-entropy), the same arrays again.
+    HeldOutSpectra::CrossEntropy& c = h.crossEntropy;
+    c.ritzValues = run.ritzValues;
+    c.ritzWeights = run.ritzWeights;
+    c.ritzRates = h.ritzRates;
+    c.rateDirect = h.rateDirect;
     h.computeShells(run.window, run.ritzValues);
   }
   const std::string withTransport = scratch("transport.h5").string();

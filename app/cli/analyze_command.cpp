@@ -47,6 +47,7 @@ ordered_json heldOutJson(const Session& session, const analysis::SessionAnalysis
     const std::vector<double> edges = run->window.edges();
     runList.push_back({{"run_id", r.runId},
                        {"model_name", r.modelName},
+                       {"objective", analysis::toString(r.objective)},
                        {"step", r.step},
                        {"batch_pairs", r.pairs},
                        {"held_out_data_source", run->meta.heldOutDataSource},
@@ -76,6 +77,7 @@ ordered_json heldOutJson(const Session& session, const analysis::SessionAnalysis
       rate.push_back(number(w.rate[k]));
     }
     models.push_back({{"model_name", w.modelName},
+                      {"objective", analysis::toString(w.objective)},
                       {"steps", w.steps},
                       {"loss", loss},
                       {"held_out_loss", heldLoss},
@@ -264,14 +266,16 @@ void printHeldOut(std::ostream& out, const analysis::SessionAnalysis& a) {
     if (!r.raisingShells.empty()) {
       std::snprintf(window, sizeof window, "%zu shell(s), lambda %.3g..%.3g", r.raisingShells.size(), r.lambdaLow, r.lambdaHigh);
     }
-    std::snprintf(line, sizeof line, "  %-9s %-12s %6lld  loss %s  held-out %s  dL'/dtau %s  raising: %s\n", r.runId.c_str(),
-                  r.modelName.c_str(), static_cast<long long>(r.step), withError(r.loss, r.lossError).c_str(),
+    std::snprintf(line, sizeof line, "  %-9s %-12s %6lld %-18s  loss %s  held-out %s  dL'/dtau %s  raising: %s\n",
+                  r.runId.c_str(), r.modelName.c_str(), static_cast<long long>(r.step),
+                  analysis::describe(r.objective).c_str(), withError(r.loss, r.lossError).c_str(),
                   withError(r.heldOutLoss, r.heldOutLossError).c_str(), withInterval(r.rate, r.rateLow, r.rateHigh).c_str(),
                   window);
     out << line;
   }
   for (const auto& w : a.heldOutWindows) {
-    out << "  " << w.modelName << ": held-out loss rises between " << w.rises.size() << " of "
+    out << "  " << w.modelName << " (" << analysis::describe(w.objective) << "): held-out loss rises between "
+        << w.rises.size() << " of "
         << (w.steps.empty() ? 0 : w.steps.size() - 1) << " consecutive checkpoints; window: ";
     if (w.firstStep < 0) {
       out << "none (" << w.reason << ")\n";

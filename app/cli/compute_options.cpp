@@ -30,6 +30,11 @@ void addHeldOutOptions(CommandLine& cl, ComputeSettings& s) {
             s.heldOutStepRows)
       .defaultText("")
       .setting("held_out_step_rows");
+  cl.flag("held-out-cross-entropy",
+          "also split the held-out loss rate of the cross-entropy objective (gradient flow on mean(e)):\n"
+          "one more Lanczos run per batch, from 1 with the probe J J'^T 1",
+          s.heldOutCrossEntropy)
+      .setting("held_out_cross_entropy");
 }
 
 void addBatchOptions(CommandLine& cl, int& batches, int& batchSize, int& seqLen) {

@@ -33,7 +33,7 @@ namespace shellscope::cli {
 namespace {
 struct RenderOptions {
   std::string view = "profile", model, out, quantity = "frontier", axis = "step", lab, panel = "all", transport,
-              time, color;
+              time, color, objective = "auto";
   std::int64_t step = -1;
   int width = 900, height = 600, dpi = 150, framesPerCheckpoint = 8, fps = 24, interval = 0, checkpoint = -1;
   bool video = false;
@@ -114,7 +114,22 @@ std::unique_ptr<QChart> generalisationFigure(const RenderOptions& o, const Comma
     if (cl.has("model") && std::find(models.begin(), models.end(), o.model) == models.end()) {
       throw std::runtime_error(path + ": no runs of '" + o.model + "' computed with held-out data (compute --held-out-data)");
     }
-    if (!models.empty()) series = ui::heldOutSeries(session, cl.has("model") ? o.model : models.front());
+    if (!models.empty()) {
+      const std::string model = cl.has("model") ? o.model : models.front();
+      // --objective, or by default the cross-entropy flow where the runs have it.
+      analysis::HeldOutObjective objective = analysis::HeldOutObjective::MeanSquaredError;
+      if (o.objective == "cross-entropy" ||
+          (o.objective == "auto" && ui::modelHasHeldOutSplit(session, model, analysis::HeldOutObjective::CrossEntropy))) {
+        objective = analysis::HeldOutObjective::CrossEntropy;
+      } else if (o.objective != "mse" && o.objective != "auto") {
+        throw UsageError("--objective must be auto, mse or cross-entropy");
+      }
+      if (!ui::modelHasHeldOutSplit(session, model, objective)) {
+        throw std::runtime_error(path + ": no runs of '" + model +
+                                 "' computed with the held-out cross-entropy split (compute --held-out-cross-entropy)");
+      }
+      series = ui::heldOutSeries(session, model, objective);
+    }
   }
   if (runs.empty() && !series) {
     throw std::runtime_error(path + ": the session has no lab run with held-out points (" + std::to_string(labRuns) +
@@ -215,6 +230,10 @@ int renderCommand(const Arguments& args) {
   cl.option("panel", "P", "lab: all | flux | balance | ratio | sweep; generalisation: all | profiles | rates | heatmap | losses", o.panel);
   cl.option("checkpoint", "K", "generalisation: the checkpoint (0 = the first) of the profiles and the rates", o.checkpoint)
       .defaultText("where the held-out loss rises most, else the last");
+  cl.option("objective", "O",
+            "generalisation, session runs: mse (rates from e) | cross-entropy (from 1, runs computed with\n"
+            "--held-out-cross-entropy) | auto (cross-entropy where the runs have it)",
+            o.objective);
   cl.option("transport", "ID", "transport: the flux estimate", o.transport).defaultText("the first");
   cl.option("time", "T", "transport, generalisation: tau | steps", o.time)
       .defaultText("transport: tau when the series knows it; generalisation: steps");

@@ -100,14 +100,30 @@ void printRunProfile(std::ostream& out, const Run& run) {
                   h.loss.mean(), run.loss.mean(), h.errorNorm2.mean(), h.rateDirect.mean(),
                   static_cast<long long>(h.rateDirect.size()));
     out << line;
-    std::snprintf(line, sizeof line, "    %-23s %12s %12s\n", "shell [lambda)", "E' mean", "R mean");
+    const HeldOutSpectra::CrossEntropy& c = h.crossEntropy;
+    const bool ce = !c.empty();
+    if (ce) {
+      // Training rate of mean(e) under the same flow: −Σ θ_j w_j of the quadrature from 1, per pair.
+      const Eigen::ArrayXXd products = c.ritzValues.array() * c.ritzWeights.array();
+      const double training = -products.isNaN().select(0.0, products).rowwise().sum().mean();
+      std::snprintf(line, sizeof line, "    cross-entropy flow: dL'/dtau %.4g, training dL/dtau %.4g\n", c.rateDirect.mean(),
+                    training);
+      out << line;
+    }
+    std::snprintf(line, sizeof line, "    %-23s %12s %12s%s\n", "shell [lambda)", "E' mean", "R mean (mse)",
+                  ce ? "   R mean (cross-entropy)" : "");
     out << line;
     for (Eigen::Index j = 0; j < run.shellCount(); ++j) {
-      if (h.shellEnergy(j) == 0 && h.shellRate(j) == 0) continue;
-      std::snprintf(line, sizeof line, "    [%9.3g, %9.3g) %12.4g %+12.4g%s\n", run.window.edge(static_cast<int>(j)),
-                    run.window.edge(static_cast<int>(j) + 1), h.shellEnergy(j), h.shellRate(j),
-                    h.shellRate(j) > 0 ? "  raises L'" : "");
+      const double rCe = ce ? c.shellRate(j) : 0.0;
+      if (h.shellEnergy(j) == 0 && h.shellRate(j) == 0 && rCe == 0) continue;
+      std::snprintf(line, sizeof line, "    [%9.3g, %9.3g) %12.4g %+12.4g", run.window.edge(static_cast<int>(j)),
+                    run.window.edge(static_cast<int>(j) + 1), h.shellEnergy(j), h.shellRate(j));
       out << line;
+      if (ce) {
+        std::snprintf(line, sizeof line, " %+24.4g", rCe);
+        out << line;
+      }
+      out << (h.shellRate(j) > 0 || rCe > 0 ? "  raises L'" : "") << "\n";
     }
   }
 }

@@ -56,6 +56,67 @@ print("worst cumulative difference / sum |R|: %.2e" % worst)
 assert worst <= 1e-9, worst
 PY
 
+step "cross-entropy flow: lab run --objective cross-entropy against compute --held-out-cross-entropy"
+"$cli" lab run --model builtin:nano-lm --points 32 --seq-len 8 --held-out 32 --steps 4 --every 2 --lr 0.005 \
+  --objective cross-entropy --save-checkpoints "$work/ce" --out "$work/ce.h5" --threads 2 >"$work/ce-lab.out" \
+  2>"$work/ce-lab.err" || { cat "$work/ce-lab.err"; fail "lab run --objective cross-entropy --held-out"; }
+"$cli" compute --model "$work/ce" --data "$work/ce/points.npy" --held-out-data "$work/ce/held-out.npy" \
+  --held-out-cross-entropy --batches 1 --batch-size 4 --seq-len 8 --dtype float64 --lanczos-steps 32 \
+  --out "$work/ce.h5" >"$work/ce-c.out" 2>"$work/ce-c.err" || { cat "$work/ce-c.err"; fail "compute --held-out-cross-entropy"; }
+"$cli" info "$work/ce.h5" --check >/dev/null || fail "info --check after compute --held-out-cross-entropy"
+"$cli" info "$work/ce.h5" --run run-0001 | grep -q "cross-entropy flow: dL'/dtau" || fail "info --run has no cross-entropy line"
+"$python" - "$work/ce.h5" <<'PY' || fail "the two cross-entropy held-out loss rates differ"
+import sys
+import h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+lab = f["lab"]["lab-0001"]
+edges, R, steps = lab["shell_edges"][:], lab["held_out_R"][:], list(lab["step"][:])
+worst = 0.0
+for rid in f["runs"]:
+    g = f["runs"][rid]
+    k = steps.index(g.attrs["step"])
+    rates, theta = g["held_out_ce_ritz_rates"][0], g["held_out_ce_ritz_values"][0]
+    ok = ~np.isnan(theta)
+    assert abs(np.nansum(g["held_out_ce_ritz_weights"][0]) - 1) < 1e-12, "weights of the quadrature from 1"
+    below = np.concatenate([[R[k][0]], R[k][0] + np.cumsum(R[k][1:-1])])
+    total = np.abs(R[k]).sum()
+    for i, e in enumerate(edges):
+        worst = max(worst, abs(rates[ok][theta[ok] < e * (1 - 1e-12)].sum() - below[i]) / total)
+    assert abs(g["held_out_ce_rate_direct"][0] - lab["held_out_R_direct"][k]) <= 1e-9 * total, "direct rates differ"
+    # The training rate of mean(e) under the same flow, −Σ θ w, matches the lab's training split.
+    training = -np.nansum(g["held_out_ce_ritz_values"][0] * g["held_out_ce_ritz_weights"][0])
+    assert abs(training - lab["training_R"][k].sum()) <= 1e-9 * abs(training), (training, lab["training_R"][k].sum())
+    for name in ("held_out_ce_shell_rate", "held_out_ce_shell_rate_batches", "held_out_ce_training_rate"):
+        assert name in g, name + " missing"
+print("cross-entropy: worst cumulative difference / sum |R|: %.2e" % worst)
+assert worst <= 1e-9, worst
+PY
+"$cli" analyze "$work/ce.h5" --json --no-write >"$work/ce.json" || fail "analyze --json (cross-entropy)"
+"$python" - "$work/ce.json" <<'PY' || fail "analyze --json lacks the cross-entropy split"
+import json, sys
+d = json.load(open(sys.argv[1]))["held_out"]
+objectives = sorted({r["objective"] for r in d["runs"]})
+assert objectives == ["cross_entropy", "mse"], objectives
+assert sorted(m["objective"] for m in d["models"]) == ["cross_entropy", "mse"], d["models"]
+PY
+"$cli" analyze "$work/ce.h5" >/dev/null || fail "analyze (writes /analysis/held_out_cross_entropy)"
+"$python" -c "
+import h5py, sys
+a = h5py.File(sys.argv[1], 'r')['analysis']
+assert 'held_out' in a and 'held_out_cross_entropy' in a, list(a)
+" "$work/ce.h5" || fail "/analysis/held_out_cross_entropy missing"
+cp "$work/ce.h5" "$work/ce-partial.h5"
+"$python" -c "
+import h5py, sys
+del h5py.File(sys.argv[1], 'r+')['runs/run-0001/held_out_ce_ritz_rates']
+" "$work/ce-partial.h5" || fail "h5py edit"
+"$cli" info "$work/ce-partial.h5" --reseal >/dev/null 2>&1
+"$cli" info "$work/ce-partial.h5" >/dev/null 2>"$work/ce-partial.err" && fail "a run with some held_out_ce datasets should be refused"
+grep -q "held_out_ce_\* datasets but not all" "$work/ce-partial.err" || fail "ce partial: $(cat "$work/ce-partial.err")"
+"$cli" compute --model builtin:tiny-lm --held-out-cross-entropy --batches 1 --out "$work/bad.h5" >/dev/null \
+  2>"$work/bad0.err" && fail "--held-out-cross-entropy without held-out data"
+grep -q "held_out_cross_entropy\|held-out-cross-entropy" "$work/bad0.err" || fail "bad0: $(cat "$work/bad0.err")"
+
 step "the regressor with label noise: the identity to rounding, the rise window named"
 "$cli" lab run --model builtin:mlp --points 32 --held-out 64 --label-noise 0.5 --steps 60 --every 2 --lr 0.05 \
   --out "$work/mlp.h5" --threads 2 >"$work/mlp.out" || fail "lab run mlp --held-out"

@@ -668,11 +668,24 @@ std::vector<std::string> modelsWithHeldOut(const Session& session) {
   return models;
 }
 
-HeldOutSeries heldOutSeries(const Session& session, const std::string& model) {
+std::string heldOutSeriesId(const std::string& model, analysis::HeldOutObjective objective) {
+  return objective == analysis::HeldOutObjective::CrossEntropy ? model + " (cross-entropy)" : model;
+}
+
+bool modelHasHeldOutSplit(const Session& session, const std::string& model, analysis::HeldOutObjective objective) {
+  return std::any_of(session.runs.begin(), session.runs.end(), [&](const Run& run) {
+    return run.meta.modelName == model && analysis::hasHeldOutSplit(run, objective);
+  });
+}
+
+HeldOutSeries heldOutSeries(const Session& session, const std::string& model, analysis::HeldOutObjective objective) {
   HeldOutSeries series;
+  series.objective = objective;
+  const bool crossEntropy = objective == analysis::HeldOutObjective::CrossEntropy;
   std::vector<const Run*> runs;
   for (const Run& run : session.runs) {
-    if (!run.heldOut.empty() && run.meta.modelName == model && run.heldOut.shellRate.size() == run.window.shellCount) {
+    if (analysis::hasHeldOutSplit(run, objective) && run.meta.modelName == model &&
+        run.heldOut.shellRate.size() == run.window.shellCount) {
       runs.push_back(&run);
     }
   }
@@ -687,13 +700,12 @@ HeldOutSeries heldOutSeries(const Session& session, const std::string& model) {
     lastEdge = std::max(lastEdge, r->window.firstEdgeIndex + r->window.shellCount);
   }
   LabRun& out = series.run;
-  out.id = model;
+  out.id = heldOutSeriesId(model, objective);
   out.modelName = "session runs";
   out.observable = runs.front()->meta.observable;
   out.window.shellsPerDecade = perDecade;
   out.window.firstEdgeIndex = firstEdge;
   out.window.shellCount = lastEdge - firstEdge;
-  const bool crossEntropy = out.observable == "lm-logprob";
   out.settings.model = model;
   out.settings.objective = crossEntropy ? lab::Objective::CrossEntropy : lab::Objective::MseOfError;
   out.settings.points = runs.front()->nTokens.empty() ? 0 : static_cast<int>(runs.front()->nTokens.front());
@@ -712,6 +724,10 @@ HeldOutSeries heldOutSeries(const Session& session, const std::string& model) {
   };
   for (const Run* r : runs) {
     const HeldOutSpectra& h = r->heldOut;
+    const HeldOutSpectra::CrossEntropy& ce = h.crossEntropy;
+    // The objective's rates: from e (mse flow) or from 1 (cross-entropy flow).
+    const Eigen::VectorXd& shellRate = crossEntropy ? ce.shellRate : h.shellRate;
+    const Eigen::MatrixXd& shellRateBatches = crossEntropy ? ce.shellRateBatches : h.shellRateBatches;
     const int offset = r->window.firstEdgeIndex - firstEdge;  // shell j of the run is global bin 1 + offset + j
     LabCheckpoint c;
     c.step = static_cast<int>(r->meta.step);
@@ -719,27 +735,34 @@ HeldOutSeries heldOutSeries(const Session& session, const std::string& model) {
     c.energy = Eigen::VectorXd::Zero(bins);
     c.heldOutEnergy = Eigen::VectorXd::Zero(bins);
     c.heldOutRate = Eigen::VectorXd::Zero(bins);
-    c.trainingRate = Eigen::VectorXd::Constant(bins, NAN);
+    c.trainingRate = Eigen::VectorXd::Constant(bins, crossEntropy ? 0.0 : NAN);
     Eigen::VectorXd se = Eigen::VectorXd::Constant(bins, NAN);
     for (int j = 0; j < r->window.shellCount; ++j) {
       c.energy[1 + offset + j] = r->shellEnergy[j];
       c.heldOutEnergy[1 + offset + j] = h.shellEnergy.size() > j ? h.shellEnergy[j] : NAN;
-      c.heldOutRate[1 + offset + j] = h.shellRate[j];
-      if (h.shellRateBatches.cols() > j) se[1 + offset + j] = standardError(h.shellRateBatches.col(j));
+      c.heldOutRate[1 + offset + j] = shellRate[j];
+      if (shellRateBatches.cols() > j) se[1 + offset + j] = standardError(shellRateBatches.col(j));
+      if (crossEntropy) c.trainingRate[1 + offset + j] = ce.trainingRate[j];
     }
     c.energy[0] = mean(r->underflow);
     c.energy[bins - 1] = mean(r->overflow);
     c.heldOutEnergy[0] = mean(h.underflow);
     c.heldOutEnergy[bins - 1] = mean(h.overflow);
-    c.heldOutRate[0] = mean(h.rateUnderflow);
-    c.heldOutRate[bins - 1] = mean(h.rateOverflow);
-    se[0] = standardError(h.rateUnderflow);
-    se[bins - 1] = standardError(h.rateOverflow);
+    const Eigen::VectorXd& rateUnderflow = crossEntropy ? ce.rateUnderflow : h.rateUnderflow;
+    const Eigen::VectorXd& rateOverflow = crossEntropy ? ce.rateOverflow : h.rateOverflow;
+    c.heldOutRate[0] = mean(rateUnderflow);
+    c.heldOutRate[bins - 1] = mean(rateOverflow);
+    if (crossEntropy) {
+      c.trainingRate[0] = mean(ce.trainingRateUnderflow);
+      c.trainingRate[bins - 1] = mean(ce.trainingRateOverflow);
+    }
+    se[0] = standardError(rateUnderflow);
+    se[bins - 1] = standardError(rateOverflow);
     c.loss = crossEntropy ? mean(r->loss) : 0.5 * mean(r->errorNorm2);
     c.meanSquaredError = mean(r->errorNorm2);
     c.heldOutLoss = crossEntropy ? mean(h.loss) : 0.5 * mean(h.errorNorm2);
     c.heldOutMeanSquaredError = mean(h.errorNorm2);
-    c.heldOutRateDirect = mean(h.rateDirect);
+    c.heldOutRateDirect = mean(crossEntropy ? ce.rateDirect : h.rateDirect);
     out.checkpoints.push_back(std::move(c));
     series.runIds.push_back(r->id);
     series.rateStandardError.push_back(std::move(se));

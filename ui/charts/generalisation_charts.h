@@ -22,6 +22,7 @@
 #include <QStringList>
 #include <vector>
 
+#include "shellscope/analysis/generalisation.h"
 #include "shellscope/experiment/lab_run.h"
 #include "ui/charts/chart_builders.h"
 #include "ui/charts/lab_charts.h"
@@ -34,15 +35,23 @@ using RateErrors = std::vector<Eigen::VectorXd>;
 /// The runs of one model computed with held-out data (compute --held-out-data), ordered by step, in
 /// a lab run's shape so the same panels draw them: a checkpoint per run (time in steps; τ = step),
 /// bins on the union of their windows, E and E' the means over batches, R_b the mean over batch
-/// pairs with its standard error, L = mean(e) (lm-logprob) or ½ mean(e²); no training rate split.
+/// pairs with its standard error. For the mse flow (R from e) L = ½ mean(e²) and there is no
+/// training rate split; for the cross-entropy flow (runs computed with --held-out-cross-entropy,
+/// R from 1) L = mean(e) and the training rate −Σ θ w of the quadrature from 1 per shell.
 struct HeldOutSeries {
-  LabRun run;                       ///< id: the model; modelName "session runs"
+  LabRun run;                       ///< id: heldOutSeriesId; modelName "session runs"
   std::vector<std::string> runIds;  ///< per checkpoint
   RateErrors rateStandardError;     ///< per checkpoint
+  analysis::HeldOutObjective objective = analysis::HeldOutObjective::MeanSquaredError;
 };
-HeldOutSeries heldOutSeries(const Session& session, const std::string& model);
+HeldOutSeries heldOutSeries(const Session& session, const std::string& model,
+                            analysis::HeldOutObjective objective = analysis::HeldOutObjective::MeanSquaredError);
+/// The series' id: the model's name, followed by " (cross-entropy)" for that objective.
+std::string heldOutSeriesId(const std::string& model, analysis::HeldOutObjective objective);
 /// The models of `session` with runs computed with held-out data, by name.
 std::vector<std::string> modelsWithHeldOut(const Session& session);
+/// Whether some run of `model` has the held-out split for `objective`.
+bool modelHasHeldOutSplit(const Session& session, const std::string& model, analysis::HeldOutObjective objective);
 
 enum class GeneralisationPanel { All, Profiles, Rates, Heatmap, Losses };
 /// "all", "profiles", "rates", "heatmap", "losses" (the render command's --panel).

@@ -184,7 +184,14 @@ void ComputeDialog::buildUi() {
                                                "(of the held-out file, or else of the data file); off: in order"));
   heldOutStepSpin_->setObjectName(QStringLiteral("heldOutStep"));
   heldOutStepSpin_->setSpecialValueText(tr("off"));
-  auto* heldOutNote = new QLabel(tr("Held-out batches cost about one more Lanczos run per batch."));
+  heldOutCrossEntropyCheck_ = new QCheckBox(tr("also split the cross-entropy rate (one more Lanczos run)"));
+  heldOutCrossEntropyCheck_->setObjectName(QStringLiteral("heldOutCrossEntropy"));
+  heldOutCrossEntropyCheck_->setToolTip(
+      tr("Besides the rate of the held-out mse under gradient flow on the training mse (Lanczos from e), split the "
+         "rate of the held-out loss mean(e′) under flow on the training cross-entropy mean(e): one more Lanczos run "
+         "per batch, from 1 with the probe J J′ᵀ 1 (docs/generalisation.md)."));
+  auto* heldOutNote = new QLabel(tr("Held-out batches cost about one more Lanczos run per batch, two with the "
+                                    "cross-entropy split."));
   heldOutNote->setWordWrap(true);
   heldOutNote->setEnabled(false);  // drawn as a quiet hint
 
@@ -203,6 +210,7 @@ void ComputeDialog::buildUi() {
   heldOutLabel->setBuddy(heldOutEdit_);
   dataForm_->addRow(heldOutLabel, heldOutRow);
   dataForm_->addRow(QString(), heldOutBuiltinCheck_);
+  dataForm_->addRow(QString(), heldOutCrossEntropyCheck_);
   // The two Pythia steps side by side: the training rows and the held-out rows.
   auto* stepRow = new QHBoxLayout;
   stepRow->addWidget(trainingStepSpin_);
@@ -325,6 +333,7 @@ void ComputeDialog::buildUi() {
   connect(heldOutEdit_, &QLineEdit::textChanged, this, changed);
   connect(heldOutBrowse_, &QPushButton::clicked, this, &ComputeDialog::browseHeldOut);
   connect(heldOutBuiltinCheck_, &QCheckBox::toggled, this, changed);
+  connect(heldOutCrossEntropyCheck_, &QCheckBox::toggled, this, changed);
   connect(rawDtypeCombo_, &QComboBox::currentIndexChanged, this, changed);
   connect(tokenizerEdit_, &QLineEdit::textChanged, this, changed);
   connect(tokenizerBrowse, &QPushButton::clicked, this, &ComputeDialog::browseTokenizer);
@@ -375,6 +384,7 @@ ComputeSettings ComputeDialog::settings() const {
   const bool builtinHeldOut = heldOutBuiltinCheck_->isChecked();
   s.heldOutData = builtinHeldOut ? std::string(kBuiltinHeldOut) : heldOutEdit_->text().trimmed().toStdString();
   s.heldOutStepRows = builtinHeldOut ? -1 : heldOutStepSpin_->value();
+  s.heldOutCrossEntropy = heldOutCrossEntropyCheck_->isChecked();
   s.batches = batchesSpin_->value();
   s.batchSize = batchSizeSpin_->value();
   s.seqLen = seqLenSpin_->value();
@@ -432,6 +442,7 @@ void ComputeDialog::setSettings(const ComputeSettings& s) {
   heldOutBuiltinCheck_->setChecked(builtinHeldOut);
   heldOutEdit_->setText(builtinHeldOut ? QString() : QString::fromStdString(s.heldOutData));
   heldOutStepSpin_->setValue(static_cast<int>(std::clamp<std::int64_t>(s.heldOutStepRows, -1, heldOutStepSpin_->maximum())));
+  heldOutCrossEntropyCheck_->setChecked(s.heldOutCrossEntropy);
   batchesSpin_->setValue(s.batches);
   batchSizeSpin_->setValue(s.batchSize);
   seqLenSpin_->setValue(s.seqLen);
@@ -469,6 +480,7 @@ void ComputeDialog::loadStoredSettings() {
   s.trainingStepRows = stored.value(QStringLiteral("trainingStepRows"), qlonglong(s.trainingStepRows)).toLongLong();
   s.heldOutData = stored.value(QStringLiteral("heldOutData")).toString().toStdString();
   s.heldOutStepRows = stored.value(QStringLiteral("heldOutStepRows"), qlonglong(s.heldOutStepRows)).toLongLong();
+  s.heldOutCrossEntropy = stored.value(QStringLiteral("heldOutCrossEntropy"), s.heldOutCrossEntropy).toBool();
   s.batches = stored.value(QStringLiteral("batches"), s.batches).toInt();
   s.batchSize = stored.value(QStringLiteral("batchSize"), s.batchSize).toInt();
   s.seqLen = stored.value(QStringLiteral("seqLen"), s.seqLen).toInt();
@@ -504,6 +516,7 @@ void ComputeDialog::storeSettings() const {
   stored.setValue(QStringLiteral("trainingStepRows"), qlonglong(s.trainingStepRows));
   stored.setValue(QStringLiteral("heldOutData"), QString::fromStdString(s.heldOutData));
   stored.setValue(QStringLiteral("heldOutStepRows"), qlonglong(s.heldOutStepRows));
+  stored.setValue(QStringLiteral("heldOutCrossEntropy"), s.heldOutCrossEntropy);
   stored.setValue(QStringLiteral("batches"), s.batches);
   stored.setValue(QStringLiteral("batchSize"), s.batchSize);
   stored.setValue(QStringLiteral("seqLen"), s.seqLen);

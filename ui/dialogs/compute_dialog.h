@@ -114,6 +114,7 @@ class ComputeDialog : public QDialog {
   QPushButton* heldOutBrowse_ = nullptr;
   QCheckBox* heldOutBuiltinCheck_ = nullptr;
   QSpinBox* heldOutStepSpin_ = nullptr;
+  QCheckBox* heldOutCrossEntropyCheck_ = nullptr;
   // Computation
   QSpinBox* batchesSpin_ = nullptr;
   QSpinBox* batchSizeSpin_ = nullptr;

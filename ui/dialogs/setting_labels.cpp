@@ -17,6 +17,7 @@ QString settingLabel(const std::string& key) {
       {"training_step_rows", QT_TRANSLATE_NOOP("Settings", "Pythia training step")},
       {"held_out_data", QT_TRANSLATE_NOOP("Settings", "Held-out data")},
       {"held_out_step_rows", QT_TRANSLATE_NOOP("Settings", "Held-out Pythia step")},
+      {"held_out_cross_entropy", QT_TRANSLATE_NOOP("Settings", "Held-out cross-entropy split")},
       {"batches", QT_TRANSLATE_NOOP("Settings", "Batches")},
       {"batch_size", QT_TRANSLATE_NOOP("Settings", "Batch size")},
       {"seq_len", QT_TRANSLATE_NOOP("Settings", "Sequence length")},

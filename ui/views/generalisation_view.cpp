@@ -254,9 +254,14 @@ void GeneralisationView::addRun(LabRun run) {
 
 void GeneralisationView::refreshSessionRuns() {
   series_.clear();
-  for (const std::string& model : modelsWithHeldOut(document_->session())) {
-    HeldOutSeries s = heldOutSeries(document_->session(), model);
-    if (!s.run.checkpoints.empty()) series_.push_back(std::move(s));
+  // Per model the mse flow's series, then the cross-entropy flow's where the runs have it.
+  const Session& session = document_->session();
+  for (const std::string& model : modelsWithHeldOut(session)) {
+    for (const auto objective : {analysis::HeldOutObjective::MeanSquaredError, analysis::HeldOutObjective::CrossEntropy}) {
+      if (!modelHasHeldOutSplit(session, model, objective)) continue;
+      HeldOutSeries s = heldOutSeries(session, model, objective);
+      if (!s.run.checkpoints.empty()) series_.push_back(std::move(s));
+    }
   }
   mergeRuns();
 }
@@ -394,9 +399,16 @@ QString GeneralisationView::summaryHtml() const {
                        .arg(QString::fromStdString(r.heldOutSource).toHtmlEscaped());
     html += QString::fromUtf8("<p>L = %1, L′ = %2<br>Σ R = %3, direct: %4</p>")
                 .arg(g3(c.loss), g3(c.heldOutLoss), g3(c.heldOutRate.sum()), g3(c.heldOutRateDirect));
-    html += tr("<p style='color:gray'>R<sub>b</sub> by Lanczos: the mean over batch pairs of the held-out loss rate carried "
-               "by training shell b, with ±2 standard errors over the pairs. The training rate's own split is not "
-               "computed for session runs. Time in steps.</p>");
+    const bool crossEntropy = s.objective == analysis::HeldOutObjective::CrossEntropy;
+    html += crossEntropy
+                ? tr("<p style='color:gray'>Cross-entropy flow (gradient flow on L = mean(e)): R<sub>b</sub> by Lanczos "
+                     "from 1, the mean over batch pairs of the rate of L′ = mean(e′) carried by training shell b, with "
+                     "±2 standard errors over the pairs; the training rate's split −Σ θ w from the same quadrature. "
+                     "Time in steps.</p>")
+                : tr("<p style='color:gray'>Mse flow (gradient flow on L = ½ mean(e²)): R<sub>b</sub> by Lanczos from e, "
+                     "the mean over batch pairs of the rate of L′ = ½ mean(e′²) carried by training shell b, with ±2 "
+                     "standard errors over the pairs. The training rate's own split is not computed for session runs "
+                     "(compute --held-out-cross-entropy adds the cross-entropy flow, with it). Time in steps.</p>");
     return html;
   }
   const LabRunSettings& s = r.settings;

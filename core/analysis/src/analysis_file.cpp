@@ -280,10 +280,12 @@ RunAnalysis readRunAnalysis(const std::string& path, H5::Group group, const std:
   return a;
 }
 
-/// /analysis/held_out (docs/session-format.md, "Analysis"): runs/<id> and models/<model>.
-void writeHeldOut(H5::Group root, const SessionAnalysis& analysis) {
+/// /analysis/held_out (mse flow) and /analysis/held_out_cross_entropy (docs/session-format.md,
+/// "Analysis"): runs/<id> and models/<model> of `objective`.
+void writeHeldOut(H5::Group root, const SessionAnalysis& analysis, HeldOutObjective objective) {
   H5::Group runs = root.createGroup("runs");
   for (const HeldOutRunAnalysis& a : analysis.heldOut) {
+    if (a.objective != objective) continue;
     H5::Group g = runs.createGroup(a.runId);
     writeAttribute(g, "model_name", a.modelName);
     writeAttribute(g, "step", a.step);
@@ -305,6 +307,7 @@ void writeHeldOut(H5::Group root, const SessionAnalysis& analysis) {
   }
   H5::Group models = root.createGroup("models");
   for (const HeldOutWindow& w : analysis.heldOutWindows) {
+    if (w.objective != objective) continue;
     H5::Group g = models.createGroup(w.modelName);
     writeAttribute(g, "first_step", w.firstStep);
     writeAttribute(g, "last_step", w.lastStep);
@@ -349,7 +352,12 @@ void writeAnalysis(const std::string& path, const SessionAnalysis& analysis) {
         for (const ModelTrends& m : analysis.trends) writeTrends(trends, m);
         H5::Group alignments = root.createGroup("alignments");
         for (std::size_t i = 0; i < analysis.alignments.size(); ++i) writeAlignment(alignments, analysis.alignments[i], i);
-        if (!analysis.heldOut.empty()) writeHeldOut(root.createGroup("held_out"), analysis);
+        for (const HeldOutObjective objective : {HeldOutObjective::MeanSquaredError, HeldOutObjective::CrossEntropy}) {
+          const bool any = std::any_of(analysis.heldOut.begin(), analysis.heldOut.end(),
+                                       [&](const HeldOutRunAnalysis& a) { return a.objective == objective; });
+          const char* name = objective == HeldOutObjective::CrossEntropy ? "held_out_cross_entropy" : "held_out";
+          if (any) writeHeldOut(root.createGroup(name), analysis, objective);
+        }
       },
       {});
 }

@@ -69,10 +69,28 @@ BootstrapInterval studentizedInterval(double estimate, double se, std::vector<do
 
 }  // namespace
 
-HeldOutRunAnalysis analyzeHeldOut(const Run& run, const AnalysisOptions& options) {
+std::string toString(HeldOutObjective objective) {
+  return objective == HeldOutObjective::CrossEntropy ? "cross_entropy" : "mse";
+}
+
+std::string describe(HeldOutObjective objective) {
+  return objective == HeldOutObjective::CrossEntropy ? "cross-entropy flow" : "mse flow";
+}
+
+bool hasHeldOutSplit(const Run& run, HeldOutObjective objective) {
+  if (run.heldOut.empty()) return false;
+  return objective == HeldOutObjective::MeanSquaredError || !run.heldOut.crossEntropy.empty();
+}
+
+HeldOutRunAnalysis analyzeHeldOut(const Run& run, const AnalysisOptions& options, HeldOutObjective objective) {
   const HeldOutSpectra& h = run.heldOut;
-  if (h.empty()) throw std::invalid_argument(run.id + " has no held-out points");
+  if (!hasHeldOutSplit(run, objective)) {
+    throw std::invalid_argument(run.id + " has no held-out " +
+                                (objective == HeldOutObjective::CrossEntropy ? "cross-entropy split" : "points"));
+  }
+  const bool ce = objective == HeldOutObjective::CrossEntropy;
   HeldOutRunAnalysis a;
+  a.objective = objective;
   a.runId = run.id;
   a.modelName = run.meta.modelName;
   a.step = run.meta.step;
@@ -84,10 +102,10 @@ HeldOutRunAnalysis analyzeHeldOut(const Run& run, const AnalysisOptions& options
   a.heldOutLossError = standardError(h.loss);
   // Columns: the S shell rates, below, above, the total; rows: batch pairs.
   Eigen::MatrixXd values(B, S + 3);
-  values.leftCols(S) = h.shellRateBatches;
-  values.col(S) = h.rateUnderflow;
-  values.col(S + 1) = h.rateOverflow;
-  values.col(S + 2) = h.rateDirect;
+  values.leftCols(S) = ce ? h.crossEntropy.shellRateBatches : h.shellRateBatches;
+  values.col(S) = ce ? h.crossEntropy.rateUnderflow : h.rateUnderflow;
+  values.col(S + 1) = ce ? h.crossEntropy.rateOverflow : h.rateOverflow;
+  values.col(S + 2) = ce ? h.crossEntropy.rateDirect : h.rateDirect;
   const Eigen::VectorXd estimate = values.colwise().mean().transpose();
   const Eigen::VectorXd error = columnStandardErrors(values, allRows(B));
   // Studentized (bootstrap-t) intervals: per resample t* = (mean* − mean)/se*, and the interval
@@ -127,25 +145,30 @@ HeldOutRunAnalysis analyzeHeldOut(const Run& run, const AnalysisOptions& options
 
 std::vector<HeldOutRunAnalysis> analyzeHeldOutRuns(const Session& session, const AnalysisOptions& options) {
   std::vector<HeldOutRunAnalysis> out;
-  for (const Run& run : session.runs) {
-    if (!run.heldOut.empty()) out.push_back(analyzeHeldOut(run, options));
+  for (const HeldOutObjective objective : {HeldOutObjective::MeanSquaredError, HeldOutObjective::CrossEntropy}) {
+    for (const Run& run : session.runs) {
+      if (hasHeldOutSplit(run, objective)) out.push_back(analyzeHeldOut(run, options, objective));
+    }
   }
   return out;
 }
 
 std::vector<HeldOutWindow> heldOutWindows(const std::vector<HeldOutRunAnalysis>& runs) {
-  std::vector<std::string> order;
-  std::map<std::string, std::vector<const HeldOutRunAnalysis*>> byModel;
+  using Key = std::pair<HeldOutObjective, std::string>;
+  std::vector<Key> order;
+  std::map<Key, std::vector<const HeldOutRunAnalysis*>> byModel;
   for (const auto& r : runs) {
-    if (!byModel.count(r.modelName)) order.push_back(r.modelName);
-    byModel[r.modelName].push_back(&r);
+    const Key key{r.objective, r.modelName};
+    if (!byModel.count(key)) order.push_back(key);
+    byModel[key].push_back(&r);
   }
   std::vector<HeldOutWindow> windows;
-  for (const std::string& model : order) {
-    std::vector<const HeldOutRunAnalysis*> rs = byModel[model];
+  for (const Key& key : order) {
+    std::vector<const HeldOutRunAnalysis*> rs = byModel[key];
     std::stable_sort(rs.begin(), rs.end(), [](const auto* a, const auto* b) { return a->step < b->step; });
     HeldOutWindow w;
-    w.modelName = model;
+    w.objective = key.first;
+    w.modelName = key.second;
     w.lambdaLow = w.lambdaHigh = kNan;
     int raising = 0;
     for (std::size_t k = 0; k < rs.size(); ++k) {

@@ -130,6 +130,17 @@ void writeRun(H5::Group& runs, const Run& run, const std::filesystem::path& sess
     writeVector(group, "held_out_shell_energy", h.shellEnergy);
     writeMatrix(group, "held_out_shell_rate_batches", h.shellRateBatches);
     writeVector(group, "held_out_shell_rate", h.shellRate);
+    if (!h.crossEntropy.empty()) {
+      // The cross-entropy split (compute --held-out-cross-entropy): raw, then binned.
+      const HeldOutSpectra::CrossEntropy& c = h.crossEntropy;
+      writeMatrix(group, "held_out_ce_ritz_values", c.ritzValues);
+      writeMatrix(group, "held_out_ce_ritz_weights", c.ritzWeights);
+      writeMatrix(group, "held_out_ce_ritz_rates", c.ritzRates);
+      writeVector(group, "held_out_ce_rate_direct", c.rateDirect);
+      writeMatrix(group, "held_out_ce_shell_rate_batches", c.shellRateBatches);
+      writeVector(group, "held_out_ce_shell_rate", c.shellRate);
+      writeVector(group, "held_out_ce_training_rate", c.trainingRate);
+    }
   }
   if (run.hasQuadratureBounds()) {
     writeMatrix(group, "shell_energy_lower_batches", run.shellEnergyLowerBatches);
@@ -330,16 +341,34 @@ Run readRun(const std::string& filePath, H5::Group group, const std::string& id,
     h.loss = r.vector("held_out_loss", B);
     h.ritzRates = r.matrix("held_out_ritz_rates", B, ritzDims[1]);
     h.rateDirect = r.vector("held_out_rate_direct", B);
+    // Their cross-entropy split (compute --held-out-cross-entropy): the four raw datasets or none.
+    if (optionalGroup({"held_out_ce_ritz_values", "held_out_ce_ritz_weights", "held_out_ce_ritz_rates",
+                       "held_out_ce_rate_direct"},
+                      "held_out_ce_*")) {
+      HeldOutSpectra::CrossEntropy& c = h.crossEntropy;
+      const hsize_t ceColumns = quadratureColumns("held_out_ce_ritz_values");
+      c.ritzValues = r.matrix("held_out_ce_ritz_values", B, ceColumns);
+      c.ritzWeights = r.matrix("held_out_ce_ritz_weights", B, ceColumns);
+      c.ritzRates = r.matrix("held_out_ce_ritz_rates", B, ceColumns);
+      c.rateDirect = r.vector("held_out_ce_rate_direct", B);
+    }
     if (checkMeaning) {
-      for (Eigen::Index b = 0; b < h.ritzWeights.size(); ++b) {
-        const double w = h.ritzWeights.data()[b];
-        if (!std::isnan(w) && !(w >= -1e-12)) r.fail("dataset 'held_out_ritz_weights' has a negative weight");
+      for (const Eigen::MatrixXd* weights : {&h.ritzWeights, &h.crossEntropy.ritzWeights}) {
+        for (Eigen::Index b = 0; b < weights->size(); ++b) {
+          const double w = weights->data()[b];
+          if (!std::isnan(w) && !(w >= -1e-12)) {
+            r.fail(std::string("dataset '") + (weights == &h.ritzWeights ? "held_out" : "held_out_ce") +
+                   "_ritz_weights' has a negative weight");
+          }
+        }
       }
       for (std::int64_t n : h.nTokens) {
         if (n < 1) r.fail("dataset 'held_out_n_tokens' has a count below 1");
       }
     }
     h.computeShells(run.window, run.ritzValues);
+  } else if (r.hasDataset("held_out_ce_ritz_rates") || r.hasDataset("held_out_ce_rate_direct")) {
+    r.fail("has held_out_ce_* datasets but no held_out_* datasets");
   }
   if (checkMeaning) {
     const std::vector<std::string> problems = runProblems(run);

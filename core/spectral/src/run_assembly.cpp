@@ -76,6 +76,32 @@ void binRows(const ShellWindow& window, const Eigen::MatrixXd& values, const Eig
     above(b) = binned.overflow;
   }
 }
+
+/// The held-out cross-entropy side, when every batch has it (compute --held-out-cross-entropy).
+void assembleCrossEntropy(const std::vector<BatchSpectrum>& spectra, HeldOutSpectra::CrossEntropy& c) {
+  const bool all = std::all_of(spectra.begin(), spectra.end(),
+                               [](const BatchSpectrum& s) { return !s.heldOut.crossEntropy.empty(); });
+  if (!all) return;
+  const auto batches = static_cast<Eigen::Index>(spectra.size());
+  Eigen::Index width = 1;
+  for (const auto& s : spectra) width = std::max(width, s.heldOut.crossEntropy.ritzValues.size());
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  c.ritzValues = Eigen::MatrixXd::Constant(batches, width, nan);
+  c.ritzWeights = Eigen::MatrixXd::Constant(batches, width, nan);
+  c.ritzRates = Eigen::MatrixXd::Constant(batches, width, nan);
+  c.rateDirect.resize(batches);
+  for (Eigen::Index b = 0; b < batches; ++b) {
+    const BatchSpectrum::HeldOut& o = spectra[static_cast<size_t>(b)].heldOut;
+    const Eigen::Index k = o.crossEntropy.ritzValues.size();
+    if (o.crossEntropy.ritzWeights.size() != k || o.crossEntropyRitzRates.size() != k) {
+      throw std::invalid_argument("held-out cross-entropy: Ritz values, weights and rates differ in length");
+    }
+    c.ritzValues.row(b).head(k) = o.crossEntropy.ritzValues.transpose();
+    c.ritzWeights.row(b).head(k) = o.crossEntropy.ritzWeights.transpose();
+    c.ritzRates.row(b).head(k) = o.crossEntropyRitzRates.transpose();
+    c.rateDirect(b) = o.crossEntropyRateDirect;
+  }
+}
 }  // namespace
 
 void HeldOutSpectra::computeShells(const ShellWindow& window, const Eigen::MatrixXd& trainingValues) {
@@ -84,6 +110,14 @@ void HeldOutSpectra::computeShells(const ShellWindow& window, const Eigen::Matri
   shellEnergy = shellEnergyBatches.colwise().mean().transpose();
   binRows(window, trainingValues, ritzRates, shellRateBatches, rateUnderflow, rateOverflow);
   shellRate = shellRateBatches.colwise().mean().transpose();
+  if (crossEntropy.empty()) return;
+  CrossEntropy& c = crossEntropy;
+  binRows(window, c.ritzValues, c.ritzRates, c.shellRateBatches, c.rateUnderflow, c.rateOverflow);
+  c.shellRate = c.shellRateBatches.colwise().mean().transpose();
+  // Training rate of mean(e) from the same quadrature: −Σ θ_j w_j (mean(1²) = 1).
+  const Eigen::MatrixXd dissipation = -(c.ritzValues.array() * c.ritzWeights.array()).matrix();
+  binRows(window, c.ritzValues, dissipation, c.trainingRateBatches, c.trainingRateUnderflow, c.trainingRateOverflow);
+  c.trainingRate = c.trainingRateBatches.colwise().mean().transpose();
 }
 
 Run assembleRun(const RunMetadata& meta, std::vector<BatchSpectrum> spectra, const ShellWindowPolicy& policy) {
@@ -203,6 +237,7 @@ Run assembleRun(const RunMetadata& meta, std::vector<BatchSpectrum> spectra, con
       h.loss(b) = o.loss;
       h.rateDirect(b) = o.rateDirect;
     }
+    assembleCrossEntropy(spectra, h.crossEntropy);
     h.computeShells(run.window, run.ritzValues);
   }
 

@@ -41,6 +41,41 @@ void checkValues(std::vector<std::string>& problems, const char* name, const Eig
   }
 }
 
+/// Per row of a quadrature stored as [B, m] (a finite prefix, then NaN): weights that are finite,
+/// not negative and sum to 1.
+void checkWeightSums(std::vector<std::string>& problems, const std::string& name, const Eigen::MatrixXd& values,
+                     const Eigen::MatrixXd& weights) {
+  for (Eigen::Index b = 0; b < values.rows() && b < weights.rows(); ++b) {
+    double sum = 0;
+    bool finite = true;
+    for (Eigen::Index i = 0; i < values.cols() && i < weights.cols() && std::isfinite(values(b, i)); ++i) {
+      finite &= std::isfinite(weights(b, i)) && weights(b, i) >= -1e-12;
+      sum += weights(b, i);
+    }
+    if (!finite || !(std::abs(sum - 1.0) <= kIdentityTolerance)) {
+      problems.push_back(name + ", batch " + std::to_string(b) + ": the Gauss weights sum to " + describe(sum) +
+                         " or are not finite");
+    }
+  }
+}
+
+/// Per row, rates per Ritz value (NaN entries skipped) that sum to the row's direct rate.
+void checkRateSums(std::vector<std::string>& problems, const std::string& name, const std::string& directName,
+                   const Eigen::MatrixXd& rates, const Eigen::VectorXd& direct) {
+  for (Eigen::Index b = 0; b < rates.rows() && b < direct.size(); ++b) {
+    double sum = 0, scale = 0;
+    for (Eigen::Index i = 0; i < rates.cols(); ++i) {
+      if (std::isnan(rates(b, i))) continue;
+      sum += rates(b, i);
+      scale += std::abs(rates(b, i));
+    }
+    if (!std::isfinite(sum) || !(std::abs(sum - direct(b)) <= kIdentityTolerance * std::max(scale, 1e-300))) {
+      problems.push_back(name + ", batch " + std::to_string(b) + ": the rates per Ritz value sum to " + describe(sum) +
+                         ", " + directName + " is " + describe(direct(b)));
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> runProblems(const Run& run) {
@@ -111,52 +146,22 @@ std::vector<std::string> runProblems(const Run& run) {
                            describe(sum) + ", 2 error_norm2 + 2 is " + describe(expected));
       }
     }
-    for (const auto& [name, matrices] : parts) {
-      const Eigen::MatrixXd& values = *matrices.first;
-      const Eigen::MatrixXd& weights = *matrices.second;
-      for (Eigen::Index b = 0; b < values.rows(); ++b) {
-        double sum = 0;
-        bool finite = true;
-        for (Eigen::Index i = 0; i < values.cols() && std::isfinite(values(b, i)); ++i) {
-          finite &= std::isfinite(weights(b, i)) && weights(b, i) >= -1e-12;
-          sum += weights(b, i);
-        }
-        if (!finite || !(std::abs(sum - 1.0) <= kIdentityTolerance)) {
-          problems.push_back(std::string(name) + ", batch " + std::to_string(b) + ": the Gauss weights sum to " +
-                             describe(sum) + " or are not finite");
-        }
-      }
-    }
+    for (const auto& [name, matrices] : parts) checkWeightSums(problems, name, *matrices.first, *matrices.second);
   }
-  // Held-out points: finite statistics, weights summing to 1 per batch, and Σ_j R_j = the direct rate.
+  // Held-out points: finite statistics, weights summing to 1 per batch, and Σ_j R_j = the direct
+  // rate; the same for the cross-entropy split.
   const HeldOutSpectra& h = run.heldOut;
   if (!h.empty()) {
     checkValues(problems, "held_out_error_norm2", h.errorNorm2, true);
     checkValues(problems, "held_out_loss", h.loss, false);
     checkValues(problems, "held_out_rate_direct", h.rateDirect, false);
-    for (Eigen::Index b = 0; b < h.ritzValues.rows() && b < h.ritzWeights.rows(); ++b) {
-      double sum = 0;
-      bool finite = true;
-      for (Eigen::Index i = 0; i < h.ritzValues.cols() && std::isfinite(h.ritzValues(b, i)); ++i) {
-        finite &= std::isfinite(h.ritzWeights(b, i)) && h.ritzWeights(b, i) >= -1e-12;
-        sum += h.ritzWeights(b, i);
-      }
-      if (!finite || !(std::abs(sum - 1.0) <= kIdentityTolerance)) {
-        problems.push_back("held_out, batch " + std::to_string(b) + ": the Gauss weights sum to " + describe(sum) +
-                           " or are not finite");
-      }
-    }
-    for (Eigen::Index b = 0; b < h.ritzRates.rows() && b < h.rateDirect.size(); ++b) {
-      double sum = 0, scale = 0;
-      for (Eigen::Index i = 0; i < h.ritzRates.cols(); ++i) {
-        if (std::isnan(h.ritzRates(b, i))) continue;
-        sum += h.ritzRates(b, i);
-        scale += std::abs(h.ritzRates(b, i));
-      }
-      if (!std::isfinite(sum) || !(std::abs(sum - h.rateDirect(b)) <= kIdentityTolerance * std::max(scale, 1e-300))) {
-        problems.push_back("held_out, batch " + std::to_string(b) + ": the rates per Ritz value sum to " + describe(sum) +
-                           ", held_out_rate_direct is " + describe(h.rateDirect(b)));
-      }
+    checkWeightSums(problems, "held_out", h.ritzValues, h.ritzWeights);
+    checkRateSums(problems, "held_out", "held_out_rate_direct", h.ritzRates, h.rateDirect);
+    const HeldOutSpectra::CrossEntropy& c = h.crossEntropy;
+    if (!c.empty()) {
+      checkValues(problems, "held_out_ce_rate_direct", c.rateDirect, false);
+      checkWeightSums(problems, "held_out_ce", c.ritzValues, c.ritzWeights);
+      checkRateSums(problems, "held_out_ce", "held_out_ce_rate_direct", c.ritzRates, c.rateDirect);
     }
   }
   return problems;

@@ -136,6 +136,55 @@ class TestGeneralisation : public QObject {
     Run none = syntheticRun(theoryCurve(-2.0, 0.2, 0.5), 0.1, 4, 1, -8, 12);
     QVERIFY(test::messageOf([&] { analyzeHeldOut(none, AnalysisOptions{}); }).contains("no held-out points"));
   }
+
+  void theCrossEntropySplitIsAnalysedFromItsOwnArrays() {
+    // The cross-entropy split (compute --held-out-cross-entropy): its own quadrature from 1 with a
+    // planted raising shell, while the mse split has none; each objective reads its own arrays.
+    std::vector<double> mse(12, -0.3), ce(12, -0.3);
+    ce[7] = 0.5;
+    Run run = pairedRun(16, mse, 0.05, false, 21);
+    const Run ceSource = pairedRun(16, ce, 0.05, false, 22);
+    AnalysisOptions options;
+    QVERIFY(!hasHeldOutSplit(run, HeldOutObjective::CrossEntropy));
+    QVERIFY(test::messageOf([&] { analyzeHeldOut(run, options, HeldOutObjective::CrossEntropy); }).contains("cross-entropy"));
+    HeldOutSpectra::CrossEntropy& c = run.heldOut.crossEntropy;
+    c.ritzValues = ceSource.ritzValues;
+    c.ritzWeights = ceSource.ritzWeights;
+    c.ritzRates = ceSource.heldOut.ritzRates;
+    c.rateDirect = ceSource.heldOut.rateDirect;
+    run.heldOut.computeShells(run.window, run.ritzValues);
+    QVERIFY(hasHeldOutSplit(run, HeldOutObjective::CrossEntropy));
+    // Binned like the mse rates: the rates sum to the direct rate per pair, the training rate is −Σ θ w ≤ 0.
+    for (Eigen::Index b = 0; b < run.batchCount(); ++b) {
+      QVERIFY(std::abs(c.shellRateBatches.row(b).sum() + c.rateUnderflow(b) + c.rateOverflow(b) - c.rateDirect(b)) <= 1e-12);
+      double dissipation = 0;
+      for (Eigen::Index j = 0; j < c.ritzValues.cols(); ++j) {
+        if (!std::isnan(c.ritzValues(b, j))) dissipation -= c.ritzValues(b, j) * c.ritzWeights(b, j);
+      }
+      const double binned = c.trainingRateBatches.row(b).sum() + c.trainingRateUnderflow(b) + c.trainingRateOverflow(b);
+      QVERIFY(std::abs(binned - dissipation) <= 1e-12 * std::abs(dissipation));
+      QVERIFY(c.trainingRateBatches.row(b).maxCoeff() <= 0);
+    }
+    const HeldOutRunAnalysis a = analyzeHeldOut(run, options, HeldOutObjective::CrossEntropy);
+    QVERIFY(a.objective == HeldOutObjective::CrossEntropy);
+    QCOMPARE(a.raisingShells, std::vector<int>{7});
+    QVERIFY(std::abs(a.rate - c.rateDirect.mean()) <= 1e-12);
+    QVERIFY(analyzeHeldOut(run, options).raisingShells.empty());
+    // A session lists the mse analyses first, then the cross-entropy ones; windows per objective.
+    Session session;
+    session.runs.push_back(run);
+    session.runs.push_back(pairedRun(16, mse, 0.05, false, 23, 2000));
+    const std::vector<HeldOutRunAnalysis> all = analyzeHeldOutRuns(session, options);
+    QCOMPARE(static_cast<int>(all.size()), 3);
+    QVERIFY(all[0].objective == HeldOutObjective::MeanSquaredError);
+    QVERIFY(all[1].objective == HeldOutObjective::MeanSquaredError);
+    QVERIFY(all[2].objective == HeldOutObjective::CrossEntropy);
+    const std::vector<HeldOutWindow> windows = heldOutWindows(all);
+    QCOMPARE(static_cast<int>(windows.size()), 2);
+    QVERIFY(windows[1].objective == HeldOutObjective::CrossEntropy);
+    QCOMPARE(windows[1].firstStep, std::int64_t(1000));
+    QCOMPARE(windows[0].firstStep, std::int64_t(-1));
+  }
 };
 
 QTEST_APPLESS_MAIN(TestGeneralisation)

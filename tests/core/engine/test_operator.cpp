@@ -168,15 +168,22 @@ class TestOperator : public QObject {
   void heldOutRatesMatchTheExplicitJacobians_data() {
     QTest::addColumn<QString>("name");
     QTest::addColumn<int>("mode");
+    QTest::addColumn<bool>("crossEntropy");
     for (const char* name : {"mlp", "lm-parallel"}) {
-      QTest::newRow((QString(name) + " full").toUtf8()) << QString(name) << static_cast<int>(LanczosMode::Full);
-      QTest::newRow((QString(name) + " golub-kahan").toUtf8()) << QString(name) << static_cast<int>(LanczosMode::GolubKahan);
+      for (const bool ce : {false, true}) {
+        const QString objective = ce ? " cross-entropy" : " mse";
+        QTest::newRow((QString(name) + " full" + objective).toUtf8()) << QString(name) << static_cast<int>(LanczosMode::Full) << ce;
+        QTest::newRow((QString(name) + " golub-kahan" + objective).toUtf8())
+            << QString(name) << static_cast<int>(LanczosMode::GolubKahan) << ce;
+      }
     }
   }
 
   void heldOutRatesMatchTheExplicitJacobians() {
+    // mse flow: R from e with w' = e'; cross-entropy flow (--held-out-cross-entropy): from 1, w' = 1.
     QFETCH(QString, name);
     QFETCH(int, mode);
+    QFETCH(bool, crossEntropy);
     Case c = makeCase(name, at::kDouble);
     auto data = makeBuiltinData(*c.model, 2, 2, 5, 9);
     const Batch held = data->batch(1, at::kDouble);
@@ -184,7 +191,9 @@ class TestOperator : public QObject {
     const Eigen::MatrixXd jHeld = shellscope::test::jacobianByRows(*c.model, held);
     const Eigen::Index n = j.rows(), nHeld = jHeld.rows();
     BatchLinearization trainLin(*c.model, c.batch, JvpMethod::ForwardMode), heldLin(*c.model, held, JvpMethod::ForwardMode);
-    const Eigen::VectorXd e = toEigen(trainLin.errors()), eHeld = toEigen(heldLin.errors());
+    const Eigen::VectorXd errors = toEigen(trainLin.errors()), heldErrors = toEigen(heldLin.errors());
+    const Eigen::VectorXd e = crossEntropy ? Eigen::VectorXd::Ones(n) : errors;
+    const Eigen::VectorXd eHeld = crossEntropy ? Eigen::VectorXd::Ones(nHeld) : heldErrors;
     const double scale = -1.0 / (static_cast<double>(n) * static_cast<double>(nHeld));
     const double direct = scale * (jHeld.transpose() * eHeld).dot(j.transpose() * e);
     // Exact split over the eigenpairs of M = J Jᵀ/n.
@@ -198,14 +207,20 @@ class TestOperator : public QObject {
     settings.lanczosSteps = static_cast<int>(n);
     settings.lanczosTolerance = 1e-14;
     settings.dtype = ComputeDType::Float64;
+    settings.heldOutCrossEntropy = crossEntropy;
     const BatchSpectrum s = batchSpectrum(*c.model, c.batch, settings, {}, "test", &held);
     QVERIFY(!s.heldOut.empty());
     QCOMPARE(s.heldOut.nTokens, static_cast<std::int64_t>(nHeld));
     QCOMPARE(s.heldOut.ritzRates.size(), s.ritzValues.size());
-    // Σ_j R_j = −e'ᵀJ'Jᵀe/(n n') to rounding, and the stored direct rate is the same number.
-    QVERIFY2(std::abs(s.heldOut.ritzRates.sum() - direct) <= 1e-10 * std::abs(direct),
-             qPrintable(QString("sum %1 direct %2").arg(s.heldOut.ritzRates.sum(), 0, 'g', 17).arg(direct, 0, 'g', 17)));
-    QVERIFY(std::abs(s.heldOut.rateDirect - direct) <= 1e-10 * std::abs(direct));
+    QCOMPARE(s.heldOut.crossEntropy.empty(), !crossEntropy);
+    const Eigen::VectorXd& ritzValues = crossEntropy ? s.heldOut.crossEntropy.ritzValues : s.ritzValues;
+    const Eigen::VectorXd& rates = crossEntropy ? s.heldOut.crossEntropyRitzRates : s.heldOut.ritzRates;
+    const double stored = crossEntropy ? s.heldOut.crossEntropyRateDirect : s.heldOut.rateDirect;
+    QCOMPARE(rates.size(), ritzValues.size());
+    // Σ_j R_j = −w'ᵀJ'Jᵀw/(n n') to rounding, and the stored direct rate is the same number.
+    QVERIFY2(std::abs(rates.sum() - direct) <= 1e-10 * std::abs(direct),
+             qPrintable(QString("sum %1 direct %2").arg(rates.sum(), 0, 'g', 17).arg(direct, 0, 'g', 17)));
+    QVERIFY(std::abs(stored - direct) <= 1e-10 * std::abs(direct));
     // With m = n the split is exact: cumulative sums below every gap in the spectrum agree.
     const double total = exact.cwiseAbs().sum();
     const Eigen::VectorXd& lambda = solver.eigenvalues();
@@ -215,14 +230,14 @@ class TestOperator : public QObject {
       const double threshold = std::sqrt(lambda(u) * lambda(u + 1));
       double below = 0, belowLanczos = 0;
       for (Eigen::Index v = 0; v < n; ++v) below += lambda(v) < threshold ? exact(v) : 0.0;
-      for (Eigen::Index k = 0; k < s.ritzValues.size(); ++k) belowLanczos += s.ritzValues(k) < threshold ? s.heldOut.ritzRates(k) : 0.0;
+      for (Eigen::Index k = 0; k < ritzValues.size(); ++k) belowLanczos += ritzValues(k) < threshold ? rates(k) : 0.0;
       QVERIFY2(std::abs(below - belowLanczos) <= 1e-8 * total,
                qPrintable(QString("below %1: exact %2, Lanczos %3").arg(threshold).arg(below).arg(belowLanczos)));
       ++gaps;
     }
     QVERIFY(gaps >= 3);
-    // The held-out batch's own quadrature is the spectrum of M' from e'.
-    QCOMPARE(s.heldOut.spectrum.norm2, eHeld.squaredNorm() / static_cast<double>(nHeld));
+    // The held-out batch's own quadrature is the spectrum of M' from e' (for either objective).
+    QCOMPARE(s.heldOut.spectrum.norm2, heldErrors.squaredNorm() / static_cast<double>(nHeld));
     QVERIFY(std::abs(s.heldOut.spectrum.ritzWeights.sum() - 1.0) < 1e-12);
   }
 
@@ -237,6 +252,14 @@ class TestOperator : public QObject {
     const Eigen::VectorXd dissipation = s.ritzValues.cwiseProduct(s.ritzWeights) * s.errorNorm2;
     SHELLSCOPE_COMPARE_ERROR(shellscope::test::relativeError(s.heldOut.ritzRates, -dissipation), 1e-10);
     QVERIFY(s.heldOut.ritzRates.maxCoeff() <= 1e-14 * dissipation.cwiseAbs().maxCoeff());
+    // The cross-entropy split likewise: R_j = −θ_j w_j of the quadrature from 1 (mean(1²) = 1).
+    settings.heldOutCrossEntropy = true;
+    const BatchSpectrum ce = batchSpectrum(*c.model, c.batch, settings, {}, "test", &c.batch);
+    const Eigen::VectorXd ceDissipation = ce.heldOut.crossEntropy.ritzValues.cwiseProduct(ce.heldOut.crossEntropy.ritzWeights);
+    SHELLSCOPE_COMPARE_ERROR(shellscope::test::relativeError(ce.heldOut.crossEntropyRitzRates, -ceDissipation), 1e-10);
+    QCOMPARE(ce.heldOut.crossEntropy.norm2, 1.0);
+    // and the mse side does not depend on whether the cross-entropy split was asked for.
+    QVERIFY(ce.heldOut.ritzRates == s.heldOut.ritzRates);
   }
 
   void allJvpMethodsAgreeOnTheBuiltinLm() {

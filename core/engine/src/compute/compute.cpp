@@ -94,6 +94,8 @@ void ComputeSettings::validate() const {
   require(!hasHeldOut() || (heldOutData.empty() ? data : heldOutData) != data || heldOutStepRows != trainingStepRows,
           "held_out_data",
           "names the training batches themselves (give another file, or other rows with --held-out-pythia-step)");
+  require(!heldOutCrossEntropy || hasHeldOut(), "held_out_cross_entropy",
+          "needs held-out points (--held-out-data or --held-out-pythia-step)");
   require(threads >= 0, "threads", "must be 0 (all cores) or more");
   require(lambdaMin <= 0.0 || lambdaMax <= 0.0 || lambdaMin < lambdaMax, "lambda_min",
           "must be below the upper end of the shell window");

@@ -44,11 +44,17 @@ LanczosResult quadratureOf(BatchLinearization& linearization, const Eigen::Vecto
   return lanczos(op, start, options);
 }
 
-/// The held-out batch's side that needs only its own linearisation: e', its quadrature and
-/// J'ᵀ e' (P entries, one tensor per parameter), after which the held-out graph is freed.
-std::vector<at::Tensor> heldOutSide(const ModelFunction& model, const Batch& heldOut, const ComputeSettings& settings,
-                                    const std::function<void(int)>& onStep, const std::string& where,
-                                    BatchSpectrum::HeldOut& out) {
+/// What the training side needs of the held-out batch: J'ᵀ e' and, for the cross-entropy split,
+/// J'ᵀ 1 (P entries each, one tensor per parameter).
+struct HeldOutGradients {
+  std::vector<at::Tensor> ofErrors, ofOnes;
+};
+
+/// The held-out batch's side that needs only its own linearisation: e', its quadrature and its
+/// gradients, after which the held-out graph is freed.
+HeldOutGradients heldOutSide(const ModelFunction& model, const Batch& heldOut, const ComputeSettings& settings,
+                             const std::function<void(int)>& onStep, const std::string& where,
+                             BatchSpectrum::HeldOut& out) {
   BatchLinearization held(model, heldOut, settings.jvpMethod);
   const Eigen::VectorXd e = toEigen(held.errors());
   if (!e.allFinite()) {
@@ -62,7 +68,26 @@ std::vector<at::Tensor> heldOutSide(const ModelFunction& model, const Batch& hel
   const LanczosResult quadrature = quadratureOf(held, e, lanczosOptions(settings, onStep));
   out.spectrum.ritzValues = quadrature.ritzValues;
   out.spectrum.ritzWeights = quadrature.ritzWeights;
-  return held.vjp(held.errors());
+  HeldOutGradients gradients;
+  gradients.ofErrors = held.vjp(held.errors());
+  if (settings.heldOutCrossEntropy) gradients.ofOnes = held.vjp(at::ones_like(held.errors()));
+  return gradients;
+}
+
+/// The split of a held-out loss rate −wᵀz/(n n') over the Ritz values of the training quadrature
+/// from `start` = w, with z = J (J'ᵀ w') the probe (lanczos.h's bilinear quadrature): returns the
+/// quadrature and fills the rates per Ritz value and the direct rate.
+LanczosResult splitHeldOutRate(BatchLinearization& linearization, const Eigen::VectorXd& start,
+                               const std::vector<at::Tensor>& heldOutGradient, std::int64_t heldOutPoints,
+                               LanczosOptions options, const std::string& what, Eigen::VectorXd& rates, double& direct) {
+  const Eigen::VectorXd z = toEigen(linearization.jvp(heldOutGradient));
+  if (!z.allFinite()) throw std::runtime_error(what + " is not finite");
+  options.probe = z;
+  LanczosResult result = quadratureOf(linearization, start, options);
+  const double scale = -1.0 / (static_cast<double>(start.size()) * static_cast<double>(heldOutPoints));
+  rates = scale * result.probeProducts;
+  direct = scale * start.dot(z);
+  return result;
 }
 
 }  // namespace
@@ -82,7 +107,7 @@ BatchSpectrum batchSpectrum(const ModelFunction& model, Batch batch, const Compu
       });
     };
     BatchSpectrum::HeldOut held;
-    std::vector<at::Tensor> heldOutGradient;  // J'ᵀ e'
+    HeldOutGradients heldOutGradient;
     if (heldOut) heldOutGradient = heldOutSide(model, *heldOut, settings, nextSteps(), where, held);
     BatchLinearization linearization(model, std::move(batch), settings.jvpMethod);
     const Eigen::VectorXd e = toEigen(linearization.errors());
@@ -102,14 +127,17 @@ BatchSpectrum batchSpectrum(const ModelFunction& model, Batch batch, const Compu
     if (heldOut) {
       // z = J (J'ᵀ e'): the held-out loss rate is −eᵀz/(n n'), split over the Ritz values by the
       // bilinear quadrature of the probe z (lanczos.h).
-      const Eigen::VectorXd z = toEigen(linearization.jvp(heldOutGradient));
-      if (!z.allFinite()) throw std::runtime_error(where + ": J J'^T e' is not finite");
-      LanczosOptions probed = lanczosOptions(settings, nextSteps());
-      probed.probe = z;
-      result = quadratureOf(linearization, e, probed);
-      const double scale = -1.0 / (static_cast<double>(e.size()) * static_cast<double>(held.nTokens));
-      held.ritzRates = scale * result.probeProducts;
-      held.rateDirect = scale * e.dot(z);
+      result = splitHeldOutRate(linearization, e, heldOutGradient.ofErrors, held.nTokens,
+                                lanczosOptions(settings, nextSteps()), "J J'^T e'", held.ritzRates, held.rateDirect);
+      if (settings.heldOutCrossEntropy) {
+        // The cross-entropy objective: w = w' = 1, so the quadrature starts from 1 (mean(1²) = 1).
+        const LanczosResult ones = splitHeldOutRate(
+            linearization, Eigen::VectorXd::Ones(e.size()), heldOutGradient.ofOnes, held.nTokens,
+            lanczosOptions(settings, nextSteps()), "J J'^T 1", held.crossEntropyRitzRates, held.crossEntropyRateDirect);
+        held.crossEntropy.ritzValues = ones.ritzValues;
+        held.crossEntropy.ritzWeights = ones.ritzWeights;
+        held.crossEntropy.norm2 = 1.0;
+      }
       spectrum.heldOut = std::move(held);
     } else {
       result = quadrature(e);

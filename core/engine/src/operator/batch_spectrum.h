@@ -13,7 +13,8 @@ namespace shellscope::engine {
 /// Linearises `model` on `batch`, runs Lanczos (settings' mode, steps, tolerance, JVP method) from
 /// e and returns Ritz values, Gauss weights and the batch's error statistics. With `heldOut`, also
 /// the held-out side (BatchSpectrum::HeldOut): the held-out batch's own quadrature from e', and
-/// the held-out loss rate per training Ritz value from z = J J'ᵀ e' as the Lanczos probe
+/// the held-out loss rate per training Ritz value from z = J J'ᵀ e' as the Lanczos probe (and, with
+/// settings.heldOutCrossEntropy, the cross-entropy split from 1 with z₁ = J J'ᵀ 1)
 /// (docs/generalisation.md). Non-finite outputs and LibTorch failures become std::runtime_error
 /// naming `context` and the batch.
 BatchSpectrum batchSpectrum(const ModelFunction& model, Batch batch, const ComputeSettings& settings,

@@ -5,8 +5,10 @@
 // with bootstrap intervals over batch pairs (the training batch and its held-out batch resampled
 // together); per model, across checkpoints, the window where learning raises the held-out loss:
 // the shells whose R_α is positive beyond its interval and the checkpoints where that happens.
-// Tested (coverage of the intervals on synthetic pairs with a known mean) in
-// tests/core/analysis/test_generalisation.cpp.
+// Two objectives (HeldOutObjective): gradient flow on the mse of the error (R from e, the
+// held_out_* datasets) and on the cross-entropy mean(e) (R from 1, held_out_ce_*, runs computed
+// with --held-out-cross-entropy). Tested (coverage of the intervals on synthetic pairs with a known
+// mean) in tests/core/analysis/test_generalisation.cpp.
 
 #include <string>
 #include <vector>
@@ -18,8 +20,20 @@
 
 namespace shellscope::analysis {
 
+/// Which training flow the held-out loss rate is split for.
+enum class HeldOutObjective {
+  MeanSquaredError,  ///< flow on ½ mean(e²): R_α from Lanczos on e with the probe J J'ᵀ e'
+  CrossEntropy,      ///< flow on mean(e): R_α from Lanczos on 1 with the probe J J'ᵀ 1
+};
+/// "mse" | "cross_entropy" (JSON, /analysis) and in words for tables.
+std::string toString(HeldOutObjective objective);
+std::string describe(HeldOutObjective objective);
+/// Whether `run` has the held-out split for `objective`.
+bool hasHeldOutSplit(const Run& run, HeldOutObjective objective);
+
 struct HeldOutRunAnalysis {
   std::string runId, modelName;
+  HeldOutObjective objective = HeldOutObjective::MeanSquaredError;
   std::int64_t step = -1;
   int pairs = 0;                      ///< batch pairs B
   double loss = 0, lossError = 0;     ///< mean over the training batches of mean(e), its standard error
@@ -32,12 +46,15 @@ struct HeldOutRunAnalysis {
   double lambdaLow = 0, lambdaHigh = 0;  ///< the edges around them (NaN: none)
 };
 
-/// The analysis of one run's held-out side (throws std::invalid_argument for a run without one).
-HeldOutRunAnalysis analyzeHeldOut(const Run& run, const AnalysisOptions& options);
+/// The analysis of one run's held-out side for `objective` (throws std::invalid_argument for a
+/// run without that split).
+HeldOutRunAnalysis analyzeHeldOut(const Run& run, const AnalysisOptions& options,
+                                  HeldOutObjective objective = HeldOutObjective::MeanSquaredError);
 
-/// One model across its checkpoints.
+/// One model across its checkpoints, for one objective.
 struct HeldOutWindow {
   std::string modelName;
+  HeldOutObjective objective = HeldOutObjective::MeanSquaredError;
   std::vector<std::int64_t> steps;          ///< checkpoints with held-out points, ascending
   std::vector<double> heldOutLoss, loss;    ///< at each
   std::vector<double> rate;                 ///< dL'/dτ at each
@@ -50,10 +67,11 @@ struct HeldOutWindow {
   std::string reason;                       ///< how it was found, in words
 };
 
-/// Per model (session order) over the analysed runs with held-out points.
+/// Per model (session order) and objective over the analysed runs with held-out points.
 std::vector<HeldOutWindow> heldOutWindows(const std::vector<HeldOutRunAnalysis>& runs);
 
-/// Every run of the session with held-out points, analysed.
+/// Every run of the session with held-out points, analysed: the mse split of each, then (in the
+/// same run order) the cross-entropy split of those that have it.
 std::vector<HeldOutRunAnalysis> analyzeHeldOutRuns(const Session& session, const AnalysisOptions& options);
 
 }  // namespace shellscope::analysis

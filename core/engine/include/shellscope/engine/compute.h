@@ -65,9 +65,15 @@ struct ComputeSettings {
   /// another step's rows of the same Pile file.
   std::int64_t heldOutStepRows = -1;
   bool hasHeldOut() const { return !heldOutData.empty() || heldOutStepRows >= 0; }
-  /// Lanczos runs per batch: 1, + 2 with crossDissipation, + 1 with held-out points (progress
-  /// counts their steps one after another).
-  int quadraturesPerBatch() const { return 1 + (crossDissipation ? 2 : 0) + (hasHeldOut() ? 1 : 0); }
+  /// With held-out points, also split the held-out loss rate of the cross-entropy objective
+  /// (spectral/run.h, BatchSpectrum::HeldOut::crossEntropy): one more Lanczos run per batch
+  /// (training M from 1, probe J J'ᵀ 1) and one more VJP and JVP.
+  bool heldOutCrossEntropy = false;
+  /// Lanczos runs per batch: 1, + 2 with crossDissipation, + 1 with held-out points, + 1 more for
+  /// their cross-entropy split (progress counts their steps one after another).
+  int quadraturesPerBatch() const {
+    return 1 + (crossDissipation ? 2 : 0) + (hasHeldOut() ? 1 : 0) + (hasHeldOut() && heldOutCrossEntropy ? 1 : 0);
+  }
   int shellsPerDecade = 4;
   double lambdaMin = 0.0;           ///< <= 0: automatic window
   double lambdaMax = 0.0;
@@ -86,7 +92,7 @@ struct ComputeSettings {
   ShellWindowPolicy windowPolicy() const;
   /// Throws SettingError naming the first bad setting by its key (base/setting_error.h): model,
   /// batches, batch_size, seq_len, lanczos_steps, adaptive_tolerance, lanczos_max_steps,
-  /// shells_per_decade, threads, lambda_min, held_out_data.
+  /// shells_per_decade, threads, lambda_min, held_out_data, held_out_cross_entropy.
   /// (CheckpointComputation adds device, data, seq_len against the model's context, and
   /// training_step_rows, which need the model or the machine.)
   void validate() const;

@@ -108,6 +108,14 @@ struct BatchSpectrum {
     /// exactly at any m and Σ_{θ_j∈α} R_j → R_α as m → n.
     Eigen::VectorXd ritzRates;
     double rateDirect = 0.0;         ///< −e'ᵀJ'Jᵀe/(n n') = −e·z/(n n')
+    /// The cross-entropy objective (compute --held-out-cross-entropy): under gradient flow on
+    /// mean(e) the held-out loss mean(e') moves at −1ᵀJ'Jᵀ1/(n n'), split over the training
+    /// operator's spectrum by the quadrature of M from 1 with the probe z₁ = J J'ᵀ 1:
+    /// R_j = −(y_j·1)(y_j·z₁)/(n n') per Ritz value of that quadrature (not ritzValues'), and
+    /// Σ_j R_j = crossEntropyRateDirect exactly at any m. Empty unless asked for.
+    StartQuadrature crossEntropy;    ///< training M from 1 (norm2 = 1)
+    Eigen::VectorXd crossEntropyRitzRates;
+    double crossEntropyRateDirect = 0.0;  ///< −1ᵀJ'Jᵀ1/(n n') = −1·z₁/(n n')
     bool empty() const { return nTokens == 0; }
   } heldOut;
 };
@@ -134,6 +142,19 @@ struct HeldOutSpectra {
   Eigen::VectorXd shellEnergy, underflow, overflow;  ///< [S] its mean; [B] below and above the window
   Eigen::MatrixXd shellRateBatches;               ///< [B, S] R_α per batch pair (positive: raises L')
   Eigen::VectorXd shellRate, rateUnderflow, rateOverflow;  ///< [S] mean over pairs; [B] below and above
+  /// The cross-entropy objective (BatchSpectrum::HeldOut::crossEntropy); empty unless computed.
+  struct CrossEntropy {
+    Eigen::MatrixXd ritzValues, ritzWeights;  ///< [B, m''] the training quadrature from 1 (NaN after its steps)
+    Eigen::MatrixXd ritzRates;                ///< [B, m''] R_j per Ritz value of that quadrature
+    Eigen::VectorXd rateDirect;               ///< [B] −1ᵀJ'Jᵀ1/(n n')
+    // Binned by computeShells:
+    Eigen::MatrixXd shellRateBatches;         ///< [B, S] R_α per batch pair
+    Eigen::VectorXd shellRate, rateUnderflow, rateOverflow;
+    /// [B, S] the training rate of mean(e) per shell, −Σ_{θ_j∈α} θ_j w_j (every entry ≤ 0), and [S] its mean.
+    Eigen::MatrixXd trainingRateBatches;
+    Eigen::VectorXd trainingRate, trainingRateUnderflow, trainingRateOverflow;  ///< [S]; [B] below and above
+    bool empty() const { return rateDirect.size() == 0; }
+  } crossEntropy;
   bool empty() const { return errorNorm2.size() == 0; }
   /// Fills the binned arrays from the Ritz arrays (trainingValues: the run's ritzValues).
   void computeShells(const ShellWindow& window, const Eigen::MatrixXd& trainingValues);
