@@ -17,6 +17,7 @@
 #include <QtCharts/QLineSeries>
 #include <QtCharts/QLogValueAxis>
 #include <QtCharts/QScatterSeries>
+#include <QtCharts/QValueAxis>
 #include <QtCharts/QXYSeries>
 #include <cmath>
 #include <memory>
@@ -108,6 +109,57 @@ class TestViews : public QObject {
     }
     // Colours run along the map by step: all different.
     QCOMPARE(document_->colorOf(*runs.front()) == document_->colorOf(*runs.back()), false);
+  }
+
+  void aBaseCheckpointShowsTheDifferencesWithPairedBands() {
+    ProfileView view(document_.get());
+    view.resize(900, 600);
+    const std::vector<const Run*> runs = document_->runsOf("small");
+    std::vector<std::string> all;
+    for (const Run& r : document_->session().runs) all.push_back(r.id);
+    document_->setChecked(all, false);
+    document_->setChecked(std::vector<std::string>{runs[1]->id, runs[3]->id}, true);
+    QVERIFY(!view.setBaseRun("no-such-run"));
+    QVERIFY(view.setBaseRun(runs.front()->id));  // offered although not checked: a run of the checked model
+    view.rebuildNow();
+    const std::vector<DifferenceEntry> diffs = view.differences();
+    QCOMPARE(static_cast<int>(diffs.size()), 2);
+    // ΔE against the per-batch arrays directly, on the common shells.
+    for (const DifferenceEntry& e : diffs) {
+      const Run* run = document_->session().findRun(e.difference.runId);
+      const Run& base = *runs.front();
+      QCOMPARE(e.difference.baseRunId, base.id);
+      QCOMPARE(e.difference.paired, run->batchIndex == base.batchIndex);
+      for (int j = 0; j < e.difference.window.shellCount; ++j) {
+        const double direct = run->shellEnergyBatches.col(e.difference.runFirstShell + j).mean() -
+                              base.shellEnergyBatches.col(e.difference.baseFirstShell + j).mean();
+        QVERIFY(std::abs(e.difference.delta(j) - direct) <= 1e-12 * std::max(1.0, std::abs(direct)));
+      }
+    }
+    QChart* chart = view.chartView()->chart();
+    QVERIFY(chart && chart->title().contains("since small step 0"));
+    auto* y = qobject_cast<QValueAxis*>(chart->axes(Qt::Vertical).value(0));
+    QVERIFY(y && y->min() <= 0 && y->max() >= 0);
+    QCOMPARE(visibleLegendNames(chart), (QStringList{QString("step %1").arg(runs[1]->meta.step), QString("step %1").arg(runs[3]->meta.step)}));
+    // The CSV holds exactly the drawn points.
+    const QStringList lines = view.shownDataCsv().trimmed().split('\n');
+    int drawn = 0;
+    for (QAbstractSeries* s : chart->series()) {
+      auto* line = qobject_cast<QLineSeries*>(s);
+      if (line && line->property("entry").isNull() && visibleLegendNames(chart).contains(line->name())) drawn += line->count();
+    }
+    QCOMPARE(lines.size() - 1, drawn);
+    QVERIFY(lines.front().startsWith("run_id,base_run_id,paired,shell"));
+    // The ratio on a log axis, and back to the profiles.
+    view.setDifferenceQuantity(DifferenceQuantity::Ratio);
+    view.rebuildNow();
+    QVERIFY(qobject_cast<QLogValueAxis*>(view.chartView()->chart()->axes(Qt::Vertical).value(0)));
+    QVERIFY(view.setBaseRun(""));
+    view.rebuildNow();
+    QVERIFY(qobject_cast<QLogValueAxis*>(view.chartView()->chart()->axes(Qt::Vertical).value(0)));
+    QVERIFY(!view.chartView()->chart()->title().contains("since"));
+    document_->setChecked(all, false);
+    document_->setChecked(std::vector<std::string>{runs.front()->id, runs[1]->id, runs[2]->id, runs[3]->id, runs[4]->id}, true);
   }
 
   void oneRunShowsEveryLayerAndLegendClicksHideSeries() {

@@ -1,12 +1,15 @@
 #include "ui/views/profile_view.h"
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
+#include <QSignalBlocker>
 #include <QStackedWidget>
 #include <QVBoxLayout>
 #include <QtCharts/QChart>
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -48,6 +51,24 @@ ProfileView::ProfileView(SessionDocument* document, QWidget* parent)
     layerBoxes_.emplace_back(box, member);
   }
   bar->addStretch();
+  // The difference view: a base checkpoint of the checked runs' model, ΔE or the ratio.
+  base_ = new QComboBox;
+  base_->setObjectName(QStringLiteral("differenceBase"));
+  base_->setToolTip(tr("Show what changed since this checkpoint: ΔE_α = E_α − E_α(base) of every other checked run of "
+                       "its model, with 95% bootstrap bands paired over the same batches (Ctrl+D picks the first)"));
+  base_->addItem(tr("none (profiles)"), QString());
+  quantity_ = new QComboBox;
+  quantity_->setObjectName(QStringLiteral("differenceQuantity"));
+  quantity_->setToolTip(tr("ΔE on a linear axis, or the ratio E/E(base) on a log axis"));
+  quantity_->addItem(QString::fromUtf8("ΔE"), static_cast<int>(DifferenceQuantity::Delta));
+  quantity_->addItem(tr("ratio"), static_cast<int>(DifferenceQuantity::Ratio));
+  auto* baseLabel = new QLabel(tr("&Difference from:"));
+  baseLabel->setBuddy(base_);
+  bar->addWidget(baseLabel);
+  bar->addWidget(base_);
+  bar->addWidget(quantity_);
+  connect(base_, qOverload<int>(&QComboBox::currentIndexChanged), this, &ProfileView::scheduleRebuild);
+  connect(quantity_, qOverload<int>(&QComboBox::currentIndexChanged), this, &ProfileView::scheduleRebuild);
   auto* reset = new QPushButton(tr("Reset zoom"));
   reset->setToolTip(tr("Show the whole profile (0 or Home in the chart)"));
   connect(reset, &QPushButton::clicked, view_, &InteractiveChartView::resetZoom);
@@ -70,12 +91,17 @@ ProfileView::ProfileView(SessionDocument* document, QWidget* parent)
   rebuild_.setSingleShot(true);
   rebuild_.setInterval(0);
   connect(&rebuild_, &QTimer::timeout, this, &ProfileView::rebuildNow);
-  connect(document_, &SessionDocument::checkedChanged, this, &ProfileView::scheduleRebuild);
+  connect(document_, &SessionDocument::checkedChanged, this, [this] {
+    refreshBaseChoices();
+    scheduleRebuild();
+  });
   connect(document_, &SessionDocument::analysisChanged, this, &ProfileView::scheduleRebuild);
   connect(document_, &SessionDocument::sessionReset, this, [this] {
     view_->setChartOwned(nullptr);  // a new session starts unzoomed
+    refreshBaseChoices();
     scheduleRebuild();
   });
+  refreshBaseChoices();
   rebuildNow();
 }
 
@@ -120,8 +146,81 @@ QString ProfileView::title() const {
   return tr("%1: %2 checkpoints").arg(model).arg(runs.size());
 }
 
+void ProfileView::refreshBaseChoices() {
+  const QString previous = base_->currentData().toString();
+  const QSignalBlocker block(base_);
+  while (base_->count() > 1) base_->removeItem(1);
+  std::set<std::string> models;
+  for (const Run* run : document_->checkedRuns()) models.insert(run->meta.modelName);
+  if (models.size() == 1) {
+    std::vector<const Run*> runs;
+    for (const Run& run : document_->session().runs) {
+      if (run.meta.modelName == *models.begin()) runs.push_back(&run);
+    }
+    std::stable_sort(runs.begin(), runs.end(), [](const Run* a, const Run* b) { return a->meta.step < b->meta.step; });
+    for (const Run* run : runs) {
+      const QString step = run->meta.step >= 0 ? tr("step %1").arg(run->meta.step) : QString();
+      base_->addItem(QStringLiteral("%1 (%2)").arg(step, QString::fromStdString(run->id)), QString::fromStdString(run->id));
+    }
+  }
+  const int again = base_->findData(previous);
+  base_->setCurrentIndex(again > 0 ? again : 0);
+  base_->setEnabled(base_->count() > 1);
+  quantity_->setEnabled(base_->currentIndex() > 0);
+}
+
+std::string ProfileView::baseRun() const { return base_->currentData().toString().toStdString(); }
+
+bool ProfileView::setBaseRun(const std::string& runId) {
+  const int index = runId.empty() ? 0 : base_->findData(QString::fromStdString(runId));
+  if (index < 0) return false;
+  base_->setCurrentIndex(index);
+  return true;
+}
+
+DifferenceQuantity ProfileView::differenceQuantity() const {
+  return static_cast<DifferenceQuantity>(quantity_->currentData().toInt());
+}
+
+void ProfileView::setDifferenceQuantity(DifferenceQuantity quantity) {
+  quantity_->setCurrentIndex(quantity_->findData(static_cast<int>(quantity)));
+}
+
+std::vector<DifferenceEntry> ProfileView::differences() const {
+  std::vector<DifferenceEntry> out;
+  const std::string baseId = baseRun();
+  const Run* base = baseId.empty() ? nullptr : document_->session().findRun(baseId);
+  if (!base) return out;
+  for (const ProfileEntry& e : entries()) {
+    if (e.run->id == baseId || e.run->meta.modelName != base->meta.modelName) continue;
+    try {
+      out.push_back({analysis::checkpointDifference(*e.run, *base, document_->analysisOptions()), e.color, e.label});
+    } catch (const std::invalid_argument&) {
+      // other shells per decade or no common shell: left out (the title counts them)
+    }
+  }
+  return out;
+}
+
+QString ProfileView::differenceTitle() const {
+  const Run* base = document_->session().findRun(baseRun());
+  const QString what = differenceQuantity() == DifferenceQuantity::Ratio ? tr("Energy ratio") : QString::fromUtf8("ΔE");
+  return tr("%1 since %2 step %3").arg(what, QString::fromStdString(base->meta.modelName)).arg(base->meta.step);
+}
+
 void ProfileView::rebuildNow() {
   rebuild_.stop();
+  quantity_->setEnabled(base_->currentIndex() > 0);
+  if (!baseRun().empty()) {
+    const std::vector<DifferenceEntry> diffs = differences();
+    ChartStyle style;
+    style.dark = dark_;
+    QChart* chart = differenceChart(diffs, differenceQuantity(), differenceTitle(), style);
+    if (diffs.empty()) addChartNote(chart, tr("check other runs of this model to see their difference from the base"));
+    view_->setChartOwned(chart);
+    stack_->setCurrentIndex(1);
+    return;
+  }
   const std::vector<ProfileEntry> list = entries();
   if (list.empty()) {
     view_->setChartOwned(nullptr);
@@ -136,14 +235,52 @@ void ProfileView::rebuildNow() {
 }
 
 QChart* ProfileView::exportChart(const ChartStyle& style) const {
+  if (!baseRun().empty()) return differenceChart(differences(), differenceQuantity(), differenceTitle(), style);
   const std::vector<ProfileEntry> list = entries();
   if (list.empty()) return nullptr;
   return layeredProfileChart(list, layers(), title(), style, view_->isZoomed() ? view_->currentRanges() : AxisRanges{});
 }
 
-QString ProfileView::shownDataCsv() const { return profileCsv(entries()); }
+QString ProfileView::shownDataCsv() const {
+  if (!baseRun().empty()) return differenceCsv(differences(), differenceQuantity());
+  return profileCsv(entries());
+}
 
 QString ProfileView::hoverText(const QPointF& value) const {
+  if (!baseRun().empty()) {
+    // The difference view: the nearest drawn value in the hovered shell.
+    const bool ratio = differenceQuantity() == DifferenceQuantity::Ratio;
+    const DifferenceEntry* best = nullptr;
+    int bestShell = -1;
+    double bestDistance = INFINITY;
+    const std::vector<DifferenceEntry> diffs = differences();
+    for (const DifferenceEntry& e : diffs) {
+      const analysis::CheckpointDifference& d = e.difference;
+      const int shell = d.window.locate(value.x());
+      if (shell < 0 || shell >= d.window.shellCount) continue;
+      const double v = ratio ? d.ratio(shell) : d.delta(shell);
+      if (!std::isfinite(v)) continue;
+      const double distance = ratio && v > 0 && value.y() > 0 ? std::abs(std::log10(v / value.y())) : std::abs(v - value.y());
+      if (distance < bestDistance) {
+        bestDistance = distance;
+        best = &e;
+        bestShell = shell;
+      }
+    }
+    if (!best) return {};
+    const analysis::CheckpointDifference& d = best->difference;
+    return QString::fromUtf8("<b>%1</b> − %2<br>shell λ ∈ [%3, %4)<br>ΔE = %5 [%6, %7]<br>ratio = %8 [%9, %10]<br>%11")
+        .arg(QString::fromStdString(d.runId), QString::fromStdString(d.baseRunId))
+        .arg(d.window.edge(bestShell), 0, 'g', 3)
+        .arg(d.window.edge(bestShell + 1), 0, 'g', 3)
+        .arg(d.delta(bestShell), 0, 'g', 4)
+        .arg(d.deltaLow(bestShell), 0, 'g', 3)
+        .arg(d.deltaHigh(bestShell), 0, 'g', 3)
+        .arg(d.ratio(bestShell), 0, 'g', 4)
+        .arg(d.ratioLow(bestShell), 0, 'g', 3)
+        .arg(d.ratioHigh(bestShell), 0, 'g', 3)
+        .arg(d.paired ? tr("paired over the same %1 batches").arg(d.batches) : tr("unpaired (different batches)"));
+  }
   if (!(value.x() > 0) || !(value.y() > 0)) return {};
   const double logY = std::log10(value.y());
   const ProfileEntry* best = nullptr;

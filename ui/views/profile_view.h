@@ -2,15 +2,20 @@
 // Paper Fig. 1: the log-log shell profiles of the runs checked in the session tree, with the
 // layers the researcher picks (raw, smoothed, band, minimum, frontier, fits and their components).
 // The chart is rebuilt when the checked runs, their analysis or the layers change, keeping the zoom.
+// With a base checkpoint chosen ("Difference from"), it shows instead what changed since it:
+// ΔE_α or the ratio E_α/E_α(base) of every other checked run of that model, with paired bootstrap
+// bands (difference_chart.h, analysis/checkpoint_difference.h).
 
 #include <QTimer>
 #include <string>
 #include <vector>
 
+#include "ui/charts/difference_chart.h"
 #include "ui/views/chart_page.h"
 
 QT_BEGIN_NAMESPACE
 class QCheckBox;
+class QComboBox;
 class QStackedWidget;
 QT_END_NAMESPACE
 
@@ -32,6 +37,14 @@ class ProfileView : public ChartPage {
   ProfileLayers layers() const;
   void setLayers(const ProfileLayers& layers);
   InteractiveChartView* chartView() const { return view_; }
+  /// The base checkpoint of the difference view ("" when the profiles are shown); false when no
+  /// run of that id is offered (the offered runs: those of the checked runs' model).
+  std::string baseRun() const;
+  bool setBaseRun(const std::string& runId);
+  DifferenceQuantity differenceQuantity() const;
+  void setDifferenceQuantity(DifferenceQuantity quantity);
+  /// The differences drawn now (empty when no base is chosen).
+  std::vector<DifferenceEntry> differences() const;
   /// Rebuilds now instead of on the next turn of the event loop (tests).
   void rebuildNow();
 
@@ -40,11 +53,15 @@ class ProfileView : public ChartPage {
   QString title() const;
   QString hoverText(const QPointF& value) const;
   void scheduleRebuild();
+  void refreshBaseChoices();
+  QString differenceTitle() const;
 
   SessionDocument* document_;
   InteractiveChartView* view_;
   QStackedWidget* stack_;
   std::vector<std::pair<QCheckBox*, bool ProfileLayers::*>> layerBoxes_;
+  QComboBox* base_;
+  QComboBox* quantity_;
   QTimer rebuild_;
   bool dark_ = false;
 };
