@@ -21,6 +21,7 @@
 #include "ui/charts/animation_chart.h"
 #include "ui/charts/chart_builders.h"
 #include "ui/charts/colormap.h"
+#include "ui/charts/difference_chart.h"
 #include "ui/charts/generalisation_charts.h"
 #include "ui/charts/lab_charts.h"
 #include "ui/charts/transport_chart.h"
@@ -239,6 +240,11 @@ int renderCommand(const Arguments& args) {
       .defaultText("transport: tau when the series knows it; generalisation: steps");
   cl.option("color", "C", "transport, generalisation: linear | log (signed, three decades)", o.color)
       .defaultText("log when the largest |J| or |R| is over 100 times the median");
+  std::int64_t baseStep = -1;
+  cl.option("base-step", "S", "profile: draw what changed since the checkpoint at step S (ΔE with paired bands)", baseStep)
+      .defaultText("");
+  bool ratio = false;
+  cl.flag("ratio", "profile with --base-step: the ratio E/E(base) on a log axis instead of ΔE", ratio);
   bool logTime = false;
   cl.flag("log-time", "transport: a logarithmic time axis (default when the steps span over two decades)", logTime);
   if (!cl.parse(args)) {
@@ -285,6 +291,23 @@ int renderCommand(const Arguments& args) {
     const analysis::RunAnalysis* a = stored.findRun(run->id);
     const analysis::RunAnalysis fresh = a && !a->stale ? *a : analysis::analyzeRun(*run, analysis::AnalysisOptions{});
     chart.reset(ui::analysisChart(*run, fresh));
+  } else if (view == "profile" && cl.has("base-step")) {
+    // What changed since checkpoint --base-step: ΔE (or the ratio) of every other checkpoint.
+    const std::vector<const Run*> runs = ui::runsOfModel(session, model);
+    const auto base = std::find_if(runs.begin(), runs.end(), [&](const Run* r) { return r->meta.step == baseStep; });
+    if (base == runs.end()) throw std::runtime_error(path + ": " + model + " has no run at step " + std::to_string(baseStep));
+    std::vector<ui::DifferenceEntry> entries;
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      if (runs[i] == *base) continue;
+      const double t = runs.size() > 1 ? static_cast<double>(i) / static_cast<double>(runs.size() - 1) : 0.0;
+      entries.push_back({analysis::checkpointDifference(*runs[i], **base, analysis::AnalysisOptions{}),
+                         ui::sequentialColor(0.92 * t), QStringLiteral("step %1").arg(runs[i]->meta.step)});
+    }
+    const ui::DifferenceQuantity quantity = ratio ? ui::DifferenceQuantity::Ratio : ui::DifferenceQuantity::Delta;
+    chart.reset(ui::differenceChart(entries, quantity,
+                                    QString::fromUtf8("%1: %2 since step %3")
+                                        .arg(QString::fromStdString(model), ratio ? QStringLiteral("energy ratio") : QString::fromUtf8("ΔE"))
+                                        .arg(baseStep)));
   } else if (view == "profile") {
     chart.reset(ui::profileChart(ui::runsOfModel(session, model),
                                  QString::fromUtf8("%1: shell energy across training").arg(QString::fromStdString(model))));

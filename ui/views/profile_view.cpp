@@ -55,7 +55,7 @@ ProfileView::ProfileView(SessionDocument* document, QWidget* parent)
   base_ = new QComboBox;
   base_->setObjectName(QStringLiteral("differenceBase"));
   base_->setToolTip(tr("Show what changed since this checkpoint: ΔE_α = E_α − E_α(base) of every other checked run of "
-                       "its model, with 95% bootstrap bands paired over the same batches (Ctrl+D picks the first)"));
+                       "its model, with 95% bootstrap bands paired over the same batches"));
   base_->addItem(tr("none (profiles)"), QString());
   quantity_ = new QComboBox;
   quantity_->setObjectName(QStringLiteral("differenceQuantity"));
