@@ -1,9 +1,9 @@
 // Campaigns: items split over ranks by cost (contiguous, within one item of the ideal share), a run
 // taken apart into its batch spectra and assembled again bit for bit, partial sessions merged into
 // the runs one process stores, progress (done, missing, failed), and every bad part named.
-#include <H5Cpp.h>
 
 #include <QTemporaryDir>
+#include <functional>
 #include <cstring>
 #include <filesystem>
 #include <random>
@@ -42,7 +42,7 @@ BatchSpectrum gaussBatch(std::int64_t batch, int steps, std::mt19937_64& rng) {
   s.ritzValues = eigen.eigenvalues();
   s.ritzWeights = eigen.eigenvectors().row(0).transpose().array().square();
   s.errorNorm2 = 3.0 + unit(rng);
-  s.loss = 1.5 + unit(rng);
+  s.loss = 0.5 + 0.5 * unit(rng);
   s.nTokens = 64;
   s.orthogonalityLoss = 1e-14 * unit(rng);
   s.seconds = 0.25 + unit(rng);
