@@ -135,6 +135,8 @@ Tally computeItems(const ComputeSettings& settings, const std::vector<Checkpoint
       }
     } catch (const CancelledError&) {
       throw;
+    } catch (const SettingError&) {
+      throw;  // bad usage (no such GPU, a window longer than the context): the same for every item
     } catch (const std::exception& e) {  // the checkpoint did not load: each of its items failed
       for (std::size_t i = first; i < last; ++i) recordFailure(part, items[i], e.what(), world, host, tally);
     }
