@@ -14,7 +14,10 @@ fail() { echo "FAIL: $*"; exit 1; }
 step() { echo "--- $*"; }
 # Test machines and containers often run as root, which OpenMPI refuses unless told.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-mpi=("$mpirun" -n 2 --oversubscribe --bind-to none -x OMP_WAIT_POLICY -x GLIBC_TUNABLES -x XDG_CACHE_HOME)
+mpi=("$mpirun" -n 2 --oversubscribe --bind-to none)
+for variable in OMP_WAIT_POLICY GLIBC_TUNABLES XDG_CACHE_HOME; do
+  [ -n "${!variable:-}" ] && mpi+=(-x "$variable")
+done
 
 "$cli" init-checkpoint --shape tiny-lm --out "$work/series/step0" --seed 1 >/dev/null || fail "init step0"
 "$cli" init-checkpoint --shape tiny-lm --out "$work/series/step1000" --seed 2 >/dev/null || fail "init step1000"
