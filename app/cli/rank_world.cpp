@@ -120,31 +120,25 @@ void barrier(const RankInfo& world) {
 #endif
 }
 
-void broadcast(const RankInfo& world, std::vector<std::int64_t>& values) {
 #ifdef SHELLSCOPE_WITH_MPI
+namespace {
+/// Rank 0's count, then its values.
+template <typename T>
+void broadcastValues(const RankInfo& world, std::vector<T>& values, MPI_Datatype type) {
   if (!world.mpi) return;
   long long count = static_cast<long long>(values.size());
   MPI_Bcast(&count, 1, MPI_LONG_LONG, 0, MPI_COMM_WORLD);
   values.resize(static_cast<std::size_t>(count));
-  if (count) MPI_Bcast(values.data(), static_cast<int>(count), MPI_INT64_T, 0, MPI_COMM_WORLD);
-#else
-  (void)world;
-  (void)values;
-#endif
+  if (count) MPI_Bcast(values.data(), static_cast<int>(count), type, 0, MPI_COMM_WORLD);
 }
+}  // namespace
 
-void broadcast(const RankInfo& world, std::vector<double>& values) {
-#ifdef SHELLSCOPE_WITH_MPI
-  if (!world.mpi) return;
-  long long count = static_cast<long long>(values.size());
-  MPI_Bcast(&count, 1, MPI_LONG_LONG, 0, MPI_COMM_WORLD);
-  values.resize(static_cast<std::size_t>(count));
-  if (count) MPI_Bcast(values.data(), static_cast<int>(count), MPI_DOUBLE, 0, MPI_COMM_WORLD);
+void broadcast(const RankInfo& world, std::vector<std::int64_t>& values) { broadcastValues(world, values, MPI_INT64_T); }
+void broadcast(const RankInfo& world, std::vector<double>& values) { broadcastValues(world, values, MPI_DOUBLE); }
 #else
-  (void)world;
-  (void)values;
+void broadcast(const RankInfo&, std::vector<std::int64_t>&) {}
+void broadcast(const RankInfo&, std::vector<double>&) {}
 #endif
-}
 
 void finalizeMpi() {
 #ifdef SHELLSCOPE_WITH_MPI
