@@ -25,21 +25,18 @@ std::string hostName() {
   return name;
 }
 
-/// The campaign's state for `plan` (nothing done when no part of it exists yet).
-CampaignProgress progressOf(const CampaignPlan& plan, const std::string& out) {
+/// The campaign's partial sessions beside `out`.
+std::vector<std::string> partsOf(const CampaignPlan& plan, const std::string& out) {
   std::vector<std::string> parts;
   for (const std::string& part : findParts(out)) {
     if (part.find(".part-" + plan.key + "-") != std::string::npos) parts.push_back(part);
   }
-  for (CampaignProgress& p : campaignProgress(parts, out)) {
-    if (p.plan.key == plan.key) return p;
-  }
-  CampaignProgress none;
-  none.plan = plan;
-  for (std::int64_t c = 0; c < static_cast<std::int64_t>(plan.checkpoints.size()); ++c) {
-    for (std::int64_t b = 0; b < plan.batches; ++b) none.missing.push_back({c, b, 0.0});
-  }
-  return none;
+  return parts;
+}
+
+/// The campaign's state: its partial sessions and the runs already merged into `out`.
+CampaignProgress progressOf(const CampaignPlan& plan, const std::string& out) {
+  return campaignProgress(plan, partsOf(plan, out), out);
 }
 
 /// This rank's items. Under MPI rank 0 splits the missing items by measured or estimated cost
@@ -188,20 +185,19 @@ int computeCampaign(ComputeSettings settings, const std::string& out, const Camp
   int status = tally.failed > 0 ? 1 : 0;
   barrier(world);
   if (!options.merge || (world.mpi && world.rank != 0)) return status;
-  if (!world.mpi) {
-    const CampaignProgress progress = progressOf(plan, out);
-    if (!progress.complete()) {
-      std::cout << "campaign " << plan.key << ": " << progress.done.size() << " of " << plan.itemCount()
-                << " items done; the last shard to finish merges (or: shellscope-cli merge " << out
-                << ".part-" << plan.key << "-*.h5 --out " << out << ")\n";
-      return status;
-    }
+  const CampaignProgress progress = progressOf(plan, out);
+  if (progress.merged == plan.itemCount()) {
+    std::cout << "campaign " << plan.key << ": every item is merged into " << out << "\n";
+    return status;
   }
-  std::vector<std::string> parts;
-  for (const std::string& p : findParts(out)) {
-    if (p.find(".part-" + plan.key + "-") != std::string::npos) parts.push_back(p);
+  // Ranks from the environment cannot wait for each other: the one that finds nothing missing merges.
+  if (!world.mpi && !progress.complete()) {
+    std::cout << "campaign " << plan.key << ": " << progress.done.size() << " of " << plan.itemCount()
+              << " items done; the last shard to finish merges (or: shellscope-cli merge " << out << ".part-" << plan.key
+              << "-*.h5 --out " << out << ")\n";
+    return status;
   }
-  return std::max(status, mergeAndReport(parts, out, std::cout));
+  return std::max(status, mergeAndReport(partsOf(plan, out), out, std::cout));
 }
 
 }  // namespace shellscope::cli

@@ -71,6 +71,10 @@ grep -q "12 done already; rank 0 of 3 (--shard) computes 0 " "$work/rerun.out" |
 "$cli" merge "$work"/s32.h5.part-*.h5 --out "$work/s32.h5" >"$work/merge.out" || fail "merge by hand"
 grep -q "0 run(s) added, 2 checkpoint(s) already there" "$work/merge.out" || { cat "$work/merge.out"; fail "merge again"; }
 [ "$(items_in "$work/s32.h5")" -eq 2 ] || fail "the target does not hold 2 runs"
+rm "$work"/s32.h5.part-*.h5
+"$cli" compute "${common[@]}" --dtype float32 --shard 2/3 --out "$work/s32.h5" >"$work/gone.out" || fail "rerun without parts"
+grep -q "12 done already; rank 2 of 3 (--shard) computes 0 " "$work/gone.out" || { cat "$work/gone.out"; fail "the target's runs were not counted"; }
+[ "$(items_in "$work/s32.h5")" -eq 2 ] || fail "the target changed"
 
 step "ranks from OMPI_COMM_WORLD_RANK/SIZE (float64), two processes at once"
 for r in 0 1; do

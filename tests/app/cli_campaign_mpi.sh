@@ -42,5 +42,7 @@ step "a second mpirun of the same campaign computes and adds nothing"
 "${mpi[@]}" "$cli" compute "${common[@]}" --dtype float64 --out "$work/mpi-float64.h5" >"$work/again.out" 2>&1 \
   || { cat "$work/again.out"; fail "mpirun again"; }
 grep -q "15 done already; rank 0 of 2 (MPI) computes 0 " "$work/again.out" || { cat "$work/again.out"; fail "recomputed"; }
-grep -q "0 run(s) added, 3 checkpoint(s) already there" "$work/again.out" || fail "merged twice"
+grep -q "every item is merged into $work/mpi-float64.h5" "$work/again.out" || fail "merged twice"
+[ "$("$python" -c "import h5py,sys; print(len(h5py.File(sys.argv[1],'r')['runs']))" "$work/mpi-float64.h5")" -eq 3 ] \
+  || fail "the target does not hold 3 runs"
 echo "PASS"

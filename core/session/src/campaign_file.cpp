@@ -242,38 +242,53 @@ void addFailure(const std::string& path, const ItemFailure& failure) {
       {});
 }
 
+namespace {
+
+/// Where campaign `g` stands, with `merged` (the target's runs) supplying merged items.
+CampaignProgress progressOf(const Gathered& g, const Session& merged) {
+  CampaignProgress p;
+  p.plan = g.plan;
+  p.parts = g.parts;
+  const std::map<std::int64_t, const Run*> inTarget = mergedRuns(merged, g.plan.key);
+  std::map<ItemKey, ItemFailure> lastFailure;
+  for (const ItemFailure& f : g.failures) {
+    auto [at, fresh] = lastFailure.emplace(ItemKey{f.checkpoint, f.batch}, f);
+    if (!fresh && at->second.at <= f.at) at->second = f;
+  }
+  for (std::int64_t c = 0; c < static_cast<std::int64_t>(g.plan.checkpoints.size()); ++c) {
+    const auto run = inTarget.find(c);
+    for (std::int64_t b = 0; b < g.plan.batches; ++b) {
+      const auto item = g.items.find({c, b});
+      if (run != inTarget.end() && b < run->second->batchCount()) {
+        p.done.push_back({c, b, run->second->batchSeconds(b)});
+        ++p.merged;
+      } else if (item != g.items.end()) {
+        p.done.push_back({c, b, item->second->batchSeconds(0)});
+      } else {
+        p.missing.push_back({c, b, 0.0});
+        const auto failed = lastFailure.find({c, b});
+        if (failed != lastFailure.end()) p.failures.push_back(failed->second);
+      }
+    }
+  }
+  return p;
+}
+
+}  // namespace
+
 std::vector<CampaignProgress> campaignProgress(const std::vector<std::string>& parts, const std::string& target) {
   const Session merged = readTarget(target);
   std::vector<CampaignProgress> progress;
-  for (auto& [key, g] : gather(parts)) {
-    CampaignProgress p;
-    p.plan = g.plan;
-    p.parts = g.parts;
-    const std::map<std::int64_t, const Run*> inTarget = mergedRuns(merged, key);
-    std::map<ItemKey, ItemFailure> lastFailure;
-    for (const ItemFailure& f : g.failures) {
-      auto [at, fresh] = lastFailure.emplace(ItemKey{f.checkpoint, f.batch}, f);
-      if (!fresh && at->second.at <= f.at) at->second = f;
-    }
-    for (std::int64_t c = 0; c < static_cast<std::int64_t>(g.plan.checkpoints.size()); ++c) {
-      const auto run = inTarget.find(c);
-      for (std::int64_t b = 0; b < g.plan.batches; ++b) {
-        const auto item = g.items.find({c, b});
-        if (run != inTarget.end() && b < run->second->batchCount()) {
-          p.done.push_back({c, b, run->second->batchSeconds(b)});
-          ++p.merged;
-        } else if (item != g.items.end()) {
-          p.done.push_back({c, b, item->second->batchSeconds(0)});
-        } else {
-          p.missing.push_back({c, b, 0.0});
-          const auto failed = lastFailure.find({c, b});
-          if (failed != lastFailure.end()) p.failures.push_back(failed->second);
-        }
-      }
-    }
-    progress.push_back(std::move(p));
-  }
+  for (const auto& [key, g] : gather(parts)) progress.push_back(progressOf(g, merged));
   return progress;
+}
+
+CampaignProgress campaignProgress(const CampaignPlan& plan, const std::vector<std::string>& parts, const std::string& target) {
+  std::map<std::string, Gathered> campaigns = gather(parts);
+  const auto found = campaigns.find(plan.key);
+  Gathered none;
+  none.plan = plan;
+  return progressOf(found != campaigns.end() ? found->second : none, readTarget(target));
 }
 
 MergeResult mergeParts(const std::vector<std::string>& parts, const std::string& target, const BeforeCommitHook& hook) {

@@ -283,6 +283,12 @@ class TestCampaign : public QObject {
     QCOMPARE(rest.added.size(), std::size_t{1});
     QCOMPARE(rest.alreadyMerged, std::int64_t{1});
     QVERIFY(campaignProgress({part}, target)[0].failures.empty());
+    // With the partial session gone, the target alone says what is done.
+    fs::remove(part);
+    const CampaignProgress alone = campaignProgress(plan, {}, target);
+    QCOMPARE(alone.merged, std::int64_t{6});
+    QVERIFY(alone.complete());
+    QCOMPARE(campaignProgress(planOf(2, 3, "another campaign"), {}, target).missing.size(), std::size_t{6});
   }
 
   void badPartsAreNamed() {

@@ -56,6 +56,9 @@ struct CampaignProgress {
 /// Every campaign that has partial sessions among `parts`, in key order; `target` (may be missing)
 /// supplies the merged items. Throws SessionFileError naming a damaged or foreign part.
 std::vector<CampaignProgress> campaignProgress(const std::vector<std::string>& parts, const std::string& target);
+/// The progress of `plan` alone: its items in `parts` (other campaigns' parts are read, checked
+/// and left out) and in `target`, which counts even when no part is left.
+CampaignProgress campaignProgress(const CampaignPlan& plan, const std::vector<std::string>& parts, const std::string& target);
 
 struct MergeResult {
   std::vector<std::string> added;        ///< ids of the runs added to the target
