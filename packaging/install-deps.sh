@@ -14,6 +14,7 @@ packages=(
   libqt6opengl6-dev                              # needed by Qt6Charts' CMake package
   libxkbcommon-dev                               # needed by Qt6Gui's CMake package
   python3-h5py                                   # tests: reading sessions from another program
+  libopenmpi-dev openmpi-bin                     # campaigns over MPI ranks (SHELLSCOPE_WITH_MPI; docs/cluster.md)
   xvfb xauth                                     # GUI checks without a display
   clang-14 libclang-rt-14-dev llvm-14            # CI: sanitizer build, libFuzzer, llvm-symbolizer
 )

@@ -18,7 +18,8 @@ const char* kUsage =
     "\n"
     "commands:\n"
     "  compute      shell energies of checkpoints on token batches, appended to a session file\n"
-    "  info         validate a session file and print its runs and profiles\n"
+    "  merge        gather a campaign's partial sessions (compute over ranks or --shard K/N) into runs\n"
+    "  info         validate a session file and print its runs and profiles (and campaigns' progress)\n"
     "  export-csv   write a session's runs as CSV files\n"
     "  analyze      frontier, fits and trends of a session's runs (written into the session)\n"
     "  render       a figure of a session as PNG, SVG or PDF\n"
@@ -27,6 +28,7 @@ const char* kUsage =
     "  init-checkpoint  write a randomly initialised checkpoint at a real model's shape\n"
     "  bench        time an operator product M.u against a forward+backward pass\n"
     "  bench-scale  time one batch at a real model's shape (Pythia-70M) and project the paper's run\n"
+    "  bench-campaign  cost of a campaign's item saves and merge at the paper's size; its projection on N devices\n"
     "  bench-analysis  bias and coverage of the frontier estimators on synthetic profiles\n"
     "  bench-quadrature  shell energies after m Lanczos steps against a dense eigendecomposition\n"
     "  demo         the built-in default job: compute a session for a built-in model and summarise it\n"
@@ -43,10 +45,11 @@ namespace shellscope::cli {
 
 int runCli(int argc, char** argv) {
   const std::map<std::string, int (*)(const Arguments&)> commands{
-      {"compute", computeCommand}, {"info", infoCommand}, {"export-csv", exportCsvCommand},
+      {"compute", computeCommand}, {"info", infoCommand}, {"merge", mergeCommand}, {"export-csv", exportCsvCommand},
       {"bench", benchCommand},     {"demo", demoCommand},            {"eval", evalCommand},
       {"analyze", analyzeCommand},     {"render", renderCommand},
       {"tokenize", tokenizeCommand}, {"init-checkpoint", initCheckpointCommand}, {"bench-scale", benchScaleCommand},
+      {"bench-campaign", benchCampaignCommand},
       {"bench-analysis", benchAnalysisCommand}, {"bench-quadrature", benchQuadratureCommand},
       {"lab", labCommand}, {"transport", transportCommand},
   };

@@ -62,6 +62,11 @@ class CommandLine {
   template <typename Enum>
   Option& choice(const std::string& name, const std::string& valueName, const std::string& help, Enum& target,
                  Enum (*parse)(const std::string&), std::string (*print)(Enum));
+  /// An option parsed by `assign` (which throws UsageError for a bad value); `shown`: its default in --help.
+  Option& custom(const std::string& name, const std::string& valueName, const std::string& help, std::string shown,
+                 std::function<void(const std::string&)> assign) {
+    return add(name, valueName, help, std::move(shown), std::move(assign));
+  }
   /// A switch: `target` becomes true when given.
   Option& flag(const std::string& name, const std::string& help, bool& target);
 

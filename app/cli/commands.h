@@ -11,9 +11,11 @@ using Arguments = std::vector<std::string>;
 
 int computeCommand(const Arguments& args);
 int infoCommand(const Arguments& args);
+int mergeCommand(const Arguments& args);
 int exportCsvCommand(const Arguments& args);
 int benchCommand(const Arguments& args);
 int benchScaleCommand(const Arguments& args);
+int benchCampaignCommand(const Arguments& args);
 int benchAnalysisCommand(const Arguments& args);
 int benchQuadratureCommand(const Arguments& args);
 int demoCommand(const Arguments& args);

@@ -1,6 +1,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "cli/campaign.h"
 #include "cli/command_line.h"
 #include "cli/commands.h"
 #include "cli/compute_options.h"
@@ -10,6 +11,24 @@
 #include "shellscope/session/session_file.h"
 
 namespace shellscope::cli {
+
+namespace {
+
+/// A campaign's compute on this rank; under MPI a rank that fails stops the others.
+int runCampaign(const ComputeSettings& settings, const std::string& out, const CampaignOptions& options) {
+  int status = 0;
+  try {
+    status = computeCampaign(settings, out, options);
+  } catch (const std::exception& e) {
+    if (!options.world.mpi) throw;
+    std::cerr << "shellscope-cli compute: rank " << options.world.rank << ": error: " << e.what() << "\n";
+    abortWorld(options.world, 1);
+  }
+  finalizeMpi();
+  return status;
+}
+
+}  // namespace
 
 int computeCommand(const Arguments& args) {
   std::string families;
@@ -29,9 +48,19 @@ int computeCommand(const Arguments& args) {
   addHeldOutOptions(cl, settings);
   addBatchOptions(cl, settings.batches, settings.batchSize, settings.seqLen);
   addSpectrumOptions(cl, settings);
-  addRuntimeOptions(cl, settings.device, settings.dtype, settings.threads);
+  addRuntimeOptions(cl, settings.device, settings.dtype, settings.threads, &settings.deviceIndex);
   cl.option("seed", "N", "seed of built-in models and their data", settings.seed).setting("seed");
   cl.option("out", "SESSION.h5", "session file to append to", out);
+  std::string shard;
+  bool resume = false, noMerge = false;
+  cl.option("shard", "K/N",
+            "compute shard K of N (from 0) of the campaign's (checkpoint, batch) items into a partial session\n"
+            "beside --out, then merge when all are done (docs/cluster.md); under mpirun/srun the ranks split\n"
+            "the items without it",
+            shard)
+      .defaultText("");
+  cl.flag("resume", "a campaign in this one process: compute only the items its partial sessions lack", resume);
+  cl.flag("no-merge", "campaigns: leave the partial sessions for `merge` even when every item is done", noMerge);
   if (!cl.parse(args)) {
     std::cout << cl.help();
     return 0;
@@ -46,6 +75,9 @@ int computeCommand(const Arguments& args) {
   if (!folder.empty() && !std::filesystem::is_directory(folder)) {
     throw std::runtime_error(out + ": directory '" + folder.string() + "' does not exist");
   }
+
+  const RankInfo world = cl.has("shard") ? parseShard(shard) : detectRank();
+  if (world.size > 1 || resume || cl.has("shard")) return runCampaign(settings, out, {world, !noMerge});
 
   std::vector<Run> runs;
   {

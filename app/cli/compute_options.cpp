@@ -1,5 +1,7 @@
 #include "cli/compute_options.h"
 
+#include <cstdio>
+
 namespace shellscope::cli {
 
 void addModelAndDataOptions(CommandLine& cl, ComputeSettings& s, std::string* singleModel) {
@@ -75,9 +77,29 @@ void addSpectrumOptions(CommandLine& cl, ComputeSettings& s) {
       .setting("jvp_method");
 }
 
-void addRuntimeOptions(CommandLine& cl, DevicePreference& device, ComputeDType& dtype, int& threads) {
-  cl.choice("device", "DEV", "auto | cpu | cuda", device, parseDevice, static_cast<std::string (*)(DevicePreference)>(toString))
-      .setting("device");
+void addRuntimeOptions(CommandLine& cl, DevicePreference& device, ComputeDType& dtype, int& threads, int* deviceIndex) {
+  if (deviceIndex) {
+    cl.custom("device", "DEV", "auto | cpu | cuda | cuda:K (GPU K; under mpirun/srun the local rank picks it)",
+              toString(device),
+              [&device, deviceIndex](const std::string& text) {
+                int index = -1;
+                char rest = 0;
+                if (std::sscanf(text.c_str(), "cuda:%d%c", &index, &rest) == 1 && index >= 0) {
+                  device = DevicePreference::Cuda;
+                  *deviceIndex = index;
+                  return;
+                }
+                try {
+                  device = parseDevice(text);
+                } catch (const std::invalid_argument& e) {
+                  throw UsageError(std::string("--device: ") + e.what() + " or cuda:K");
+                }
+              })
+        .setting("device");
+  } else {
+    cl.choice("device", "DEV", "auto | cpu | cuda", device, parseDevice, static_cast<std::string (*)(DevicePreference)>(toString))
+        .setting("device");
+  }
   cl.choice("dtype", "TYPE", "float32 | float64", dtype, parseDType, static_cast<std::string (*)(ComputeDType)>(toString))
       .setting("dtype");
   cl.option("threads", "N", "CPU threads, 0 = all cores", threads).setting("threads");

@@ -17,7 +17,8 @@ void addBatchOptions(CommandLine& cl, int& batches, int& batchSize, int& seqLen)
 /// --lanczos-steps, --lanczos-mode, --lanczos-tol, --shells-per-decade, --lambda-min, --lambda-max,
 /// --relative-floor, --jvp.
 void addSpectrumOptions(CommandLine& cl, ComputeSettings& settings);
-/// --device, --dtype, --threads.
-void addRuntimeOptions(CommandLine& cl, DevicePreference& device, ComputeDType& dtype, int& threads);
+/// --device, --dtype, --threads; with `deviceIndex`, --device also takes cuda:K (the GPU's index).
+void addRuntimeOptions(CommandLine& cl, DevicePreference& device, ComputeDType& dtype, int& threads,
+                       int* deviceIndex = nullptr);
 
 }  // namespace shellscope::cli

@@ -1,4 +1,7 @@
+#include <filesystem>
 #include <iostream>
+
+#include "cli/campaign.h"
 
 #include "cli/command_line.h"
 #include "cli/commands.h"
@@ -13,7 +16,10 @@ namespace shellscope::cli {
 int infoCommand(const Arguments& args) {
   CommandLine cl("info", "info SESSION.h5 [--run ID] [--profiles] [--check]",
                  "Validates a session file and prints its runs; with --run or --profiles, the shell profiles;\n"
-                 "with --check, every problem of the file, one per line (exit status 1 when there is one).");
+                 "with --check, every problem of the file, one per line (exit status 1 when there is one).\n"
+                 "A campaign's partial sessions beside SESSION.h5 (compute over ranks or --shard K/N) add its\n"
+                 "progress: items done and merged, missing, and failed with their errors (SESSION.h5 itself may\n"
+                 "not exist yet).");
   std::vector<std::string> runs;
   bool profiles = false, check = false;
   cl.flag("check", "list every problem of the file (shapes and meaning) instead of stopping at the first", check);
@@ -47,8 +53,10 @@ int infoCommand(const Arguments& args) {
     if (problems.empty()) std::cout << path << ": no problems found\n";
     return problems.empty() ? 0 : 1;
   }
+  if (!std::filesystem::exists(path) && printCampaignProgress(std::cout, path) > 0) return 0;
   const Session session = readSession(path);
   printSessionSummary(std::cout, path, session);
+  printCampaignProgress(std::cout, path);
   for (const std::string& id : runs) {
     const Run* run = session.findRun(id);
     if (!run) throw std::runtime_error(path + ": no run '" + id + "'");

@@ -74,6 +74,35 @@ void writeMatrix(H5::Group& group, const char* name, const Eigen::MatrixXd& m) {
   writeDataset(group, name, rowMajor.data(), {static_cast<hsize_t>(m.rows()), static_cast<hsize_t>(m.cols())});
 }
 
+void writeStrings(H5::Group& group, const char* name, const std::vector<std::string>& values) {
+  const H5::StrType type = utf8StringType();
+  const hsize_t count = values.size();
+  H5::DataSet dataset = group.createDataSet(name, type, H5::DataSpace(1, &count));
+  std::vector<const char*> pointers;
+  for (const std::string& value : values) pointers.push_back(value.c_str());
+  if (count) dataset.write(pointers.data(), type);
+}
+
+std::vector<std::string> GroupReader::strings(const char* name, hsize_t expected) const {
+  if (!group_.nameExists(name)) fail(std::string("missing dataset '") + name + "'");
+  H5::DataSet data = group_.openDataSet(name);
+  if (data.getTypeClass() != H5T_STRING || !data.getStrType().isVariableStr()) {
+    fail(std::string("dataset '") + name + "' is not a dataset of strings");
+  }
+  H5::DataSpace space = data.getSpace();
+  std::vector<hsize_t> dims(1, 0);
+  if (space.getSimpleExtentNdims() != 1) fail(std::string("dataset '") + name + "' should have 1 dimension");
+  space.getSimpleExtentDims(dims.data());
+  requireExtent(name, dims, {expected});
+  requireStorable(name, data, expected);
+  std::vector<char*> pointers(expected, nullptr);
+  const H5::StrType type = utf8StringType();
+  if (expected) data.read(pointers.data(), type);
+  std::vector<std::string> values;
+  for (char* p : pointers) values.emplace_back(p ? p : "");
+  if (expected) H5Dvlen_reclaim(type.getId(), space.getId(), H5P_DEFAULT, pointers.data());
+  return values;
+}
 
 namespace {
 

@@ -28,6 +28,8 @@ void writeDataset(H5::Group& group, const char* name, const std::int64_t* data, 
 void writeVector(H5::Group& group, const char* name, const Eigen::VectorXd& v);
 void writeVector(H5::Group& group, const char* name, const std::vector<std::int64_t>& v);
 void writeMatrix(H5::Group& group, const char* name, const Eigen::MatrixXd& m);
+/// A 1-D dataset of variable-length UTF-8 strings.
+void writeStrings(H5::Group& group, const char* name, const std::vector<std::string>& values);
 /// Deletes `name` under `group` when it exists.
 void removeChild(H5::Group& group, const std::string& name);
 std::vector<std::string> childNames(H5::Group& group);
@@ -188,6 +190,9 @@ class GroupReader {
     requireExtent(name, dims, {expected});
     return values;
   }
+
+  /// A 1-D dataset of `expected` strings (writeStrings).
+  std::vector<std::string> strings(const char* name, hsize_t expected) const;
 
   Eigen::MatrixXd matrix(const char* name, hsize_t rows, hsize_t columns) const {
     std::vector<hsize_t> dims;

@@ -8,19 +8,20 @@
 #include <filesystem>
 
 #include "hdf5_support.h"
+#include "run_group.h"
 #include "shellscope/base/build_config.h"
 #include "shellscope/spectral/run_checks.h"
 
 namespace shellscope {
 
 namespace fs = std::filesystem;
+using namespace hdf5;
 
 SessionFileError::SessionFileError(const std::string& path, const std::string& problem)
     : std::runtime_error(path + ": " + problem), path_(path), problem_(problem) {}
 
 namespace {
 
-using namespace hdf5;
 
 std::filesystem::path sessionFolderOf(const std::string& sessionPath) {
   return std::filesystem::absolute(sessionPath).lexically_normal().parent_path();
@@ -31,6 +32,8 @@ std::string relativeTo(const std::string& path, const std::filesystem::path& fol
   if (path.empty() || folder.empty()) return {};
   return std::filesystem::path(path).lexically_relative(folder).string();
 }
+
+}  // namespace
 
 /// `sessionFolder`: the absolute folder of the session file, for the paths relative to it.
 void writeRun(H5::Group& runs, const Run& run, const std::filesystem::path& sessionFolder) {
@@ -142,6 +145,15 @@ void writeRun(H5::Group& runs, const Run& run, const std::filesystem::path& sess
       writeVector(group, "held_out_ce_training_rate", c.trainingRate);
     }
   }
+  if (!run.provenance.empty()) {
+    // Campaigns (docs/cluster.md): where each batch was computed.
+    const ItemProvenance& p = run.provenance;
+    writeAttribute(group, "campaign", p.campaign);
+    writeAttribute(group, "campaign_checkpoint", p.checkpointIndex);
+    writeStrings(group, "item_host", p.host);
+    writeVector(group, "item_rank", p.rank);
+    writeStrings(group, "item_device", p.device);
+  }
   if (run.hasQuadratureBounds()) {
     writeMatrix(group, "shell_energy_lower_batches", run.shellEnergyLowerBatches);
     writeMatrix(group, "shell_energy_upper_batches", run.shellEnergyUpperBatches);
@@ -149,6 +161,8 @@ void writeRun(H5::Group& runs, const Run& run, const std::filesystem::path& sess
     writeVector(group, "shell_energy_upper", run.shellEnergyUpper);
   }
 }
+
+namespace {
 
 void writeTrainingLog(H5::Group& training, const TrainingLog& log) {
   if (training.nameExists(log.modelName)) H5Ldelete(training.getId(), log.modelName.c_str(), H5P_DEFAULT);
@@ -171,6 +185,8 @@ void writeRootAttributes(H5::H5File& file) {
   writeAttribute(file, "format_version", static_cast<std::int64_t>(kSessionFormatVersion));
   writeAttribute(file, "created_by", std::string("shellscope ") + SHELLSCOPE_VERSION);
 }
+
+}  // namespace
 
 Run readRun(const std::string& filePath, H5::Group group, const std::string& id, bool checkMeaning) {
   GroupReader r(filePath, std::move(group), "/runs/" + id);
@@ -370,6 +386,15 @@ Run readRun(const std::string& filePath, H5::Group group, const std::string& id,
   } else if (r.hasDataset("held_out_ce_ritz_rates") || r.hasDataset("held_out_ce_rate_direct")) {
     r.fail("has held_out_ce_* datasets but no held_out_* datasets");
   }
+  // Where each batch was computed (campaigns): the three datasets or none.
+  if (optionalGroup({"item_host", "item_rank", "item_device"}, "item_*")) {
+    ItemProvenance& p = run.provenance;
+    p.campaign = r.text("campaign");
+    p.checkpointIndex = r.integer("campaign_checkpoint");
+    p.host = r.strings("item_host", B);
+    p.rank = r.integers("item_rank", B);
+    p.device = r.strings("item_device", B);
+  }
   if (checkMeaning) {
     const std::vector<std::string> problems = runProblems(run);
     if (!problems.empty()) {
@@ -380,6 +405,8 @@ Run readRun(const std::string& filePath, H5::Group group, const std::string& id,
   }
   return run;
 }
+
+namespace {
 
 TrainingLog readTrainingLog(const std::string& filePath, H5::Group group, const std::string& name) {
   GroupReader r(filePath, std::move(group), "/training/" + name);

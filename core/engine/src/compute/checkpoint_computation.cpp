@@ -23,12 +23,17 @@ namespace {
 /// Pythia trained on 1024 samples of 2049 tokens per step.
 constexpr std::int64_t kPythiaRowsPerStep = 1024;
 
-at::Device resolveDevice(DevicePreference preference) {
+at::Device resolveDevice(DevicePreference preference, int index) {
   const bool cuda = at::hasCUDA() && at::getNumGPUs() > 0;
   if (preference == DevicePreference::Cuda && !cuda) {
     throw SettingError("device", "cuda: this LibTorch build has no CUDA or no GPU is visible");
   }
-  return (preference != DevicePreference::Cpu && cuda) ? at::Device(at::kCUDA) : at::Device(at::kCPU);
+  if (preference == DevicePreference::Cpu || !cuda) return at::Device(at::kCPU);
+  if (index >= static_cast<int>(at::getNumGPUs())) {
+    throw SettingError("device", "cuda:" + std::to_string(index) + ": only " + std::to_string(at::getNumGPUs()) +
+                                     " GPU(s) are visible");
+  }
+  return index >= 0 ? at::Device(at::kCUDA, static_cast<at::DeviceIndex>(index)) : at::Device(at::kCUDA);
 }
 
 
@@ -166,7 +171,7 @@ CheckpointComputation::CheckpointComputation(const ComputeSettings& settings, co
   settings.validate();
   Impl& d = *impl_;
   d.settings = settings;
-  d.device = resolveDevice(settings.device);
+  d.device = resolveDevice(settings.device, settings.deviceIndex);
   d.dtype = settings.dtype == ComputeDType::Float64 ? at::kDouble : at::kFloat;
 
   if (engine::isBuiltinModel(checkpoint.path)) {
@@ -266,35 +271,33 @@ BatchSpectrum CheckpointComputation::evaluateBatch(int batchIndex) {
   return engine::batchErrors(*d.model, batch, d.meta.checkpoint);
 }
 
-Run computeRun(CheckpointComputation& checkpoint, const ProgressToken& progress) {
-  const double started = monotonicSeconds();
+BatchSpectrum computeItem(CheckpointComputation& checkpoint, int batch, const ProgressToken& progress) {
   const RunMetadata& meta = checkpoint.metadata();
   const int steps = checkpoint.settings().effectiveMaxSteps() * checkpoint.settings().quadraturesPerBatch();
   const std::string most = checkpoint.settings().adaptiveTolerance > 0 ? " (adaptive, at most " : "/";
   const std::string close = checkpoint.settings().adaptiveTolerance > 0 ? ")" : "";
-  const int batches = checkpoint.batchCount();
   const std::string name = meta.step >= 0 ? meta.modelName + " step " + std::to_string(meta.step) : meta.modelName;
+  const std::string stage = name + ": batch " + std::to_string(batch + 1) + "/" + std::to_string(checkpoint.batchCount());
+  return checkpoint.computeBatch(batch, [&](int step) {
+    progress.throwIfCancelled();
+    progress.report(static_cast<double>(step) / steps,
+                    stage + ", Lanczos step " + std::to_string(step) + most + std::to_string(steps) + close);
+  });
+}
+
+Run computeRun(CheckpointComputation& checkpoint, const ProgressToken& progress) {
+  const double started = monotonicSeconds();
+  const int batches = checkpoint.batchCount();
   std::vector<BatchSpectrum> spectra;
   for (int b = 0; b < batches; ++b) {
-    const ProgressToken batchProgress = progress.item(static_cast<std::size_t>(b), static_cast<std::size_t>(batches));
-    const std::string stage = name + ": batch " + std::to_string(b + 1) + "/" + std::to_string(batches);
-    spectra.push_back(checkpoint.computeBatch(b, [&](int step) {
-      batchProgress.throwIfCancelled();
-      batchProgress.report(static_cast<double>(step) / steps,
-                           stage + ", Lanczos step " + std::to_string(step) + most + std::to_string(steps) + close);
-    }));
+    spectra.push_back(computeItem(checkpoint, b, progress.item(static_cast<std::size_t>(b), static_cast<std::size_t>(batches))));
   }
-  RunMetadata finished = meta;
+  RunMetadata finished = checkpoint.metadata();
   finished.computeSeconds = checkpoint.setupSeconds() + (monotonicSeconds() - started);
   return assembleRun(finished, std::move(spectra), checkpoint.settings().windowPolicy());
 }
 
-std::vector<Run> computeRuns(const ComputeSettings& settings, const ProgressToken& progress,
-                             const std::function<void(const Run&)>& onRun) {
-  settings.validate();
-  configureThreads(settings.threads);
-  // Everything that can be checked without loading weights is checked before progress starts.
-  const std::vector<CheckpointEntry> checkpoints = resolveModels(settings);
+SeriesData openSeriesData(const ComputeSettings& settings, const std::vector<CheckpointEntry>& checkpoints) {
   std::shared_ptr<const TokenStream> data;
   for (const CheckpointEntry& c : checkpoints) {
     if (!engine::isBuiltinModel(c.path)) {
@@ -316,13 +319,23 @@ std::vector<Run> computeRuns(const ComputeSettings& settings, const ProgressToke
     }
     if (!heldOutData) heldOutData = openComputeData(held, "");
   }
+  return {data, heldOutData};
+}
+
+std::vector<Run> computeRuns(const ComputeSettings& settings, const ProgressToken& progress,
+                             const std::function<void(const Run&)>& onRun) {
+  settings.validate();
+  configureThreads(settings.threads);
+  // Everything that can be checked without loading weights is checked before progress starts.
+  const std::vector<CheckpointEntry> checkpoints = resolveModels(settings);
+  const SeriesData series = openSeriesData(settings, checkpoints);
   std::vector<Run> runs;
   for (std::size_t i = 0; i < checkpoints.size(); ++i) {
     const CheckpointEntry& entry = checkpoints[i];
     const ProgressToken part = progress.item(i, checkpoints.size());
     part.throwIfCancelled();
     part.report(0.0, "loading " + entry.label);
-    CheckpointComputation checkpoint(settings, entry, data, heldOutData);
+    CheckpointComputation checkpoint(settings, entry, series.data, series.heldOut);
     runs.push_back(computeRun(checkpoint, part));
     if (onRun) onRun(runs.back());
   }

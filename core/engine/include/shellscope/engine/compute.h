@@ -79,6 +79,7 @@ struct ComputeSettings {
   double lambdaMax = 0.0;
   double relativeFloor = -1.0;      ///< < 0: by dtype (1e-12 float64, 1e-6 float32)
   DevicePreference device = DevicePreference::Auto;
+  int deviceIndex = -1;             ///< CUDA device K (--device cuda:K, or a rank's local rank); -1: the current one
   ComputeDType dtype = ComputeDType::Float32;
   JvpMethod jvpMethod = JvpMethod::ForwardMode;
   std::uint64_t seed = 0;
@@ -93,7 +94,7 @@ struct ComputeSettings {
   /// Throws SettingError naming the first bad setting by its key (base/setting_error.h): model,
   /// batches, batch_size, seq_len, lanczos_steps, adaptive_tolerance, lanczos_max_steps,
   /// shells_per_decade, threads, lambda_min, held_out_data, held_out_cross_entropy.
-  /// (CheckpointComputation adds device, data, seq_len against the model's context, and
+  /// (CheckpointComputation adds device (also a deviceIndex beyond the visible GPUs), data, seq_len against the model's context, and
   /// training_step_rows, which need the model or the machine.)
   void validate() const;
 };
@@ -115,6 +116,13 @@ std::vector<CheckpointEntry> resolveModels(const ComputeSettings& settings);
 /// The token data of settings.data (nullptr when empty). `checkpointFolder` supplies the
 /// tokenizer.json of text data when settings.tokenizer is empty.
 std::shared_ptr<const TokenStream> openComputeData(const ComputeSettings& settings, const std::string& checkpointFolder);
+
+/// The token data of a series of checkpoints, opened once: settings.data and the held-out data of
+/// their own (null when not asked for), with the first checkpoint folder's tokenizer for text.
+struct SeriesData {
+  std::shared_ptr<const TokenStream> data, heldOut;
+};
+SeriesData openSeriesData(const ComputeSettings& settings, const std::vector<CheckpointEntry>& checkpoints);
 
 /// One checkpoint loaded and ready: computes the spectrum of any of its batches.
 class CheckpointComputation {
@@ -148,6 +156,11 @@ class CheckpointComputation {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+/// Computes batch `batch` of `checkpoint` (one work item), reporting its Lanczos steps on
+/// `progress` as 0..1 and stopping with CancelledError after the next operator product when it is
+/// cancelled.
+BatchSpectrum computeItem(CheckpointComputation& checkpoint, int batch, const ProgressToken& progress);
 
 /// Computes every batch of `checkpoint` and assembles its run (computeSeconds included): progress
 /// goes to `progress` as 0..1 over the batches, and a cancel stops it after the next operator

@@ -160,6 +160,18 @@ struct HeldOutSpectra {
   void computeShells(const ShellWindow& window, const Eigen::MatrixXd& trainingValues);
 };
 
+/// Where each batch of a run was computed, when its batches were computed as the work items of a
+/// campaign (compute over ranks or shards, then merge; docs/cluster.md): [B] host, rank and
+/// device, in batch order; the campaign's key and this checkpoint's place in its list. Empty for
+/// runs computed in one process.
+struct ItemProvenance {
+  std::string campaign;                    ///< the campaign's key (hex digest of its settings)
+  std::int64_t checkpointIndex = -1;       ///< the checkpoint's index in the campaign
+  std::vector<std::string> host, device;   ///< [B]
+  std::vector<std::int64_t> rank;          ///< [B] the rank (or shard) that computed the batch
+  bool empty() const { return campaign.empty(); }
+};
+
 /// A run as stored in a session.
 struct Run {
   std::string id;                   ///< group name under /runs, e.g. "run-0003"
@@ -192,6 +204,8 @@ struct Run {
   PolarisedQuadratures polarisation;
   /// Held-out points paired with the batches; empty unless computed with held-out data.
   HeldOutSpectra heldOut;
+  /// Per batch, where it was computed (campaigns only).
+  ItemProvenance provenance;
 
   Eigen::Index batchCount() const { return errorNorm2.size(); }
   bool hasQuadratureBounds() const { return shellEnergyLower.size() == shellEnergy.size() && shellEnergy.size() > 0; }
@@ -218,5 +232,11 @@ struct Run {
 /// Merges batch spectra into a run (any order; sorted by batch index). The window is chosen from
 /// all Ritz values with `policy`; masses are errorNorm2 * weight.
 Run assembleRun(const RunMetadata& meta, std::vector<BatchSpectrum> spectra, const ShellWindowPolicy& policy);
+
+/// The inverse of assembleRun on what it takes: the batch spectra a run was assembled from, in
+/// batch order, read back from the per-batch arrays (run_items.cpp; the one place that lists
+/// them for merging). assembleRun(run.meta, batchSpectra(run), policy) gives the run's arrays
+/// again bit for bit when `policy` is the one it was computed with.
+std::vector<BatchSpectrum> batchSpectra(const Run& run);
 
 }  // namespace shellscope
