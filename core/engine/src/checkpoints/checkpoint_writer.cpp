@@ -4,6 +4,7 @@
 
 #include "checkpoints/checkpoint_io.h"
 #include "models/builtin_models.h"
+#include "models/gpt2.h"
 #include "models/gpt_neox.h"
 
 namespace shellscope {
@@ -19,6 +20,17 @@ engine::GptNeoxConfig pythiaShape(std::int64_t layers, std::int64_t hidden, std:
   c.intermediateSize = 4 * hidden;
   c.rotaryPct = 0.25;
   c.maxPositions = 2048;
+  return c;
+}
+
+/// GPT-2 small (openai-community/gpt2, and Stanford CRFM's Mistral runs): 124M parameters.
+engine::Gpt2Config gpt2Small() {
+  engine::Gpt2Config c;
+  c.vocabSize = 50257;
+  c.hiddenSize = 768;
+  c.numLayers = 12;
+  c.numHeads = 12;
+  c.maxPositions = 1024;
   return c;
 }
 
@@ -46,7 +58,8 @@ at::ScalarType storeType(const std::string& text) {
 }  // namespace
 
 std::vector<std::string> knownModelShapes() {
-  return {"pythia-14m", "pythia-70m", "pythia-160m", "pythia-410m", "pythia-1b", "tiny-lm", "small-lm", "base-lm"};
+  return {"pythia-14m", "pythia-70m", "pythia-160m", "pythia-410m", "pythia-1b", "tiny-lm", "small-lm", "base-lm",
+          "gpt2-small"};
 }
 
 CheckpointFiles::Layout parseLayout(const std::string& text) {
@@ -59,10 +72,11 @@ CheckpointFiles::Layout parseLayout(const std::string& text) {
 }
 
 std::int64_t writeRandomCheckpoint(const std::string& folder, const RandomCheckpointOptions& options) {
-  // A named shape is a GPT-NeoX config; a config.json may be of any family this build knows.
-  const nlohmann::json config = options.configPath.empty()
-                                    ? engine::gptNeoxConfigJson(shapeNamed(options.shape), options.storeDtype)
-                                    : engine::readJsonFile(options.configPath);
+  // A named shape is a GPT-NeoX or GPT-2 config; a config.json may be of any family this build knows.
+  const nlohmann::json config = !options.configPath.empty() ? engine::readJsonFile(options.configPath)
+                                : options.shape == "gpt2-small"
+                                    ? engine::gpt2ConfigJson(gpt2Small(), options.storeDtype)
+                                    : engine::gptNeoxConfigJson(shapeNamed(options.shape), options.storeDtype);
   const std::string source = options.configPath.empty() ? "shape " + options.shape : options.configPath;
   const auto model = engine::randomModel(config, source, options.seed);
   engine::saveCheckpoint(*model, folder, options.layout, storeType(options.storeDtype), options.shards);

@@ -113,12 +113,8 @@ at::Tensor GptNeoxModel::attention(const std::vector<at::Tensor>& p, const Layer
   q = applyRotary(q, cos, sin, config_.rotaryDims());
   k = applyRotary(k, cos, sin, config_.rotaryDims());
 
-  at::Tensor scores = at::matmul(q, k.transpose(-1, -2)) * (1.0 / std::sqrt(static_cast<double>(hs)));
-  const at::Tensor future = at::ones({T, T}, at::TensorOptions().dtype(at::kBool).device(x.device())).triu(1);
-  const double lowest = x.scalar_type() == at::kDouble ? std::numeric_limits<double>::lowest()
-                                                        : static_cast<double>(std::numeric_limits<float>::lowest());
-  scores = scores.masked_fill(future, lowest);
-  const at::Tensor probabilities = at::softmax(scores, -1);
+  const at::Tensor scores = at::matmul(q, k.transpose(-1, -2)) * (1.0 / std::sqrt(static_cast<double>(hs)));
+  const at::Tensor probabilities = causalSoftmax(scores);
   const at::Tensor merged = at::matmul(probabilities, v).permute({0, 2, 1, 3}).reshape({B, T, heads * hs});
   if (record) {
     record->query = q.detach();

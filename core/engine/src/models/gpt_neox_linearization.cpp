@@ -151,7 +151,7 @@ class GptNeoxLinearization final : public ModelLinearization {
         (at::matmul(qDot, a.key.transpose(-1, -2)) + at::matmul(a.query, kDot.transpose(-1, -2)))
             .mul_(1.0 / std::sqrt(static_cast<double>(hs)));
     const at::Tensor& P = a.probabilities;
-    const at::Tensor probabilitiesDot = P * (scoresDot - (P * scoresDot).sum(-1, true));
+    const at::Tensor probabilitiesDot = softmaxTangent(P, scoresDot);
     const at::Tensor mergedDot = (at::matmul(probabilitiesDot, a.value) + at::matmul(P, vDot))
                                      .permute({0, 2, 1, 3})
                                      .reshape({B, T, heads * hs});

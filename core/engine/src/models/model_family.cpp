@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "models/gpt2.h"
 #include "models/gpt_neox.h"
 #include "shellscope/base/file_error.h"
 
@@ -28,6 +29,7 @@ double ModelFamily::initializerRange(const nlohmann::json& config) const {
 ModelFamilyRegistry::ModelFamilyRegistry() {
   // The families of this build. A new one is added here (and gets its own models/ files).
   families_.push_back(makeGptNeoxFamily());
+  families_.push_back(makeGpt2Family());
 }
 
 ModelFamilyRegistry& ModelFamilyRegistry::instance() {

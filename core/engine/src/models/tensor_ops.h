@@ -1,8 +1,11 @@
 #pragma once
-// Small tensor building blocks shared by the GPT-NeoX forward pass and its tangent pass.
+// Small tensor building blocks shared by the GPT-NeoX and GPT-2 forward passes and their tangent
+// passes.
 
 #include <ATen/ATen.h>
 
+#include <cmath>
+#include <limits>
 #include <vector>
 
 namespace shellscope::engine {
@@ -32,6 +35,21 @@ inline at::Tensor linearTangent(const at::Tensor& x, const at::Tensor& xDot, con
   return at::linear(xDot, w).add_(at::linear(x, wDot, bDot));
 }
 
+/// Causal attention probabilities P = softmax(s) over the last dimension with the future (key
+/// position > query position) masked out; s is [..., T, T].
+inline at::Tensor causalSoftmax(const at::Tensor& scores) {
+  const std::int64_t T = scores.size(-1);
+  const at::Tensor future = at::ones({T, T}, at::TensorOptions().dtype(at::kBool).device(scores.device())).triu(1);
+  const double lowest = scores.scalar_type() == at::kDouble ? std::numeric_limits<double>::lowest()
+                                                             : static_cast<double>(std::numeric_limits<float>::lowest());
+  return at::softmax(scores.masked_fill(future, lowest), -1);
+}
+
+/// Tangent of P = softmax(s):  Ṗ = P ⊙ (ṡ - Σ_j P ṡ)  (masked entries have P = 0 and drop out).
+inline at::Tensor softmaxTangent(const at::Tensor& P, const at::Tensor& scoresDot) {
+  return P * (scoresDot - (P * scoresDot).sum(-1, true));
+}
+
 /// LayerNorm statistics for its tangent: x̂ = (x - mean) / σ and 1/σ, σ = sqrt(var + eps).
 struct NormStatistics {
   at::Tensor normalised, inverseStd;
@@ -55,6 +73,19 @@ inline at::Tensor geluSlope(const at::Tensor& x) {
   constexpr double kInvSqrt2 = 0.70710678118654752440;
   constexpr double kInvSqrt2Pi = 0.39894228040143267794;
   return (at::erf(x * kInvSqrt2) + 1.0) * 0.5 + x * at::exp(x.square() * -0.5) * kInvSqrt2Pi;
+}
+
+/// GELU, tanh approximation (Hugging Face gelu_new): 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))).
+inline at::Tensor geluTanh(const at::Tensor& x) {
+  constexpr double kSqrt2OverPi = 0.79788456080286535588;
+  return x * 0.5 * (at::tanh((x + x.pow(3) * 0.044715) * kSqrt2OverPi) + 1.0);
+}
+
+/// d/dx of geluTanh: 0.5 (1 + t) + 0.5 x (1 - t²) √(2/π) (1 + 3·0.044715 x²), t = tanh(u).
+inline at::Tensor geluTanhSlope(const at::Tensor& x) {
+  constexpr double kSqrt2OverPi = 0.79788456080286535588;
+  const at::Tensor t = at::tanh((x + x.pow(3) * 0.044715) * kSqrt2OverPi);
+  return (t + 1.0) * 0.5 + x * 0.5 * (1.0 - t.square()) * kSqrt2OverPi * (x.square() * (3 * 0.044715) + 1.0);
 }
 
 }  // namespace shellscope::engine

@@ -1,0 +1,140 @@
+// GPT-2 linearised on one batch: reverse mode through the retained graph for J^T u, and a
+// hand-written tangent pass over the recorded activations for J g (˙ marks tangents).
+//
+// The output layer is tied to the input embedding (z_i = wte h_i), so wte's column block of J is
+// the sum of its output-layer part and its embedding part; J J^T has no exact split into an n x n
+// block and a remainder that avoids vocabulary-sized tensors (the cross terms J_out J_emb^T need
+// J_emb^T u, [V, H]). GPT-2 therefore uses the plain product M u = J (J^T u) / n (fixedBlock() is
+// undefined). With g_i = ∂f_i/∂z_i and a_i = wte^T g_i (models/observable.h):
+//   J^T u  = backward of Σ_i u_i a_i · h_i through the body, plus Σ_i u_i g_i h_i^T on wte
+//   J ġ    = a_i · ḣ_i + g_i · (ẇte h_i)
+// and ḣ by the tangent pass:
+//   embedding  ẋ_0 = ẇte[ids] + ẇpe[0 .. T-1]
+//   LayerNorm  ẏ = γ (ẋ - mean ẋ - x̂ mean(ẋ x̂)) / σ + x̂ γ̇ + β̇
+//   Conv1D     ẏ = ẋ W + x Ẇ + ḃ   (W stored [in, out])
+//   attention  ṡ = c_l (q̇ k^T + q k̇^T),  Ṗ = P ⊙ (ṡ - Σ_j P ṡ),  ȯ = Ṗ v + P v̇
+//   gelu_new   ẏ = (0.5 (1 + t) + 0.5 x (1 - t²) √(2/π) (1 + 0.134145 x²)) ẋ,  t = tanh(√(2/π)(x + 0.044715 x³))
+// Verified against an explicit Jacobian (and so finite differences) in tests/core/engine/test_gpt2.cpp.
+#include <torch/csrc/autograd/autograd.h>
+
+#include "models/gpt2.h"
+#include "models/tensor_ops.h"
+
+namespace shellscope::engine {
+
+namespace {
+constexpr std::int64_t kVocabularyChunk = 256;
+
+/// Tangent of the Conv1D y = x W + b (W [in, out]).
+at::Tensor conv1dTangent(const at::Tensor& x, const at::Tensor& xDot, const at::Tensor& w, const at::Tensor& wDot,
+                         const at::Tensor& bDot) {
+  return linearTangent(x, xDot, w.t(), wDot.t(), bDot);
+}
+}  // namespace
+
+class Gpt2Linearization final : public ModelLinearization {
+ public:
+  Gpt2Linearization(const Gpt2Model& model, const Batch& batch) : model_(model), batch_(batch) {
+    {
+      at::AutoGradMode enableGrad(true);
+      hiddenGraph_ = model.forward(model.params_, batch.inputs, &acts_);
+    }
+    at::NoGradGuard noGrad;
+    const double eps = model.config_.layerNormEps;
+    for (const auto& layer : acts_.layers) {
+      ln1_.emplace_back(layer.ln1.input, eps);
+      ln2_.emplace_back(layer.ln2.input, eps);
+      activationSlopes_.push_back(model.activationSlope(layer.preGelu));
+    }
+    final_ = NormStatistics(acts_.finalNorm.input, eps);
+    const at::Tensor w = model.params_[model.wte_].detach();
+    hidden_ = hiddenGraph_.detach().reshape({-1, model.config_.hiddenSize});
+    logits_ = model.observable().linearizeAtLogits(hidden_, w, batch.targets);
+    outputs_ = logits_->values();
+    outputSlope_ = logits_->hiddenSlope(w).view_as(hiddenGraph_);
+  }
+
+  const at::Tensor& outputs() const override { return outputs_; }
+
+  std::vector<at::Tensor> vjp(const at::Tensor& u) override {
+    const at::Tensor weights = u.to(outputs_.options()).reshape({-1});
+    const at::Tensor cotangent = outputSlope_ * weights.view({hiddenGraph_.size(0), hiddenGraph_.size(1), 1});
+    auto grads = torch::autograd::grad({hiddenGraph_}, model_.params_, {cotangent}, /*retain_graph=*/true,
+                                       /*create_graph=*/false, /*allow_unused=*/true);
+    for (size_t i = 0; i < grads.size(); ++i) {
+      if (!grads[i].defined()) grads[i] = at::zeros_like(model_.params_[i]);
+    }
+    at::NoGradGuard noGrad;
+    const at::Tensor& w = model_.params_[model_.wte_];
+    grads[model_.wte_] = grads[model_.wte_] + logits_->weightGradient(hidden_ * weights.unsqueeze(1), w);
+    return grads;
+  }
+
+  at::Tensor jvp(const std::vector<at::Tensor>& g) override {
+    at::NoGradGuard noGrad;
+    at::Tensor result = (outputSlope_ * hiddenTangent(g)).sum(-1).reshape({-1});
+    const at::Tensor& wDot = g[static_cast<size_t>(model_.wte_)];
+    const std::int64_t n = outputs_.numel();
+    for (std::int64_t start = 0; start < n; start += kVocabularyChunk) {
+      const std::int64_t count = std::min(kVocabularyChunk, n - start);
+      const at::Tensor logitsDot = at::matmul(hidden_.narrow(0, start, count), wDot.t());
+      result.narrow(0, start, count).add_(logits_->tangent(logitsDot, start, count));
+    }
+    return result;
+  }
+
+ private:
+  at::Tensor hiddenTangent(const std::vector<at::Tensor>& g) const {
+    const auto& p = model_.params_;
+    at::Tensor x = at::embedding(g[model_.wte_], batch_.inputs) + g[model_.wpe_].narrow(0, 0, batch_.inputs.size(-1));
+    for (size_t l = 0; l < model_.layers_.size(); ++l) {
+      const auto& s = model_.layers_[l];
+      const auto& a = acts_.layers[l];
+      x = x + attention(l, ln1_[l].tangent(x, p[s.ln1Weight], g[s.ln1Weight], g[s.ln1Bias]), g);
+      const at::Tensor inputDot = ln2_[l].tangent(x, p[s.ln2Weight], g[s.ln2Weight], g[s.ln2Bias]);
+      const at::Tensor preDot = conv1dTangent(a.ln2.output, inputDot, p[s.fcWeight], g[s.fcWeight], g[s.fcBias]);
+      x = x + conv1dTangent(a.postGelu, activationSlopes_[l] * preDot, p[s.mlpProjWeight], g[s.mlpProjWeight],
+                            g[s.mlpProjBias]);
+    }
+    return final_.tangent(x, p[model_.finalNormWeight_], g[model_.finalNormWeight_], g[model_.finalNormBias_]);
+  }
+
+  at::Tensor attention(size_t l, const at::Tensor& inputDot, const std::vector<at::Tensor>& g) const {
+    const auto& s = model_.layers_[l];
+    const auto& a = acts_.layers[l];
+    const auto& p = model_.params_;
+    const auto& c = model_.config_;
+    const std::int64_t B = inputDot.size(0), T = inputDot.size(1), H = c.hiddenSize, heads = c.numHeads;
+    const at::Tensor qkvDot = conv1dTangent(a.ln1.output, inputDot, p[s.attnWeight], g[s.attnWeight], g[s.attnBias]);
+    auto split = [&](int part) {
+      return qkvDot.narrow(-1, part * H, H).view({B, T, heads, c.headSize()}).permute({0, 2, 1, 3});
+    };
+    const at::Tensor qDot = split(0), kDot = split(1), vDot = split(2);
+    const at::Tensor scoresDot =
+        (at::matmul(qDot, a.key.transpose(-1, -2)) + at::matmul(a.query, kDot.transpose(-1, -2)))
+            .mul_(c.attentionScale(static_cast<std::int64_t>(l)));
+    const at::Tensor& P = a.probabilities;
+    const at::Tensor mergedDot =
+        (at::matmul(softmaxTangent(P, scoresDot), a.value) + at::matmul(P, vDot)).permute({0, 2, 1, 3}).reshape({B, T, H});
+    return conv1dTangent(a.merged, mergedDot, p[s.attnProjWeight], g[s.attnProjWeight], g[s.attnProjBias]);
+  }
+
+  const Gpt2Model& model_;
+  Batch batch_;
+  Gpt2Model::Activations acts_;
+  at::Tensor hiddenGraph_;  ///< final hidden states [B, T, H] with the body's graph
+  std::vector<NormStatistics> ln1_, ln2_;
+  std::vector<at::Tensor> activationSlopes_;
+  NormStatistics final_;
+  at::Tensor hidden_;                           ///< h, [n, H]
+  std::unique_ptr<LogitLinearization> logits_;  ///< the observable at z = wte h
+  at::Tensor outputs_;                          ///< f, [n]
+  at::Tensor outputSlope_;                      ///< a, [B, T, H]
+};
+
+std::unique_ptr<ModelLinearization> Gpt2Model::linearize(const Batch& batch) const {
+  if (!observable().linearizesAtLogits()) return nullptr;
+  return std::make_unique<Gpt2Linearization>(*this, batch);
+}
+
+}  // namespace shellscope::engine
