@@ -5,7 +5,7 @@
 // the sum of its output-layer part and its embedding part; J J^T has no exact split into an n x n
 // block and a remainder that avoids vocabulary-sized tensors (the cross terms J_out J_emb^T need
 // J_emb^T u, [V, H]). GPT-2 therefore uses the plain product M u = J (J^T u) / n (fixedBlock() is
-// undefined). With g_i = ∂f_i/∂z_i and a_i = wte^T g_i (models/observable.h):
+// undefined; models/output_head.h). With g_i = ∂f_i/∂z_i and a_i = wte^T g_i:
 //   J^T u  = backward of Σ_i u_i a_i · h_i through the body, plus Σ_i u_i g_i h_i^T on wte
 //   J ġ    = a_i · ḣ_i + g_i · (ẇte h_i)
 // and ḣ by the tangent pass:
@@ -15,15 +15,13 @@
 //   attention  ṡ = c_l (q̇ k^T + q k̇^T),  Ṗ = P ⊙ (ṡ - Σ_j P ṡ),  ȯ = Ṗ v + P v̇
 //   gelu_new   ẏ = (0.5 (1 + t) + 0.5 x (1 - t²) √(2/π) (1 + 0.134145 x²)) ẋ,  t = tanh(√(2/π)(x + 0.044715 x³))
 // Verified against an explicit Jacobian (and so finite differences) in tests/core/engine/test_gpt2.cpp.
-#include <torch/csrc/autograd/autograd.h>
-
 #include "models/gpt2.h"
+#include "models/output_head.h"
 #include "models/tensor_ops.h"
 
 namespace shellscope::engine {
 
 namespace {
-constexpr std::int64_t kVocabularyChunk = 256;
 
 /// Tangent of the Conv1D y = x W + b (W [in, out]).
 at::Tensor conv1dTangent(const at::Tensor& x, const at::Tensor& xDot, const at::Tensor& w, const at::Tensor& wDot,
@@ -35,9 +33,10 @@ at::Tensor conv1dTangent(const at::Tensor& x, const at::Tensor& xDot, const at::
 class Gpt2Linearization final : public ModelLinearization {
  public:
   Gpt2Linearization(const Gpt2Model& model, const Batch& batch) : model_(model), batch_(batch) {
+    at::Tensor hiddenGraph;
     {
       at::AutoGradMode enableGrad(true);
-      hiddenGraph_ = model.forward(model.params_, batch.inputs, &acts_);
+      hiddenGraph = model.forward(model.params_, batch.inputs, &acts_);
     }
     at::NoGradGuard noGrad;
     const double eps = model.config_.layerNormEps;
@@ -47,40 +46,15 @@ class Gpt2Linearization final : public ModelLinearization {
       activationSlopes_.push_back(model.activationSlope(layer.preGelu));
     }
     final_ = NormStatistics(acts_.finalNorm.input, eps);
-    const at::Tensor w = model.params_[model.wte_].detach();
-    hidden_ = hiddenGraph_.detach().reshape({-1, model.config_.hiddenSize});
-    logits_ = model.observable().linearizeAtLogits(hidden_, w, batch.targets);
-    outputs_ = logits_->values();
-    outputSlope_ = logits_->hiddenSlope(w).view_as(hiddenGraph_);
+    head_ = OutputHead(model.observable(), hiddenGraph, model.params_, model.wte_, batch.targets, /*split=*/false);
   }
 
-  const at::Tensor& outputs() const override { return outputs_; }
+  const at::Tensor& outputs() const override { return head_.outputs(); }
 
-  std::vector<at::Tensor> vjp(const at::Tensor& u) override {
-    const at::Tensor weights = u.to(outputs_.options()).reshape({-1});
-    const at::Tensor cotangent = outputSlope_ * weights.view({hiddenGraph_.size(0), hiddenGraph_.size(1), 1});
-    auto grads = torch::autograd::grad({hiddenGraph_}, model_.params_, {cotangent}, /*retain_graph=*/true,
-                                       /*create_graph=*/false, /*allow_unused=*/true);
-    for (size_t i = 0; i < grads.size(); ++i) {
-      if (!grads[i].defined()) grads[i] = at::zeros_like(model_.params_[i]);
-    }
-    at::NoGradGuard noGrad;
-    const at::Tensor& w = model_.params_[model_.wte_];
-    grads[model_.wte_] = grads[model_.wte_] + logits_->weightGradient(hidden_ * weights.unsqueeze(1), w);
-    return grads;
-  }
+  std::vector<at::Tensor> vjp(const at::Tensor& u) override { return head_.vjp(u, model_.params_); }
 
   at::Tensor jvp(const std::vector<at::Tensor>& g) override {
-    at::NoGradGuard noGrad;
-    at::Tensor result = (outputSlope_ * hiddenTangent(g)).sum(-1).reshape({-1});
-    const at::Tensor& wDot = g[static_cast<size_t>(model_.wte_)];
-    const std::int64_t n = outputs_.numel();
-    for (std::int64_t start = 0; start < n; start += kVocabularyChunk) {
-      const std::int64_t count = std::min(kVocabularyChunk, n - start);
-      const at::Tensor logitsDot = at::matmul(hidden_.narrow(0, start, count), wDot.t());
-      result.narrow(0, start, count).add_(logits_->tangent(logitsDot, start, count));
-    }
-    return result;
+    return head_.jvp(hiddenTangent(g), g[static_cast<size_t>(model_.wte_)]);
   }
 
  private:
@@ -122,14 +96,10 @@ class Gpt2Linearization final : public ModelLinearization {
   const Gpt2Model& model_;
   Batch batch_;
   Gpt2Model::Activations acts_;
-  at::Tensor hiddenGraph_;  ///< final hidden states [B, T, H] with the body's graph
   std::vector<NormStatistics> ln1_, ln2_;
   std::vector<at::Tensor> activationSlopes_;
   NormStatistics final_;
-  at::Tensor hidden_;                           ///< h, [n, H]
-  std::unique_ptr<LogitLinearization> logits_;  ///< the observable at z = wte h
-  at::Tensor outputs_;                          ///< f, [n]
-  at::Tensor outputSlope_;                      ///< a, [B, T, H]
+  OutputHead head_;  ///< the observable at z = wte h, the plain product
 };
 
 std::unique_ptr<ModelLinearization> Gpt2Model::linearize(const Batch& batch) const {

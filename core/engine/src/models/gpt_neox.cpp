@@ -88,14 +88,7 @@ std::pair<at::Tensor, at::Tensor> GptNeoxModel::rotaryTables(std::int64_t length
   std::lock_guard<std::mutex> lock(cacheMutex_);
   auto found = rotaryCache_.find(key);
   if (found != rotaryCache_.end()) return found->second;
-  const std::int64_t r = config_.rotaryDims();
-  // inv_freq = 1 / base^(arange(0, r, 2) / r), in fp32 as Hugging Face does.
-  const at::Tensor exponents = at::arange(0, r, 2, at::kFloat) / static_cast<float>(r);
-  const at::Tensor invFreq = at::pow(static_cast<float>(config_.rotaryBase), exponents).reciprocal();
-  const at::Tensor positions = at::arange(length, at::kFloat);
-  const at::Tensor freqs = at::outer(positions, invFreq);
-  const at::Tensor angles = at::cat({freqs, freqs}, -1);
-  auto tables = std::make_pair(angles.cos().to(like.options()), angles.sin().to(like.options()));
+  auto tables = engine::rotaryTables(length, config_.rotaryDims(), config_.rotaryBase, like);
   rotaryCache_.emplace(key, tables);
   return tables;
 }

@@ -4,6 +4,7 @@
 
 #include "models/gpt2.h"
 #include "models/gpt_neox.h"
+#include "models/llama.h"
 #include "shellscope/base/file_error.h"
 
 namespace shellscope::engine {
@@ -30,6 +31,7 @@ ModelFamilyRegistry::ModelFamilyRegistry() {
   // The families of this build. A new one is added here (and gets its own models/ files).
   families_.push_back(makeGptNeoxFamily());
   families_.push_back(makeGpt2Family());
+  families_.push_back(makeLlamaFamily());
 }
 
 ModelFamilyRegistry& ModelFamilyRegistry::instance() {

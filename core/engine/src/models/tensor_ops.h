@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <limits>
+#include <utility>
 #include <vector>
 
 namespace shellscope::engine {
@@ -22,6 +23,18 @@ inline at::Tensor applyRotary(const at::Tensor& x, const at::Tensor& cos, const 
   const at::Tensor rotated = x.narrow(-1, 0, r);
   const at::Tensor passed = x.narrow(-1, r, x.size(-1) - r);
   return at::cat({rotated * cos + rotateHalf(rotated) * sin, passed}, -1);
+}
+
+/// cos and sin tables [T, r] of the rotary embedding: angle(t, d) = t · inv_freq[d mod r/2] with
+/// inv_freq = 1 / base^(arange(0, r, 2) / r) / positionDivisor, in fp32 as Hugging Face computes it.
+inline std::pair<at::Tensor, at::Tensor> rotaryTables(std::int64_t length, std::int64_t r, double base,
+                                                      const at::Tensor& like, double positionDivisor = 1.0) {
+  const at::Tensor exponents = at::arange(0, r, 2, at::kFloat) / static_cast<float>(r);
+  at::Tensor invFreq = at::pow(static_cast<float>(base), exponents).reciprocal();
+  if (positionDivisor != 1.0) invFreq = invFreq / static_cast<float>(positionDivisor);
+  const at::Tensor freqs = at::outer(at::arange(length, at::kFloat), invFreq);
+  const at::Tensor angles = at::cat({freqs, freqs}, -1);
+  return {angles.cos().to(like.options()), angles.sin().to(like.options())};
 }
 
 /// The parameter in `slot`, or an undefined tensor for an absent one (slot < 0).
