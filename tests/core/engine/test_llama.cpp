@@ -8,27 +8,17 @@
 // tensor; a loaded checkpoint's spectrum through the ordinary compute path matches a dense
 // eigendecomposition.
 #include <QTemporaryDir>
-#include <Eigen/Eigenvalues>
-#include <filesystem>
-#include <fstream>
 #include <map>
-#include <nlohmann/json.hpp>
 
-#include "checkpoints/checkpoint_io.h"
-#include "checkpoints/safetensors.h"
-#include "jacobian_support.h"
+#include "lm_family_support.h"
 #include "models/llama.h"
-#include "operator/linearization.h"
-#include "operator/operators.h"
 #include "shellscope/base/file_error.h"
-#include "shellscope/data/token_data.h"
-#include "shellscope/engine/compute.h"
-#include "test_support.h"
 
 using namespace shellscope;
 using namespace shellscope::engine;
 using shellscope::test::messageOf;
-using shellscope::test::randomVector;
+using shellscope::test::logProbs;
+using shellscope::test::sampleBatch;
 namespace fs = std::filesystem;
 using Layout = CheckpointFiles::Layout;
 using json = nlohmann::json;
@@ -68,23 +58,7 @@ LlamaConfig tinyConfig(const QString& variant) {
 const char* const kVariants[] = {"gqa-tied-biases", "mha-untied", "mqa-head-dim-linear-rope"};
 
 std::unique_ptr<LlamaModel> randomModel(const LlamaConfig& c, std::uint64_t seed) {
-  at::Generator generator = at::detail::createCPUGenerator(seed);
-  return std::make_unique<LlamaModel>(c, [&](const std::string&, const std::vector<std::int64_t>& shape, TensorRole role) {
-    at::Tensor t = at::empty(shape, at::kFloat).normal_(0.0, c.initializerRange, generator);
-    return role == TensorRole::NormWeight ? t.add_(1.0) : t;
-  });
-}
-
-Batch sampleBatch(std::int64_t vocab, std::int64_t length = 7) {
-  Batch batch;
-  batch.inputs = at::remainder(at::arange(0, 2 * length, at::kLong) * 7 + 3, vocab).view({2, length});
-  batch.targets = at::remainder(at::arange(0, 2 * length, at::kLong) * 5 + 1, vocab).view({2, length});
-  return batch;
-}
-
-at::Tensor logProbs(const ModelFunction& model) {
-  at::NoGradGuard noGrad;
-  return model.outputs(model.parameters(), sampleBatch(model.description().vocabularySize)).detach();
+  return shellscope::test::randomFamilyModel<LlamaModel>(c, seed, c.initializerRange);
 }
 
 /// log q(y_t | x_<=t) for one sequence with scalar loops in double precision (rotary angles in
@@ -210,21 +184,12 @@ class TestLlama : public QObject {
   QTemporaryDir dir_;
   std::string path(const std::string& name) const { return dir_.filePath(QString::fromStdString(name)).toStdString(); }
 
+  /// A float32 safetensors checkpoint of tinyConfig(gqa-tied-biases) with `changeConfig` and `changeTensors` applied.
   std::string folderWith(const std::string& name, const std::function<void(json&)>& changeConfig,
-                         const std::function<void(std::vector<std::pair<std::string, at::Tensor>>&)>& changeTensors) {
+                         const std::function<void(shellscope::test::TensorList&)>& changeTensors) {
     const auto model = randomModel(tinyConfig("gqa-tied-biases"), 1);
-    const std::string folder = path(name);
-    fs::create_directories(folder);
-    json config = llamaConfigJson(model->config(), "float32");
-    changeConfig(config);
-    std::ofstream(folder + "/config.json") << config.dump(2) << "\n";
-    std::vector<std::pair<std::string, at::Tensor>> tensors;
-    for (size_t i = 0; i < model->parameters().size(); ++i) {
-      tensors.emplace_back(model->parameterNames()[i], model->parameters()[i].detach());
-    }
-    changeTensors(tensors);
-    writeSafetensors(folder + "/model.safetensors", tensors);
-    return folder;
+    return shellscope::test::writeChangedFolder(*model, llamaConfigJson(model->config(), "float32"), path(name),
+                                                changeConfig, changeTensors);
   }
 
  private Q_SLOTS:
@@ -290,28 +255,14 @@ class TestLlama : public QObject {
     const Batch batch = sampleBatch(11, 5);
     const Eigen::MatrixXd j = shellscope::test::jacobianByRows(*model, batch);
     QVERIFY(model->linearize(batch) != nullptr);
-    BatchLinearization lin(*model, batch, static_cast<JvpMethod>(method));
-    FunctionSpaceOperator op(lin);
-    const Eigen::VectorXd u = randomVector(j.rows(), 1);
-    Eigen::VectorXd out(u.size());
-    op.apply(u, out);
-    SHELLSCOPE_COMPARE_ERROR(shellscope::test::relativeError(out, j * (j.transpose() * u) / double(j.rows())), 1e-10);
-    const std::vector<at::Tensor> g = lin.vjp(toTensor(u, lin.outputs().options()));
-    SHELLSCOPE_COMPARE_ERROR(shellscope::test::relativeError(shellscope::test::flatten(g), j.transpose() * u), 1e-12);
-    const Eigen::VectorXd tangent = randomVector(j.cols(), 5);
-    std::vector<at::Tensor> tangentTensors;
-    Eigen::Index offset = 0;
-    for (const auto& p : model->parameters()) {
-      tangentTensors.push_back(toTensor(tangent.segment(offset, p.numel()), p.options()).view(p.sizes()));
-      offset += p.numel();
-    }
-    SHELLSCOPE_COMPARE_ERROR(shellscope::test::relativeError(toEigen(lin.jvp(tangentTensors)), j * tangent), 1e-12);
+    shellscope::test::checkProductsAgainstJacobian(*model, batch, j, static_cast<JvpMethod>(method));
     // The output layer: untied, split off exactly (J J^T = K + J_b J_b^T); tied, the plain product.
     auto own = model->linearize(batch);
     if (model->config().tieWordEmbeddings) {
       QVERIFY(!own->fixedBlock().defined());
       return;
     }
+    const Eigen::VectorXd u = shellscope::test::randomVector(j.rows(), 13);
     const Eigen::Index outputColumns = model->parameters().back().numel();  // lm_head is last
     const Eigen::MatrixXd jw = j.rightCols(outputColumns), jb = j.leftCols(j.cols() - outputColumns);
     const at::Tensor k = own->fixedBlock().contiguous();
@@ -420,40 +371,10 @@ class TestLlama : public QObject {
   }
 
   void loadedCheckpointSpectrumMatchesDenseEigendecomposition() {
-    const auto model = randomModel(tinyConfig("gqa-tied-biases"), 6);
+    // A single checkpoint folder with a suite's revision name, bf16 .bin, GQA and tied output.
     const std::string folder = path("spectrum/step1000-tokens4B");
-    saveCheckpoint(*model, folder, Layout::TorchBin, at::kBFloat16);
-    std::vector<std::int64_t> tokens;
-    for (int i = 0; i < 40; ++i) tokens.push_back((i * 7 + 2) % 11);
-    writeNpy(path("spectrum/tokens.npy"), tokens, TokenDType::I32);
-    ComputeSettings settings;
-    settings.models = {folder};
-    settings.data = path("spectrum/tokens.npy");
-    settings.batches = 1;
-    settings.batchSize = 2;
-    settings.seqLen = 6;
-    settings.lanczosSteps = 20;
-    settings.dtype = ComputeDType::Float64;
-    const std::vector<CheckpointEntry> entries = resolveModels(settings);
-    QCOMPARE(entries.size(), size_t(1));
-    CheckpointComputation computation(settings, entries[0], openComputeData(settings, entries[0].path));
-    const BatchSpectrum spectrum = computation.computeBatch(0);
-
-    LoadedCheckpoint loaded = loadCheckpoint(folder, at::kDouble);
-    const at::Tensor stream = at::tensor(std::vector<std::int64_t>(tokens.begin(), tokens.begin() + 14)).view({2, 7});
-    Batch batch;
-    batch.inputs = stream.narrow(1, 0, 6).contiguous();
-    batch.targets = stream.narrow(1, 1, 6).contiguous();
-    const Eigen::MatrixXd j = shellscope::test::jacobianByRows(*loaded.model, batch);
-    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> dense(j * j.transpose() / 12.0);
-    int compared = 0;
-    for (Eigen::Index i = 0; i < spectrum.ritzValues.size(); ++i) {
-      if (spectrum.ritzWeights(i) < 1e-9) continue;
-      const double nearest = (dense.eigenvalues().array() - spectrum.ritzValues(i)).abs().minCoeff();
-      SHELLSCOPE_COMPARE_ERROR(nearest / spectrum.ritzValues(i), 1e-8);
-      ++compared;
-    }
-    QVERIFY(compared >= 3);
+    shellscope::test::checkSpectrumThroughCompute(*randomModel(tinyConfig("gqa-tied-biases"), 6), folder, folder,
+                                                  path("spectrum/tokens.npy"), Layout::TorchBin, at::kBFloat16, -1);
   }
 };
 

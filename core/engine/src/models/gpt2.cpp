@@ -40,13 +40,7 @@ void Gpt2Config::validate() const {
 
 int Gpt2Model::add(const TensorSource& source, const std::string& name, std::vector<std::int64_t> shape,
                    TensorRole role) {
-  at::Tensor value = source(name, shape, role);
-  if (!value.defined() || value.sizes() != at::IntArrayRef(shape)) {
-    throw std::invalid_argument("tensor '" + name + "' is missing or has the wrong shape");
-  }
-  params_.push_back(value);
-  names_.push_back(name);
-  return static_cast<int>(params_.size()) - 1;
+  return takeParameter(source, name, shape, role, params_, names_);
 }
 
 Gpt2Model::Gpt2Model(const Gpt2Config& config, const TensorSource& source, std::shared_ptr<const Observable> observable)

@@ -30,7 +30,7 @@ at::Tensor conv1dTangent(const at::Tensor& x, const at::Tensor& xDot, const at::
 }
 }  // namespace
 
-class Gpt2Linearization final : public ModelLinearization {
+class Gpt2Linearization final : public OutputHeadLinearization {
  public:
   Gpt2Linearization(const Gpt2Model& model, const Batch& batch) : model_(model), batch_(batch) {
     at::Tensor hiddenGraph;
@@ -46,19 +46,12 @@ class Gpt2Linearization final : public ModelLinearization {
       activationSlopes_.push_back(model.activationSlope(layer.preGelu));
     }
     final_ = NormStatistics(acts_.finalNorm.input, eps);
-    head_ = OutputHead(model.observable(), hiddenGraph, model.params_, model.wte_, batch.targets, /*split=*/false);
-  }
-
-  const at::Tensor& outputs() const override { return head_.outputs(); }
-
-  std::vector<at::Tensor> vjp(const at::Tensor& u) override { return head_.vjp(u, model_.params_); }
-
-  at::Tensor jvp(const std::vector<at::Tensor>& g) override {
-    return head_.jvp(hiddenTangent(g), g[static_cast<size_t>(model_.wte_)]);
+    setHead(OutputHead(model.observable(), hiddenGraph, model.params_, model.wte_, batch.targets, /*split=*/false),
+            model.params_);
   }
 
  private:
-  at::Tensor hiddenTangent(const std::vector<at::Tensor>& g) const {
+  at::Tensor hiddenTangent(const std::vector<at::Tensor>& g) const override {
     const auto& p = model_.params_;
     at::Tensor x = at::embedding(g[model_.wte_], batch_.inputs) + g[model_.wpe_].narrow(0, 0, batch_.inputs.size(-1));
     for (size_t l = 0; l < model_.layers_.size(); ++l) {
@@ -99,7 +92,6 @@ class Gpt2Linearization final : public ModelLinearization {
   std::vector<NormStatistics> ln1_, ln2_;
   std::vector<at::Tensor> activationSlopes_;
   NormStatistics final_;
-  OutputHead head_;  ///< the observable at z = wte h, the plain product
 };
 
 std::unique_ptr<ModelLinearization> Gpt2Model::linearize(const Batch& batch) const {

@@ -24,13 +24,7 @@ void GptNeoxConfig::validate() const {
 
 int GptNeoxModel::add(const TensorSource& source, const std::string& name, std::vector<std::int64_t> shape,
                       TensorRole role) {
-  at::Tensor value = source(name, shape, role);
-  if (!value.defined() || value.sizes() != at::IntArrayRef(shape)) {
-    throw std::invalid_argument("tensor '" + name + "' is missing or has the wrong shape");
-  }
-  params_.push_back(value);
-  names_.push_back(name);
-  return static_cast<int>(params_.size()) - 1;
+  return takeParameter(source, name, shape, role, params_, names_);
 }
 
 GptNeoxModel::GptNeoxModel(const GptNeoxConfig& config, const TensorSource& source,

@@ -22,7 +22,7 @@
 
 namespace shellscope::engine {
 
-class GptNeoxLinearization final : public ModelLinearization {
+class GptNeoxLinearization final : public OutputHeadLinearization {
  public:
   GptNeoxLinearization(const GptNeoxModel& model, const Batch& batch) : model_(model), batch_(batch) {
     at::Tensor hiddenGraph;
@@ -38,26 +38,13 @@ class GptNeoxLinearization final : public ModelLinearization {
       geluSlopes_.push_back(geluSlope(layer.preGelu));
     }
     final_ = NormStatistics(acts_.finalNorm.input, eps);
-    head_ = OutputHead(model.observable(), hiddenGraph, model.params_, model.embedOut_, batch.targets, /*split=*/true);
-  }
-
-  const at::Tensor& outputs() const override { return head_.outputs(); }
-
-  std::vector<at::Tensor> vjp(const at::Tensor& u) override { return head_.vjp(u, model_.params_); }
-
-  at::Tensor jvp(const std::vector<at::Tensor>& g) override {
-    return head_.jvp(hiddenTangent(g), g[static_cast<size_t>(model_.embedOut_)]);
-  }
-
-  at::Tensor fixedBlock() const override { return head_.fixedBlock(); }
-
-  at::Tensor restProduct(const at::Tensor& u) override {
-    return head_.restProduct(u, [this](const std::vector<at::Tensor>& g) { return hiddenTangent(g); });
+    setHead(OutputHead(model.observable(), hiddenGraph, model.params_, model.embedOut_, batch.targets, /*split=*/true),
+            model.params_);
   }
 
  private:
   /// ḣ: the tangent of the final hidden states along g (g's output-layer entry is not read).
-  at::Tensor hiddenTangent(const std::vector<at::Tensor>& g) const {
+  at::Tensor hiddenTangent(const std::vector<at::Tensor>& g) const override {
     const auto& p = model_.params_;
     const bool parallel = model_.config_.parallelResidual;
     at::Tensor x = at::embedding(g[model_.embedIn_], batch_.inputs);
@@ -114,7 +101,6 @@ class GptNeoxLinearization final : public ModelLinearization {
   std::vector<NormStatistics> ln1_, ln2_;
   std::vector<at::Tensor> geluSlopes_;
   NormStatistics final_;
-  OutputHead head_;  ///< the observable at z = W h, with W split off exactly
 };
 
 std::unique_ptr<ModelLinearization> GptNeoxModel::linearize(const Batch& batch) const {

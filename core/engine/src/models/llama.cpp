@@ -34,13 +34,7 @@ void LlamaConfig::validate() const {
 
 int LlamaModel::add(const TensorSource& source, const std::string& name, std::vector<std::int64_t> shape,
                     TensorRole role) {
-  at::Tensor value = source(name, shape, role);
-  if (!value.defined() || value.sizes() != at::IntArrayRef(shape)) {
-    throw std::invalid_argument("tensor '" + name + "' is missing or has the wrong shape");
-  }
-  params_.push_back(value);
-  names_.push_back(name);
-  return static_cast<int>(params_.size()) - 1;
+  return takeParameter(source, name, shape, role, params_, names_);
 }
 
 int LlamaModel::addOptional(bool present, const TensorSource& source, const std::string& name, std::int64_t size) {

@@ -30,7 +30,7 @@ struct RmsStatistics {
 
 }  // namespace
 
-class LlamaLinearization final : public ModelLinearization {
+class LlamaLinearization final : public OutputHeadLinearization {
  public:
   LlamaLinearization(const LlamaModel& model, const Batch& batch) : model_(model), batch_(batch) {
     at::Tensor hiddenGraph;
@@ -48,26 +48,12 @@ class LlamaLinearization final : public ModelLinearization {
       siluValues_.push_back(layer.gate * sigma);
     }
     final_.emplace_back(acts_.finalNorm.input, eps);
-    head_ = OutputHead(model.observable(), hiddenGraph, model.params_, model.output_, batch.targets,
-                       /*split=*/!model.config_.tieWordEmbeddings);
-  }
-
-  const at::Tensor& outputs() const override { return head_.outputs(); }
-
-  std::vector<at::Tensor> vjp(const at::Tensor& u) override { return head_.vjp(u, model_.params_); }
-
-  at::Tensor jvp(const std::vector<at::Tensor>& g) override {
-    return head_.jvp(hiddenTangent(g), g[static_cast<size_t>(model_.output_)]);
-  }
-
-  at::Tensor fixedBlock() const override { return head_.fixedBlock(); }
-
-  at::Tensor restProduct(const at::Tensor& u) override {
-    return head_.restProduct(u, [this](const std::vector<at::Tensor>& g) { return hiddenTangent(g); });
+    setHead(OutputHead(model.observable(), hiddenGraph, model.params_, model.output_, batch.targets,
+                       /*split=*/!model.config_.tieWordEmbeddings), model.params_);
   }
 
  private:
-  at::Tensor hiddenTangent(const std::vector<at::Tensor>& g) const {
+  at::Tensor hiddenTangent(const std::vector<at::Tensor>& g) const override {
     const auto& p = model_.params_;
     at::Tensor x = at::embedding(g[model_.embed_], batch_.inputs);
     for (size_t l = 0; l < model_.layers_.size(); ++l) {
@@ -114,7 +100,6 @@ class LlamaLinearization final : public ModelLinearization {
   LlamaModel::Activations acts_;
   std::vector<RmsStatistics> ln1_, ln2_, final_;
   std::vector<at::Tensor> siluSlopes_, siluValues_;  ///< silu'(a) and silu(a) of every layer's gate
-  OutputHead head_;
 };
 
 std::unique_ptr<ModelLinearization> LlamaModel::linearize(const Batch& batch) const {

@@ -32,6 +32,12 @@ using TensorSource =
 /// 0, norm weights 1, norm biases 0, as GPT-NeoX and Llama initialise.
 TensorSource randomTensors(std::uint64_t seed, double std);
 
+/// Asks `source` for the tensor `name` of `shape`, checks it, appends it to `params` and `names`
+/// and returns its index there (the models' constructors use it for every parameter). Throws
+/// std::invalid_argument for a missing or mis-shaped tensor.
+int takeParameter(const TensorSource& source, const std::string& name, const std::vector<std::int64_t>& shape,
+                  TensorRole role, std::vector<at::Tensor>& params, std::vector<std::string>& names);
+
 class ModelFamily {
  public:
   virtual ~ModelFamily() = default;

@@ -50,6 +50,8 @@ class OutputHead {
   const at::Tensor& outputs() const { return logits_->values(); }
   /// K, or undefined when W is tied.
   const at::Tensor& fixedBlock() const { return outputGram_; }
+  /// The position of W among the model's parameters.
+  size_t outputSlot() const { return outputSlot_; }
 
   /// J^T u for `params` (the model's, in order).
   std::vector<at::Tensor> vjp(const at::Tensor& u, const std::vector<at::Tensor>& params) const {
@@ -115,6 +117,32 @@ class OutputHead {
   std::unique_ptr<LogitLinearization> logits_;  ///< the observable at z = W h
   at::Tensor outputSlope_;                      ///< a, [B, T, H]
   at::Tensor outputGram_;                       ///< K, [n, n], when split
+};
+
+/// A language model's own linearisation on an OutputHead: the model records its activations, sets
+/// the head and supplies the tangent pass of its body (ḣ); products go through the head.
+class OutputHeadLinearization : public ModelLinearization {
+ public:
+  const at::Tensor& outputs() const override { return head_.outputs(); }
+  std::vector<at::Tensor> vjp(const at::Tensor& u) override { return head_.vjp(u, *params_); }
+  at::Tensor jvp(const std::vector<at::Tensor>& g) override { return head_.jvp(hiddenTangent(g), g[head_.outputSlot()]); }
+  at::Tensor fixedBlock() const override { return head_.fixedBlock(); }
+  at::Tensor restProduct(const at::Tensor& u) override {
+    return head_.restProduct(u, [this](const std::vector<at::Tensor>& g) { return hiddenTangent(g); });
+  }
+
+ protected:
+  /// Called once by the derived constructor; `params` (the model's) must outlive this.
+  void setHead(OutputHead head, const std::vector<at::Tensor>& params) {
+    head_ = std::move(head);
+    params_ = &params;
+  }
+  /// ḣ [B, T, H] for a tangent with one tensor per parameter.
+  virtual at::Tensor hiddenTangent(const std::vector<at::Tensor>& g) const = 0;
+
+ private:
+  OutputHead head_;
+  const std::vector<at::Tensor>* params_ = nullptr;
 };
 
 }  // namespace shellscope::engine
