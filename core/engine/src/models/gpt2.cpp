@@ -108,8 +108,7 @@ at::Tensor Gpt2Model::attention(const std::vector<at::Tensor>& p, std::int64_t l
   const at::Tensor qkv = conv1d(x, p[s.attnWeight], p[s.attnBias]);
   auto split = [&](int part) { return qkv.narrow(-1, part * H, H).view({B, T, heads, hs}).permute({0, 2, 1, 3}); };
   const at::Tensor q = split(0), k = split(1), v = split(2);
-  const at::Tensor probabilities = causalSoftmax(at::matmul(q, k.transpose(-1, -2)) * config_.attentionScale(layer));
-  const at::Tensor merged = at::matmul(probabilities, v).permute({0, 2, 1, 3}).reshape({B, T, H});
+  const auto [probabilities, merged] = causalAttention(q, k, v, config_.attentionScale(layer));
   if (record) {
     record->query = q.detach();
     record->key = k.detach();

@@ -77,12 +77,8 @@ class Gpt2Linearization final : public OutputHeadLinearization {
       return qkvDot.narrow(-1, part * H, H).view({B, T, heads, c.headSize()}).permute({0, 2, 1, 3});
     };
     const at::Tensor qDot = split(0), kDot = split(1), vDot = split(2);
-    const at::Tensor scoresDot =
-        (at::matmul(qDot, a.key.transpose(-1, -2)) + at::matmul(a.query, kDot.transpose(-1, -2)))
-            .mul_(c.attentionScale(static_cast<std::int64_t>(l)));
-    const at::Tensor& P = a.probabilities;
-    const at::Tensor mergedDot =
-        (at::matmul(softmaxTangent(P, scoresDot), a.value) + at::matmul(P, vDot)).permute({0, 2, 1, 3}).reshape({B, T, H});
+    const at::Tensor mergedDot = causalAttentionTangent(a.query, a.key, a.value, a.probabilities, qDot, kDot, vDot,
+                                                        c.attentionScale(static_cast<std::int64_t>(l)));
     return conv1dTangent(a.merged, mergedDot, p[s.attnProjWeight], g[s.attnProjWeight], g[s.attnProjBias]);
   }
 

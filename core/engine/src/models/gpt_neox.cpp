@@ -100,9 +100,7 @@ at::Tensor GptNeoxModel::attention(const std::vector<at::Tensor>& p, const Layer
   q = applyRotary(q, cos, sin, config_.rotaryDims());
   k = applyRotary(k, cos, sin, config_.rotaryDims());
 
-  const at::Tensor scores = at::matmul(q, k.transpose(-1, -2)) * (1.0 / std::sqrt(static_cast<double>(hs)));
-  const at::Tensor probabilities = causalSoftmax(scores);
-  const at::Tensor merged = at::matmul(probabilities, v).permute({0, 2, 1, 3}).reshape({B, T, heads * hs});
+  const auto [probabilities, merged] = causalAttention(q, k, v, 1.0 / std::sqrt(static_cast<double>(hs)));
   if (record) {
     record->query = q.detach();
     record->key = k.detach();

@@ -76,14 +76,8 @@ class GptNeoxLinearization final : public OutputHeadLinearization {
     const at::Tensor kDot = applyRotary(qkvDot.narrow(-1, hs, hs), cos, sin, c.rotaryDims());
     const at::Tensor vDot = qkvDot.narrow(-1, 2 * hs, hs);
     // Masked entries have P = 0, so their score tangents drop out of Ṗ.
-    const at::Tensor scoresDot =
-        (at::matmul(qDot, a.key.transpose(-1, -2)) + at::matmul(a.query, kDot.transpose(-1, -2)))
-            .mul_(1.0 / std::sqrt(static_cast<double>(hs)));
-    const at::Tensor& P = a.probabilities;
-    const at::Tensor probabilitiesDot = softmaxTangent(P, scoresDot);
-    const at::Tensor mergedDot = (at::matmul(probabilitiesDot, a.value) + at::matmul(P, vDot))
-                                     .permute({0, 2, 1, 3})
-                                     .reshape({B, T, heads * hs});
+    const at::Tensor mergedDot = causalAttentionTangent(a.query, a.key, a.value, a.probabilities, qDot, kDot, vDot,
+                                                        1.0 / std::sqrt(static_cast<double>(hs)));
     return linearTangent(a.merged, mergedDot, p[s.denseWeight], g[s.denseWeight], optionalParameter(g, s.denseBias));
   }
 

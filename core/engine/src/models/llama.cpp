@@ -106,15 +106,13 @@ at::Tensor LlamaModel::splitHeads(const at::Tensor& x, std::int64_t heads) const
 
 at::Tensor LlamaModel::attention(const std::vector<at::Tensor>& p, const LayerSlots& s, const at::Tensor& x,
                                  LayerActivations* record) const {
-  const std::int64_t B = x.size(0), T = x.size(1), kv = config_.numKeyValueHeads, hd = config_.headSize();
+  const std::int64_t T = x.size(1), kv = config_.numKeyValueHeads, hd = config_.headSize();
   const auto [cos, sin] = rotary(T, x);
   const at::Tensor q = applyRotary(splitHeads(at::linear(x, p[s.qWeight], optionalParameter(p, s.qBias)), config_.numHeads),
                                    cos, sin, hd);
   const at::Tensor k = applyRotary(splitHeads(at::linear(x, p[s.kWeight], optionalParameter(p, s.kBias)), kv), cos, sin, hd);
   const at::Tensor v = splitHeads(at::linear(x, p[s.vWeight], optionalParameter(p, s.vBias)), kv);
-  const at::Tensor probabilities =
-      causalSoftmax(at::matmul(q, k.transpose(-1, -2)) * (1.0 / std::sqrt(static_cast<double>(hd))));
-  const at::Tensor merged = at::matmul(probabilities, v).permute({0, 2, 1, 3}).reshape({B, T, config_.numHeads * hd});
+  const auto [probabilities, merged] = causalAttention(q, k, v, 1.0 / std::sqrt(static_cast<double>(hd)));
   if (record) {
     record->query = q.detach();
     record->key = k.detach();

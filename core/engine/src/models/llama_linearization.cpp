@@ -76,7 +76,7 @@ class LlamaLinearization final : public OutputHeadLinearization {
     const auto& a = acts_.layers[l];
     const auto& p = model_.params_;
     const auto& c = model_.config_;
-    const std::int64_t B = inputDot.size(0), T = inputDot.size(1), hd = c.headSize();
+    const std::int64_t T = inputDot.size(1), hd = c.headSize();
     const auto [cos, sin] = model_.rotary(T, inputDot);
     auto projected = [&](int weight, int bias, std::int64_t heads) {
       return model_.splitHeads(
@@ -85,13 +85,8 @@ class LlamaLinearization final : public OutputHeadLinearization {
     const at::Tensor qDot = applyRotary(projected(s.qWeight, s.qBias, c.numHeads), cos, sin, hd);
     const at::Tensor kDot = applyRotary(projected(s.kWeight, s.kBias, c.numKeyValueHeads), cos, sin, hd);
     const at::Tensor vDot = projected(s.vWeight, s.vBias, c.numKeyValueHeads);
-    const at::Tensor scoresDot =
-        (at::matmul(qDot, a.key.transpose(-1, -2)) + at::matmul(a.query, kDot.transpose(-1, -2)))
-            .mul_(1.0 / std::sqrt(static_cast<double>(hd)));
-    const at::Tensor& P = a.probabilities;
-    const at::Tensor mergedDot = (at::matmul(softmaxTangent(P, scoresDot), a.value) + at::matmul(P, vDot))
-                                     .permute({0, 2, 1, 3})
-                                     .reshape({B, T, c.numHeads * hd});
+    const at::Tensor mergedDot = causalAttentionTangent(a.query, a.key, a.value, a.probabilities, qDot, kDot, vDot,
+                                                        1.0 / std::sqrt(static_cast<double>(hd)));
     return linearTangent(a.merged, mergedDot, p[s.oWeight], g[s.oWeight], optionalParameter(g, s.oBias));
   }
 

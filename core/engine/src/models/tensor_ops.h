@@ -63,6 +63,28 @@ inline at::Tensor softmaxTangent(const at::Tensor& P, const at::Tensor& scoresDo
   return P * (scoresDot - (P * scoresDot).sum(-1, true));
 }
 
+/// Causal attention on heads [B, heads, T, d]: P = softmax(scale · q k^T + mask) and the heads of
+/// P v merged to [B, T, heads · d]. Returns {P, merged}.
+inline std::pair<at::Tensor, at::Tensor> causalAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                                         double scale) {
+  const at::Tensor probabilities = causalSoftmax(at::matmul(q, k.transpose(-1, -2)) * scale);
+  const at::Tensor merged =
+      at::matmul(probabilities, v).permute({0, 2, 1, 3}).reshape({q.size(0), q.size(2), q.size(1) * v.size(-1)});
+  return {probabilities, merged};
+}
+
+/// Tangent of causalAttention's merged output at (q, k, v, P):
+///   ṡ = scale (q̇ k^T + q k̇^T),  Ṗ = P ⊙ (ṡ - Σ_j P ṡ),  ȯ = Ṗ v + P v̇, heads merged.
+inline at::Tensor causalAttentionTangent(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                         const at::Tensor& P, const at::Tensor& qDot, const at::Tensor& kDot,
+                                         const at::Tensor& vDot, double scale) {
+  const at::Tensor scoresDot =
+      (at::matmul(qDot, k.transpose(-1, -2)) + at::matmul(q, kDot.transpose(-1, -2))).mul_(scale);
+  return (at::matmul(softmaxTangent(P, scoresDot), v) + at::matmul(P, vDot))
+      .permute({0, 2, 1, 3})
+      .reshape({q.size(0), q.size(2), q.size(1) * v.size(-1)});
+}
+
 /// LayerNorm statistics for its tangent: x̂ = (x - mean) / σ and 1/σ, σ = sqrt(var + eps).
 struct NormStatistics {
   at::Tensor normalised, inverseStd;
