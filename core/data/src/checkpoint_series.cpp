@@ -171,15 +171,26 @@ CheckpointFiles locateCheckpoint(const std::string& folder) {
 }
 
 std::int64_t stepFromName(const std::string& name) {
-  for (const char* prefix : {"global_step", "checkpoint-", "checkpoint_", "step-", "step_", "step", "iter_"}) {
+  // Pythia step1000, OLMo step1000-tokens4B, TinyLlama step-50K-token-105B, SmolLM2 step-125000,
+  // Amber ckpt_000 (the checkpoint's index), Trainer checkpoint-1000, Megatron iter_0001000.
+  for (const char* prefix : {"global_step", "checkpoint-", "checkpoint_", "step-", "step_", "step", "iter_", "ckpt_",
+                             "ckpt-"}) {
     const std::string p = prefix;
     if (name.rfind(p, 0) != 0 || name.size() == p.size()) continue;
-    const std::string digits = name.substr(p.size());
-    if (!std::all_of(digits.begin(), digits.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+    std::string digits = name.substr(p.size());
+    const std::size_t suffix = digits.find("-token");  // "-tokens4B", "-token-105B": the tokens seen
+    if (suffix != std::string::npos) digits.resize(suffix);
+    std::int64_t multiplier = 1;
+    if (!digits.empty() && (digits.back() == 'k' || digits.back() == 'K')) {
+      multiplier = 1000;
+      digits.pop_back();
+    }
+    if (digits.empty() ||
+        !std::all_of(digits.begin(), digits.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
       continue;
     }
     if (digits.size() > 15) return -1;
-    return std::stoll(digits);
+    return std::stoll(digits) * multiplier;
   }
   return -1;
 }

@@ -296,11 +296,17 @@ Tokenizer Tokenizer::load(const std::string& path) {
   } catch (const json::exception& e) {
     throw FileFormatError(path, std::string("not valid JSON: ") + e.what());
   }
+  // SentencePiece-derived tokenizers (Llama's: metaspace pre-tokenizer, Prepend/Replace normalizers,
+  // byte fallback) are not implemented: say so, and what works instead.
+  const std::string notByteLevel =
+      " (SentencePiece-style tokenizers, as Llama checkpoints ship, are not supported: tokenize the text "
+      "elsewhere and pass the token ids as .npy, .bin/.idx or raw token files)";
   try {
     const json& model = root.at("model");
     if (model.value("type", std::string("BPE")) != "BPE") {
       impl->fail("model type '" + model.value("type", std::string()) + "' is not supported (only byte-level BPE)");
     }
+    if (model.value("byte_fallback", false)) impl->fail("BPE with byte_fallback is not supported" + notByteLevel);
     impl->ignoreMerges = model.value("ignore_merges", false);
     // Ids are whole numbers in [0, 2^31): a token id indexes the embedding, and our token files
     // store at most 32-bit ids in practice. A duplicate id would make decoding ambiguous.
@@ -365,12 +371,16 @@ Tokenizer Tokenizer::load(const std::string& path) {
       std::vector<json> parts = describe(normalizer) == "Sequence" ? normalizer.at("normalizers").get<std::vector<json>>()
                                                                   : std::vector<json>{normalizer};
       for (const json& part : parts) {
-        if (describe(part) != "NFC") impl->fail("normalizer '" + describe(part) + "' is not supported (only NFC)");
+        if (describe(part) != "NFC") {
+          impl->fail("normalizer '" + describe(part) + "' is not supported (only NFC)" + notByteLevel);
+        }
         impl->nfc = true;
       }
     }
     const json pre = root.value("pre_tokenizer", json());
-    if (describe(pre) != "ByteLevel") impl->fail("pre-tokenizer '" + describe(pre) + "' is not supported (only ByteLevel)");
+    if (describe(pre) != "ByteLevel") {
+      impl->fail("pre-tokenizer '" + describe(pre) + "' is not supported (only ByteLevel)" + notByteLevel);
+    }
     if (!pre.value("use_regex", true)) impl->fail("a ByteLevel pre-tokenizer without its regex is not supported");
     impl->addPrefixSpace = pre.value("add_prefix_space", false);
   } catch (const json::exception& e) {

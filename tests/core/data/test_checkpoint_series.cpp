@@ -44,6 +44,13 @@ class TestCheckpointSeries : public QObject {
     QCOMPARE(stepFromName("main"), std::int64_t(-1));
     QCOMPARE(stepFromName("step12a"), std::int64_t(-1));
     QCOMPARE(stepFromName("step"), std::int64_t(-1));
+    // The revision names of the Llama-style and GPT-2 suites (issue 16).
+    QCOMPARE(stepFromName("step1000-tokens4B"), std::int64_t(1000));
+    QCOMPARE(stepFromName("step-50K-token-105B"), std::int64_t(50000));
+    QCOMPARE(stepFromName("step-125000"), std::int64_t(125000));
+    QCOMPARE(stepFromName("ckpt_007"), std::int64_t(7));
+    QCOMPARE(stepFromName("step-token-105B"), std::int64_t(-1));
+    QCOMPARE(stepFromName("step12x-tokens4B"), std::int64_t(-1));
   }
 
   void stepFoldersInStepOrder() {

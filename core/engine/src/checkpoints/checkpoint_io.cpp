@@ -50,8 +50,11 @@ std::map<std::string, StoredTensor> collectTensors(const CheckpointFiles& files,
   std::map<std::string, StoredTensor> tensors;
   auto addAll = [&](std::vector<StoredTensor> list) {
     for (StoredTensor& t : list) {
-      const auto [it, fresh] = tensors.emplace(t.name, t);
-      if (!fresh) throw FileFormatError(t.file, "tensor '" + t.name + "' also appears in " + it->second.file);
+      const auto [it, fresh] = tensors.emplace(family.parameterName(t.name), t);
+      if (!fresh) {
+        throw FileFormatError(t.file, "tensor '" + t.name + "' also appears in " + it->second.file +
+                                          (it->second.name == t.name ? "" : " as '" + it->second.name + "'"));
+      }
     }
   };
   if (files.layout == Layout::Safetensors || files.layout == Layout::TorchBin) {
@@ -71,7 +74,7 @@ std::map<std::string, StoredTensor> collectTensors(const CheckpointFiles& files,
     if (shard.find('/') != std::string::npos || shard == ".." ) {
       throw FileFormatError(files.weights, "shard '" + shard + "' is not a file in the checkpoint folder");
     }
-    shardOf[name] = shard;
+    shardOf[family.parameterName(name)] = shard;
     shards.insert(shard);
   }
   for (const std::string& shard : shards) {

@@ -24,13 +24,7 @@ void GptNeoxConfig::validate() const {
 
 int GptNeoxModel::add(const TensorSource& source, const std::string& name, std::vector<std::int64_t> shape,
                       TensorRole role) {
-  at::Tensor value = source(name, shape, role);
-  if (!value.defined() || value.sizes() != at::IntArrayRef(shape)) {
-    throw std::invalid_argument("tensor '" + name + "' is missing or has the wrong shape");
-  }
-  params_.push_back(value);
-  names_.push_back(name);
-  return static_cast<int>(params_.size()) - 1;
+  return takeParameter(source, name, shape, role, params_, names_);
 }
 
 GptNeoxModel::GptNeoxModel(const GptNeoxConfig& config, const TensorSource& source,
@@ -88,14 +82,7 @@ std::pair<at::Tensor, at::Tensor> GptNeoxModel::rotaryTables(std::int64_t length
   std::lock_guard<std::mutex> lock(cacheMutex_);
   auto found = rotaryCache_.find(key);
   if (found != rotaryCache_.end()) return found->second;
-  const std::int64_t r = config_.rotaryDims();
-  // inv_freq = 1 / base^(arange(0, r, 2) / r), in fp32 as Hugging Face does.
-  const at::Tensor exponents = at::arange(0, r, 2, at::kFloat) / static_cast<float>(r);
-  const at::Tensor invFreq = at::pow(static_cast<float>(config_.rotaryBase), exponents).reciprocal();
-  const at::Tensor positions = at::arange(length, at::kFloat);
-  const at::Tensor freqs = at::outer(positions, invFreq);
-  const at::Tensor angles = at::cat({freqs, freqs}, -1);
-  auto tables = std::make_pair(angles.cos().to(like.options()), angles.sin().to(like.options()));
+  auto tables = engine::rotaryTables(length, config_.rotaryDims(), config_.rotaryBase, like);
   rotaryCache_.emplace(key, tables);
   return tables;
 }
@@ -113,13 +100,7 @@ at::Tensor GptNeoxModel::attention(const std::vector<at::Tensor>& p, const Layer
   q = applyRotary(q, cos, sin, config_.rotaryDims());
   k = applyRotary(k, cos, sin, config_.rotaryDims());
 
-  at::Tensor scores = at::matmul(q, k.transpose(-1, -2)) * (1.0 / std::sqrt(static_cast<double>(hs)));
-  const at::Tensor future = at::ones({T, T}, at::TensorOptions().dtype(at::kBool).device(x.device())).triu(1);
-  const double lowest = x.scalar_type() == at::kDouble ? std::numeric_limits<double>::lowest()
-                                                        : static_cast<double>(std::numeric_limits<float>::lowest());
-  scores = scores.masked_fill(future, lowest);
-  const at::Tensor probabilities = at::softmax(scores, -1);
-  const at::Tensor merged = at::matmul(probabilities, v).permute({0, 2, 1, 3}).reshape({B, T, heads * hs});
+  const auto [probabilities, merged] = causalAttention(q, k, v, 1.0 / std::sqrt(static_cast<double>(hs)));
   if (record) {
     record->query = q.detach();
     record->key = k.detach();

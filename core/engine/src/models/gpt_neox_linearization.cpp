@@ -6,7 +6,7 @@
 //   ∂f_i/∂h_i = a_i = W^T g_i
 // J J^T = K + J_b J_b^T with K = J_W J_W^T formed once per batch (n x n) and J_b the body: its VJP
 // starts from the cotangent u_i a_i at h_i and its JVP ends in a_i · ḣ_i, so no Lanczos product
-// touches a vocabulary-sized tensor. The body's JVP is a hand-written tangent pass over the
+// touches a vocabulary-sized tensor (models/output_head.h). The body's JVP is a hand-written tangent pass over the
 // activations recorded in the one forward pass (˙ marks tangents):
 //   LayerNorm  ẏ = γ (ẋ - mean ẋ - x̂ mean(ẋ x̂)) / σ + x̂ γ̇ + β̇
 //   linear     ẏ = ẋ W^T + x Ẇ^T + ḃ          rotary: linear, fixed cos/sin
@@ -14,26 +14,21 @@
 //   GELU       ẏ = (Φ(x) + x φ(x)) ẋ
 // Verified against an explicit Jacobian, finite differences and LibTorch's dual numbers in
 // tests/core/engine/test_operator.cpp.
-#include <torch/csrc/autograd/autograd.h>
-
 #include <cmath>
 
 #include "models/gpt_neox.h"
+#include "models/output_head.h"
 #include "models/tensor_ops.h"
 
 namespace shellscope::engine {
 
-namespace {
-/// Rows of the vocabulary-sized tensors handled at once, to bound the transient memory.
-constexpr std::int64_t kVocabularyChunk = 256;
-}  // namespace
-
-class GptNeoxLinearization final : public ModelLinearization {
+class GptNeoxLinearization final : public OutputHeadLinearization {
  public:
   GptNeoxLinearization(const GptNeoxModel& model, const Batch& batch) : model_(model), batch_(batch) {
+    at::Tensor hiddenGraph;
     {
       at::AutoGradMode enableGrad(true);
-      hiddenGraph_ = model.forward(model.params_, batch.inputs, &acts_);
+      hiddenGraph = model.forward(model.params_, batch.inputs, &acts_);
     }
     at::NoGradGuard noGrad;
     const double eps = model.config_.layerNormEps;
@@ -43,79 +38,13 @@ class GptNeoxLinearization final : public ModelLinearization {
       geluSlopes_.push_back(geluSlope(layer.preGelu));
     }
     final_ = NormStatistics(acts_.finalNorm.input, eps);
-    for (size_t i = 0; i < model.params_.size(); ++i) {
-      if (static_cast<int>(i) != model.embedOut_) bodyParams_.push_back(model.params_[i]);
-    }
-    prepareOutputLayer();
-  }
-
-  const at::Tensor& outputs() const override { return outputs_; }
-
-  std::vector<at::Tensor> vjp(const at::Tensor& u) override {
-    const at::Tensor weights = flat(u);
-    std::vector<at::Tensor> body = bodyVjp(weights);
-    // ∂/∂W Σ_i u_i f_i = Σ_i u_i g_i h_i^T
-    const at::Tensor outputGrad =
-        logits_->weightGradient(hidden_ * weights.unsqueeze(1), model_.params_[model_.embedOut_]);
-    std::vector<at::Tensor> grads;
-    for (size_t i = 0, b = 0; i < model_.params_.size(); ++i) {
-      grads.push_back(static_cast<int>(i) == model_.embedOut_ ? outputGrad : body[b++]);
-    }
-    return grads;
-  }
-
-  at::Tensor jvp(const std::vector<at::Tensor>& g) override {
-    at::NoGradGuard noGrad;
-    at::Tensor result = (outputSlope_ * hiddenTangent(g)).sum(-1).reshape({-1});
-    // Output layer: ż_i = Ẇ h_i, ḟ_i = g_i · ż_i, in chunks of rows.
-    const at::Tensor& wDot = g[static_cast<size_t>(model_.embedOut_)];
-    for (std::int64_t start = 0; start < points(); start += kVocabularyChunk) {
-      const std::int64_t count = std::min(kVocabularyChunk, points() - start);
-      const at::Tensor logitsDot = at::matmul(hidden_.narrow(0, start, count), wDot.t());
-      result.narrow(0, start, count).add_(logits_->tangent(logitsDot, start, count));
-    }
-    return result;
-  }
-
-  at::Tensor fixedBlock() const override { return outputGram_; }
-
-  at::Tensor restProduct(const at::Tensor& u) override {
-    std::vector<at::Tensor> body = bodyVjp(flat(u));
-    std::vector<at::Tensor> tangent;
-    for (size_t i = 0, b = 0; i < model_.params_.size(); ++i) {
-      tangent.push_back(static_cast<int>(i) == model_.embedOut_ ? at::Tensor() : body[b++]);
-    }
-    at::NoGradGuard noGrad;
-    return (outputSlope_ * hiddenTangent(tangent)).sum(-1).reshape({-1});
+    setHead(OutputHead(model.observable(), hiddenGraph, model.params_, model.embedOut_, batch.targets, /*split=*/true),
+            model.params_);
   }
 
  private:
-  std::int64_t points() const { return outputs_.numel(); }
-  at::Tensor flat(const at::Tensor& u) const { return u.to(outputs_.options()).reshape({-1}); }
-
-  /// The observable at the logits (f and what its gradient needs), a_i and K.
-  void prepareOutputLayer() {
-    const at::Tensor w = model_.params_[model_.embedOut_].detach();
-    hidden_ = hiddenGraph_.detach().reshape({-1, model_.config_.hiddenSize});
-    logits_ = model_.observable().linearizeAtLogits(hidden_, w, batch_.targets);
-    outputs_ = logits_->values();
-    outputSlope_ = logits_->hiddenSlope(w).view_as(hiddenGraph_);
-    outputGram_ = logits_->logitGram().mul_(at::matmul(hidden_, hidden_.t()));
-  }
-
-  /// J_b^T u: backward through the body from the cotangent u_i a_i at h_i.
-  std::vector<at::Tensor> bodyVjp(const at::Tensor& u) const {
-    const at::Tensor cotangent = outputSlope_ * u.view({hiddenGraph_.size(0), hiddenGraph_.size(1), 1});
-    auto grads = torch::autograd::grad({hiddenGraph_}, bodyParams_, {cotangent}, /*retain_graph=*/true,
-                                       /*create_graph=*/false, /*allow_unused=*/true);
-    for (size_t i = 0; i < grads.size(); ++i) {
-      if (!grads[i].defined()) grads[i] = at::zeros_like(bodyParams_[i]);
-    }
-    return grads;
-  }
-
   /// ḣ: the tangent of the final hidden states along g (g's output-layer entry is not read).
-  at::Tensor hiddenTangent(const std::vector<at::Tensor>& g) const {
+  at::Tensor hiddenTangent(const std::vector<at::Tensor>& g) const override {
     const auto& p = model_.params_;
     const bool parallel = model_.config_.parallelResidual;
     at::Tensor x = at::embedding(g[model_.embedIn_], batch_.inputs);
@@ -147,14 +76,8 @@ class GptNeoxLinearization final : public ModelLinearization {
     const at::Tensor kDot = applyRotary(qkvDot.narrow(-1, hs, hs), cos, sin, c.rotaryDims());
     const at::Tensor vDot = qkvDot.narrow(-1, 2 * hs, hs);
     // Masked entries have P = 0, so their score tangents drop out of Ṗ.
-    const at::Tensor scoresDot =
-        (at::matmul(qDot, a.key.transpose(-1, -2)) + at::matmul(a.query, kDot.transpose(-1, -2)))
-            .mul_(1.0 / std::sqrt(static_cast<double>(hs)));
-    const at::Tensor& P = a.probabilities;
-    const at::Tensor probabilitiesDot = P * (scoresDot - (P * scoresDot).sum(-1, true));
-    const at::Tensor mergedDot = (at::matmul(probabilitiesDot, a.value) + at::matmul(P, vDot))
-                                     .permute({0, 2, 1, 3})
-                                     .reshape({B, T, heads * hs});
+    const at::Tensor mergedDot = causalAttentionTangent(a.query, a.key, a.value, a.probabilities, qDot, kDot, vDot,
+                                                        1.0 / std::sqrt(static_cast<double>(hs)));
     return linearTangent(a.merged, mergedDot, p[s.denseWeight], g[s.denseWeight], optionalParameter(g, s.denseBias));
   }
 
@@ -169,16 +92,9 @@ class GptNeoxLinearization final : public ModelLinearization {
   const GptNeoxModel& model_;
   Batch batch_;
   GptNeoxModel::Activations acts_;
-  at::Tensor hiddenGraph_;            ///< final hidden states [B, T, H] with the body's graph
-  std::vector<at::Tensor> bodyParams_;
   std::vector<NormStatistics> ln1_, ln2_;
   std::vector<at::Tensor> geluSlopes_;
   NormStatistics final_;
-  at::Tensor hidden_;                 ///< h, [n, H]
-  std::unique_ptr<LogitLinearization> logits_;  ///< the observable at z = W h
-  at::Tensor outputs_;                ///< f, [n]
-  at::Tensor outputSlope_;            ///< a, [B, T, H]
-  at::Tensor outputGram_;             ///< K, [n, n]
 };
 
 std::unique_ptr<ModelLinearization> GptNeoxModel::linearize(const Batch& batch) const {

@@ -2,7 +2,9 @@
 
 #include <stdexcept>
 
+#include "models/gpt2.h"
 #include "models/gpt_neox.h"
+#include "models/llama.h"
 #include "shellscope/base/file_error.h"
 
 namespace shellscope::engine {
@@ -20,6 +22,17 @@ TensorSource randomTensors(std::uint64_t seed, double std) {
   };
 }
 
+int takeParameter(const TensorSource& source, const std::string& name, const std::vector<std::int64_t>& shape,
+                  TensorRole role, std::vector<at::Tensor>& params, std::vector<std::string>& names) {
+  at::Tensor value = source(name, shape, role);
+  if (!value.defined() || value.sizes() != at::IntArrayRef(shape)) {
+    throw std::invalid_argument("tensor '" + name + "' is missing or has the wrong shape");
+  }
+  params.push_back(value);
+  names.push_back(name);
+  return static_cast<int>(params.size()) - 1;
+}
+
 double ModelFamily::initializerRange(const nlohmann::json& config) const {
   const auto found = config.find("initializer_range");
   return found != config.end() && found->is_number() ? found->get<double>() : 0.02;
@@ -28,6 +41,8 @@ double ModelFamily::initializerRange(const nlohmann::json& config) const {
 ModelFamilyRegistry::ModelFamilyRegistry() {
   // The families of this build. A new one is added here (and gets its own models/ files).
   families_.push_back(makeGptNeoxFamily());
+  families_.push_back(makeGpt2Family());
+  families_.push_back(makeLlamaFamily());
 }
 
 ModelFamilyRegistry& ModelFamilyRegistry::instance() {

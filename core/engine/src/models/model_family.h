@@ -32,6 +32,12 @@ using TensorSource =
 /// 0, norm weights 1, norm biases 0, as GPT-NeoX and Llama initialise.
 TensorSource randomTensors(std::uint64_t seed, double std);
 
+/// Asks `source` for the tensor `name` of `shape`, checks it, appends it to `params` and `names`
+/// and returns its index there (the models' constructors use it for every parameter). Throws
+/// std::invalid_argument for a missing or mis-shaped tensor.
+int takeParameter(const TensorSource& source, const std::string& name, const std::vector<std::int64_t>& shape,
+                  TensorRole role, std::vector<at::Tensor>& params, std::vector<std::string>& names);
+
 class ModelFamily {
  public:
   virtual ~ModelFamily() = default;
@@ -43,7 +49,10 @@ class ModelFamily {
   /// from `tensors`. Throws FileFormatError naming configPath for a config it cannot use.
   virtual std::unique_ptr<ModelFunction> build(const nlohmann::json& config, const std::string& configPath,
                                                const TensorSource& tensors) const = 0;
-  /// Stored tensors that are not parameters (legacy buffers) and are skipped when loading.
+  /// The parameter name a stored tensor name stands for, for families whose checkpoints spell
+  /// names in more than one way (GPT-2 with or without "transformer."); default: the name itself.
+  virtual std::string parameterName(const std::string& stored) const { return stored; }
+  /// Stored tensors (by parameterName()) that are not parameters (legacy buffers) and are skipped when loading.
   virtual bool isIgnoredTensor(const std::string& name) const { return false; }
   /// The config.json of a model this family built (for writing checkpoints); `torchDtype` is the
   /// storage dtype ("float16", ...). Throws std::invalid_argument for a model of another family.
@@ -54,7 +63,7 @@ class ModelFamily {
 
 class ModelFamilyRegistry {
  public:
-  /// The families of this build (GPT-NeoX), plus any added since.
+  /// The families of this build (GPT-NeoX, GPT-2, Llama), plus any added since.
   static ModelFamilyRegistry& instance();
 
   /// Adds a family; throws std::invalid_argument when its model_type is taken.

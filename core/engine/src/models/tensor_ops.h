@@ -1,8 +1,12 @@
 #pragma once
-// Small tensor building blocks shared by the GPT-NeoX forward pass and its tangent pass.
+// Small tensor building blocks shared by the GPT-NeoX and GPT-2 forward passes and their tangent
+// passes.
 
 #include <ATen/ATen.h>
 
+#include <cmath>
+#include <limits>
+#include <utility>
 #include <vector>
 
 namespace shellscope::engine {
@@ -21,6 +25,18 @@ inline at::Tensor applyRotary(const at::Tensor& x, const at::Tensor& cos, const 
   return at::cat({rotated * cos + rotateHalf(rotated) * sin, passed}, -1);
 }
 
+/// cos and sin tables [T, r] of the rotary embedding: angle(t, d) = t · inv_freq[d mod r/2] with
+/// inv_freq = 1 / base^(arange(0, r, 2) / r) / positionDivisor, in fp32 as Hugging Face computes it.
+inline std::pair<at::Tensor, at::Tensor> rotaryTables(std::int64_t length, std::int64_t r, double base,
+                                                      const at::Tensor& like, double positionDivisor = 1.0) {
+  const at::Tensor exponents = at::arange(0, r, 2, at::kFloat) / static_cast<float>(r);
+  at::Tensor invFreq = at::pow(static_cast<float>(base), exponents).reciprocal();
+  if (positionDivisor != 1.0) invFreq = invFreq / static_cast<float>(positionDivisor);
+  const at::Tensor freqs = at::outer(at::arange(length, at::kFloat), invFreq);
+  const at::Tensor angles = at::cat({freqs, freqs}, -1);
+  return {angles.cos().to(like.options()), angles.sin().to(like.options())};
+}
+
 /// The parameter in `slot`, or an undefined tensor for an absent one (slot < 0).
 inline at::Tensor optionalParameter(const std::vector<at::Tensor>& p, int slot) {
   return slot >= 0 ? p[static_cast<size_t>(slot)] : at::Tensor();
@@ -30,6 +46,43 @@ inline at::Tensor optionalParameter(const std::vector<at::Tensor>& p, int slot) 
 inline at::Tensor linearTangent(const at::Tensor& x, const at::Tensor& xDot, const at::Tensor& w,
                                 const at::Tensor& wDot, const at::Tensor& bDot) {
   return at::linear(xDot, w).add_(at::linear(x, wDot, bDot));
+}
+
+/// Causal attention probabilities P = softmax(s) over the last dimension with the future (key
+/// position > query position) masked out; s is [..., T, T].
+inline at::Tensor causalSoftmax(const at::Tensor& scores) {
+  const std::int64_t T = scores.size(-1);
+  const at::Tensor future = at::ones({T, T}, at::TensorOptions().dtype(at::kBool).device(scores.device())).triu(1);
+  const double lowest = scores.scalar_type() == at::kDouble ? std::numeric_limits<double>::lowest()
+                                                             : static_cast<double>(std::numeric_limits<float>::lowest());
+  return at::softmax(scores.masked_fill(future, lowest), -1);
+}
+
+/// Tangent of P = softmax(s):  Ṗ = P ⊙ (ṡ - Σ_j P ṡ)  (masked entries have P = 0 and drop out).
+inline at::Tensor softmaxTangent(const at::Tensor& P, const at::Tensor& scoresDot) {
+  return P * (scoresDot - (P * scoresDot).sum(-1, true));
+}
+
+/// Causal attention on heads [B, heads, T, d]: P = softmax(scale · q k^T + mask) and the heads of
+/// P v merged to [B, T, heads · d]. Returns {P, merged}.
+inline std::pair<at::Tensor, at::Tensor> causalAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                                         double scale) {
+  const at::Tensor probabilities = causalSoftmax(at::matmul(q, k.transpose(-1, -2)) * scale);
+  const at::Tensor merged =
+      at::matmul(probabilities, v).permute({0, 2, 1, 3}).reshape({q.size(0), q.size(2), q.size(1) * v.size(-1)});
+  return {probabilities, merged};
+}
+
+/// Tangent of causalAttention's merged output at (q, k, v, P):
+///   ṡ = scale (q̇ k^T + q k̇^T),  Ṗ = P ⊙ (ṡ - Σ_j P ṡ),  ȯ = Ṗ v + P v̇, heads merged.
+inline at::Tensor causalAttentionTangent(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                         const at::Tensor& P, const at::Tensor& qDot, const at::Tensor& kDot,
+                                         const at::Tensor& vDot, double scale) {
+  const at::Tensor scoresDot =
+      (at::matmul(qDot, k.transpose(-1, -2)) + at::matmul(q, kDot.transpose(-1, -2))).mul_(scale);
+  return (at::matmul(softmaxTangent(P, scoresDot), v) + at::matmul(P, vDot))
+      .permute({0, 2, 1, 3})
+      .reshape({q.size(0), q.size(2), q.size(1) * v.size(-1)});
 }
 
 /// LayerNorm statistics for its tangent: x̂ = (x - mean) / σ and 1/σ, σ = sqrt(var + eps).
@@ -55,6 +108,19 @@ inline at::Tensor geluSlope(const at::Tensor& x) {
   constexpr double kInvSqrt2 = 0.70710678118654752440;
   constexpr double kInvSqrt2Pi = 0.39894228040143267794;
   return (at::erf(x * kInvSqrt2) + 1.0) * 0.5 + x * at::exp(x.square() * -0.5) * kInvSqrt2Pi;
+}
+
+/// GELU, tanh approximation (Hugging Face gelu_new): 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))).
+inline at::Tensor geluTanh(const at::Tensor& x) {
+  constexpr double kSqrt2OverPi = 0.79788456080286535588;
+  return x * 0.5 * (at::tanh((x + x.pow(3) * 0.044715) * kSqrt2OverPi) + 1.0);
+}
+
+/// d/dx of geluTanh: 0.5 (1 + t) + 0.5 x (1 - t²) √(2/π) (1 + 3·0.044715 x²), t = tanh(u).
+inline at::Tensor geluTanhSlope(const at::Tensor& x) {
+  constexpr double kSqrt2OverPi = 0.79788456080286535588;
+  const at::Tensor t = at::tanh((x + x.pow(3) * 0.044715) * kSqrt2OverPi);
+  return (t + 1.0) * 0.5 + x * 0.5 * (1.0 - t.square()) * kSqrt2OverPi * (x.square() * (3 * 0.044715) + 1.0);
 }
 
 }  // namespace shellscope::engine

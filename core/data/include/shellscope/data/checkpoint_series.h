@@ -39,7 +39,7 @@ struct CheckpointEntry {
 };
 
 /// The step a folder or revision name encodes: step1000, checkpoint-1000, global_step1000,
-/// iter_0001000 -> 1000; -1 otherwise.
+/// iter_0001000, step1000-tokens4B, step-1K-token-2B -> 1000; ckpt_007 -> 7; -1 otherwise.
 std::int64_t stepFromName(const std::string& name);
 
 /// The checkpoints under `path`, ordered by step (unknown steps last, by label). Snapshots of a

@@ -1,6 +1,6 @@
 #pragma once
 // Writing randomly initialised checkpoint folders in the Hugging Face layout (config.json +
-// weights), for tests and benchmarks at real shapes: a named GPT-NeoX shape (Pythia's), or the
+// weights), for tests and benchmarks at real shapes: a named GPT-NeoX (Pythia's), GPT-2 or Llama shape, or the
 // shape a config.json of any model family this build knows describes. No LibTorch types here.
 
 #include <cstdint>
@@ -11,8 +11,9 @@
 
 namespace shellscope {
 
-/// Named GPT-NeoX shapes: pythia-14m, pythia-70m, pythia-160m, pythia-410m, pythia-1b and the
-/// built-in language models tiny-lm, small-lm, base-lm.
+/// Named shapes: GPT-NeoX pythia-14m, pythia-70m, pythia-160m, pythia-410m, pythia-1b and the
+/// built-in language models tiny-lm, small-lm, base-lm; GPT-2 gpt2-small (124M); Llama
+/// smollm2-135m, tinyllama-1.1b and amber-7b.
 std::vector<std::string> knownModelShapes();
 
 struct RandomCheckpointOptions {
