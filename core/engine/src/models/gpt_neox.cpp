@@ -115,8 +115,11 @@ at::Tensor GptNeoxModel::attention(const std::vector<at::Tensor>& p, const Layer
 
   at::Tensor scores = at::matmul(q, k.transpose(-1, -2)) * (1.0 / std::sqrt(static_cast<double>(hs)));
   const at::Tensor future = at::ones({T, T}, at::TensorOptions().dtype(at::kBool).device(x.device())).triu(1);
-  const double lowest = x.scalar_type() == at::kDouble ? std::numeric_limits<double>::lowest()
-                                                        : static_cast<double>(std::numeric_limits<float>::lowest());
+  // The mask value is the dtype's lowest finite number (torch.finfo(dtype).min, as Hugging Face).
+  const double lowest = x.scalar_type() == at::kDouble     ? std::numeric_limits<double>::lowest()
+                        : x.scalar_type() == at::kBFloat16 ? static_cast<double>(std::numeric_limits<c10::BFloat16>::lowest())
+                        : x.scalar_type() == at::kHalf     ? static_cast<double>(std::numeric_limits<c10::Half>::lowest())
+                                                           : static_cast<double>(std::numeric_limits<float>::lowest());
   scores = scores.masked_fill(future, lowest);
   const at::Tensor probabilities = at::softmax(scores, -1);
   const at::Tensor merged = at::matmul(probabilities, v).permute({0, 2, 1, 3}).reshape({B, T, heads * hs});

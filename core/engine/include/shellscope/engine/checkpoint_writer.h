@@ -11,8 +11,8 @@
 
 namespace shellscope {
 
-/// Named GPT-NeoX shapes: pythia-14m, pythia-70m, pythia-160m, pythia-410m, pythia-1b and the
-/// built-in language models tiny-lm, small-lm, base-lm.
+/// Named GPT-NeoX shapes: pythia-14m, -70m, -160m, -410m, -1b, -1.4b, -2.8b, -6.9b (vocabulary
+/// 50432, the others 50304) and the built-in language models tiny-lm, small-lm, base-lm.
 std::vector<std::string> knownModelShapes();
 
 struct RandomCheckpointOptions {
