@@ -12,6 +12,7 @@
 
 #include "checkpoints/checkpoint_io.h"
 #include "checkpoints/torch_state_dict.h"
+#include "jacobian_support.h"
 #include "mmididx_shards.h"
 #include "models/gpt_neox.h"
 #include "shellscope/data/token_data.h"
@@ -52,18 +53,6 @@ Mapping mappingOf(const void* address) {
     }
   }
   return found;
-}
-
-GptNeoxConfig tinyConfig() {
-  GptNeoxConfig c;
-  c.vocabSize = 37;
-  c.hiddenSize = 16;
-  c.numLayers = 2;
-  c.numHeads = 2;
-  c.intermediateSize = 24;
-  c.rotaryPct = 0.5;
-  c.initializerRange = 0.3;
-  return c;
 }
 
 }  // namespace
@@ -108,12 +97,12 @@ class TestFilesInPlace : public QObject {
 
   void torchBinLoadsAsSafetensorsDo() {
     // The same fp16 weights through the two readers: bit-identical log-probs.
-    const auto model = GptNeoxModel::randomlyInitialised(tinyConfig(), 5);
+    const auto model = GptNeoxModel::randomlyInitialised(test::microLmConfig(), 5);
     saveCheckpoint(*model, path("bin"), CheckpointFiles::Layout::TorchBin, at::kHalf);
     saveCheckpoint(*model, path("st"), CheckpointFiles::Layout::Safetensors, at::kHalf);
     Batch batch;
-    batch.inputs = at::remainder(at::arange(0, 24, at::kLong) * 7 + 3, 37).view({2, 12});
-    batch.targets = at::remainder(at::arange(0, 24, at::kLong) * 5 + 1, 37).view({2, 12});
+    batch.inputs = at::remainder(at::arange(0, 24, at::kLong) * 3 + 1, 7).view({2, 12});
+    batch.targets = at::remainder(at::arange(0, 24, at::kLong) * 5 + 1, 7).view({2, 12});
     at::NoGradGuard noGrad;
     for (at::ScalarType dtype : {at::kFloat, at::kDouble}) {
       const auto fromBin = loadCheckpoint(path("bin"), dtype).model, fromSt = loadCheckpoint(path("st"), dtype).model;
@@ -122,12 +111,12 @@ class TestFilesInPlace : public QObject {
   }
 
   void shardedTokenDataGiveTheMergedFilesNumbers() {
-    const auto model = GptNeoxModel::randomlyInitialised(tinyConfig(), 6);
+    const auto model = GptNeoxModel::randomlyInitialised(test::microLmConfig(), 6);
     const std::string folder = path("series/step0");
     saveCheckpoint(*model, folder, CheckpointFiles::Layout::TorchBin, at::kHalf);
     std::vector<std::vector<std::int64_t>> documents(9);
     for (std::size_t d = 0; d < documents.size(); ++d) {
-      for (std::size_t t = 0; t < 40 + 3 * d; ++t) documents[d].push_back(static_cast<std::int64_t>((t * 13 + d * 7) % 37));
+      for (std::size_t t = 0; t < 40 + 3 * d; ++t) documents[d].push_back(static_cast<std::int64_t>((t * 13 + d * 5) % 7));
     }
     fs::create_directories(path("pile/shards"));
     writeMmidIdx(path("pile/merged"), documents, TokenDType::U16);
