@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "checkpoints/checkpoint_io.h"
+#include "shellscope/data/token_data.h"
 
 namespace shellscope::fuzz {
 
@@ -66,6 +67,15 @@ std::string tinyCheckpoint(const std::string& layout) {
   const auto model = engine::randomModel(nlohmann::json::parse(tinyConfigJson()), "config.json", 7);
   engine::saveCheckpoint(*model, folder, kind, at::kFloat, shards);
   return written[layout] = folder;
+}
+
+void readTokenStream(const TokenStream& stream) {
+  std::vector<std::int64_t> tokens(static_cast<std::size_t>(std::min<std::int64_t>(stream.size(), 1 << 16)));
+  stream.read(0, static_cast<std::int64_t>(tokens.size()), tokens.data());
+  for (std::int64_t r = 0; r < std::min<std::int64_t>(stream.rowCount(), 1024); ++r) {
+    (void)stream.rowStart(r);
+    (void)stream.rowLength(r);
+  }
 }
 
 std::vector<std::uint8_t> readBytes(const std::string& path) {

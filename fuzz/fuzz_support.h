@@ -13,6 +13,10 @@
 #include <string>
 #include <vector>
 
+namespace shellscope {
+class TokenStream;
+}
+
 namespace shellscope::fuzz {
 
 /// A folder only this process uses, created on first use and removed at exit.
@@ -37,6 +41,10 @@ std::string tinyConfigJson();
 /// A complete checkpoint folder of the tiny model in `layout` ("safetensors", "sharded-safetensors",
 /// "bin", "sharded-bin") under scratchDir(), written once per process; returns the folder.
 std::string tinyCheckpoint(const std::string& layout);
+
+/// What the token-data targets do with a stream they opened: read its first 64 Ki tokens and the
+/// starts and lengths of its first 1024 rows.
+void readTokenStream(const TokenStream& stream);
 
 /// Reads a whole file (seed making).
 std::vector<std::uint8_t> readBytes(const std::string& path);

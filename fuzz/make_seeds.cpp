@@ -90,6 +90,14 @@ void tokenSeeds() {
     input.push_back(static_cast<std::uint8_t>(bin.size() >> 8));
     input.insert(input.end(), idx.begin(), idx.end());
     seed("mmididx", dtype, input);
+    // The same .bin in three shards of ceil(size / 3) bytes (tokens straddle them), for mmididx_shards.
+    const std::size_t third = (bin.size() + 2) / 3;
+    std::vector<std::uint8_t> sharded{2};
+    for (std::size_t i = 0; i < 3; ++i) {
+      sharded.push_back(static_cast<std::uint8_t>(std::min(third, bin.size() - std::min(bin.size(), i * third))));
+    }
+    sharded.insert(sharded.end(), idx.begin(), idx.end());
+    seed("mmididx_shards", dtype, sharded);
 
     const std::string npy = scratch(std::string("n-") + dtype + ".npy").string();
     writeNpy(npy, {0, 1, 2, 3, 4, 5, 6, 7}, parseTokenDType(dtype));

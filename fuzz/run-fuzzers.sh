@@ -33,7 +33,7 @@ while (($#)); do
 done
 build=$(cd "$build" && pwd)
 if ((${#targets[@]} == 0)); then
-  targets=(safetensors shard_index unpickler torch_bin config_json mmididx npy raw_tokens tokenizer_json
+  targets=(safetensors shard_index unpickler torch_bin config_json mmididx mmididx_shards npy raw_tokens tokenizer_json
            tokenizer_text session)
 fi
 # Leaks are not findings here: LibTorch and HDF5 keep per-process state that LeakSanitizer cannot

@@ -89,15 +89,13 @@ int benchScaleCommand(const Arguments& args) {
   ScaleBenchmarkOptions options;
   cl.option("shape", "NAME", "model shape (see init-checkpoint)", options.shape);
   cl.option("model", "DIR", "measure this checkpoint folder instead", options.model);
+  cl.option("work-dir", "DIR", "keep the generated checkpoint and tokens here (default: a temporary folder)", options.workDir);
   cl.option("batch-size", "B", "windows per batch", options.batchSize).setting("batch_size");
   cl.option("seq-len", "L", "tokens per window", options.seqLen).setting("seq_len");
   cl.option("products", "N", "products to time (median)", options.products);
   cl.option("lanczos-steps", "M", "m for the projection", options.lanczosSteps).setting("lanczos_steps");
   cl.option("batches", "N", "batches for the projection", options.batches).setting("batches");
-  cl.choice("dtype", "TYPE", "float32 | float64", options.dtype, parseDType,
-            static_cast<std::string (*)(ComputeDType)>(toString))
-      .setting("dtype");
-  cl.option("threads", "N", "CPU threads, 0 = all cores", options.threads).setting("threads");
+  addRuntimeOptions(cl, options.device, options.dtype, options.threads);
   if (!cl.parse(args)) {
     std::cout << cl.help();
     return 0;
@@ -117,14 +115,15 @@ int benchScaleCommand(const Arguments& args) {
   std::cout << versionLine() << "\n";
   std::printf("model            %s (%lld parameters, stored %s)\n", r.model.c_str(), static_cast<long long>(r.nParams),
               r.storedDtype.c_str());
-  std::printf("batch            %d x %d = %lld tokens, %s\n", options.batchSize, options.seqLen,
-              static_cast<long long>(r.nPoints), toString(options.dtype).c_str());
+  std::printf("batch            %d x %d = %lld tokens, %s on %s (Lanczos vectors %s)\n", options.batchSize, options.seqLen,
+              static_cast<long long>(r.nPoints), toString(options.dtype).c_str(), r.device.c_str(), kLanczosVectorDType);
   std::printf("load             %8.2f s\n", r.loadSeconds);
   std::printf("forward+backward %8.2f s  (plain autograd, the baseline)\n", r.forwardBackwardSeconds);
   std::printf("setup per batch  %8.2f s  (recorded forward pass + output-layer block K)\n", r.setupSeconds);
   std::printf("product M.u      %8.2f s  (%.2fx forward+backward)\n", r.productSeconds,
               r.productSeconds / r.forwardBackwardSeconds);
-  std::printf("peak memory      %8.2f GiB (resident, through load, setup and products)\n", r.peakMemoryGiB);
+  std::printf("peak memory      %8.2f GiB (resident, through load, setup and products; %.2f GiB after load)\n",
+              r.peakMemoryGiB, r.loadedMemoryGiB);
   std::printf("one batch, m=%d  %8.1f s  (%.1f min)\n", options.lanczosSteps, r.projectedBatchSeconds,
               r.projectedBatchSeconds / 60);
   std::printf("%d batches       %8.1f h\n", options.batches, r.projectedRunSeconds / 3600);

@@ -100,7 +100,8 @@ void addRuntimeOptions(CommandLine& cl, DevicePreference& device, ComputeDType& 
     cl.choice("device", "DEV", "auto | cpu | cuda", device, parseDevice, static_cast<std::string (*)(DevicePreference)>(toString))
         .setting("device");
   }
-  cl.choice("dtype", "TYPE", "float32 | float64", dtype, parseDType, static_cast<std::string (*)(ComputeDType)>(toString))
+  cl.choice("dtype", "TYPE", "the model's: float32 | float64 | bfloat16 | float16 (float16: CUDA only); Lanczos is float64",
+            dtype, parseDType, static_cast<std::string (*)(ComputeDType)>(toString))
       .setting("dtype");
   cl.option("threads", "N", "CPU threads, 0 = all cores", threads).setting("threads");
 }

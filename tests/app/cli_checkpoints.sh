@@ -87,4 +87,22 @@ head -c $((size - 100)) "$work/broken/model.safetensors" >"$work/broken/cut" && 
 [ "$(wc -l <"$work/broken.err")" -eq 1 ] || { cat "$work/broken.err"; fail "more than one line"; }
 grep -q "$work/broken/model.safetensors: tensor '.*': data runs past the end of the file: truncated" "$work/broken.err" \
   || { cat "$work/broken.err"; fail "truncation message"; }
+step "pytorch_model.bin with deflated members (another writer): inflated, the same loss as torch.save's stored ones"
+"$cli" init-checkpoint --shape tiny-lm --out "$work/stored" --layout bin --seed 4 >/dev/null || fail "init stored"
+cp -r "$work/stored" "$work/deflated"
+"$python" - "$work/stored/pytorch_model.bin" "$work/deflated/pytorch_model.bin" <<'PY' || fail "writing the deflated zip"
+import sys, zipfile
+source = zipfile.ZipFile(sys.argv[1])
+assert all(i.compress_type == zipfile.ZIP_STORED for i in source.infolist()), "torch.save stores its members"
+with zipfile.ZipFile(sys.argv[2], "w", compression=zipfile.ZIP_DEFLATED) as out:
+    for info in source.infolist():
+        out.writestr(info.filename, source.read(info.filename))
+PY
+head -c 2000 /dev/zero | tr '\0' '\7' >"$work/sevens.u8"
+for kind in stored deflated; do
+  "$cli" eval --model "$work/$kind" --data "$work/sevens.u8" --data-dtype u8 --batches 1 --batch-size 2 --seq-len 16 --json \
+    | grep -m1 '"loss"' >"$work/$kind.loss" || fail "eval of the $kind .bin"
+done
+cmp -s "$work/stored.loss" "$work/deflated.loss" || { cat "$work/stored.loss" "$work/deflated.loss"; fail "deflated .bin loss differs"; }
+
 echo "PASS"

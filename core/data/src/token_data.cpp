@@ -13,6 +13,7 @@
 #include "shellscope/base/mapped_file.h"
 #include "shellscope/base/setting_error.h"
 #include "shellscope/data/tokenizer.h"
+#include "mmididx_bin.h"
 
 namespace shellscope {
 
@@ -175,11 +176,10 @@ T readLittle(const std::uint8_t* p) {
   return value;
 }
 
-/// Sequences of an MMIDIDX .bin, concatenated in index order. The pointers of Pythia's files are
-/// contiguous, so the whole stream is one run of the .bin; other layouts are copied per sequence.
+/// Sequences of an MMIDIDX .bin (whole or in shards, mmididx_bin.h), concatenated in index order.
 class MmidIdxStream final : public TokenStream {
  public:
-  MmidIdxStream(std::shared_ptr<const MappedFile> bin, TokenDType dtype, std::vector<std::int64_t> pointers,
+  MmidIdxStream(MmidIdxBin bin, TokenDType dtype, std::vector<std::int64_t> pointers,
                 std::vector<std::int64_t> rowStarts, std::string description)
       : bin_(std::move(bin)), dtype_(dtype), pointers_(std::move(pointers)), rowStarts_(std::move(rowStarts)),
         description_(std::move(description)) {}
@@ -197,11 +197,13 @@ class MmidIdxStream final : public TokenStream {
     // The row holding `offset`: the last start <= offset.
     auto it = std::upper_bound(rowStarts_.begin(), rowStarts_.end(), offset);
     std::size_t row = static_cast<std::size_t>(it - rowStarts_.begin()) - 1;
+    std::vector<std::uint8_t> scratch;
     while (count > 0) {
       while (rowStarts_[row + 1] <= offset) ++row;  // skip empty rows
       const std::int64_t within = offset - rowStarts_[row];
       const std::int64_t take = std::min(count, rowStarts_[row + 1] - offset);
-      const std::uint8_t* p = bin_->data() + static_cast<std::size_t>(pointers_[row]) + static_cast<std::size_t>(within) * width;
+      const std::uint8_t* p = bin_.bytes(static_cast<std::uint64_t>(pointers_[row]) + static_cast<std::uint64_t>(within) * width,
+                                         static_cast<std::size_t>(take) * width, scratch);
       for (std::int64_t i = 0; i < take; ++i) out[i] = decode(p + static_cast<std::size_t>(i) * width, dtype_);
       out += take;
       offset += take;
@@ -210,7 +212,7 @@ class MmidIdxStream final : public TokenStream {
   }
 
  private:
-  std::shared_ptr<const MappedFile> bin_;
+  MmidIdxBin bin_;
   TokenDType dtype_;
   std::vector<std::int64_t> pointers_;   ///< byte offset of each sequence in the .bin
   std::vector<std::int64_t> rowStarts_;  ///< prefix sums of the sizes, rowCount() + 1 entries
@@ -428,12 +430,14 @@ std::int64_t InMemoryTokenStream::rowLength(std::int64_t row) const {
 }
 
 std::shared_ptr<const TokenStream> openMmidIdx(const std::string& path) {
-  const std::string prefix = stripSuffix(stripSuffix(path, ".bin"), ".idx");
-  const std::string idxPath = prefix + ".idx", binPath = prefix + ".bin";
+  // A prefix, either file of a pair, one shard's name or a glob over the shards (mmididx_bin.h).
+  const std::string shardPrefix = MmidIdxBin::shardPrefix(path);
+  const std::string prefix = shardPrefix.empty() ? stripSuffix(stripSuffix(path, ".bin"), ".idx") : shardPrefix;
+  const std::string idxPath = prefix + ".idx";
   if (!fs::exists(idxPath)) throw FileFormatError(idxPath, "missing (an MMIDIDX dataset is a .bin and .idx pair)");
-  if (!fs::exists(binPath)) throw FileFormatError(binPath, "missing (an MMIDIDX dataset is a .bin and .idx pair)");
   const auto idx = MappedFile::open(idxPath);
-  const auto bin = MappedFile::open(binPath);
+  const MmidIdxBin bin = MmidIdxBin::open(prefix, path);
+  const std::string binPath = bin.sharded() ? "the " + std::to_string(bin.files().size()) + " shards of " + prefix : bin.lastFile();
   const std::uint8_t* p = idx->data();
   if (idx->size() < 34 || std::memcmp(p, kMmidIdxMagic, 9) != 0) {
     throw FileFormatError(idxPath, "not an MMIDIDX index (bad magic)");
@@ -451,9 +455,9 @@ std::shared_ptr<const TokenStream> openMmidIdx(const std::string& path) {
                                        " documents): truncated or corrupt");
   }
   const std::size_t width = byteWidth(dtype);
-  if (bin->size() % width != 0) {
-    throw FileFormatError(binPath, "size " + std::to_string(bin->size()) + " is not a multiple of the token size (" +
-                                       std::to_string(width) + " bytes)");
+  if (bin.size() % width != 0) {
+    throw FileFormatError(bin.lastFile(), (bin.sharded() ? "ends the shards at " : "size ") + std::to_string(bin.size()) +
+                                              " bytes, not a multiple of the token size (" + std::to_string(width) + " bytes)");
   }
   std::vector<std::int64_t> pointers(count), rowStarts(count + 1, 0);
   const std::uint8_t* sizes = p + 34;
@@ -462,10 +466,16 @@ std::shared_ptr<const TokenStream> openMmidIdx(const std::string& path) {
     const auto size = readLittle<std::int32_t>(sizes + 4 * i);
     const auto pointer = readLittle<std::int64_t>(pointerTable + 8 * i);
     if (size < 0 || pointer < 0 || static_cast<std::uint64_t>(pointer) % width != 0 ||
-        static_cast<unsigned __int128>(pointer) + static_cast<unsigned __int128>(size) * width > bin->size()) {
+        static_cast<unsigned __int128>(pointer) + static_cast<unsigned __int128>(size) * width > bin.size()) {
+      if (bin.sharded() && size >= 0 && pointer >= 0) {  // the index is whole, the shards end early
+        throw FileFormatError(bin.lastFile(), "ends the shards at byte " + std::to_string(bin.size()) + ", but sequence " +
+                                                  std::to_string(i) + " of " + idxPath + " (" + std::to_string(size) +
+                                                  " tokens at byte " + std::to_string(pointer) +
+                                                  ") reaches past it: a shard is short (truncated)");
+      }
       throw FileFormatError(idxPath, "sequence " + std::to_string(i) + " (" + std::to_string(size) +
                                          " tokens at byte " + std::to_string(pointer) + ") lies outside " + binPath +
-                                         " (" + std::to_string(bin->size()) + " bytes): corrupt index");
+                                         " (" + std::to_string(bin.size()) + " bytes): corrupt index");
     }
     pointers[i] = pointer;
     rowStarts[i + 1] = rowStarts[i] + size;
@@ -486,9 +496,12 @@ std::shared_ptr<const TokenStream> openMmidIdx(const std::string& path) {
     }
     previous = boundary;
   }
+  const std::string format = "MMIDIDX " + toString(dtype) + (bin.sharded() ? ", " + std::to_string(bin.files().size()) + " shards" : "");
+  std::vector<std::string> files = bin.files();
+  files.push_back(idxPath);
   auto stream = std::make_shared<MmidIdxStream>(bin, dtype, std::move(pointers), std::move(rowStarts),
-                                                prefix + " (MMIDIDX " + toString(dtype) + ")");
-  stream->setSource({prefix, "MMIDIDX " + toString(dtype), {binPath, idxPath}});
+                                                prefix + " (" + format + ")");
+  stream->setSource({prefix, format, std::move(files)});
   return stream;
 }
 
@@ -538,6 +551,8 @@ std::shared_ptr<const TokenStream> openTokenData(const std::string& path, const 
   if (fs::exists(prefix + ".idx") && (path == prefix || endsWith(path, ".bin") || endsWith(path, ".idx"))) {
     return openMmidIdx(path);
   }
+  const std::string shardPrefix = MmidIdxBin::shardPrefix(path);  // one shard's name, or a glob over them
+  if (!shardPrefix.empty() && fs::exists(shardPrefix + ".idx")) return openMmidIdx(path);
   if (!fs::exists(path)) throw FileFormatError(path, "no such file");
   if (endsWith(path, ".npy")) return openNpy(path);
   if (endsWith(path, ".txt") || endsWith(path, ".text")) {

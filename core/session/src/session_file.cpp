@@ -46,6 +46,7 @@ void writeRun(H5::Group& runs, const Run& run, const std::filesystem::path& sess
   writeAttribute(group, "observable", m.observable);
   writeAttribute(group, "device", m.device);
   writeAttribute(group, "dtype", m.dtype);
+  writeAttribute(group, "vector_dtype", m.vectorDtype);
   writeAttribute(group, "lanczos_mode", m.lanczosMode);
   writeAttribute(group, "lanczos_steps", m.lanczosSteps);
   writeAttribute(group, "shells_per_decade", m.shellsPerDecade);
@@ -200,6 +201,7 @@ Run readRun(const std::string& filePath, H5::Group group, const std::string& id,
   m.observable = r.text("observable");
   m.device = r.text("device");
   m.dtype = r.text("dtype");
+  if (r.hasAttribute("vector_dtype")) m.vectorDtype = r.text("vector_dtype");  // float64 before it was stated
   m.lanczosMode = r.text("lanczos_mode");
   m.lanczosSteps = r.integer("lanczos_steps");
   m.shellsPerDecade = r.integer("shells_per_decade");

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "mmididx_shards.h"
 #include "shellscope/data/token_data.h"
 #include "test_support.h"
 
@@ -61,6 +62,89 @@ class TestTokenData : public QObject {
     stream->read(1, 4, across);  // crosses two document boundaries and an empty document
     QCOMPARE(std::vector<std::int64_t>(across, across + 4), (std::vector<std::int64_t>{6, 7, 8, 9}));
     QVERIFY(QString::fromStdString(stream->description()).contains("MMIDIDX " + dtype));
+  }
+
+  // Pythia's Pile ships as byte shards of the .bin plus one .idx: read in place, they give the
+  // merged file's tokens and rows, by the prefix, one shard's name or a glob; 7-byte shards of
+  // u16 tokens split tokens across shards, 1-byte shards split every token.
+  void shardedMmidIdxReadsAsTheMergedFile_data() {
+    QTest::addColumn<int>("shardBytes");
+    QTest::addColumn<QString>("named");
+    for (int bytes : {1, 7, 8}) {
+      for (const char* named : {"prefix", "shard", "glob"}) {
+        QTest::newRow((std::to_string(bytes) + "-byte shards, by " + named).c_str()) << bytes << named;
+      }
+    }
+  }
+  void shardedMmidIdxReadsAsTheMergedFile() {
+    QFETCH(int, shardBytes);
+    QFETCH(QString, named);
+    const std::string merged = path("merged"), folder = path(("sharded-" + std::to_string(shardBytes)).c_str());
+    std::vector<std::vector<std::int64_t>> documents = documents_;
+    documents.push_back({});
+    for (int i = 0; i < 40; ++i) documents.back().push_back(1000 + 257 * i);  // both bytes differ
+    writeMmidIdx(merged, documents, TokenDType::U16);
+    fs::create_directories(folder);
+    const int shards = test::writeMmidIdxShards(merged, folder + "/document", static_cast<std::size_t>(shardBytes));
+    QVERIFY(shards > 2);
+    const std::string name = named == "prefix" ? folder + "/document"
+                             : named == "shard" ? folder + "/document-00001-of-" + QString::number(shards - 1).rightJustified(5, '0').toStdString() + ".bin"
+                                                : folder + "/document-*.bin";
+    const auto whole = openTokenData(merged), split = openTokenData(name);
+    QCOMPARE(readAll(*split), readAll(*whole));
+    QCOMPARE(split->rowCount(), whole->rowCount());
+    for (std::int64_t r = 0; r < whole->rowCount(); ++r) {
+      QCOMPARE(split->rowStart(r), whole->rowStart(r));
+      QCOMPARE(split->rowLength(r), whole->rowLength(r));
+    }
+    for (std::int64_t offset = 0; offset + 5 <= whole->size(); offset += 3) {  // reads starting anywhere
+      std::int64_t a[5], b[5];
+      whole->read(offset, 5, a);
+      split->read(offset, 5, b);
+      QCOMPARE(std::vector<std::int64_t>(b, b + 5), std::vector<std::int64_t>(a, a + 5));
+    }
+    QCOMPARE(split->source().files.size(), static_cast<std::size_t>(shards + 1));
+    QVERIFY(QString::fromStdString(split->source().format).contains(QString::number(shards) + " shards"));
+  }
+
+  void missingOrShortShardIsNamed_data() {
+    QTest::addColumn<int>("kind");
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("missing middle shard") << 0 << "document-00002-of-00005.bin" << "missing: shard 2 of the 6 shards";
+    QTest::newRow("missing last shard") << 1 << "document-00005-of-00005.bin" << "missing: shard 5 of the 6 shards";
+    QTest::newRow("short middle shard") << 2 << "document-00003-of-00005.bin" << "holds 7 bytes, shard 0 holds 8";
+    QTest::newRow("short last shard") << 3 << "document-00005-of-00005.bin" << "reaches past it: a shard is short";
+    QTest::newRow("long last shard") << 4 << "document-00005-of-00005.bin" << "the last no more";
+    QTest::newRow("shards of two counts") << 5 << "document-00000-of-00006.bin" << "disagree on their count";
+    QTest::newRow("glob matching nothing") << 6 << "nothing-*.bin" << "matches no shards";
+    QTest::newRow("no .bin and no shards") << 7 << "document.bin" << "missing (an MMIDIDX dataset is a .bin and .idx pair";
+  }
+  void missingOrShortShardIsNamed() {
+    QFETCH(int, kind);
+    QFETCH(QString, file);
+    QFETCH(QString, expected);
+    const std::string merged = path("for-shards"), folder = path(("bad-shards-" + std::to_string(kind)).c_str());
+    std::vector<std::vector<std::int64_t>> documents = documents_;
+    documents.push_back({20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34});  // 24 tokens, 48 bytes
+    writeMmidIdx(merged, documents, TokenDType::U16);
+    fs::create_directories(folder);
+    const std::string prefix = folder + "/document";
+    QCOMPARE(test::writeMmidIdxShards(merged, prefix, 8), 6);
+    auto shard = [&](int i) { return prefix + "-0000" + std::to_string(i) + "-of-00005.bin"; };
+    std::string given = prefix;
+    switch (kind) {
+      case 0: fs::remove(shard(2)); break;
+      case 1: fs::remove(shard(5)); break;
+      case 2: fs::resize_file(shard(3), 7); break;
+      case 3: fs::resize_file(shard(5), 6); break;
+      case 4: fs::resize_file(shard(5), 10); break;
+      case 5: fs::copy_file(shard(0), prefix + "-00000-of-00006.bin"); break;
+      case 6: given = folder + "/nothing-*.bin"; std::ofstream(folder + "/nothing.idx") << "x"; break;
+      case 7: for (int i = 0; i < 6; ++i) fs::remove(shard(i)); break;
+    }
+    const QString message = messageOf([&] { openTokenData(given); });
+    QVERIFY2(message.startsWith(QString::fromStdString(folder + "/") + file) && message.contains(expected), qPrintable(message));
   }
 
   void corruptMmidIdxIsRejected_data() {

@@ -6,6 +6,7 @@
 
 #include "operator/batch_spectrum.h"
 #include "models/builtin_models.h"
+#include "half_precision.h"
 #include "jacobian_support.h"
 #include "shellscope/engine/compute.h"
 #include "test_support.h"
@@ -358,6 +359,28 @@ class TestCompute : public QObject {
       QVERIFY(messageOf([&] { CheckpointComputation(settings, "builtin:tiny-lm"); }).contains("no CUDA"));
     }
     QVERIFY(messageOf([] { parseJvpMethod("reverse"); }).contains("forward, forward-ad or double-backward"));
+  }
+  void bfloat16ModelKeepsFloat64Lanczos() {
+    // A bfloat16 model on the CPU (CUDA: cuda_matches_cpu) against float64: the loss and the leading
+    // Ritz value within bfloat16's rounding, the quadrature float64, both dtypes stated.
+    ComputeSettings settings = float64Settings(LanczosMode::Full, JvpMethod::ForwardMode, 12);
+    settings.models = {"builtin:tiny-lm"};
+    settings.batches = 1;
+    settings.batchSize = 2;
+    settings.seqLen = 16;
+    settings.device = DevicePreference::Cpu;
+    const BatchSpectrum exact = CheckpointComputation(settings, "builtin:tiny-lm").computeBatch(0);
+    settings.dtype = ComputeDType::BFloat16;
+    CheckpointComputation half(settings, "builtin:tiny-lm");
+    QCOMPARE(half.metadata().dtype, std::string("bfloat16"));
+    QCOMPARE(half.metadata().vectorDtype, std::string("float64"));
+    const BatchSpectrum spectrum = half.computeBatch(0);
+    const std::string problem = test::halfPrecisionDisagreement(spectrum, exact, ComputeDType::BFloat16);
+    QVERIFY2(problem.empty(), problem.c_str());
+    QVERIFY(spectrum.loss != exact.loss);  // it did compute in bfloat16
+    settings.dtype = ComputeDType::Float16;
+    const QString message = messageOf([&] { CheckpointComputation(settings, "builtin:tiny-lm"); });
+    QVERIFY2(message.contains("dtype float16 needs --device cuda"), qPrintable(message));
   }
   // CUDA against the CPU: tests/core/engine/cuda_matches_cpu.cpp (runs in the Qt-free build too).
 };

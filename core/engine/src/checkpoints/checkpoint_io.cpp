@@ -101,7 +101,7 @@ std::map<std::string, StoredTensor> collectTensors(const CheckpointFiles& files,
 
 }  // namespace
 
-LoadedCheckpoint loadCheckpoint(const std::string& folder, at::ScalarType dtype) {
+LoadedCheckpoint loadCheckpoint(const std::string& folder, at::ScalarType dtype, const at::Device& device) {
   const double start = monotonicSeconds();
   LoadedCheckpoint loaded;
   loaded.files = locateCheckpoint(folder);
@@ -132,7 +132,7 @@ LoadedCheckpoint loadCheckpoint(const std::string& folder, at::ScalarType dtype)
       throw FileFormatError(t.file, "tensor '" + name + "' has dtype " + t.dtype + ", expected F32, F16 or BF16");
     }
     storedDtypes.insert(t.dtype);
-    at::Tensor value = t.load().to(dtype, /*non_blocking=*/false, /*copy=*/true);
+    at::Tensor value = t.load().to(device, dtype, /*non_blocking=*/false, /*copy=*/true);
     tensors.erase(found);
     return value;
   };

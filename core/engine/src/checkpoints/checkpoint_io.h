@@ -25,10 +25,12 @@ struct LoadedCheckpoint {
   double seconds = 0;
 };
 
-/// Loads a checkpoint folder, converting weights to `dtype`. An unknown model_type, and missing,
-/// extra, mis-shaped or undecodable tensors give one FileFormatError naming the file and the
-/// tensor. Tensors the family ignores (GPT-NeoX's legacy buffers) are skipped.
-LoadedCheckpoint loadCheckpoint(const std::string& folder, at::ScalarType dtype);
+/// Loads a checkpoint folder, converting weights to `dtype` on `device` one tensor at a time,
+/// straight from the file's memory map (so a GPU load never holds the model in host memory). An
+/// unknown model_type, and missing, extra, mis-shaped or undecodable tensors give one
+/// FileFormatError naming the file and the tensor. Tensors the family ignores (GPT-NeoX's legacy
+/// buffers) are skipped.
+LoadedCheckpoint loadCheckpoint(const std::string& folder, at::ScalarType dtype, const at::Device& device = at::kCPU);
 
 /// A model of the family `config` selects with random weights (models/model_family.h).
 std::unique_ptr<ModelFunction> randomModel(const nlohmann::json& config, const std::string& configPath,

@@ -12,9 +12,10 @@ namespace shellscope {
 
 namespace {
 
-engine::GptNeoxConfig pythiaShape(std::int64_t layers, std::int64_t hidden, std::int64_t heads) {
+engine::GptNeoxConfig pythiaShape(std::int64_t layers, std::int64_t hidden, std::int64_t heads,
+                                  std::int64_t vocab = 50304) {
   engine::GptNeoxConfig c;
-  c.vocabSize = 50304;
+  c.vocabSize = vocab;
   c.hiddenSize = hidden;
   c.numLayers = layers;
   c.numHeads = heads;
@@ -72,6 +73,9 @@ engine::GptNeoxConfig shapeNamed(const std::string& name) {
   if (name == "pythia-160m") return pythiaShape(12, 768, 12);
   if (name == "pythia-410m") return pythiaShape(24, 1024, 16);
   if (name == "pythia-1b") return pythiaShape(16, 2048, 8);
+  if (name == "pythia-1.4b") return pythiaShape(24, 2048, 16);
+  if (name == "pythia-2.8b") return pythiaShape(32, 2560, 32);
+  if (name == "pythia-6.9b") return pythiaShape(32, 4096, 32, 50432);
   for (const char* builtin : {"tiny-lm", "small-lm", "base-lm"}) {
     if (name == builtin) return engine::builtinLmConfig(name);
   }
@@ -90,8 +94,8 @@ at::ScalarType storeType(const std::string& text) {
 }  // namespace
 
 std::vector<std::string> knownModelShapes() {
-  return {"pythia-14m", "pythia-70m", "pythia-160m", "pythia-410m", "pythia-1b", "tiny-lm", "small-lm", "base-lm",
-          "gpt2-small", "smollm2-135m", "tinyllama-1.1b", "amber-7b"};
+  return {"pythia-14m", "pythia-70m", "pythia-160m", "pythia-410m", "pythia-1b", "pythia-1.4b", "pythia-2.8b",
+          "pythia-6.9b", "tiny-lm", "small-lm", "base-lm", "gpt2-small", "smollm2-135m", "tinyllama-1.1b", "amber-7b"};
 }
 
 CheckpointFiles::Layout parseLayout(const std::string& text) {

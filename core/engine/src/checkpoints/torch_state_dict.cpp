@@ -10,10 +10,9 @@
 #include <limits>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <stdexcept>
 
-#include "checkpoints/zip_directory.h"
+#include "checkpoints/torch_zip_archive.h"
 #include "shellscope/base/file_error.h"
 
 namespace shellscope::engine {
@@ -421,55 +420,6 @@ std::string storageName(at::ScalarType type) {
   throw std::invalid_argument(std::string("no torch storage type for ") + c10::toString(type));
 }
 
-/// A state dict's data records, read once each (tensors may share a storage).
-class Archive {
- public:
-  /// Opens the zip and its central directory; every record is checked against its CRC-32.
-  /// The directory is read and checked first: LibTorch's reader allocates what a member's size says.
-  explicit Archive(const std::string& path) : path_(path), crcs_(zipMemberCrcs(path)), reader_(path) {
-    for (const auto& [name, crc] : crcs_) {
-      const std::string pickle = "data.pkl";
-      if (name.size() >= pickle.size() && name.compare(name.size() - pickle.size(), pickle.size(), pickle) == 0) {
-        prefix_ = name.substr(0, name.size() - pickle.size());
-      }
-    }
-  }
-  /// Throws when `record`'s bytes do not match the CRC-32 of the zip directory.
-  void verify(const std::string& record, const void* data, std::size_t size) const {
-    const auto found = crcs_.find(prefix_ + record);
-    if (found == crcs_.end()) throw FileFormatError(path_, "record '" + record + "' is not in the zip directory");
-    if (crc32(data, size) != found->second) {
-      throw FileFormatError(path_, "record '" + record + "' fails its CRC-32 check: the file changed after it was written");
-    }
-  }
-  std::shared_ptr<at::DataPtr> storage(const std::string& key, std::size_t neededBytes) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto found = storages_.find(key);
-    if (found == storages_.end()) {
-      const std::string record = "data/" + key;
-      if (!reader_.hasRecord(record)) throw FileFormatError(path_, "storage record '" + record + "' is missing");
-      auto [data, size] = reader_.getRecord(record);
-      verify(record, data.get(), size);
-      auto shared = std::make_shared<at::DataPtr>(std::move(data));
-      found = storages_.emplace(key, std::make_pair(shared, size)).first;
-    }
-    if (found->second.second < neededBytes) {
-      throw FileFormatError(path_, "storage '" + key + "' holds " + std::to_string(found->second.second) +
-                                       " bytes, its tensors need " + std::to_string(neededBytes) + ": truncated");
-    }
-    return found->second.first;
-  }
-  caffe2::serialize::PyTorchStreamReader& reader() { return reader_; }
-
- private:
-  std::string path_;
-  std::map<std::string, std::uint32_t> crcs_;  // before reader_: initialised (and checked) first
-  caffe2::serialize::PyTorchStreamReader reader_;
-  std::string prefix_;  ///< the archive folder every member name starts with ("archive/")
-  std::mutex mutex_;
-  std::map<std::string, std::pair<std::shared_ptr<at::DataPtr>, std::size_t>> storages_;
-};
-
 }  // namespace
 
 std::vector<std::string> unpickleStateDictNames(const std::string& pickle) {
@@ -479,21 +429,18 @@ std::vector<std::string> unpickleStateDictNames(const std::string& pickle) {
 }
 
 std::vector<StoredTensor> readTorchStateDict(const std::string& path) {
-  std::shared_ptr<Archive> archive;
+  // The zip directory is checked first, then data.pkl is unpickled; storages are read when a
+  // tensor is loaded, in place from the memory map (torch_zip_archive.h).
+  const auto archive = std::make_shared<TorchZipArchive>(path);
   std::vector<std::pair<std::string, ValuePtr>> entries;
-  try {
-    archive = std::make_shared<Archive>(path);
-    if (!archive->reader().hasRecord("data.pkl")) throw FileFormatError(path, "no data.pkl: not a torch.save file");
-    auto [data, size] = archive->reader().getRecord("data.pkl");
-    archive->verify("data.pkl", data.get(), size);
-    const std::string pickle(static_cast<const char*>(data.get()), size);
-    entries = stateDictEntries(RestrictedUnpickler(pickle).run());
-  } catch (const c10::Error& e) {
-    throw FileFormatError(path, std::string("not a readable torch.save zip file (") + e.what_without_backtrace() + ")");
-  } catch (const FileFormatError&) {
-    throw;
-  } catch (const std::runtime_error& e) {
-    throw FileFormatError(path, std::string("data.pkl: ") + e.what());
+  {
+    const std::shared_ptr<const ZipRecord> pickleRecord = archive->record("data.pkl");
+    const std::string pickle(reinterpret_cast<const char*>(pickleRecord->data()), pickleRecord->size());
+    try {
+      entries = stateDictEntries(RestrictedUnpickler(pickle).run());
+    } catch (const std::runtime_error& e) {
+      throw FileFormatError(path, std::string("data.pkl: ") + e.what());
+    }
   }
 
   std::vector<StoredTensor> tensors;
@@ -531,8 +478,15 @@ std::vector<StoredTensor> readTorchStateDict(const std::string& path) {
     const std::int64_t offset = value->offset;
     const std::vector<std::int64_t> size = value->size, stride = value->stride;
     t.load = [archive, key, bytes, type, offset, size, stride, itemSize]() {
-      std::shared_ptr<at::DataPtr> data = archive->storage(key, bytes);
-      auto* base = static_cast<std::uint8_t*>(data->get()) + static_cast<std::size_t>(offset) * itemSize;
+      const std::string record = "data/" + key;
+      if (!archive->hasRecord(record)) throw FileFormatError(archive->path(), "storage record '" + record + "' is missing");
+      const std::shared_ptr<const ZipRecord> data = archive->record(record);
+      if (data->size() < bytes) {
+        throw FileFormatError(archive->path(), "storage '" + key + "' holds " + std::to_string(data->size()) +
+                                                   " bytes, its tensors need " + std::to_string(bytes) + ": truncated");
+      }
+      // A read-only view (the map is PROT_READ): loadCheckpoint copies it to the compute dtype.
+      auto* base = const_cast<std::uint8_t*>(data->data()) + static_cast<std::size_t>(offset) * itemSize;
       return at::from_blob(base, size, stride, [data](void*) {}, at::TensorOptions().dtype(type));
     };
     tensors.push_back(std::move(t));

@@ -1,5 +1,6 @@
 // Reading a zip's central directory with every offset checked against the file (zip_directory.h).
-// Layout: APPNOTE.TXT 4.3.12 (central directory header), 4.3.14-4.3.16 (zip64 end records).
+// Layout: APPNOTE.TXT 4.3.7 (local file header), 4.3.12 (central directory header), 4.3.14-4.3.16
+// (zip64 end records).
 #include "checkpoints/zip_directory.h"
 
 #include <array>
@@ -13,7 +14,7 @@ namespace shellscope::engine {
 namespace {
 
 constexpr std::uint32_t kEndOfDirectory = 0x06054b50, kZip64End = 0x06064b50, kZip64Locator = 0x07064b50,
-                        kDirectoryEntry = 0x02014b50;
+                        kDirectoryEntry = 0x02014b50, kLocalHeader = 0x04034b50;
 
 /// Little-endian fields of a byte range whose bounds are checked on every read.
 class Bytes {
@@ -59,8 +60,8 @@ const std::array<std::array<std::uint32_t, 256>, 8>& crcTables() {
 /// A member's sizes must fit the file: LibTorch's reader allocates a record's uncompressed size
 /// before reading it, so a flipped size would ask for gigabytes. torch.save stores members
 /// uncompressed (method 0); deflate (8) is accepted within its largest ratio (1032:1).
-void requirePlausibleSizes(const std::string& path, const Bytes& bytes, std::uint64_t at, std::uint64_t nameLength,
-                           std::uint64_t extraLength, const std::string& name) {
+ZipMember plausibleMember(const std::string& path, const Bytes& bytes, std::uint64_t at, std::uint64_t nameLength,
+                          std::uint64_t extraLength, const std::string& name) {
   const std::uint64_t method = bytes.read(at + 10, 2);
   std::uint64_t compressed = bytes.read(at + 20, 4), uncompressed = bytes.read(at + 24, 4),
                 localHeader = bytes.read(at + 42, 4);
@@ -91,6 +92,13 @@ void requirePlausibleSizes(const std::string& path, const Bytes& bytes, std::uin
     throw FileFormatError(path, member + "claims " + std::to_string(uncompressed) + " bytes from " +
                                     std::to_string(compressed) + " stored: corrupt");
   }
+  ZipMember m;
+  m.crc = static_cast<std::uint32_t>(bytes.read(at + 16, 4));
+  m.method = method;
+  m.compressedSize = compressed;
+  m.uncompressedSize = uncompressed;
+  m.localHeader = localHeader;
+  return m;
 }
 
 }  // namespace
@@ -109,9 +117,9 @@ std::uint32_t crc32(const void* data, std::size_t size) {
   return c ^ 0xFFFFFFFFu;
 }
 
-std::map<std::string, std::uint32_t> zipMemberCrcs(const std::string& path) {
-  const auto file = MappedFile::open(path);
-  const Bytes bytes(path, file->data(), file->size());
+std::map<std::string, ZipMember> zipDirectory(const MappedFile& file) {
+  const std::string& path = file.path();
+  const Bytes bytes(path, file.data(), file.size());
   const std::uint64_t n = bytes.size();
   // The end-of-directory record: in the last 64 KiB + 22 bytes (a comment may follow it).
   std::uint64_t end = UINT64_MAX;
@@ -135,18 +143,33 @@ std::map<std::string, std::uint32_t> zipMemberCrcs(const std::string& path) {
   }
   // Every entry takes at least 46 bytes: a count beyond that is a lie.
   if (entries > n / 46) throw FileFormatError(path, "zip directory claims " + std::to_string(entries) + " entries");
-  std::map<std::string, std::uint32_t> crcs;
+  std::map<std::string, ZipMember> members;
   std::uint64_t at = offset;
   for (std::uint64_t i = 0; i < entries; ++i) {
     if (bytes.read(at, 4) != kDirectoryEntry) throw FileFormatError(path, "zip directory entry " + std::to_string(i) + " is damaged");
-    const auto crc = static_cast<std::uint32_t>(bytes.read(at + 16, 4));
     const std::uint64_t nameLength = bytes.read(at + 28, 2), extra = bytes.read(at + 30, 2), comment = bytes.read(at + 32, 2);
     const std::string name = bytes.text(at + 46, nameLength);
-    requirePlausibleSizes(path, bytes, at, nameLength, extra, name);
-    crcs[name] = crc;
+    members[name] = plausibleMember(path, bytes, at, nameLength, extra, name);
     at += 46 + nameLength + extra + comment;
   }
-  return crcs;
+  return members;
+}
+
+std::uint64_t zipMemberData(const MappedFile& file, const std::string& name, const ZipMember& member) {
+  const std::string& path = file.path();
+  const Bytes bytes(path, file.data(), file.size());
+  const std::string what = "zip member '" + name + "' ";
+  const std::uint64_t at = member.localHeader;
+  if (bytes.read(at, 4) != kLocalHeader) throw FileFormatError(path, what + "has no local header where the directory says");
+  const std::uint64_t nameLength = bytes.read(at + 26, 2), extra = bytes.read(at + 28, 2);
+  if (bytes.text(at + 30, nameLength) != name) {
+    throw FileFormatError(path, what + "has a local header naming another member: corrupt");
+  }
+  const std::uint64_t data = at + 30 + nameLength + extra;
+  if (data > bytes.size() || member.compressedSize > bytes.size() - data) {
+    throw FileFormatError(path, what + "runs past the end of the file (truncated or corrupt)");
+  }
+  return data;
 }
 
 }  // namespace shellscope::engine

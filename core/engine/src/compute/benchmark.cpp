@@ -9,10 +9,12 @@
 #include <algorithm>
 #include <limits>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 
 #include "checkpoints/checkpoint_io.h"
 #include "compute/batch_source.h"
+#include "compute/devices.h"
 #include "models/builtin_models.h"
 #include "models/synthetic_data.h"
 #include "operator/explicit_jacobian.h"
@@ -70,9 +72,8 @@ class RoundRobinTimer {
 std::vector<OperatorBenchmarkResult> runOperatorBenchmark(const OperatorBenchmarkOptions& options,
                                                           const ProgressToken& progress) {
   configureThreads(options.threads);
-  const at::ScalarType dtype = options.dtype == ComputeDType::Float64 ? at::kDouble : at::kFloat;
-  const at::Device device = (options.device != DevicePreference::Cpu && at::hasCUDA()) ? at::Device(at::kCUDA)
-                                                                                       : at::Device(at::kCPU);
+  const at::Device device = engine::resolveDevice(options.device);
+  const at::ScalarType dtype = engine::modelScalarType(options.dtype, device);
   std::vector<OperatorBenchmarkResult> results;
   for (size_t i = 0; i < options.models.size(); ++i) {
     const ProgressToken part = progress.item(i, options.models.size());
@@ -160,6 +161,14 @@ double peakResidentGiB() {
   return static_cast<double>(usage.ru_maxrss) / (1024.0 * 1024.0);  // ru_maxrss is in KiB
 }
 
+/// Resident memory now (/proc/self/statm's second field, in pages).
+double residentGiB() {
+  std::ifstream statm("/proc/self/statm");
+  long pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return static_cast<double>(resident) * static_cast<double>(::sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0 * 1024.0);
+}
+
 }  // namespace
 
 ScaleBenchmarkResult runScaleBenchmark(const ScaleBenchmarkOptions& options, const ProgressToken& progress) {
@@ -182,9 +191,13 @@ ScaleBenchmarkResult runScaleBenchmark(const ScaleBenchmarkOptions& options, con
   progress.throwIfCancelled();
 
   progress.report(0.1, "loading " + folder);
-  const at::ScalarType dtype = options.dtype == ComputeDType::Float64 ? at::kDouble : at::kFloat;
-  engine::LoadedCheckpoint loaded = engine::loadCheckpoint(folder, dtype);
-  r.loadSeconds = loaded.seconds;
+  const at::Device device = engine::resolveDevice(options.device);
+  const at::ScalarType dtype = engine::modelScalarType(options.dtype, device);
+  const double loadStart = monotonicSeconds();
+  engine::LoadedCheckpoint loaded = engine::loadCheckpoint(folder, dtype, device);
+  r.loadSeconds = monotonicSeconds() - loadStart;
+  r.loadedMemoryGiB = residentGiB();
+  r.device = device.str();
   r.storedDtype = loaded.storedDtypes;
   r.model = folder;
   const engine::ModelFunction& model = *loaded.model;
@@ -198,12 +211,15 @@ ScaleBenchmarkResult runScaleBenchmark(const ScaleBenchmarkOptions& options, con
   const std::string prefix = (fs::path(work) / "tokens").string();
   writeMmidIdx(prefix, {tokens}, vocabulary <= 65536 ? TokenDType::U16 : TokenDType::I32);
   const engine::TokenWindowSource source(openMmidIdx(prefix), 1, options.batchSize, options.seqLen, vocabulary);
-  const engine::Batch batch = source.batch(0, dtype);
+  engine::Batch batch = source.batch(0, dtype);
+  batch.inputs = batch.inputs.to(device);
+  batch.targets = batch.targets.to(device);
   r.nPoints = batch.pointCount();
 
   progress.report(0.2, "recorded forward pass and output-layer block");
   double start = monotonicSeconds();
   auto linearization = std::make_unique<engine::BatchLinearization>(model, batch, JvpMethod::ForwardMode);
+  (void)linearization->outputs().sum().item<double>();  // waits for the device
   r.setupSeconds = monotonicSeconds() - start;
   engine::FunctionSpaceOperator op(*linearization);
   const Eigen::VectorXd u = engine::toEigen(at::randn({r.nPoints}, at::kDouble));
@@ -225,7 +241,8 @@ ScaleBenchmarkResult runScaleBenchmark(const ScaleBenchmarkOptions& options, con
   start = monotonicSeconds();
   {
     const at::Tensor f = model.outputs(model.parameters(), batch);
-    torch::autograd::grad({f.sum()}, model.parameters(), {}, false, false, true);
+    const auto grads = torch::autograd::grad({f.sum()}, model.parameters(), {}, false, false, true);
+    (void)grads.back().sum().item<double>();  // waits for the device
   }
   r.forwardBackwardSeconds = monotonicSeconds() - start;
   r.projectedBatchSeconds = r.setupSeconds + options.lanczosSteps * r.productSeconds;

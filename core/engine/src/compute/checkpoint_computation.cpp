@@ -9,6 +9,7 @@
 
 #include "checkpoints/checkpoint_io.h"
 #include "compute/batch_source.h"
+#include "compute/devices.h"
 #include "models/builtin_models.h"
 #include "operator/batch_spectrum.h"
 #include "shellscope/base/file_digest.h"
@@ -22,19 +23,6 @@ namespace {
 
 /// Pythia trained on 1024 samples of 2049 tokens per step.
 constexpr std::int64_t kPythiaRowsPerStep = 1024;
-
-at::Device resolveDevice(DevicePreference preference, int index) {
-  const bool cuda = at::hasCUDA() && at::getNumGPUs() > 0;
-  if (preference == DevicePreference::Cuda && !cuda) {
-    throw SettingError("device", "cuda: this LibTorch build has no CUDA or no GPU is visible");
-  }
-  if (preference == DevicePreference::Cpu || !cuda) return at::Device(at::kCPU);
-  if (index >= static_cast<int>(at::getNumGPUs())) {
-    throw SettingError("device", "cuda:" + std::to_string(index) + ": only " + std::to_string(at::getNumGPUs()) +
-                                     " GPU(s) are visible");
-  }
-  return index >= 0 ? at::Device(at::kCUDA, static_cast<at::DeviceIndex>(index)) : at::Device(at::kCUDA);
-}
 
 
 /// Token windows of `data` for a model that reads token ids below `vocabularySize`.
@@ -171,8 +159,8 @@ CheckpointComputation::CheckpointComputation(const ComputeSettings& settings, co
   settings.validate();
   Impl& d = *impl_;
   d.settings = settings;
-  d.device = resolveDevice(settings.device, settings.deviceIndex);
-  d.dtype = settings.dtype == ComputeDType::Float64 ? at::kDouble : at::kFloat;
+  d.device = engine::resolveDevice(settings.device, settings.deviceIndex);
+  d.dtype = engine::modelScalarType(settings.dtype, d.device);
 
   if (engine::isBuiltinModel(checkpoint.path)) {
     d.model = engine::makeBuiltinModel(checkpoint.path, settings.seed);
@@ -184,7 +172,7 @@ CheckpointComputation::CheckpointComputation(const ComputeSettings& settings, co
     }
   } else {
     if (!data) throw SettingError("data", "is missing: the checkpoint " + checkpoint.path + " needs token data");
-    engine::LoadedCheckpoint loaded = engine::loadCheckpoint(checkpoint.path, d.dtype);
+    engine::LoadedCheckpoint loaded = engine::loadCheckpoint(checkpoint.path, d.dtype, d.device);
     d.model = std::move(loaded.model);
     d.data = windowsOf(settings, data, d.model->description(), checkpoint.path);
     d.meta.checkpointAbsolute = absolutePath(checkpoint.path);
@@ -216,6 +204,7 @@ CheckpointComputation::CheckpointComputation(const ComputeSettings& settings, co
   m.observable = d.model->observable().name();
   m.device = d.device.str();
   m.dtype = toString(settings.dtype);
+  m.vectorDtype = kLanczosVectorDType;
   m.lanczosMode = toString(settings.lanczosMode);
   m.lanczosSteps = settings.lanczosSteps;
   m.adaptiveTolerance = settings.adaptiveTolerance;

@@ -21,7 +21,9 @@ DevicePreference parseDevice(const std::string& text) {
 ComputeDType parseDType(const std::string& text) {
   if (text == "float32") return ComputeDType::Float32;
   if (text == "float64") return ComputeDType::Float64;
-  throw std::invalid_argument("unknown dtype '" + text + "' (expected float32 or float64)");
+  if (text == "bfloat16") return ComputeDType::BFloat16;
+  if (text == "float16") return ComputeDType::Float16;
+  throw std::invalid_argument("unknown dtype '" + text + "' (expected float32, float64, bfloat16 or float16)");
 }
 
 JvpMethod parseJvpMethod(const std::string& text) {
@@ -40,7 +42,31 @@ std::string toString(DevicePreference device) {
   return "unknown";
 }
 
-std::string toString(ComputeDType dtype) { return dtype == ComputeDType::Float64 ? "float64" : "float32"; }
+std::string toString(ComputeDType dtype) {
+  switch (dtype) {
+    case ComputeDType::Float32: return "float32";
+    case ComputeDType::Float64: return "float64";
+    case ComputeDType::BFloat16: return "bfloat16";
+    case ComputeDType::Float16: return "float16";
+  }
+  return "unknown";
+}
+
+namespace {
+
+/// Default Lanczos breakdown tolerance and shell floor: about where the model dtype's rounding of
+/// an operator product hides an eigenvalue (float16 and bfloat16 alike: 1e-3).
+double byDType(ComputeDType dtype) {
+  switch (dtype) {
+    case ComputeDType::Float64: return 1e-12;
+    case ComputeDType::Float32: return 1e-6;
+    case ComputeDType::BFloat16:
+    case ComputeDType::Float16: return 1e-3;
+  }
+  return 1e-6;
+}
+
+}  // namespace
 std::string toString(JvpMethod method) {
   switch (method) {
     case JvpMethod::ForwardMode: return "forward";
@@ -52,7 +78,7 @@ std::string toString(JvpMethod method) {
 
 double ComputeSettings::effectiveTolerance() const {
   if (lanczosTolerance >= 0.0) return lanczosTolerance;
-  return dtype == ComputeDType::Float64 ? 1e-12 : 1e-6;
+  return byDType(dtype);
 }
 
 int ComputeSettings::effectiveMaxSteps() const {
@@ -62,7 +88,7 @@ int ComputeSettings::effectiveMaxSteps() const {
 
 double ComputeSettings::effectiveRelativeFloor() const {
   if (relativeFloor >= 0.0) return relativeFloor;
-  return dtype == ComputeDType::Float64 ? 1e-12 : 1e-6;
+  return byDType(dtype);
 }
 
 ShellWindowPolicy ComputeSettings::windowPolicy() const {

@@ -47,7 +47,12 @@ std::vector<at::Tensor> reverseModeVjp(const at::Tensor& outputs, const std::vec
 }
 
 void convertParameters(std::vector<at::Tensor>& params, at::Device device, at::ScalarType dtype) {
-  for (auto& p : params) p = p.detach().to(device, dtype).clone().set_requires_grad(true);
+  for (auto& p : params) {
+    // A parameter already there stays as it is: a copy would double a loaded model's memory.
+    const bool there = p.device().type() == device.type() && (!device.has_index() || p.device().index() == device.index());
+    if (there && p.scalar_type() == dtype && p.requires_grad()) continue;
+    p = p.detach().to(device, dtype, /*non_blocking=*/false, /*copy=*/true).set_requires_grad(true);
+  }
 }
 
 }  // namespace shellscope::engine

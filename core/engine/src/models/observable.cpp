@@ -13,17 +13,25 @@ namespace {
 /// Rows of the vocabulary-sized tensors handled at once, to bound the transient memory.
 constexpr std::int64_t kVocabularyChunk = 256;
 
+/// Log-probabilities, p and the logit Gram block are computed in float32 for a bfloat16 or
+/// float16 model (as its matrix products accumulate), in the model's dtype otherwise.
+at::ScalarType accumulationType(at::ScalarType model) {
+  return model == at::kBFloat16 || model == at::kHalf ? at::kFloat : model;
+}
+
 class LogProbLinearization final : public LogitLinearization {
  public:
   /// Logits, f and p in chunks of rows; the [n, V] logits never exist at once.
   LogProbLinearization(const at::Tensor& hidden, const at::Tensor& weight, const at::Tensor& targets)
       : targets_(targets.reshape({-1})) {
     const std::int64_t n = hidden.size(0);
-    probabilities_ = at::empty({n, weight.size(0)}, hidden.options());
-    values_ = at::empty({n}, hidden.options());
+    const at::TensorOptions options = hidden.options().dtype(accumulationType(hidden.scalar_type()));
+    probabilities_ = at::empty({n, weight.size(0)}, options);
+    values_ = at::empty({n}, options);
     for (std::int64_t start = 0; start < n; start += kVocabularyChunk) {
       const std::int64_t count = std::min(kVocabularyChunk, n - start);
-      const at::Tensor logProbs = at::log_softmax(at::matmul(hidden.narrow(0, start, count), weight.t()), 1);
+      const at::Tensor logProbs =
+          at::log_softmax(at::matmul(hidden.narrow(0, start, count), weight.t()), 1, options.dtype().toScalarType());
       values_.narrow(0, start, count).copy_(logProbs.gather(1, targets_.narrow(0, start, count).unsqueeze(1)).squeeze(1));
       probabilities_.narrow(0, start, count).copy_(logProbs.exp());
     }
@@ -32,7 +40,7 @@ class LogProbLinearization final : public LogitLinearization {
   const at::Tensor& values() const override { return values_; }
 
   at::Tensor hiddenSlope(const at::Tensor& weight) const override {
-    return weight.index_select(0, targets_) - at::matmul(probabilities_, weight);
+    return weight.index_select(0, targets_) - at::matmul(probabilities_, weight.to(probabilities_.scalar_type())).to(weight.scalar_type());
   }
 
   at::Tensor logitGram() const override {
@@ -42,13 +50,13 @@ class LogProbLinearization final : public LogitLinearization {
   }
 
   at::Tensor weightGradient(const at::Tensor& rows, const at::Tensor& weight) const override {
-    at::Tensor gradient = at::zeros_like(weight).index_add_(0, targets_, rows);
-    return gradient.sub_(at::matmul(probabilities_.t(), rows));
+    at::Tensor gradient = at::zeros_like(weight).index_add_(0, targets_, rows.to(weight.scalar_type()));
+    return gradient.sub_(at::matmul(probabilities_.t(), rows.to(probabilities_.scalar_type())).to(weight.scalar_type()));
   }
 
   at::Tensor tangent(const at::Tensor& logitsDot, std::int64_t start, std::int64_t count) const override {
     const at::Tensor atTarget = logitsDot.gather(1, targets_.narrow(0, start, count).unsqueeze(1)).squeeze(1);
-    return atTarget - (probabilities_.narrow(0, start, count) * logitsDot).sum(1);
+    return (atTarget - (probabilities_.narrow(0, start, count) * logitsDot).sum(1)).to(logitsDot.scalar_type());
   }
 
  private:
@@ -63,7 +71,7 @@ class LanguageModelLogProb final : public Observable {
   ModelOutput reads() const override { return ModelOutput::Logits; }
   TargetKind targets() const override { return TargetKind::TokenIds; }
   at::Tensor value(const at::Tensor& logits, const at::Tensor& targets) const override {
-    const at::Tensor logProbs = at::log_softmax(logits, -1);
+    const at::Tensor logProbs = at::log_softmax(logits, -1, accumulationType(logits.scalar_type()));
     return logProbs.gather(-1, targets.unsqueeze(-1)).reshape({-1});
   }
   at::Tensor error(const at::Tensor& f, const at::Tensor&) const override { return -f; }

@@ -100,7 +100,8 @@ class OutputHead {
 
   /// Backward through the body from the cotangent u_i a_i at h_i, for bodyParams_.
   std::vector<at::Tensor> bodyVjp(const at::Tensor& u) const {
-    const at::Tensor cotangent = outputSlope_ * u.view({hiddenGraph_.size(0), hiddenGraph_.size(1), 1});
+    const at::Tensor cotangent =
+        (outputSlope_ * u.view({hiddenGraph_.size(0), hiddenGraph_.size(1), 1})).to(hiddenGraph_.scalar_type());
     auto grads = torch::autograd::grad({hiddenGraph_}, bodyParams_, {cotangent}, /*retain_graph=*/true,
                                        /*create_graph=*/false, /*allow_unused=*/true);
     for (size_t i = 0; i < grads.size(); ++i) {

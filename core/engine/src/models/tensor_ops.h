@@ -53,8 +53,12 @@ inline at::Tensor linearTangent(const at::Tensor& x, const at::Tensor& xDot, con
 inline at::Tensor causalSoftmax(const at::Tensor& scores) {
   const std::int64_t T = scores.size(-1);
   const at::Tensor future = at::ones({T, T}, at::TensorOptions().dtype(at::kBool).device(scores.device())).triu(1);
-  const double lowest = scores.scalar_type() == at::kDouble ? std::numeric_limits<double>::lowest()
-                                                             : static_cast<double>(std::numeric_limits<float>::lowest());
+  // The mask value is the dtype's lowest finite number (torch.finfo(dtype).min, as Hugging Face).
+  const at::ScalarType type = scores.scalar_type();
+  const double lowest = type == at::kDouble     ? std::numeric_limits<double>::lowest()
+                        : type == at::kBFloat16 ? static_cast<double>(std::numeric_limits<c10::BFloat16>::lowest())
+                        : type == at::kHalf     ? static_cast<double>(std::numeric_limits<c10::Half>::lowest())
+                                                : static_cast<double>(std::numeric_limits<float>::lowest());
   return at::softmax(scores.masked_fill(future, lowest), -1);
 }
 

@@ -20,6 +20,11 @@ class MappedFile {
   const std::string& path() const { return path_; }
   std::size_t size() const { return size_; }
   const std::uint8_t* data() const { return data_; }
+  /// Drops the whole pages inside [offset, offset + length) from this process's resident set
+  /// (madvise MADV_DONTNEED; the map is read-only and private, so a later read faults them in
+  /// again from the file): a region read once, e.g. a weight copied to the compute dtype, stops
+  /// counting as memory.
+  void releasePages(std::size_t offset, std::size_t length) const;
 
  private:
   MappedFile() = default;

@@ -1,6 +1,7 @@
 #pragma once
 // Token data: a flat stream of token ids with random access, read in place from
-//   Megatron MMIDIDX pairs (name.bin + name.idx; Pythia's pre-tokenized Pile),
+//   Megatron MMIDIDX pairs (name.bin + name.idx; Pythia's pre-tokenized Pile), or name.idx with
+//   the .bin in shards name-00000-of-000NN.bin ... (as EleutherAI ships the Pile),
 //   .npy arrays (int32, int64, uint16, uint32, uint8; 1-D, or 2-D rows),
 //   raw little-endian token files with a stated dtype,
 //   plain text through a tokenizer.json (tokenizer.h).
@@ -71,12 +72,15 @@ struct TokenDataOptions {
   std::string tokenizerPath;  ///< tokenizer.json for text files
 };
 
-/// Opens `path` by its kind: an MMIDIDX dataset named by its prefix, .bin or .idx; .npy; .txt
+/// Opens `path` by its kind: an MMIDIDX dataset named by its prefix, .bin or .idx (its .bin whole
+/// or in shards), one shard's name or a glob over the shards ("pile/document-*.bin"); .npy; .txt
 /// (tokenized); anything else as raw tokens of options.rawDtype (or the dtype its extension names:
 /// .u16, .u32, .i32, .i64).
 std::shared_ptr<const TokenStream> openTokenData(const std::string& path, const TokenDataOptions& options = {});
 
-/// Opens a Megatron MMIDIDX dataset; `path` is its prefix or either file of the pair.
+/// Opens a Megatron MMIDIDX dataset; `path` is its prefix, either file of the pair, one shard's
+/// name or a glob over its shards. Shards are read in place as one .bin; a missing or short shard
+/// is an error naming it.
 std::shared_ptr<const TokenStream> openMmidIdx(const std::string& path);
 std::shared_ptr<const TokenStream> openNpy(const std::string& path);
 std::shared_ptr<const TokenStream> openRawTokens(const std::string& path, TokenDType dtype);

@@ -59,6 +59,7 @@ struct ScaleBenchmarkOptions {
   int lanczosSteps = 64;   ///< for the projection
   int batches = 50;        ///< for the projection
   ComputeDType dtype = ComputeDType::Float32;
+  DevicePreference device = DevicePreference::Cpu;
   int threads = 0;
 };
 
@@ -67,7 +68,9 @@ struct ScaleBenchmarkResult {
   std::int64_t nParams = 0;
   std::int64_t nPoints = 0;
   std::string storedDtype;
-  double loadSeconds = 0;           ///< checkpoint folder -> model in the compute dtype
+  std::string device;               ///< where it ran: "cpu", "cuda:0"
+  double loadSeconds = 0;           ///< checkpoint folder -> model in the compute dtype, on the device
+  double loadedMemoryGiB = 0;       ///< resident memory (host) right after the load
   double setupSeconds = 0;          ///< recorded forward pass + output-layer block K, once per batch
   double productSeconds = 0;        ///< one M·u (median)
   double forwardBackwardSeconds = 0;  ///< plain forward + backward of Σ f on the same batch

@@ -23,13 +23,17 @@
 namespace shellscope {
 
 enum class DevicePreference { Auto, Cpu, Cuda };
-enum class ComputeDType { Float32, Float64 };
+/// The model's dtype (its weights, activations and operator products). bfloat16 and float16 need
+/// CUDA; the Lanczos vectors, their dot products and the quadrature stay float64 (kLanczosVectorDType).
+enum class ComputeDType { Float32, Float64, BFloat16, Float16 };
+/// The dtype of the Lanczos vectors, T and the quadrature, whatever the model's: stated in every run.
+inline constexpr const char* kLanczosVectorDType = "float64";
 /// How J g is computed (engine/src/operator/linearization.h): forward mode by the model's own tangent pass
 /// where it has one, else dual numbers (default); always LibTorch's dual numbers; double backward.
 enum class JvpMethod { ForwardMode, ForwardAD, DoubleBackward };
 
 DevicePreference parseDevice(const std::string& text);   ///< auto|cpu|cuda
-ComputeDType parseDType(const std::string& text);         ///< float32|float64
+ComputeDType parseDType(const std::string& text);         ///< float32|float64|bfloat16|float16
 JvpMethod parseJvpMethod(const std::string& text);        ///< forward|forward-ad|double-backward
 std::string toString(DevicePreference device);
 std::string toString(ComputeDType dtype);
@@ -46,7 +50,7 @@ struct ComputeSettings {
   int seqLen = 64;
   LanczosMode lanczosMode = LanczosMode::Full;
   int lanczosSteps = 64;
-  double lanczosTolerance = -1.0;   ///< < 0: by dtype (1e-12 float64, 1e-6 float32)
+  double lanczosTolerance = -1.0;   ///< < 0: by dtype (1e-12 float64, 1e-6 float32, 1e-3 bfloat16/float16)
   /// Adaptive m (shell_convergence.h): > 0 continues each batch past lanczosSteps until every
   /// shell holding >= 1% of the mass has Gauss-Radau bounds within this relative width, or
   /// lanczosMaxSteps steps. 0: exactly lanczosSteps steps.
@@ -77,7 +81,7 @@ struct ComputeSettings {
   int shellsPerDecade = 4;
   double lambdaMin = 0.0;           ///< <= 0: automatic window
   double lambdaMax = 0.0;
-  double relativeFloor = -1.0;      ///< < 0: by dtype (1e-12 float64, 1e-6 float32)
+  double relativeFloor = -1.0;      ///< < 0: by dtype (1e-12 float64, 1e-6 float32, 1e-3 bfloat16/float16)
   DevicePreference device = DevicePreference::Auto;
   int deviceIndex = -1;             ///< CUDA device K (--device cuda:K, or a rank's local rank); -1: the current one
   ComputeDType dtype = ComputeDType::Float32;

@@ -23,7 +23,8 @@ struct RunMetadata {
   std::int64_t nParams = 0;        ///< trainable parameters (the columns of J)
   std::string observable;          ///< "lm-logprob" or "mse"
   std::string device;              ///< "cpu", "cuda", "cuda:1"
-  std::string dtype;               ///< "float32" or "float64"
+  std::string dtype;               ///< the model's: "float32", "float64", "bfloat16" or "float16"
+  std::string vectorDtype = "float64";  ///< the Lanczos vectors', their dot products' and the quadrature's
   std::string lanczosMode;         ///< "full", "plain", "golub-kahan"
   std::int64_t lanczosSteps = 0;   ///< m requested (adaptive: the steps every batch takes at least)
   std::int64_t shellsPerDecade = 4;
