@@ -57,7 +57,7 @@ step "train versus held-out on the experiment's splits: compute --data train --h
   --batches 2 --batch-size 2 --seq-len 16 --lanczos-steps 8 --out "$work/ho.h5" >/dev/null 2>"$work/ho.err" \
   || { cat "$work/ho.err"; fail "compute --held-out-data on the demo's splits"; }
 "$cli" analyze "$work/ho.h5" --no-write >"$work/ho.out" || fail "analyze of the held-out runs"
-grep -q "nano-a: held-out loss rises between" "$work/ho.out" || fail "no held-out window line: $(cat "$work/ho.out")"
+grep -q "nano-a (mse flow): held-out loss rises between" "$work/ho.out" || fail "no held-out window line: $(cat "$work/ho.out")"
 "$cli" info "$work/ho.h5" --run run-0001 | grep -q "held-out: " || fail "info --run shows no held-out side"
 
 step "lab check-transport on the demo's lab runs"
