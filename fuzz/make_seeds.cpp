@@ -148,6 +148,13 @@ void sessionSeeds() {
   const std::string analysed = scratch("analysed.h5").string();
   writeSessionWithAnalysis(analysed, session, analysis::analyzeSession(session, quick));
   seedFile("session", "two-runs-analysed", analysed);
+  // The GUI's view states: two named JSON texts (the core stores them, never parses them).
+  Session withStates = session;
+  withStates.viewStates = {{"figure 2a", R"({"format": "shellscope-view-state", "version": 1, "tab": "profile"})"},
+                           {"talk", "{}"}};
+  const std::string states = scratch("view-states.h5").string();
+  writeSession(states, withStates);
+  seedFile("session", "view-states", states);
 
   // The theory lab's groups: runs with the polarised quadratures of --cross-dissipation and a
   // held-out side, the /transport estimated from them, and a small /lab run with held-out points.

@@ -8,6 +8,7 @@
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QInputDialog>
 #include <QHeaderView>
 #include <QLabel>
 #include <QMenu>
@@ -27,6 +28,7 @@
 #include <QTreeView>
 #include <QtCharts/QChart>
 #include <QtConcurrent/QtConcurrent>
+#include <cmath>
 #include <memory>
 
 #include "ui/background_pool.h"
@@ -40,6 +42,7 @@
 #include "ui/document/session_tree_model.h"
 #include "ui/figures/animation_export_job.h"
 #include "ui/figures/figure_export.h"
+#include "ui/figures/shown_data.h"
 #include "ui/jobs/job_queue.h"
 #include "ui/jobs/jobs_panel.h"
 #include "ui/themed_icon.h"
@@ -50,6 +53,7 @@
 #include "ui/views/profile_view.h"
 #include "ui/views/run_inspector.h"
 #include "ui/views/transport_view.h"
+#include "ui/views/view_state_player.h"
 #include "ui/views/trends_view.h"
 #include "ui/views/welcome_page.h"
 
@@ -161,6 +165,19 @@ MainWindow::MainWindow(QWidget* parent)
   statusBar()->addPermanentWidget(busyLabel_);
   statusBar()->addPermanentWidget(busyBar_);
   statusBar()->addPermanentWidget(countLabel_);
+  // The linked cursors' read-out (cursor_model.h): under the chart area, with full values.
+  cursorLabel_ = new QLabel;
+  cursorLabel_->setObjectName("cursorReadout");
+  cursorLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  cursorLabel_->setToolTip(tr("The λ or step under the mouse and at the pinned cursors (click a chart to pin, Esc to "
+                              "unpin), with what the current view draws there"));
+  statusBar()->insertWidget(0, cursorLabel_, 1);
+  CursorModel* cursors = document_->cursors();
+  connect(cursors, &CursorModel::hoverChanged, this, &MainWindow::updateCursorReadout);
+  connect(cursors, &CursorModel::pinnedChanged, this, &MainWindow::updateCursorReadout);
+  connect(tabs_, &QTabWidget::currentChanged, this, &MainWindow::updateCursorReadout);
+  connect(document_, &SessionDocument::analysisChanged, this, &MainWindow::updateCursorReadout);
+  connect(document_, &SessionDocument::checkedChanged, this, &MainWindow::updateCursorReadout);
 
   // The document.
   connect(document_, &SessionDocument::sessionReset, this, [this] {
@@ -355,6 +372,13 @@ void MainWindow::createActions() {
   });
   play->setIcon(themedStandardIcon(QStyle::SP_MediaPlay));
   view->addSeparator();
+  statesMenu_ = view->addMenu(tr("View &States"));
+  statesMenu_->setToolTipsVisible(true);
+  connect(statesMenu_, &QMenu::aboutToShow, this, &MainWindow::fillViewStatesMenu);
+  fillViewStatesMenu();  // so the shortcuts of the fixed entries work before the menu was opened
+  // Queued: a menu entry that changed the states must not be deleted while it runs.
+  connect(document_, &SessionDocument::viewStatesChanged, this, &MainWindow::fillViewStatesMenu, Qt::QueuedConnection);
+  view->addSeparator();
   for (QDockWidget* dock : findChildren<QDockWidget*>()) view->addAction(dock->toggleViewAction());
   QMenu* themeMenu = view->addMenu(tr("&Theme"));
   auto* themes = new QActionGroup(this);
@@ -441,6 +465,26 @@ void MainWindow::updateCentral() {
 std::vector<ChartPage*> MainWindow::pages() const {
   return {profile_, animation_, overlay_, trends_, lab_, transport_, generalisation_};
 }
+
+QString MainWindow::cursorReadoutText() const {
+  const ChartPage* page = currentPage();
+  if (!page) return {};
+  const CursorModel* cursors = document_->cursors();
+  QStringList parts;
+  for (const CursorAxis axis : {CursorAxis::Lambda, CursorAxis::Step}) {
+    if (!page->hasCursorAxis(axis)) continue;
+    const bool lambda = axis == CursorAxis::Lambda;
+    const double hover = cursors->hover(axis);
+    if (std::isfinite(hover)) {
+      parts << (lambda ? QString::fromUtf8("λ = %1") : QStringLiteral("step = %1")).arg(QString::number(hover, 'g', 10));
+    }
+    const QString pinned = cursorReadout(lambda, cursors->pinned(axis), page->cursorReadings());
+    if (!pinned.isEmpty()) parts << pinned;
+  }
+  return parts.join(QStringLiteral("   "));
+}
+
+void MainWindow::updateCursorReadout() { cursorLabel_->setText(cursorReadoutText()); }
 
 void MainWindow::updateStatus() {
   const std::size_t runs = document_->session().runs.size();
@@ -623,9 +667,14 @@ void MainWindow::exportFigure() {
   if (dialog.exec() != QDialog::Accepted) return;
   const QString path = dialog.path();
   QSettings().setValue("paths/export", QFileInfo(path).absolutePath());
-  const FigureSettings s = dialog.settings();
+  exportCurrentFigure(path, dialog.settings());
+}
+
+bool MainWindow::exportCurrentFigure(const QString& path, const FigureSettings& s) {
+  ChartPage* page = currentPage();
+  if (!page) return false;
   std::unique_ptr<QChart> chart(page->exportChart(s.style));
-  if (!chart) return;
+  if (!chart) return false;
   try {
     if (path.endsWith(".png", Qt::CaseInsensitive)) {
       // Painting needs this thread; encoding and writing the file do not.
@@ -640,19 +689,26 @@ void MainWindow::exportFigure() {
         }
       });
       watcher->setFuture(QtConcurrent::run(backgroundPool(), [image, path] { return image.save(path); }));
-      return;
+      return true;
     }
     exportChart(chart.get(), path, s.options);
     statusBar()->showMessage(tr("Exported %1").arg(path), 5000);
+    return true;
   } catch (const std::exception& e) {
     showMessage(this, QMessageBox::Warning, tr("Export Failed"), QString::fromStdString(e.what()));
+    return false;
   }
+}
+
+QString MainWindow::currentShownData() const {
+  const ChartPage* page = currentPage();
+  return page ? shownDataWithHeader(*page, *document_) : QString();
 }
 
 void MainWindow::exportData() {
   ChartPage* page = currentPage();
   if (!page) return;
-  const QString csv = page->shownDataCsv();
+  const QString csv = currentShownData();
   if (csv.isEmpty()) {
     statusBar()->showMessage(tr("Nothing shown to export"), 4000);
     return;
@@ -810,25 +866,125 @@ void MainWindow::showAbout() {
                          .arg(QApplication::applicationVersion(), qVersion()));
 }
 
+// ---- View states ----
+
+void MainWindow::fillViewStatesMenu() {
+  statesMenu_->clear();
+  QAction* save = statesMenu_->addAction(tr("&Save View State…"), this, &MainWindow::saveViewStateDialog);
+  save->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_S));
+  save->setToolTip(tr("Keep what every view shows now (runs, layers, zoom, cursors, base checkpoint, export "
+                      "settings) in the session under a name; `shellscope-cli render --state NAME` replays it"));
+  QAction* remove = statesMenu_->addAction(tr("&Delete View State…"), this, &MainWindow::deleteViewStateDialog);
+  remove->setEnabled(!document_->viewStates().empty());
+  statesMenu_->addSeparator();
+  const std::vector<NamedViewState>& states = document_->viewStates();
+  if (states.empty()) statesMenu_->addAction(tr("(none saved)"))->setEnabled(false);
+  for (std::size_t i = 0; i < states.size(); ++i) {
+    const QString name = QString::fromStdString(states[i].name);
+    QAction* a = statesMenu_->addAction(name, this, [this, name] { showViewState(name); });
+    if (i < 9) a->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | (Qt::Key_1 + static_cast<int>(i))));
+    a->setToolTip(tr("Show the view state '%1'").arg(name));
+  }
+}
+
+void MainWindow::saveViewStateDialog() {
+  if (document_->isEmpty()) {
+    statusBar()->showMessage(tr("Open or compute a session first: view states are saved with it"), 5000);
+    return;
+  }
+  bool ok = false;
+  const QString suggestion = tr("figure %1").arg(document_->viewStates().size() + 1);
+  const QString name = QInputDialog::getText(this, tr("Save View State"),
+                                             tr("Name (an existing name is replaced; saved with the session):"),
+                                             QLineEdit::Normal, suggestion, &ok)
+                           .trimmed();
+  if (!ok || name.isEmpty()) return;
+  saveViewState(name);
+}
+
+void MainWindow::saveViewState(const QString& name) {
+  const ViewState state = captureViewState(*document_, pages(), currentPage() ? currentPage() : profile_,
+                                           rememberedFigureSettings());
+  document_->setViewState(name.toStdString(), viewStateText(state).toStdString());
+  statusBar()->showMessage(tr("View state '%1' kept; save the session to write it").arg(name), 5000);
+}
+
+bool MainWindow::showViewState(const QString& name) {
+  const NamedViewState* named = document_->findViewState(name.toStdString());
+  if (!named) {
+    statusBar()->showMessage(tr("The session has no view state '%1'").arg(name), 5000);
+    return false;
+  }
+  ViewState state;
+  try {
+    state = viewStateFromJson(name, QByteArray::fromStdString(named->json));
+  } catch (const std::exception& e) {
+    showMessage(this, QMessageBox::Warning, tr("View State"), QString::fromStdString(e.what()));
+    return false;
+  }
+  rememberFigureSettings(state.figure);  // the next export starts from the state's preset
+  for (ChartPage* page : pages()) {
+    if (page->figureName() == state.tab && central_->currentWidget() == tabs_) tabs_->setCurrentWidget(page);
+  }
+  applyViewState(*document_, pages(), state, [this, name] {
+    statusBar()->showMessage(tr("Showing view state '%1'").arg(name), 5000);
+  });
+  return true;
+}
+
+void MainWindow::deleteViewStateDialog() {
+  QStringList names;
+  for (const NamedViewState& s : document_->viewStates()) names << QString::fromStdString(s.name);
+  if (names.isEmpty()) return;
+  bool ok = false;
+  const QString name = QInputDialog::getItem(this, tr("Delete View State"), tr("View state:"), names, 0, false, &ok);
+  if (ok) document_->removeViewState(name.toStdString());
+}
+
+namespace {
+
+/// Every action of `menu` and its submenus with a shortcut, as table rows "keys | Menu ▸ Entry".
+void shortcutRows(const QMenu* menu, const QString& path, QString& rows) {
+  for (QAction* a : menu->actions()) {
+    const QString text = a->text().remove('&');
+    if (a->menu()) {
+      shortcutRows(a->menu(), path + QString::fromUtf8(" ▸ ") + text, rows);
+      continue;
+    }
+    if (a->shortcuts().isEmpty() || a->isSeparator()) continue;
+    QStringList keys;
+    for (const QKeySequence& k : a->shortcuts()) keys << k.toString(QKeySequence::NativeText).toHtmlEscaped();
+    rows += QStringLiteral("<tr><td>%1</td><td>%2</td></tr>").arg(keys.join(", "), (path + QString::fromUtf8(" ▸ ") + text).toHtmlEscaped());
+  }
+}
+
+}  // namespace
+
 void MainWindow::showShortcuts() {
-  QMessageBox::information(
-      this, tr("Keyboard and Mouse"),
-      tr("<table cellpadding=2>"
-         "<tr><td><b>Charts</b></td><td></td></tr>"
-         "<tr><td>Drag</td><td>zoom to a rectangle</td></tr>"
-         "<tr><td>Wheel, + and −</td><td>zoom around the cursor</td></tr>"
-         "<tr><td>Middle drag, Shift+drag, arrows</td><td>pan</td></tr>"
-         "<tr><td>0, Home, Ctrl+0</td><td>reset the zoom</td></tr>"
-         "<tr><td>Click a legend entry</td><td>hide or show its series</td></tr>"
-         "<tr><td><b>Animation</b></td><td></td></tr>"
-         "<tr><td>Space</td><td>play / pause</td></tr>"
-         "<tr><td>[ and ]</td><td>previous / next checkpoint</td></tr>"
-         "<tr><td>Ctrl+Home, Ctrl+End</td><td>first / last checkpoint</td></tr>"
-         "<tr><td><b>Window</b></td><td></td></tr>"
-         "<tr><td>Ctrl+1 … Ctrl+7</td><td>profile, animation, overlay, trends, lab, transport, generalisation</td></tr>"
-         "<tr><td>Ctrl+O, Ctrl+S, Ctrl+E</td><td>open, save, export the figure</td></tr>"
-         "<tr><td>Ctrl+R, Ctrl+.</td><td>new computation, cancel all jobs</td></tr>"
-         "</table>"));
+  QString menus;
+  for (QAction* top : menuBar()->actions()) {
+    if (top->menu()) shortcutRows(top->menu(), top->text().remove('&'), menus);
+  }
+  QMessageBox box(QMessageBox::Information, tr("Keyboard and Mouse"), QString(), QMessageBox::Close, this);
+  box.setObjectName("shortcutsBox");
+  box.setText(tr("<table cellpadding=2>"
+                 "<tr><td><b>Charts</b></td><td></td></tr>"
+                 "<tr><td>Drag</td><td>zoom to a rectangle</td></tr>"
+                 "<tr><td>Wheel, + and −</td><td>zoom around the cursor</td></tr>"
+                 "<tr><td>Middle drag, Shift+drag, arrows</td><td>pan</td></tr>"
+                 "<tr><td>0, Home, Ctrl+0</td><td>reset the zoom</td></tr>"
+                 "<tr><td>Click a legend entry</td><td>hide or show its series</td></tr>"
+                 "<tr><td>Mouse over a chart</td><td>the λ (or step) cursor, in every view with that axis</td></tr>"
+                 "<tr><td>Click (without dragging)</td><td>pin a cursor there; two pinned: read Δ and ratio in the status bar</td></tr>"
+                 "<tr><td>Esc</td><td>unpin the cursors</td></tr>"
+                 "<tr><td><b>Animation</b></td><td></td></tr>"
+                 "<tr><td>Space</td><td>play / pause</td></tr>"
+                 "<tr><td>[ and ]</td><td>previous / next checkpoint</td></tr>"
+                 "<tr><td>Ctrl+Home, Ctrl+End</td><td>first / last checkpoint</td></tr>"
+                 "<tr><td><b>Menus</b></td><td></td></tr>%1"
+                 "</table>")
+                  .arg(menus));
+  box.exec();
 }
 
 }  // namespace shellscope::ui

@@ -20,6 +20,7 @@ QT_END_NAMESPACE
 
 namespace shellscope::ui {
 
+struct FigureSettings;
 class AnimationView;
 class ChartPage;
 class GeneralisationView;
@@ -61,6 +62,19 @@ class MainWindow : public QMainWindow {
   /// Opens `path` after asking about unsaved changes.
   void openSession(const QString& path);
 
+  /// Saves what the views show now as the view state `name` of the session (replacing one of that name).
+  void saveViewState(const QString& name);
+  /// Shows the saved view state `name`; false (with a message) when the session has none of that
+  /// name or it cannot be read.
+  bool showViewState(const QString& name);
+  /// Writes the current page's figure to `path` with `settings`, as File ▸ Export Figure does after
+  /// its dialog; false with a message box on failure. PNG files are encoded in the background.
+  bool exportCurrentFigure(const QString& path, const FigureSettings& settings);
+  /// The text File ▸ Export Shown Data writes for the current page (shown_data.h).
+  QString currentShownData() const;
+  /// The status bar's cursor read-out for the current page (hover and pinned cursors).
+  QString cursorReadoutText() const;
+
   enum class Theme { System, Light, Dark };
   void setTheme(Theme theme);
 
@@ -77,6 +91,7 @@ class MainWindow : public QMainWindow {
   void updateTitle();
   void updateCentral();
   void updateStatus();
+  void updateCursorReadout();
   void applyPaletteToCharts();
   /// Every chart page, in tab order.
   std::vector<ChartPage*> pages() const;
@@ -109,6 +124,10 @@ class MainWindow : public QMainWindow {
 
   void showAbout();
   void showShortcuts();
+  // View states (View ▸ View States)
+  void saveViewStateDialog();
+  void deleteViewStateDialog();
+  void fillViewStatesMenu();
 
   SessionDocument* document_;
   JobQueue* jobs_;
@@ -127,9 +146,11 @@ class MainWindow : public QMainWindow {
   TransportView* transport_;
   GeneralisationView* generalisation_;
   QMenu* recentMenu_ = nullptr;
+  QMenu* statesMenu_ = nullptr;
   QLabel* busyLabel_;
   QProgressBar* busyBar_;
   QLabel* countLabel_;
+  QLabel* cursorLabel_ = nullptr;
   Theme theme_ = Theme::System;
   bool closing_ = false;
   std::function<void()> afterSave_;  ///< what whenChangesSettled continues with once saved

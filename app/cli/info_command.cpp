@@ -56,6 +56,11 @@ int infoCommand(const Arguments& args) {
   if (!std::filesystem::exists(path) && printCampaignProgress(std::cout, path) > 0) return 0;
   const Session session = readSession(path);
   printSessionSummary(std::cout, path, session);
+  if (!session.viewStates.empty()) {
+    std::cout << "view states (render --state NAME):";
+    for (const NamedViewState& state : session.viewStates) std::cout << " '" << state.name << "'";
+    std::cout << "\n";
+  }
   printCampaignProgress(std::cout, path);
   for (const std::string& id : runs) {
     const Run* run = session.findRun(id);

@@ -27,6 +27,7 @@
 #include "ui/charts/transport_chart.h"
 #include "ui/charts/trend_charts.h"
 #include "ui/figures/figure_export.h"
+#include "ui/figures/view_state_replay.h"
 #endif
 
 namespace shellscope::cli {
@@ -247,11 +248,42 @@ int renderCommand(const Arguments& args) {
   cl.flag("ratio", "profile with --base-step: the ratio E/E(base) on a log axis instead of ΔE", ratio);
   bool logTime = false;
   cl.flag("log-time", "transport: a logarithmic time axis (default when the steps span over two decades)", logTime);
+  std::string state, csv;
+  cl.option("state", "NAME",
+            "replay the view state NAME saved with the session in the GUI (View > View States): the figure\n"
+            "of its view exactly as the GUI exports it with that state, at the state's export settings unless\n"
+            "--width/--height/--dpi; the other view options do not apply",
+            state)
+      .defaultText("");
+  cl.option("csv", "FILE", "with --state: also (or only) the data the view shows, as File > Export Shown Data writes it", csv)
+      .defaultText("");
+  bool listStates = false;
+  cl.flag("list-states", "print the names of the session's view states and stop", listStates);
   if (!cl.parse(args)) {
     std::cout << cl.help();
     return 0;
   }
   const std::string& path = cl.singlePositional("session file");
+#ifdef SHELLSCOPE_WITH_UI
+  if (listStates) {
+    for (const std::string& name : ui::viewStateNames(path)) std::cout << name << "\n";
+    return 0;
+  }
+  if (cl.has("state")) {
+    if (!cl.has("out") && !cl.has("csv")) throw UsageError("--state needs --out FILE.png|svg|pdf, --csv FILE or both");
+    ui::ReplayRequest request;
+    request.sessionPath = path;
+    request.stateName = state;
+    request.figurePath = cl.has("out") ? o.out : std::string();
+    request.csvPath = csv;
+    if (cl.has("width")) request.width = o.width;
+    if (cl.has("height")) request.height = o.height;
+    if (cl.has("dpi")) request.dpi = o.dpi;
+    for (const std::string& written : ui::replayViewState(request)) std::cout << written << "\n";
+    return 0;
+  }
+#endif
+  if (cl.has("csv")) throw UsageError("--csv needs --state NAME (the shown data of a saved view state)");
   cl.require("out");
   const std::string& out = o.out;
   const std::string& view = o.view;

@@ -149,6 +149,25 @@ void ScreenshotTour::start(const QString& sessionPath) {
          hoverAt(view, QPointF(lambda, energy));
        },
        settled, true},
+      {"cursors",
+       [w, doc] {
+         // Linked cursors: five checkpoints of the smallest model, two λ cursors pinned a decade
+         // either side of the last one's peak, the mouse on the peak (the status bar reads them out).
+         const auto runs = doc->runsOf(doc->models().front());
+         std::vector<std::string> all, shown;
+         for (const Run& run : doc->session().runs) all.push_back(run.id);
+         for (std::size_t i = 0; i < runs.size(); i += std::max<std::size_t>(1, runs.size() / 5)) shown.push_back(runs[i]->id);
+         doc->setChecked(all, false);
+         doc->setChecked(shown, true);
+         w->profileView()->setLayers(ui::ProfileLayers{});
+         ui::InteractiveChartView* view = w->profileView()->chartView();
+         view->resetZoom();
+         const Run& last = *runs.back();
+         const double peak = last.window.centre(last.peakShell());
+         doc->cursors()->setPinned(ui::CursorAxis::Lambda, {peak / 10, peak * 10});
+         hoverAt(view, QPointF(peak, last.shellEnergy(last.peakShell())));
+       },
+       settled, true},
       {"animation",
        [w, doc] {
          w->tabs()->setCurrentWidget(w->animationView());

@@ -22,7 +22,7 @@ export QT_QPA_PLATFORM=offscreen
   || fail "add a lab run"
 timeout 300 "$gui" --screenshots "$work/shots" "$work/session.h5" >"$work/tour.out" 2>&1 \
   || { cat "$work/tour.out"; fail "the screenshot tour did not finish (status $?)"; }
-expected="welcome profile profile-fits profile-zoom animation overlay trends lab transport generalisation lab-run-dialog export-dialog compute-dialog jobs dark"
+expected="welcome profile profile-fits profile-zoom cursors animation overlay trends lab transport generalisation lab-run-dialog export-dialog compute-dialog jobs dark"
 for name in $expected; do
   shot="$work/shots/$name.png"
   [ -s "$shot" ] || fail "no screenshot $name.png"

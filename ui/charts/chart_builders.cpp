@@ -212,6 +212,13 @@ void applyRanges(QChart* chart, const AxisRanges& ranges) {
   if (QAbstractAxis* y = chart->axes(Qt::Vertical).value(0)) y->setRange(ranges.yMin, ranges.yMax);
 }
 
+double drawnEnergyAt(const ProfileEntry& e, double lambda) {
+  if (!e.run || !(lambda > 0)) return NAN;
+  const int shell = e.run->window.locate(lambda * std::pow(10.0, -e.shiftDecades));
+  if (shell < 0 || shell >= e.run->shellCount()) return NAN;
+  return e.run->shellEnergy(shell) * std::pow(10.0, e.amplitudeDecades);
+}
+
 QChart* layeredProfileChart(const std::vector<ProfileEntry>& entries, const ProfileLayers& layers, const QString& title,
                             const ChartStyle& style, const AxisRanges& ranges) {
   QChart* chart = newStyledChart(title, style);

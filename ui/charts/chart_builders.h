@@ -62,6 +62,11 @@ struct AxisRanges {
 QChart* layeredProfileChart(const std::vector<ProfileEntry>& entries, const ProfileLayers& layers, const QString& title,
                             const ChartStyle& style = {}, const AxisRanges& ranges = {});
 
+/// The mean shell energy each entry draws at λ (its shell's E_α, shifted and scaled as drawn: an
+/// aligned overlay entry at λ reads the shell of λ·10^(−shift), times 10^amplitude); NaN outside
+/// its shells. For the linked cursors' read-out.
+double drawnEnergyAt(const ProfileEntry& entry, double lambda);
+
 /// The checkpoints of one model coloured by step along viridis (raw profiles).
 QChart* profileChart(const std::vector<const Run*>& runs, const QString& title, const ChartStyle& style = {});
 /// One run with all its analysis layers.

@@ -1,6 +1,7 @@
 #include "ui/charts/interactive_chart_view.h"
 
 #include <QKeyEvent>
+#include <QPainter>
 #include <QMouseEvent>
 #include <QRubberBand>
 #include <QToolTip>
@@ -123,6 +124,83 @@ void InteractiveChartView::setChartOwned(QChart* newChart) {
     setRangeOf(bottomAxis(newChart), previous.xMin, previous.xMax);
     setRangeOf(leftAxis(newChart), previous.yMin, previous.yMax);
   }
+}
+
+void InteractiveChartView::linkCursor(CursorModel* cursors, CursorAxis axis) {
+  if (cursors_) cursors_->disconnect(this);
+  cursors_ = cursors;
+  cursorAxis_ = axis;
+  if (!cursors_) return;
+  const auto repaint = [this](CursorAxis changed) {
+    if (changed == cursorAxis_) viewport()->update();
+  };
+  connect(cursors_, &CursorModel::hoverChanged, this, repaint);
+  connect(cursors_, &CursorModel::pinnedChanged, this, repaint);
+  connect(cursors_, &QObject::destroyed, this, [this] { cursors_ = nullptr; });
+}
+
+double InteractiveChartView::bottomValueAt(double chartX) const {
+  const QAbstractAxis* axis = bottomAxis(chart());
+  const QRectF plot = chart()->plotArea();
+  double min = 0, max = 0;
+  if (!axis || !rangeOf(axis, min, max) || plot.width() <= 0 || chartX < plot.left() || chartX > plot.right()) return NAN;
+  if (isLog(axis) && !(min > 0)) return NAN;
+  const double t = (chartX - plot.left()) / plot.width();
+  return fromSpace(axis, toSpace(axis, min) + t * (toSpace(axis, max) - toSpace(axis, min)));
+}
+
+double InteractiveChartView::chartXOf(double value) const {
+  const QAbstractAxis* axis = bottomAxis(chart());
+  const QRectF plot = chart()->plotArea();
+  double min = 0, max = 0;
+  if (!axis || !rangeOf(axis, min, max) || !(max > min) || !std::isfinite(value)) return NAN;
+  if (isLog(axis) && (!(min > 0) || !(value > 0))) return NAN;
+  if (value < min || value > max) return NAN;
+  const double t = (toSpace(axis, value) - toSpace(axis, min)) / (toSpace(axis, max) - toSpace(axis, min));
+  return plot.left() + t * plot.width();
+}
+
+void InteractiveChartView::drawForeground(QPainter* painter, const QRectF& rect) {
+  QChartView::drawForeground(painter, rect);
+  if (!cursors_) return;
+  const QRectF plot = chart()->mapRectToScene(chart()->plotArea());
+  const QColor ink = palette().color(QPalette::WindowText);
+  painter->save();
+  painter->setRenderHint(QPainter::Antialiasing, false);
+  const auto line = [&](double value, Qt::PenStyle style, const QString& label) {
+    const double x = chartXOf(value);
+    if (!std::isfinite(x)) return;
+    const double sceneX = chart()->mapToScene(QPointF(x, 0)).x();
+    QPen pen(ink, 1, style);
+    painter->setPen(pen);
+    painter->drawLine(QPointF(sceneX, plot.top()), QPointF(sceneX, plot.bottom()));
+    if (!label.isEmpty()) painter->drawText(QPointF(sceneX + 3, plot.top() + 12), label);
+  };
+  const std::vector<double>& pinned = cursors_->pinned(cursorAxis_);
+  for (std::size_t i = 0; i < pinned.size(); ++i) line(pinned[i], Qt::SolidLine, QString::number(i + 1));
+  line(cursors_->hover(cursorAxis_), Qt::DashLine, QString());
+  painter->restore();
+}
+
+void InteractiveChartView::leaveEvent(QEvent* event) {
+  if (cursors_) cursors_->setHover(cursorAxis_, NAN);
+  QChartView::leaveEvent(event);
+}
+
+void InteractiveChartView::setRanges(const AxisRanges& ranges) {
+  if (!ranges.valid() || !std::isfinite(ranges.xMin) || !std::isfinite(ranges.xMax) || !std::isfinite(ranges.yMin) ||
+      !std::isfinite(ranges.yMax)) {
+    return;
+  }
+  QAbstractAxis* x = bottomAxis(chart());
+  QAbstractAxis* y = leftAxis(chart());
+  if (!x || !y) return;
+  const auto usable = [](QAbstractAxis* axis, double min) { return !qobject_cast<QLogValueAxis*>(axis) || min > 0; };
+  if (!usable(x, ranges.xMin) || !usable(y, ranges.yMin)) return;
+  const AxisRanges before = currentRanges();
+  setRangeOf(x, ranges.xMin, ranges.xMax);
+  setRangeOf(y, ranges.yMin, ranges.yMax);
+  emitIfChanged(before);
 }
 
 AxisRanges InteractiveChartView::currentRanges() const {
@@ -276,6 +354,7 @@ void InteractiveChartView::mouseMoveEvent(QMouseEvent* event) {
   }
   QChartView::mouseMoveEvent(event);
   if (event->buttons() == Qt::NoButton) updateHover(pos);
+  if (cursors_) cursors_->setHover(cursorAxis_, bottomValueAt(toChart(pos).x()));
 }
 
 void InteractiveChartView::mouseReleaseEvent(QMouseEvent* event) {
@@ -322,6 +401,11 @@ void InteractiveChartView::mouseReleaseEvent(QMouseEvent* event) {
       if (candidate != spanBand_) band = candidate;
     }
     const QPoint drag = pos - pressPos_;
+    const bool click = std::abs(drag.x()) < kMinRubberBandPixels && std::abs(drag.y()) < kMinRubberBandPixels;
+    if (click && cursors_) {  // a click pins the linked cursor
+      const double value = bottomValueAt(toChart(pos).x());
+      if (std::isfinite(value)) cursors_->pin(cursorAxis_, value);
+    }
     if (band && band->isVisible() &&
         (std::abs(drag.x()) < kMinRubberBandPixels || std::abs(drag.y()) < kMinRubberBandPixels)) {
       band->hide();
@@ -383,6 +467,13 @@ void InteractiveChartView::keyPressEvent(QKeyEvent* event) {
     case Qt::Key_0:
     case Qt::Key_Home:
       resetZoom();
+      break;
+    case Qt::Key_Escape:
+      if (!cursors_ || (cursors_->pinned(CursorAxis::Lambda).empty() && cursors_->pinned(CursorAxis::Step).empty())) {
+        QChartView::keyPressEvent(event);
+        return;
+      }
+      cursors_->clearPinned();
       break;
     default:
       QChartView::keyPressEvent(event);

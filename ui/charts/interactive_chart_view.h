@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ui/charts/chart_builders.h"
+#include "ui/document/cursor_model.h"
 
 QT_BEGIN_NAMESPACE
 class QRubberBand;
@@ -30,6 +31,9 @@ namespace shellscope::ui {
 /// - + / -: zoom around the centre; arrow keys: pan by a tenth; 0 or Home: reset.
 /// - with setAxisSpanSelection(true), a left drag on the strip under the plot area (the x axis and
 ///   its labels) selects a range of x: a band follows the mouse and axisSpanSelected() reports it.
+/// - with linkCursor(), the mouse moves that axis's shared cursor (a dashed line in every linked
+///   view), a click without dragging pins a cursor there (two at most; then the nearer moves), Esc
+///   unpins them; pinned cursors are solid lines labelled 1 and 2.
 /// Legend clicks toggle every series whose "entry" property equals the clicked series' one; the
 /// hidden entry's markers stay in the legend, faded.
 class InteractiveChartView : public QChartView {
@@ -60,6 +64,19 @@ class InteractiveChartView : public QChartView {
   AxisRanges currentRanges() const;
   /// Whether any axis range differs from the one the chart had when it was set.
   bool isZoomed() const;
+  /// Shows `ranges` on the bottom and left axes (a saved view state); invalid ranges, or ranges
+  /// a logarithmic axis cannot show, change nothing. Emits zoomChanged when something changed.
+  void setRanges(const AxisRanges& ranges);
+
+  /// Links the bottom axis to `cursors`' `axis` (null: unlinked). The view draws the hover and
+  /// pinned positions over the chart and moves them with the mouse.
+  void linkCursor(CursorModel* cursors, CursorAxis axis);
+  CursorModel* linkedCursors() const { return cursors_; }
+  CursorAxis cursorAxis() const { return cursorAxis_; }
+  /// The bottom-axis value at chart x `chartX` (plot-area pixels), NaN outside the plot area.
+  double bottomValueAt(double chartX) const;
+  /// The chart x (pixels) of the bottom-axis value `value`, NaN when it is not inside the shown range.
+  double chartXOf(double value) const;
 
   /// Shows or hides every series of `entry`; emits entryVisibilityChanged when something changed.
   void setEntryVisible(int entry, bool visible);
@@ -87,6 +104,8 @@ class InteractiveChartView : public QChartView {
   void mouseReleaseEvent(QMouseEvent* event) override;
   void wheelEvent(QWheelEvent* event) override;
   void keyPressEvent(QKeyEvent* event) override;
+  void leaveEvent(QEvent* event) override;
+  void drawForeground(QPainter* painter, const QRectF& rect) override;
 
  private:
   struct AxisHome {
@@ -110,6 +129,8 @@ class InteractiveChartView : public QChartView {
   void updateHover(const QPoint& viewportPos);
   void hideHover();
 
+  CursorModel* cursors_ = nullptr;
+  CursorAxis cursorAxis_ = CursorAxis::Lambda;
   bool keepZoomOnReplace_ = false;
   HoverText hoverText_;
   std::vector<AxisHome> home_;

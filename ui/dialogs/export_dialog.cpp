@@ -155,7 +155,7 @@ void FigureStyleForm::setSettings(const FigureSettings& s) {
   Q_EMIT changed();
 }
 
-void FigureStyleForm::load() {
+FigureSettings rememberedFigureSettings() {
   QSettings settings;
   settings.beginGroup("export");
   FigureSettings s;
@@ -165,11 +165,14 @@ void FigureStyleForm::load() {
   s.style.lineWidth = settings.value("lineWidth", s.style.lineWidth).toDouble();
   s.style.legend = settings.value("legend", s.style.legend).toBool();
   s.style.legendAlignment = Qt::Alignment(settings.value("legendAlignment", int(s.style.legendAlignment)).toInt());
-  setSettings(s);
+  return s;
 }
 
-void FigureStyleForm::save() const {
-  const FigureSettings s = settings();
+void FigureStyleForm::load() { setSettings(rememberedFigureSettings()); }
+
+void FigureStyleForm::save() const { rememberFigureSettings(settings()); }
+
+void rememberFigureSettings(const FigureSettings& s) {
   QSettings settings;
   settings.beginGroup("export");
   settings.setValue("size", s.options.size);

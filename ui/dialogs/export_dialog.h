@@ -22,10 +22,10 @@ QT_END_NAMESPACE
 
 namespace shellscope::ui {
 
-struct FigureSettings {
-  ChartStyle style;
-  ExportOptions options;
-};
+/// The export settings remembered from the last export (QSettings "export/..."), defaults before.
+FigureSettings rememberedFigureSettings();
+/// Makes `settings` the remembered ones (the export dialog starts from them).
+void rememberFigureSettings(const FigureSettings& settings);
 
 /// The publication settings of a figure.
 class FigureStyleForm : public QWidget {

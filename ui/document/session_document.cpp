@@ -28,7 +28,8 @@ namespace {
 constexpr int kDefaultCheckedRuns = 16;
 }
 
-SessionDocument::SessionDocument(QObject* parent) : QObject(parent), check_(new SessionCheck(this)) {
+SessionDocument::SessionDocument(QObject* parent)
+    : QObject(parent), check_(new SessionCheck(this)), cursors_(new CursorModel(this)) {
   connect(check_, &SessionCheck::finished, this, [this](const QString&, const SessionVerdict& verdict) {
     if (!checking_) return;
     checking_ = false;
@@ -125,6 +126,8 @@ void SessionDocument::endBusy() {
 
 void SessionDocument::clear() {
   session_ = Session{};
+  cursors_->clearPinned();
+  Q_EMIT viewStatesChanged();
   indexRuns();
   analysis_ = analysis::SessionAnalysis{};
   analysis_.options = options_;
@@ -165,6 +168,70 @@ void SessionDocument::open(const QString& path) {
   check_->check(path);
 }
 
+void SessionDocument::adopt(Session session, analysis::SessionAnalysis stored, const QString& path) {
+  session_ = std::move(session);
+  indexRuns();
+  analysis_ = std::move(stored);
+  // The stored settings (and trend windows) hold even when every run's analysis is to be redone.
+  const bool storedAnalysis = !analysis_.runs.empty() || !analysis_.trends.empty();
+  // Keep the stored analysis of unchanged runs only; the rest is recomputed.
+  analysis_.runs.erase(std::remove_if(analysis_.runs.begin(), analysis_.runs.end(),
+                                      [](const analysis::RunAnalysis& a) { return a.stale; }),
+                       analysis_.runs.end());
+  if (storedAnalysis) options_ = analysis_.options;
+  path_ = path;
+  ++analysisGeneration_;
+  cursors_->clearPinned();
+  checkDefaultRuns();
+  setModified(false);
+  Q_EMIT pathChanged(path_);
+  Q_EMIT sessionReset();
+  Q_EMIT viewStatesChanged();
+  refreshAnalysis();
+}
+
+void SessionDocument::setViewState(const std::string& name, std::string json) {
+  for (NamedViewState& state : session_.viewStates) {
+    if (state.name == name) {
+      if (state.json == json) return;
+      state.json = std::move(json);
+      setModified(true);
+      Q_EMIT viewStatesChanged();
+      return;
+    }
+  }
+  session_.viewStates.push_back({name, std::move(json)});
+  setModified(true);
+  Q_EMIT viewStatesChanged();
+}
+
+bool SessionDocument::removeViewState(const std::string& name) {
+  auto& states = session_.viewStates;
+  const auto found = std::find_if(states.begin(), states.end(), [&](const NamedViewState& s) { return s.name == name; });
+  if (found == states.end()) return false;
+  states.erase(found);
+  setModified(true);
+  Q_EMIT viewStatesChanged();
+  return true;
+}
+
+const NamedViewState* SessionDocument::findViewState(const std::string& name) const {
+  for (const NamedViewState& state : session_.viewStates) {
+    if (state.name == name) return &state;
+  }
+  return nullptr;
+}
+
+void SessionDocument::setCheckedRuns(const QStringList& runIds) {
+  QSet<QString> checked;
+  for (const QString& id : runIds) {
+    if (session_.findRun(id.toStdString())) checked.insert(id);
+  }
+  if (checked == checked_) return;
+  checked_ = checked;
+  Q_EMIT checkedChanged();
+}
+
 void SessionDocument::read(const QString& path, const SessionVerdict& verdict) {
   beginBusy(tr("Opening %1…").arg(path));
   auto* watcher = new QFutureWatcher<std::shared_ptr<Loaded>>(this);
@@ -176,24 +243,8 @@ void SessionDocument::read(const QString& path, const SessionVerdict& verdict) {
       Q_EMIT openFailed(path, loaded->error);  // the current session stays as it was
       return;
     }
-    session_ = std::move(loaded->session);
-    indexRuns();
-    analysis_ = std::move(loaded->analysis);
-    // The stored settings (and trend windows) hold even when every run's analysis is to be redone.
-    const bool storedAnalysis = !analysis_.runs.empty() || !analysis_.trends.empty();
-    // Keep the stored analysis of unchanged runs only; the rest is recomputed.
-    analysis_.runs.erase(std::remove_if(analysis_.runs.begin(), analysis_.runs.end(),
-                                        [](const analysis::RunAnalysis& a) { return a.stale; }),
-                         analysis_.runs.end());
-    if (storedAnalysis) options_ = analysis_.options;
-    path_ = path;
-    ++analysisGeneration_;
-    checkDefaultRuns();
-    setModified(false);
-    Q_EMIT pathChanged(path_);
-    Q_EMIT sessionReset();
+    adopt(std::move(loaded->session), std::move(loaded->analysis), path);
     Q_EMIT opened(path);
-    refreshAnalysis();
   });
   const bool checked = verdict.kind == SessionVerdict::Kind::Good;
   watcher->setFuture(QtConcurrent::run(backgroundPool(), [path, checked, identity = verdict.identity] {

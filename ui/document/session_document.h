@@ -21,6 +21,7 @@
 
 #include "shellscope/analysis/session_analysis.h"
 #include "shellscope/session/session.h"
+#include "ui/document/cursor_model.h"
 #include "ui/document/session_check.h"
 
 namespace shellscope::ui {
@@ -49,11 +50,27 @@ class SessionDocument : public QObject {
   void setChecked(const std::string& runId, bool checked);
   void setChecked(const std::vector<std::string>& runIds, bool checked);
   std::vector<const Run*> checkedRuns() const;
+  /// Checks exactly the runs of `runIds` that the session has (a view state's selection).
+  void setCheckedRuns(const QStringList& runIds);
   /// A run's colour: its model's perceptual colour map, by the run's position in step order
   /// (looked up, not recomputed: views ask for it for every point they draw).
   QColor colorOf(const Run& run) const;
   /// A model's colour (for overlays of models).
   QColor colorOfModel(const std::string& model) const;
+
+  /// The linked λ and step cursors of the views (cleared with a new or opened session).
+  CursorModel* cursors() const { return cursors_; }
+
+  /// The named view states saved with the session (view_state.h holds their meaning).
+  const std::vector<NamedViewState>& viewStates() const { return session_.viewStates; }
+  const NamedViewState* findViewState(const std::string& name) const;
+  /// Adds or replaces the state `name`; the session is then modified.
+  void setViewState(const std::string& name, std::string json);
+  bool removeViewState(const std::string& name);
+
+  /// Shows `session` read from `path` without a check or a background read, as open() does once
+  /// the file is read (headless replay of a view state, tests); the analysis still runs in the background.
+  void adopt(Session session, analysis::SessionAnalysis stored, const QString& path);
 
   /// Starts over with an empty, untitled session.
   void clear();
@@ -77,6 +94,7 @@ class SessionDocument : public QObject {
   void runsAdded(const QStringList& runIds);
   void analysisChanged();
   void checkedChanged();
+  void viewStatesChanged();
   void modifiedChanged(bool modified);
   void pathChanged(const QString& path);
   void busyChanged(bool busy, const QString& message);
@@ -117,6 +135,7 @@ class SessionDocument : public QObject {
   int busy_ = 0;
   int analysisGeneration_ = 0;  ///< results of an older analysis request are dropped
   SessionCheck* check_;
+  CursorModel* cursors_;
   bool checking_ = false;  ///< an open() waits for its check (it holds one busy count)
   QString pendingPath_;    ///< what that open() was given
 };

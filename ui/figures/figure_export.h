@@ -5,6 +5,8 @@
 #include <QSize>
 #include <QString>
 
+#include "ui/charts/chart_builders.h"
+
 QT_BEGIN_NAMESPACE
 class QChart;
 QT_END_NAMESPACE
@@ -14,6 +16,12 @@ namespace shellscope::ui {
 struct ExportOptions {
   QSize size{900, 600};  ///< logical size in points/pixels at 96 DPI
   int dpi = 150;         ///< PNG resolution
+};
+
+/// A figure's style and size: what the export dialog sets and a view state keeps.
+struct FigureSettings {
+  ChartStyle style;
+  ExportOptions options;
 };
 
 /// Writes `chart` to `path`; the format follows the extension (.png, .svg, .pdf). Takes ownership

@@ -60,6 +60,10 @@ AnimationView::AnimationView(SessionDocument* document, QWidget* parent)
       loop_(new QCheckBox(tr("&Loop"))),
       slider_(new QSlider(Qt::Horizontal)),
       stepLabel_(new QLabel) {
+  // Named for view states (page_state.h); the position is saved apart (saveState).
+  model_->setObjectName("model");
+  speed_->setObjectName("speed");
+  loop_->setObjectName("loop");
   // Top: the model and the layers.
   auto* top = new QHBoxLayout;
   top->setContentsMargins(6, 4, 6, 0);
@@ -73,8 +77,11 @@ AnimationView::AnimationView(SessionDocument* document, QWidget* parent)
       {tr("Ghosts"), &AnimationLayers::ghosts, tr("Checkpoints already passed, faint")},
   };
   const AnimationLayers defaults;
+  const char* names[] = {"raw", "smoothed", "trail", "ghosts"};
+  int index = 0;
   for (const auto& [label, member, tip] : layers) {
     auto* box = new QCheckBox(label);
+    box->setObjectName(QStringLiteral("layer.%1").arg(QLatin1String(names[index++])));
     box->setToolTip(tip);
     box->setChecked(defaults.*member);
     connect(box, &QCheckBox::toggled, this, [this] {
@@ -97,6 +104,7 @@ AnimationView::AnimationView(SessionDocument* document, QWidget* parent)
     sideViews_.push_back(sideView);
     cursors_.push_back(nullptr);
   }
+  view_->linkCursor(document_->cursors(), CursorAxis::Lambda);
   auto* splitter = new QSplitter;
   splitter->addWidget(view_);
   splitter->addWidget(side);
@@ -340,6 +348,17 @@ void AnimationView::showFrame() {
                              .arg(std::llround(frame.step))
                              .arg(frame.frontier.x(), 0, 'g', 3));
   }
+}
+
+QJsonObject AnimationView::saveState() const {
+  QJsonObject state = ChartPage::saveState();
+  state.insert("position", position_);
+  return state;
+}
+
+void AnimationView::restoreState(const QJsonObject& state) {
+  ChartPage::restoreState(state);
+  if (state.value("position").isDouble()) setPosition(state.value("position").toDouble());
 }
 
 void AnimationView::setPosition(double position) {

@@ -37,6 +37,7 @@ class AnimationView : public ChartPage {
   QString figureName() const override { return QStringLiteral("animation"); }
   QChart* exportChart(const ChartStyle& style) const override;
   QString shownDataCsv() const override;
+  QString shownDataXColumn() const override { return QStringLiteral("lambda"); }
   void setDarkTheme(bool dark) override;
 
   QString modelName() const;
@@ -52,6 +53,11 @@ class AnimationView : public ChartPage {
   /// Checkpoints per second while playing.
   double speed() const;
   InteractiveChartView* chartView() const { return view_; }
+  /// The page's state with the position in time (view states).
+  QJsonObject saveState() const override;
+  void restoreState(const QJsonObject& state) override;
+  void rebuildNow() override { rebuild(); }
+  bool hasCursorAxis(CursorAxis axis) const override { return axis == CursorAxis::Lambda; }
 
  public Q_SLOTS:
   void setPosition(double position);

@@ -41,6 +41,12 @@ GeneralisationView::GeneralisationView(SessionDocument* document, QWidget* paren
       panel_(new QComboBox),
       window_(new QLabel),
       summary_(new QLabel) {
+  // Named for view states (page_state.h); the slider follows the spin box.
+  run_->setObjectName("run");
+  spin_->setObjectName("checkpoint");
+  time_->setObjectName("time");
+  logColor_->setObjectName("logColor");
+  panel_->setObjectName("panel");
   for (auto*& view : views_) {
     view = new InteractiveChartView;
     view->setMinimumSize(260, 200);
@@ -221,6 +227,7 @@ void GeneralisationView::reload() {
         loading_ = false;
         readError_ = error;
         setRuns(std::move(runs));
+        applyPendingState();  // a view state given while reading
       });
 }
 

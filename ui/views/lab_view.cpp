@@ -33,6 +33,10 @@ LabView::LabView(SessionDocument* document, QWidget* parent)
       spin_(new QSpinBox),
       panel_(new QComboBox),
       summary_(new QLabel) {
+  // Named for view states (page_state.h); the slider follows the spin box.
+  run_->setObjectName("run");
+  spin_->setObjectName("interval");
+  panel_->setObjectName("panel");
   for (auto*& view : views_) {
     view = new InteractiveChartView;
     view->setMinimumSize(260, 200);
@@ -179,6 +183,7 @@ void LabView::reload() {
         loading_ = false;
         readError_ = error;
         setRuns(std::move(runs));
+        applyPendingState();  // a view state given while reading
       });
 }
 

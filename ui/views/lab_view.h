@@ -43,6 +43,7 @@ class LabView : public ChartPage {
   bool hasRuns() const { return !runs_.empty(); }
   /// Whether the session file's lab runs are still being read.
   bool isLoading() const { return loading_; }
+  bool isSettled() const override { return !loading_; }
   /// The chosen run's index in runs() (-1 when there are none) and interval.
   int currentRun() const;
   int interval() const;
@@ -68,7 +69,7 @@ class LabView : public ChartPage {
   InteractiveChartView* ratioView() const { return views_[2]; }
   InteractiveChartView* sweepView() const { return views_[3]; }
   /// Draws now rather than on the next event-loop turn.
-  void rebuildNow() { rebuild(); }
+  void rebuildNow() override { rebuild(); }
 
  Q_SIGNALS:
   /// The runs changed (read, added, cleared): the main window shows or hides the tab's content.

@@ -50,6 +50,11 @@ OverlayView::OverlayView(SessionDocument* document, QWidget* parent)
       smoothed_(new QCheckBox(tr("S&moothed"))),
       table_(new QTableWidget(0, 6)),
       note_(new QLabel) {
+  // Named for view states (page_state.h).
+  models_->setObjectName("models");
+  step_->setObjectName("step");
+  align_->setObjectName("align");
+  smoothed_->setObjectName("smoothed");
   models_->setMaximumWidth(180);
   models_->setToolTip(tr("The models to overlay"));
   auto* controls = new QVBoxLayout;
@@ -84,6 +89,7 @@ OverlayView::OverlayView(SessionDocument* document, QWidget* parent)
   stack_->addWidget(empty);
   stack_->addWidget(chartAndTable);
   view_->setKeepZoomOnReplace(true);
+  view_->linkCursor(document_->cursors(), CursorAxis::Lambda);
 
   auto* layout = new QHBoxLayout(this);
   layout->setContentsMargins(6, 4, 6, 4);
@@ -318,5 +324,17 @@ QChart* OverlayView::exportChart(const ChartStyle& style) const {
 }
 
 QString OverlayView::shownDataCsv() const { return profileCsv(entries()); }
+
+std::vector<CursorReading> OverlayView::cursorReadings() const {
+  const std::vector<double>& pins = document_->cursors()->pinned(CursorAxis::Lambda);
+  std::vector<CursorReading> out;
+  if (pins.empty()) return out;
+  for (const ProfileEntry& e : entries()) {
+    CursorReading r{e.label, isAligning() || e.shiftDecades == 0 ? QStringLiteral("E") : tr("E (aligned)"), {}};
+    for (double lambda : pins) r.values.push_back(drawnEnergyAt(e, lambda));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
 
 }  // namespace shellscope::ui

@@ -47,6 +47,12 @@ class OverlayView : public ChartPage {
   /// Alignments of the chosen models against the reference (the smallest), at the chosen step.
   const std::vector<analysis::Alignment>& alignments() const { return alignments_; }
   InteractiveChartView* chartView() const { return view_; }
+  void rebuildNow() override { rebuild(); }
+  bool hasCursorAxis(CursorAxis axis) const override { return axis == CursorAxis::Lambda; }
+  /// Each model's drawn energy (aligned when aligned) in the shell of each pinned λ.
+  std::vector<CursorReading> cursorReadings() const override;
+  /// False while the alignment of the checked models is computed.
+  bool isSettled() const override { return !aligning_; }
 
  Q_SIGNALS:
   void alignmentsReady();

@@ -11,6 +11,7 @@
 #include <QtCharts/QChart>
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <set>
 
 #include "shellscope/analysis/frontier.h"
@@ -42,8 +43,13 @@ ProfileView::ProfileView(SessionDocument* document, QWidget* parent)
       {tr("&Components"), &ProfileLayers::components, tr("The two sides of the piecewise fit")},
   };
   const ProfileLayers defaults;
+  const char* names[] = {"raw", "smoothed", "band", "quadrature", "unconverged", "smoothShells",
+                         "minimum", "frontier", "piecewise", "theory", "components"};
+  static_assert(std::size(names) == 11);
+  int index = 0;
   for (const auto& [label, member, tip] : layers) {
     auto* box = new QCheckBox(label);
+    box->setObjectName(QStringLiteral("layer.%1").arg(QLatin1String(names[index++])));  // view states (page_state.h)
     box->setToolTip(tip);
     box->setChecked(defaults.*member);
     connect(box, &QCheckBox::toggled, this, &ProfileView::scheduleRebuild);
@@ -81,6 +87,7 @@ ProfileView::ProfileView(SessionDocument* document, QWidget* parent)
   stack_->addWidget(view_);
   view_->setKeepZoomOnReplace(true);
   view_->setHoverText([this](const QPointF& value, const QPointF&) { return hoverText(value); });
+  view_->linkCursor(document_->cursors(), CursorAxis::Lambda);
 
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
@@ -244,6 +251,31 @@ QChart* ProfileView::exportChart(const ChartStyle& style) const {
 QString ProfileView::shownDataCsv() const {
   if (!baseRun().empty()) return differenceCsv(differences(), differenceQuantity());
   return profileCsv(entries());
+}
+
+std::vector<CursorReading> ProfileView::cursorReadings() const {
+  const std::vector<double>& pins = document_->cursors()->pinned(CursorAxis::Lambda);
+  std::vector<CursorReading> out;
+  if (pins.empty()) return out;
+  if (!baseRun().empty()) {
+    const bool ratio = differenceQuantity() == DifferenceQuantity::Ratio;
+    for (const DifferenceEntry& e : differences()) {
+      CursorReading r{e.label, ratio ? tr("E/E(base)") : QString::fromUtf8("ΔE"), {}};
+      for (double lambda : pins) {
+        const int shell = e.difference.window.locate(lambda);
+        const bool inside = shell >= 0 && shell < e.difference.window.shellCount;
+        r.values.push_back(!inside ? NAN : ratio ? e.difference.ratio(shell) : e.difference.delta(shell));
+      }
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+  for (const ProfileEntry& e : entries()) {
+    CursorReading r{QString::fromStdString(e.run->meta.modelName) + ' ' + e.label, QStringLiteral("E"), {}};
+    for (double lambda : pins) r.values.push_back(drawnEnergyAt(e, lambda));
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 QString ProfileView::hoverText(const QPointF& value) const {

@@ -32,6 +32,10 @@ class ProfileView : public ChartPage {
   QString figureName() const override { return QStringLiteral("profile"); }
   QChart* exportChart(const ChartStyle& style) const override;
   QString shownDataCsv() const override;
+  QString shownDataXColumn() const override { return QStringLiteral("lambda_centre"); }
+  bool hasCursorAxis(CursorAxis axis) const override { return axis == CursorAxis::Lambda; }
+  /// Each drawn run's E_α (or ΔE_α, or the ratio, in the difference view) in the shell of each pinned λ.
+  std::vector<CursorReading> cursorReadings() const override;
   void setDarkTheme(bool dark) override;
 
   ProfileLayers layers() const;
@@ -45,8 +49,8 @@ class ProfileView : public ChartPage {
   void setDifferenceQuantity(DifferenceQuantity quantity);
   /// The differences drawn now (empty when no base is chosen).
   std::vector<DifferenceEntry> differences() const;
-  /// Rebuilds now instead of on the next turn of the event loop (tests).
-  void rebuildNow();
+  /// Rebuilds now instead of on the next turn of the event loop (tests, view states).
+  void rebuildNow() override;
 
  private:
   std::vector<ProfileEntry> entries() const;

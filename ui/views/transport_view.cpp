@@ -32,6 +32,11 @@ TransportView::TransportView(SessionDocument* document, QWidget* parent)
       logColor_(new QCheckBox(tr("log colour scale"))),
       summary_(new QLabel),
       view_(new InteractiveChartView) {
+  // Named for view states (page_state.h).
+  transport_->setObjectName("transport");
+  time_->setObjectName("time");
+  logTime_->setObjectName("logTime");
+  logColor_->setObjectName("logColor");
   view_->setKeepZoomOnReplace(false);
   transport_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
   transport_->setMinimumContentsLength(18);
@@ -136,6 +141,7 @@ void TransportView::reload() {
         loading_ = false;
         readError_ = error;
         setTransports(std::move(transports));
+        applyPendingState();  // a view state given while reading
       });
 }
 

@@ -39,6 +39,7 @@ class TransportView : public ChartPage {
   const std::vector<transport::SeriesTransport>& transports() const { return transports_; }
   bool hasTransports() const { return !transports_.empty(); }
   bool isLoading() const { return loading_; }
+  bool isSettled() const override { return !loading_; }
   /// The chosen estimate's index (-1 when there are none).
   int currentTransport() const;
   void setCurrentTransport(int index);
@@ -54,7 +55,7 @@ class TransportView : public ChartPage {
 
   QString emptyText() const;
   InteractiveChartView* chartView() const { return view_; }
-  void rebuildNow() { rebuild(); }
+  void rebuildNow() override { rebuild(); }
 
  Q_SIGNALS:
   void transportsChanged();

@@ -48,6 +48,10 @@ TrendsView::TrendsView(SessionDocument* document, QWidget* parent)
       windowTo_(new QLineEdit),
       applyWindow_(new QPushButton(tr("Apply"))),
       autoWindow_(new QPushButton(tr("Detect"))) {
+  // Named for view states (page_state.h).
+  quantity_->setObjectName("quantity");
+  axis_->setObjectName("axis");
+  models_->setObjectName("models");
   for (TrendQuantity q : trendQuantities()) {
     QString label = trendLabel(q);
     label.remove("<sup>").remove("</sup>");
@@ -215,6 +219,8 @@ void TrendsView::rebuild() {
   style.dark = dark_;
   style.legendAlignment = Qt::AlignBottom;
   view_->setChartOwned(trendChart(document_->session(), document_->analysis(), models, colors(models), quantity(), timeAxis(), style));
+  // The step cursor where the time axis is the step (τ is another axis).
+  view_->linkCursor(timeAxis() == "step" ? document_->cursors() : nullptr, CursorAxis::Step);
   summary_->setHtml(summaryHtml());
   // The typed window shows the first checked model's.
   if (const analysis::ModelTrends* t = document_->analysis().findTrends(models.front()); t && t->window.firstStep >= 0) {
@@ -277,6 +283,32 @@ QChart* TrendsView::exportChart(const ChartStyle& style) const {
   QChart* chart = trendChart(document_->session(), document_->analysis(), models, colors(models), quantity(), timeAxis(), style);
   if (view_->isZoomed()) applyRanges(chart, view_->currentRanges());
   return chart;
+}
+
+bool TrendsView::hasCursorAxis(CursorAxis axis) const { return axis == CursorAxis::Step && timeAxis() == "step"; }
+
+std::vector<CursorReading> TrendsView::cursorReadings() const {
+  std::vector<CursorReading> out;
+  if (!hasCursorAxis(CursorAxis::Step)) return out;
+  const std::vector<double>& pins = document_->cursors()->pinned(CursorAxis::Step);
+  if (pins.empty()) return out;
+  for (const std::string& model : checkedModels()) {
+    const std::vector<TrendPoint> points = trendPoints(document_->session(), document_->analysis(), model, quantity(), "step");
+    CursorReading r{QString::fromStdString(model), quantity_->currentText(), {}};
+    for (double step : pins) {
+      // The checkpoint nearest the cursor: trends are drawn through checkpoints only.
+      double value = NAN, best = INFINITY;
+      for (const TrendPoint& p : points) {
+        if (std::abs(p.time - step) < best) {
+          best = std::abs(p.time - step);
+          value = p.value;
+        }
+      }
+      r.values.push_back(value);
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 QString TrendsView::shownDataCsv() const {

@@ -49,7 +49,11 @@ class TrendsView : public ChartPage {
   /// checked models (nullopt when none does).
   std::optional<analysis::StepRange> stepsBetween(double from, double to) const;
   /// Draws now rather than on the next event-loop turn (changes are coalesced that way).
-  void rebuildNow() { rebuild(); }
+  void rebuildNow() override { rebuild(); }
+  /// The step cursor, when the time axis is the training step.
+  bool hasCursorAxis(CursorAxis axis) const override;
+  /// Each checked model's quantity at the checkpoint nearest each pinned step.
+  std::vector<CursorReading> cursorReadings() const override;
 
  private:
   std::vector<std::string> checkedModels() const;

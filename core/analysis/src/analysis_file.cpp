@@ -367,7 +367,7 @@ void writeSessionWithAnalysis(const std::string& path, const Session& session, c
   replaceThroughStaging(path, [&](const std::string& staging) {
     writeSession(staging, session);
     if (!analysis.runs.empty()) writeAnalysis(staging, analysis);
-    copyOtherRootObjects(keepOtherGroupsOf, staging, {"runs", "training", "analysis"});
+    copyOtherRootObjects(keepOtherGroupsOf, staging, {"runs", "training", "analysis", "view_states"});
   });
 }
 

@@ -410,6 +410,40 @@ Run readRun(const std::string& filePath, H5::Group group, const std::string& id,
 
 namespace {
 
+/// `/view_states`: two string datasets of one length, `names` and `states` (the JSON text).
+void writeViewStates(H5::H5File& file, const std::vector<NamedViewState>& states) {
+  std::vector<std::string> names, texts;
+  for (const NamedViewState& state : states) {
+    if (state.name.empty()) throw std::invalid_argument("a view state needs a name");
+    if (std::find(names.begin(), names.end(), state.name) != names.end()) {
+      throw std::invalid_argument("two view states are named '" + state.name + "'");
+    }
+    names.push_back(state.name);
+    texts.push_back(state.json);
+  }
+  H5::Group group = file.createGroup("view_states");
+  writeAttribute(group, "format", std::string("shellscope-view-states"));
+  writeAttribute(group, "format_version", std::int64_t{1});
+  writeStrings(group, "names", names);
+  writeStrings(group, "states", texts);
+}
+
+std::vector<NamedViewState> readViewStates(const std::string& filePath, H5::Group group) {
+  GroupReader r(filePath, std::move(group), "/view_states");
+  const std::vector<hsize_t> dims = r.extent("names", 1);
+  const std::vector<std::string> names = r.strings("names", dims[0]);
+  const std::vector<std::string> texts = r.strings("states", dims[0]);
+  std::vector<NamedViewState> states;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (names[i].empty()) r.fail("names[" + std::to_string(i) + "] is empty");
+    for (const NamedViewState& s : states) {
+      if (s.name == names[i]) r.fail("two view states are named '" + names[i] + "'");
+    }
+    states.push_back({names[i], texts[i]});
+  }
+  return states;
+}
+
 TrainingLog readTrainingLog(const std::string& filePath, H5::Group group, const std::string& name) {
   GroupReader r(filePath, std::move(group), "/training/" + name);
   TrainingLog log;
@@ -472,6 +506,7 @@ Session readSessionFile(const std::string& path, bool checkMeaning) {
         session.trainingLogs.push_back(readTrainingLog(path, training.openGroup(name), name));
       }
     }
+    if (file.nameExists("view_states")) session.viewStates = readViewStates(path, file.openGroup("view_states"));
     return session;
   } catch (const H5::Exception& e) {
     throw SessionFileError(path, "the HDF5 file is truncated or corrupt (" + e.getFuncName() + ": " +
@@ -520,6 +555,7 @@ void writeSession(const std::string& path, const Session& session, const BeforeC
             H5::Group training = file.createGroup("training");
             for (const TrainingLog& log : session.trainingLogs) writeTrainingLog(training, log);
           }
+          if (!session.viewStates.empty()) writeViewStates(file, session.viewStates);
           file.flush(H5F_SCOPE_GLOBAL);
         } catch (const H5::Exception& e) {
           throw SessionFileError(path, "cannot write the session (" + e.getDetailMsg() + ")");

@@ -274,6 +274,61 @@ class TestSessionFile : public QObject {
     QVERIFY(h5.nameExists("training/nano-1m/accumulated_learning_rate"));
   }
 
+  void viewStatesRoundTripInOrderAndSurviveAppends() {
+    const std::string file = path("states.h5");
+    Session session;
+    session.addRun(makeRun("a", 2, 11));
+    // The core keeps the text as it is, UTF-8 and all; it never parses it.
+    session.viewStates = {{"figure 2a", "{\"tab\": \"profile\"}"}, {"talk", "{}"}, {"λ-zoom ünïcode", "x"}};
+    writeSession(file, session);
+    appendRuns(file, {makeRun("b", 2, 12)});
+    const Session read = readSession(file);
+    QCOMPARE(read.runs.size(), size_t(2));
+    QCOMPARE(read.viewStates.size(), size_t(3));
+    for (std::size_t i = 0; i < 3; ++i) {
+      QCOMPARE(read.viewStates[i].name, session.viewStates[i].name);
+      QCOMPARE(read.viewStates[i].json, session.viewStates[i].json);
+    }
+    // A session without them has none, and writes no group.
+    const std::string plain = path("no-states.h5");
+    writeSession(plain, Session{});
+    QVERIFY(readSession(plain).viewStates.empty());
+    QVERIFY(!H5::H5File(plain, H5F_ACC_RDONLY).nameExists("view_states"));
+    // Two states of one name cannot be written.
+    session.viewStates.push_back({"talk", "{}"});
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, writeSession(path("twice.h5"), session));
+  }
+
+  void damagedViewStatesNameTheFileAndTheProblem() {
+    const std::string file = path("bad-states.h5");
+    Session session;
+    session.addRun(makeRun("a", 2, 13));
+    session.viewStates = {{"one", "{}"}, {"two", "{}"}};
+    writeSession(file, session);
+    mutate(file, [](hid_t f) {  // three states for two names
+      H5Ldelete(f, "view_states/states", H5P_DEFAULT);
+      const hid_t type = H5Tcopy(H5T_C_S1);
+      H5Tset_size(type, H5T_VARIABLE);
+      const hsize_t three = 3;
+      const hid_t space = H5Screate_simple(1, &three, nullptr);
+      const hid_t data = H5Dcreate2(f, "view_states/states", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+      const char* texts[3] = {"{}", "{}", "{}"};
+      H5Dwrite(data, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, texts);
+      H5Dclose(data);
+      H5Sclose(space);
+      H5Tclose(type);
+    });
+    try {
+      readSession(file);
+      QFAIL("a damaged /view_states was read");
+    } catch (const SessionFileError& e) {
+      const std::string what = e.what();
+      QVERIFY2(what.find(file) != std::string::npos && what.find("/view_states") != std::string::npos &&
+                   what.find("states") != std::string::npos,
+               e.what());
+    }
+  }
+
   void emptySessionRoundTrips() {
     const std::string file = path("empty.h5");
     writeSession(file, Session{});

@@ -75,9 +75,19 @@ class RunList {
   std::vector<Pointer> runs_;
 };
 
+/// A named state of the explorer's views ("figure 2a", "talk"): what the GUI shows, as the JSON
+/// text the GUI writes (ui/document/view_state.h says what it holds). The core stores it and
+/// never reads inside it, so the session layer needs no Qt; other readers ignore `/view_states`.
+struct NamedViewState {
+  std::string name;
+  std::string json;
+};
+
 struct Session {
   RunList runs;
   std::vector<TrainingLog> trainingLogs;
+  /// In the order they were saved; names are unique (docs/session-format.md#view-states-optional).
+  std::vector<NamedViewState> viewStates;
 
   /// The run with this id, or nullptr.
   const Run* findRun(const std::string& id) const;
