@@ -171,7 +171,8 @@ MainWindow::MainWindow(QWidget* parent)
   cursorLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   cursorLabel_->setToolTip(tr("The λ or step under the mouse and at the pinned cursors (click a chart to pin, Esc to "
                               "unpin), with what the current view draws there"));
-  statusBar()->insertWidget(0, cursorLabel_, 1);
+  cursorLabel_->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
+  statusBar()->insertPermanentWidget(0, cursorLabel_, 1);  // beside, not under, the hover messages
   CursorModel* cursors = document_->cursors();
   connect(cursors, &CursorModel::hoverChanged, this, &MainWindow::updateCursorReadout);
   connect(cursors, &CursorModel::pinnedChanged, this, &MainWindow::updateCursorReadout);
