@@ -53,6 +53,7 @@ GeneralisationView::GeneralisationView(SessionDocument* document, QWidget* paren
   }
   // Stepping through checkpoints keeps a zoom on part of the profiles or the bars.
   views_[0]->setKeepZoomOnReplace(true);
+  views_[0]->linkCursor(document_->cursors(), CursorAxis::Lambda);  // the profiles' λ axis
   views_[1]->setKeepZoomOnReplace(true);
   run_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
   run_->setMinimumContentsLength(18);

@@ -50,6 +50,8 @@ class GeneralisationView : public ChartPage {
   /// Whether the session file's lab runs are still being read.
   bool isLoading() const { return loading_; }
   bool isSettled() const override { return !loading_; }
+  /// The profiles panel has a λ axis (the others: shell bins and time).
+  bool hasCursorAxis(CursorAxis axis) const override { return axis == CursorAxis::Lambda; }
   /// The chosen run's index in runs() (-1 when there are none) and checkpoint.
   int currentRun() const;
   int checkpoint() const;
