@@ -1,0 +1,378 @@
+// The normaliser, pre-tokenizer, post-processor and decoder of a tokenizer.json, as Hugging Face
+// tokenizers defines them (normalizers/{unicode,prepend,replace}.rs, pre_tokenizers/{byte_level,
+// metaspace}.rs, processors/template.rs, decoders/{byte_fallback,fuse,strip}.rs):
+//   Prepend(p):     s -> p s for non-empty s          Replace(a, b): every a -> b, left to right
+//   Metaspace(r):   ' ' -> r; prepend r unless s starts with it (always, or first: only the piece
+//                   at offset 0 of the text); split before every r (the r joins the next word)
+//   ByteFallback:   a run of <0xNN> tokens -> its bytes as UTF-8, or one U+FFFD per byte if they
+//                   are not UTF-8;  Fuse: one token;  Strip(c, a, b): up to a leading, b trailing c
+//   Metaspace dec.: r -> ' ', except that the first token's r are dropped (prepend scheme != never)
+#include "tokenizer_pipeline.h"
+
+#include <unicode/normalizer2.h>
+#include <unicode/unistr.h>
+
+#include <cctype>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <unordered_map>
+
+#include "bpe_model.h"
+#include "shellscope/base/file_error.h"
+#include "shellscope/data/tokenizer.h"
+
+namespace shellscope {
+
+using json = nlohmann::json;
+
+namespace {
+
+std::string typeOf(const json& j) {
+  return j.is_object() && j.contains("type") && j["type"].is_string() ? j["type"].get<std::string>() : std::string("?");
+}
+
+std::string stringField(const json& j, const char* key, const std::string& where, const std::string& path) {
+  if (!j.is_object() || !j.contains(key) || !j[key].is_string()) {
+    throw FileFormatError(path, where + " has no string '" + key + "'");
+  }
+  return j[key].get<std::string>();
+}
+
+/// Replace's pattern: {"String": s} (a {"Regex": r} is refused).
+std::string stringPattern(const json& step, const std::string& where, const std::string& path) {
+  const json pattern = step.is_object() ? step.value("pattern", json()) : json();
+  if (pattern.is_object() && pattern.contains("String") && pattern["String"].is_string()) {
+    const std::string text = pattern["String"].get<std::string>();
+    if (text.empty()) throw FileFormatError(path, where + " Replace has an empty pattern");
+    return text;
+  }
+  if (pattern.is_object() && pattern.contains("Regex")) {
+    throw FileFormatError(path, where + " Replace with a Regex pattern is not supported (only a String pattern)");
+  }
+  throw FileFormatError(path, where + " Replace has no pattern {\"String\": ...}");
+}
+
+std::string replaceAll(const std::string& text, const std::string& from, const std::string& to) {
+  std::string out;
+  std::size_t position = 0;
+  for (std::size_t at; (at = text.find(from, position)) != std::string::npos; position = at + from.size()) {
+    out.append(text, position, at - position).append(to);
+  }
+  return out.append(text, position, std::string::npos);
+}
+
+bool startsWith(const std::string& text, const std::string& prefix) { return text.compare(0, prefix.size(), prefix) == 0; }
+
+/// The steps of a component that may be a Sequence of steps under `listKey`.
+std::vector<json> stepsOf(const json& component, const char* listKey, const std::string& where, const std::string& path) {
+  if (typeOf(component) != "Sequence") return {component};
+  if (!component.contains(listKey) || !component[listKey].is_array()) {
+    throw FileFormatError(path, where + " Sequence has no list '" + listKey + "'");
+  }
+  return component[listKey].get<std::vector<json>>();
+}
+
+/// A one-character string field (Metaspace's replacement, Strip's content).
+std::string oneCharacter(const json& j, const char* key, const std::string& where, const std::string& path) {
+  const std::string text = stringField(j, key, where, path);
+  if (firstInvalidUtf8(text) != std::string::npos || utf8Characters(text).size() != 1) {
+    throw FileFormatError(path, where + " '" + key + "' is not one character");
+  }
+  return text;
+}
+
+}  // namespace
+
+// --- Normalizer ------------------------------------------------------------------------------
+
+Normalizer Normalizer::fromJson(const json& normalizer, const std::string& path) {
+  Normalizer result;
+  if (normalizer.is_null()) return result;
+  for (const json& step : stepsOf(normalizer, "normalizers", "normalizer", path)) {
+    const std::string type = typeOf(step);
+    if (type == "NFC") {
+      result.steps_.push_back({Step::Nfc, "", ""});
+    } else if (type == "Prepend") {
+      result.steps_.push_back({Step::Prepend, "", stringField(step, "prepend", "normalizer Prepend", path)});
+    } else if (type == "Replace") {
+      result.steps_.push_back(
+          {Step::Replace, stringPattern(step, "normalizer", path), stringField(step, "content", "normalizer Replace", path)});
+    } else {
+      throw FileFormatError(path, "normalizer '" + type + "' is not supported (NFC, Prepend, Replace or a Sequence of them)");
+    }
+  }
+  return result;
+}
+
+std::string Normalizer::apply(const std::string& text) const {
+  std::string out = text;
+  for (const Step& step : steps_) {
+    if (step.kind == Step::Prepend) {
+      if (!out.empty()) out = step.content + out;
+    } else if (step.kind == Step::Replace) {
+      out = replaceAll(out, step.pattern, step.content);
+    } else if (!out.empty()) {
+      UErrorCode status = U_ZERO_ERROR;
+      const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
+      const icu::UnicodeString result = nfc->normalize(icu::UnicodeString::fromUTF8(out), status);
+      if (U_FAILURE(status)) throw std::runtime_error(std::string("NFC normalisation failed: ") + u_errorName(status));
+      out.clear();
+      result.toUTF8String(out);
+    }
+  }
+  return out;
+}
+
+// --- PreTokenizer ----------------------------------------------------------------------------
+
+PreTokenizer PreTokenizer::fromJson(const json& pre, const std::string& path) {
+  PreTokenizer result;
+  if (pre.is_null()) return result;
+  const std::string type = typeOf(pre);
+  const auto flag = [&](const char* key, bool fallback) {
+    if (!pre.contains(key) || pre[key].is_null()) return fallback;
+    if (!pre[key].is_boolean()) throw FileFormatError(path, "pre_tokenizer " + type + " '" + key + "' is not true or false");
+    return pre[key].get<bool>();
+  };
+  if (type == "ByteLevel") {
+    if (!flag("use_regex", true)) throw FileFormatError(path, "a ByteLevel pre-tokenizer without its regex is not supported");
+    result.kind_ = Kind::ByteLevel;
+    result.addPrefixSpace_ = flag("add_prefix_space", false);
+  } else if (type == "Metaspace") {
+    result.kind_ = Kind::Metaspace;
+    result.replacement_ = oneCharacter(pre, "replacement", "pre_tokenizer Metaspace", path);
+    result.splitOnReplacement_ = flag("split", true);
+    // prepend_scheme (always, first, never; default always); the older add_prefix_space: false
+    // means never, and contradicts any other declared scheme.
+    const bool hasScheme = pre.contains("prepend_scheme") && !pre["prepend_scheme"].is_null();
+    if (hasScheme) {
+      const std::string scheme = stringField(pre, "prepend_scheme", "pre_tokenizer Metaspace", path);
+      if (scheme == "always") {
+        result.prepend_ = Prepend::Always;
+      } else if (scheme == "first") {
+        result.prepend_ = Prepend::First;
+      } else if (scheme == "never") {
+        result.prepend_ = Prepend::Never;
+      } else {
+        throw FileFormatError(path, "pre_tokenizer Metaspace 'prepend_scheme' '" + scheme + "' is not always, first or never");
+      }
+    }
+    if (!flag("add_prefix_space", true)) {
+      if (hasScheme && result.prepend_ != Prepend::Never) {
+        throw FileFormatError(path, "pre_tokenizer Metaspace 'add_prefix_space' false contradicts its 'prepend_scheme'");
+      }
+      result.prepend_ = Prepend::Never;
+    }
+  } else {
+    throw FileFormatError(path, "pre-tokenizer '" + type + "' is not supported (ByteLevel, Metaspace or none)");
+  }
+  return result;
+}
+
+std::vector<std::string> PreTokenizer::split(const std::string& piece, bool atStart) const {
+  if (piece.empty()) return {};
+  if (kind_ == Kind::None) return {piece};
+  if (kind_ == Kind::ByteLevel) {
+    std::string text = piece;
+    if (addPrefixSpace_ && text[0] != ' ') text.insert(text.begin(), ' ');
+    std::vector<std::string> words = splitPreTokens(text);
+    for (std::string& word : words) word = byteLevelString(word);
+    return words;
+  }
+  std::string text = replaceAll(piece, " ", replacement_);
+  const bool prepend = prepend_ == Prepend::Always || (prepend_ == Prepend::First && atStart);
+  if (prepend && !startsWith(text, replacement_)) text = replacement_ + text;
+  if (!splitOnReplacement_) return {text};
+  // MergedWithNext: every replacement character begins a new pre-token.
+  std::vector<std::string> words;
+  std::size_t begin = 0;
+  for (std::size_t at = text.find(replacement_, 1); at != std::string::npos; at = text.find(replacement_, at + 1)) {
+    if (at > begin) words.push_back(text.substr(begin, at - begin));
+    begin = at;
+  }
+  words.push_back(text.substr(begin));
+  return words;
+}
+
+// --- PostProcessor ---------------------------------------------------------------------------
+
+PostProcessor PostProcessor::fromJson(const json& post, const std::string& path,
+                                      const std::function<bool(std::int64_t)>& isKnownId) {
+  PostProcessor result;
+  if (post.is_null()) return result;
+  for (const json& step : stepsOf(post, "processors", "post_processor", path)) {
+    const std::string type = typeOf(step);
+    if (type == "ByteLevel") continue;  // offsets only
+    if (type != "TemplateProcessing") {
+      throw FileFormatError(path, "post_processor '" + type + "' is not supported (ByteLevel, TemplateProcessing or a Sequence of them)");
+    }
+    const json single = step.value("single", json());
+    const json specials = step.value("special_tokens", json::object());
+    if (!single.is_array()) throw FileFormatError(path, "post_processor TemplateProcessing 'single' is not a list");
+    bool sequenceSeen = false;
+    for (const json& item : single) {
+      if (item.is_object() && item.contains("Sequence")) {
+        if (item["Sequence"].value("id", std::string()) != "A" || sequenceSeen) {
+          throw FileFormatError(path, "post_processor TemplateProcessing 'single' must hold the sequence $A exactly once");
+        }
+        sequenceSeen = true;
+        continue;
+      }
+      if (!item.is_object() || !item.contains("SpecialToken") || !item["SpecialToken"].is_object()) {
+        throw FileFormatError(path, "post_processor TemplateProcessing 'single' has an item that is neither Sequence nor SpecialToken");
+      }
+      const std::string name = item["SpecialToken"].value("id", std::string());
+      if (!specials.is_object() || !specials.contains(name) || !specials[name].contains("ids") || !specials[name]["ids"].is_array()) {
+        throw FileFormatError(path, "post_processor TemplateProcessing uses '" + name + "', which its special_tokens do not list with ids");
+      }
+      for (const json& id : specials[name]["ids"]) {
+        if (!id.is_number_integer() || !isKnownId(id.get<std::int64_t>())) {
+          throw FileFormatError(path, "post_processor TemplateProcessing special token '" + name + "' has the id " + id.dump() +
+                                          ", which is not a token of this tokenizer");
+        }
+        (sequenceSeen ? result.suffix_ : result.prefix_).push_back(id.get<std::int64_t>());
+      }
+    }
+    if (!sequenceSeen) throw FileFormatError(path, "post_processor TemplateProcessing 'single' must hold the sequence $A exactly once");
+  }
+  return result;
+}
+
+void PostProcessor::apply(std::vector<std::int64_t>& ids) const {
+  ids.insert(ids.begin(), prefix_.begin(), prefix_.end());
+  ids.insert(ids.end(), suffix_.begin(), suffix_.end());
+}
+
+// --- Decoder ---------------------------------------------------------------------------------
+
+Decoder Decoder::fromJson(const json& decoder, const std::string& path, bool byteLevelWhenAbsent) {
+  Decoder result;
+  result.path_ = path;
+  if (decoder.is_null()) {
+    result.steps_.emplace_back(byteLevelWhenAbsent ? Step::ByteLevel : Step::JoinWithSpaces);
+    return result;
+  }
+  for (const json& step : stepsOf(decoder, "decoders", "decoder", path)) {
+    const std::string type = typeOf(step);
+    if (type == "ByteLevel") {
+      result.steps_.emplace_back(Step::ByteLevel);
+    } else if (type == "Replace") {
+      Step s{Step::Replace};
+      s.pattern = stringPattern(step, "decoder", path);
+      s.content = stringField(step, "content", "decoder Replace", path);
+      result.steps_.push_back(s);
+    } else if (type == "ByteFallback") {
+      result.steps_.emplace_back(Step::ByteFallback);
+    } else if (type == "Fuse") {
+      result.steps_.emplace_back(Step::Fuse);
+    } else if (type == "Strip") {
+      Step s{Step::Strip};
+      s.content = oneCharacter(step, "content", "decoder Strip", path);
+      for (auto [key, field] : {std::pair{"start", &s.start}, std::pair{"stop", &s.stop}}) {
+        const json value = step.value(key, json(0));
+        if (!value.is_number_unsigned()) throw FileFormatError(path, std::string("decoder Strip '") + key + "' is not a count");
+        *field = value.get<int>();
+      }
+      result.steps_.push_back(s);
+    } else if (type == "Metaspace") {
+      Step s{Step::Metaspace};
+      s.pattern = oneCharacter(step, "replacement", "decoder Metaspace", path);
+      s.prepend = step.value("prepend_scheme", std::string("always")) != "never" && step.value("add_prefix_space", true);
+      result.steps_.push_back(s);
+    } else {
+      result.steps_.clear();
+      result.unsupported_ = "decoder '" + type + "' is not supported (ByteLevel, or Replace, ByteFallback, Fuse, Strip, Metaspace)";
+      break;
+    }
+  }
+  return result;
+}
+
+std::string Decoder::decode(std::vector<std::string> tokens) const {
+  if (!unsupported_.empty()) throw FileFormatError(path_, unsupported_);
+  static const std::unordered_map<std::string, char> kAlphabet = [] {  // the byte-level alphabet, reversed
+    std::unordered_map<std::string, char> alphabet;
+    for (int b = 0; b < 256; ++b) alphabet[byteLevelString(std::string(1, static_cast<char>(b)))] = static_cast<char>(b);
+    return alphabet;
+  }();
+  const auto byteOf = [](const std::string& c) -> std::optional<char> {
+    const auto found = kAlphabet.find(c);
+    return found != kAlphabet.end() ? std::optional<char>(found->second) : std::nullopt;
+  };
+  for (const Step& step : steps_) {
+    std::vector<std::string> out;
+    switch (step.kind) {
+      case Step::ByteLevel:  // a token of alphabet characters -> its bytes; any other as it is
+        for (const std::string& token : tokens) {
+          std::string bytes;
+          bool all = true;
+          for (const std::string& c : utf8Characters(token)) {
+            const auto byte = byteOf(c);
+            if (!byte) {
+              all = false;
+              break;
+            }
+            bytes += *byte;
+          }
+          out.push_back(all ? bytes : token);
+        }
+        break;
+      case Step::Replace:
+        for (const std::string& token : tokens) out.push_back(replaceAll(token, step.pattern, step.content));
+        break;
+      case Step::ByteFallback: {
+        std::string pending;
+        const auto flush = [&] {
+          if (pending.empty()) return;
+          if (firstInvalidUtf8(pending) == std::string::npos) {
+            out.push_back(pending);
+          } else {
+            for (std::size_t i = 0; i < pending.size(); ++i) out.push_back("\xEF\xBF\xBD");  // U+FFFD per byte
+          }
+          pending.clear();
+        };
+        for (const std::string& token : tokens) {
+          const bool isByte = token.size() == 6 && startsWith(token, "<0x") && token[5] == '>' &&
+                              std::isxdigit(static_cast<unsigned char>(token[3])) && std::isxdigit(static_cast<unsigned char>(token[4]));
+          if (isByte) {
+            pending += static_cast<char>(std::stoi(token.substr(3, 2), nullptr, 16));
+          } else {
+            flush();
+            out.push_back(token);
+          }
+        }
+        flush();
+        break;
+      }
+      case Step::Fuse:
+      case Step::JoinWithSpaces: {
+        std::string joined;
+        for (std::size_t i = 0; i < tokens.size(); ++i) joined += (i && step.kind == Step::JoinWithSpaces ? " " : "") + tokens[i];
+        out.push_back(joined);
+        break;
+      }
+      case Step::Strip:
+        for (const std::string& token : tokens) {
+          const std::vector<std::string> chars = utf8Characters(token);
+          std::size_t begin = 0, end = chars.size();
+          while (begin < static_cast<std::size_t>(step.start) && begin < end && chars[begin] == step.content) ++begin;
+          while (chars.size() - end < static_cast<std::size_t>(step.stop) && end > begin && chars[end - 1] == step.content) --end;
+          std::string kept;
+          for (std::size_t i = begin; i < end; ++i) kept += chars[i];
+          out.push_back(kept);
+        }
+        break;
+      case Step::Metaspace:
+        for (std::size_t i = 0; i < tokens.size(); ++i) {
+          out.push_back(replaceAll(tokens[i], step.pattern, i == 0 && step.prepend ? "" : " "));
+        }
+        break;
+    }
+    tokens = std::move(out);
+  }
+  std::string text;
+  for (const std::string& token : tokens) text += token;
+  return text;
+}
+
+}  // namespace shellscope
