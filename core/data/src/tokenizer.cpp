@@ -377,13 +377,15 @@ std::vector<std::int64_t> Tokenizer::encode(const std::string& text, bool addSpe
 std::string Tokenizer::decode(const std::vector<std::int64_t>& ids) const {
   const Impl& d = *impl_;
   std::vector<std::string> tokens;
+  std::vector<bool> added;
   tokens.reserve(ids.size());
   for (std::int64_t id : ids) {
     const auto found = d.idToToken.find(id);
     if (found == d.idToToken.end()) throw std::out_of_range("token id " + std::to_string(id) + " is not in " + d.path);
     tokens.push_back(found->second);
+    added.push_back(std::any_of(d.added.begin(), d.added.end(), [&](const AddedToken& t) { return t.id == id; }));
   }
-  return d.decoder->decode(std::move(tokens));
+  return d.decoder->decode(std::move(tokens), std::move(added));
 }
 
 const std::vector<std::int64_t>& Tokenizer::templatePrefix() const { return impl_->postProcessor.prefix(); }

@@ -288,7 +288,7 @@ Decoder Decoder::fromJson(const json& decoder, const std::string& path, bool byt
   return result;
 }
 
-std::string Decoder::decode(std::vector<std::string> tokens) const {
+std::string Decoder::decode(std::vector<std::string> tokens, std::vector<bool> added) const {
   if (!unsupported_.empty()) throw FileFormatError(path_, unsupported_);
   static const std::unordered_map<std::string, char> kAlphabet = [] {  // the byte-level alphabet, reversed
     std::unordered_map<std::string, char> alphabet;
@@ -302,8 +302,13 @@ std::string Decoder::decode(std::vector<std::string> tokens) const {
   for (const Step& step : steps_) {
     std::vector<std::string> out;
     switch (step.kind) {
-      case Step::ByteLevel:  // a token of alphabet characters -> its bytes; any other as it is
-        for (const std::string& token : tokens) {
+      case Step::ByteLevel:  // a token of alphabet characters -> its bytes; an added token or any other as it is
+        for (std::size_t i = 0; i < tokens.size(); ++i) {
+          const std::string& token = tokens[i];
+          if (i < added.size() && added[i]) {
+            out.push_back(token);
+            continue;
+          }
           std::string bytes;
           bool all = true;
           for (const std::string& c : utf8Characters(token)) {
@@ -368,6 +373,7 @@ std::string Decoder::decode(std::vector<std::string> tokens) const {
         }
         break;
     }
+    if (out.size() != tokens.size()) added.clear();  // the steps that join tokens
     tokens = std::move(out);
   }
   std::string text;

@@ -71,8 +71,10 @@ class Decoder {
   /// `byteLevelWhenAbsent`: a file without a decoder decodes byte-level (GPT-NeoX files without
   /// one), else Hugging Face's default, the tokens joined by spaces.
   static Decoder fromJson(const nlohmann::json& decoder, const std::string& path, bool byteLevelWhenAbsent);
-  /// The text of the token strings. Throws FileFormatError for an unsupported decoder.
-  std::string decode(std::vector<std::string> tokens) const;
+  /// The text of the token strings; `added[i]`: token i is an added token, which the ByteLevel
+  /// step leaves as it is (its content is text, not the byte alphabet). Throws FileFormatError
+  /// for an unsupported decoder.
+  std::string decode(std::vector<std::string> tokens, std::vector<bool> added) const;
 
  private:
   struct Step {

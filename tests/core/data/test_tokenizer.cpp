@@ -80,6 +80,19 @@ class TestTokenizer : public QObject {
     QCOMPARE(*b.tokenId("<|endoftext|>"), std::int64_t(270));
   }
 
+  void addedTokensDecodeAsTheirText() {
+    // Content in the byte-level alphabet's range (é is the alphabet's byte 0xE9) is text, not bytes.
+    std::ifstream in(kFixture);
+    nlohmann::json j = nlohmann::json::parse(in);
+    j["added_tokens"].push_back({{"id", 275}, {"content", "<\u00e9>"}, {"special", true}, {"normalized", false}});
+    const std::string path = dir_.filePath("latin-added.json").toStdString();
+    std::ofstream(path) << j.dump();
+    const Tokenizer tokenizer = Tokenizer::load(path);
+    const std::string text = "x<\xc3\xa9>y";
+    QCOMPARE(tokenizer.encode(text), (Ids{120, 275, 121}));
+    QCOMPARE(tokenizer.decode(tokenizer.encode(text)), text);
+  }
+
   void utf8IsCheckedWithTheOffsetOfTheFirstBadSequence() {
     using std::string;
     QCOMPARE(firstInvalidUtf8("plain ascii"), string::npos);
