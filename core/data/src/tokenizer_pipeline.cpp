@@ -1,9 +1,7 @@
-// The normaliser, pre-tokenizer, post-processor and decoder of a tokenizer.json, as Hugging Face
-// tokenizers defines them (normalizers/{unicode,prepend,replace}.rs, pre_tokenizers/{byte_level,
-// metaspace}.rs, processors/template.rs, decoders/{byte_fallback,fuse,strip}.rs):
+// The normaliser, post-processor and decoder of a tokenizer.json (the pre-tokenizer is
+// pre_tokenizer.cpp), as Hugging Face tokenizers defines them (normalizers/{unicode,prepend,
+// replace}.rs, processors/template.rs, decoders/{byte_fallback,fuse,strip}.rs, metaspace.rs):
 //   Prepend(p):     s -> p s for non-empty s          Replace(a, b): every a -> b, left to right
-//   Metaspace(r):   ' ' -> r; prepend r unless s starts with it (always, or first: only the piece
-//                   at offset 0 of the text); split before every r (the r joins the next word)
 //   ByteFallback:   a run of <0xNN> tokens -> its bytes as UTF-8, or one U+FFFD per byte if they
 //                   are not UTF-8;  Fuse: one token;  Strip(c, a, b): up to a leading, b trailing c
 //   Metaspace dec.: r -> ' ', except that the first token's r are dropped (prepend scheme != never)
@@ -18,70 +16,15 @@
 #include <unordered_map>
 
 #include "bpe_model.h"
+#include "tokenizer_json.h"
 #include "shellscope/base/file_error.h"
 #include "shellscope/data/tokenizer.h"
 
 namespace shellscope {
 
 using json = nlohmann::json;
+using namespace tokenizer_json;
 
-namespace {
-
-std::string typeOf(const json& j) {
-  return j.is_object() && j.contains("type") && j["type"].is_string() ? j["type"].get<std::string>() : std::string("?");
-}
-
-std::string stringField(const json& j, const char* key, const std::string& where, const std::string& path) {
-  if (!j.is_object() || !j.contains(key) || !j[key].is_string()) {
-    throw FileFormatError(path, where + " has no string '" + key + "'");
-  }
-  return j[key].get<std::string>();
-}
-
-/// Replace's pattern: {"String": s} (a {"Regex": r} is refused).
-std::string stringPattern(const json& step, const std::string& where, const std::string& path) {
-  const json pattern = step.is_object() ? step.value("pattern", json()) : json();
-  if (pattern.is_object() && pattern.contains("String") && pattern["String"].is_string()) {
-    const std::string text = pattern["String"].get<std::string>();
-    if (text.empty()) throw FileFormatError(path, where + " Replace has an empty pattern");
-    return text;
-  }
-  if (pattern.is_object() && pattern.contains("Regex")) {
-    throw FileFormatError(path, where + " Replace with a Regex pattern is not supported (only a String pattern)");
-  }
-  throw FileFormatError(path, where + " Replace has no pattern {\"String\": ...}");
-}
-
-std::string replaceAll(const std::string& text, const std::string& from, const std::string& to) {
-  std::string out;
-  std::size_t position = 0;
-  for (std::size_t at; (at = text.find(from, position)) != std::string::npos; position = at + from.size()) {
-    out.append(text, position, at - position).append(to);
-  }
-  return out.append(text, position, std::string::npos);
-}
-
-bool startsWith(const std::string& text, const std::string& prefix) { return text.compare(0, prefix.size(), prefix) == 0; }
-
-/// The steps of a component that may be a Sequence of steps under `listKey`.
-std::vector<json> stepsOf(const json& component, const char* listKey, const std::string& where, const std::string& path) {
-  if (typeOf(component) != "Sequence") return {component};
-  if (!component.contains(listKey) || !component[listKey].is_array()) {
-    throw FileFormatError(path, where + " Sequence has no list '" + listKey + "'");
-  }
-  return component[listKey].get<std::vector<json>>();
-}
-
-/// A one-character string field (Metaspace's replacement, Strip's content).
-std::string oneCharacter(const json& j, const char* key, const std::string& where, const std::string& path) {
-  const std::string text = stringField(j, key, where, path);
-  if (firstInvalidUtf8(text) != std::string::npos || utf8Characters(text).size() != 1) {
-    throw FileFormatError(path, where + " '" + key + "' is not one character");
-  }
-  return text;
-}
-
-}  // namespace
 
 // --- Normalizer ------------------------------------------------------------------------------
 
@@ -121,77 +64,6 @@ std::string Normalizer::apply(const std::string& text) const {
     }
   }
   return out;
-}
-
-// --- PreTokenizer ----------------------------------------------------------------------------
-
-PreTokenizer PreTokenizer::fromJson(const json& pre, const std::string& path) {
-  PreTokenizer result;
-  if (pre.is_null()) return result;
-  const std::string type = typeOf(pre);
-  const auto flag = [&](const char* key, bool fallback) {
-    if (!pre.contains(key) || pre[key].is_null()) return fallback;
-    if (!pre[key].is_boolean()) throw FileFormatError(path, "pre_tokenizer " + type + " '" + key + "' is not true or false");
-    return pre[key].get<bool>();
-  };
-  if (type == "ByteLevel") {
-    if (!flag("use_regex", true)) throw FileFormatError(path, "a ByteLevel pre-tokenizer without its regex is not supported");
-    result.kind_ = Kind::ByteLevel;
-    result.addPrefixSpace_ = flag("add_prefix_space", false);
-  } else if (type == "Metaspace") {
-    result.kind_ = Kind::Metaspace;
-    result.replacement_ = oneCharacter(pre, "replacement", "pre_tokenizer Metaspace", path);
-    result.splitOnReplacement_ = flag("split", true);
-    // prepend_scheme (always, first, never; default always); the older add_prefix_space: false
-    // means never, and contradicts any other declared scheme.
-    const bool hasScheme = pre.contains("prepend_scheme") && !pre["prepend_scheme"].is_null();
-    if (hasScheme) {
-      const std::string scheme = stringField(pre, "prepend_scheme", "pre_tokenizer Metaspace", path);
-      if (scheme == "always") {
-        result.prepend_ = Prepend::Always;
-      } else if (scheme == "first") {
-        result.prepend_ = Prepend::First;
-      } else if (scheme == "never") {
-        result.prepend_ = Prepend::Never;
-      } else {
-        throw FileFormatError(path, "pre_tokenizer Metaspace 'prepend_scheme' '" + scheme + "' is not always, first or never");
-      }
-    }
-    if (!flag("add_prefix_space", true)) {
-      if (hasScheme && result.prepend_ != Prepend::Never) {
-        throw FileFormatError(path, "pre_tokenizer Metaspace 'add_prefix_space' false contradicts its 'prepend_scheme'");
-      }
-      result.prepend_ = Prepend::Never;
-    }
-  } else {
-    throw FileFormatError(path, "pre-tokenizer '" + type + "' is not supported (ByteLevel, Metaspace or none)");
-  }
-  return result;
-}
-
-std::vector<std::string> PreTokenizer::split(const std::string& piece, bool atStart) const {
-  if (piece.empty()) return {};
-  if (kind_ == Kind::None) return {piece};
-  if (kind_ == Kind::ByteLevel) {
-    std::string text = piece;
-    if (addPrefixSpace_ && text[0] != ' ') text.insert(text.begin(), ' ');
-    std::vector<std::string> words = splitPreTokens(text);
-    for (std::string& word : words) word = byteLevelString(word);
-    return words;
-  }
-  std::string text = replaceAll(piece, " ", replacement_);
-  const bool prepend = prepend_ == Prepend::Always || (prepend_ == Prepend::First && atStart);
-  if (prepend && !startsWith(text, replacement_)) text = replacement_ + text;
-  if (!splitOnReplacement_) return {text};
-  // MergedWithNext: every replacement character begins a new pre-token.
-  std::vector<std::string> words;
-  std::size_t begin = 0;
-  for (std::size_t at = text.find(replacement_, 1); at != std::string::npos; at = text.find(replacement_, at + 1)) {
-    if (at > begin) words.push_back(text.substr(begin, at - begin));
-    begin = at;
-  }
-  words.push_back(text.substr(begin));
-  return words;
 }
 
 // --- PostProcessor ---------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 // The stages of a tokenizer.json around its BPE model, each read from its own field and applied
 // as Hugging Face tokenizers applies it (tokenizer.h has the order):
 //   Normalizer     "normalizer":     NFC, Prepend, Replace (string pattern), Sequence of these
-//   PreTokenizer   "pre_tokenizer":  ByteLevel (GPT-2 regex + byte alphabet), Metaspace, or none
+//   PreTokenizer   "pre_tokenizer":  pre_tokenizer.h
 //   PostProcessor  "post_processor": ByteLevel (adds nothing), TemplateProcessing's single
 //                                    template (<s> $A ...), Sequence of these
 //   Decoder        "decoder":        ByteLevel, or a Sequence of Replace, ByteFallback, Fuse, Strip
@@ -18,6 +18,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "pre_tokenizer.h"
+
 namespace shellscope {
 
 class Normalizer {
@@ -31,24 +33,6 @@ class Normalizer {
     std::string pattern, content;  ///< Prepend: content; Replace: pattern -> content
   };
   std::vector<Step> steps_;
-};
-
-class PreTokenizer {
- public:
-  enum class Prepend { Always, First, Never };  ///< Metaspace's prepend_scheme
-  static PreTokenizer fromJson(const nlohmann::json& preTokenizer, const std::string& path);
-  /// The pre-tokens of one piece of normalised text between added tokens; `atStart`: the piece
-  /// begins the text (Metaspace's prepend_scheme "first"). Byte-level pre-tokens come mapped to
-  /// the byte-level alphabet, as the vocabulary spells them.
-  std::vector<std::string> split(const std::string& piece, bool atStart) const;
-  bool byteLevel() const { return kind_ == Kind::ByteLevel; }
-
- private:
-  enum class Kind { None, ByteLevel, Metaspace } kind_ = Kind::None;
-  bool addPrefixSpace_ = false;   ///< ByteLevel
-  std::string replacement_;       ///< Metaspace: the meta character ("▁") as UTF-8
-  Prepend prepend_ = Prepend::Always;
-  bool splitOnReplacement_ = true;
 };
 
 class PostProcessor {

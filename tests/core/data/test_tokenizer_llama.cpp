@@ -239,7 +239,7 @@ class TestLlamaTokenizer : public QObject {
     QTest::newRow("metaspace scheme") << "scheme" << "pre_tokenizer Metaspace 'prepend_scheme' 'sometimes' is not always, first or never";
     QTest::newRow("metaspace contradiction") << "contradiction" << "'add_prefix_space' false contradicts its 'prepend_scheme'";
     QTest::newRow("metaspace replacement") << "replacement" << "pre_tokenizer Metaspace 'replacement' is not one character";
-    QTest::newRow("pre-tokenizer sequence") << "pre-sequence" << "pre-tokenizer 'Sequence' is not supported (ByteLevel, Metaspace or none)";
+    QTest::newRow("pre-tokenizer in a sequence") << "pre-sequence" << "pre-tokenizer 'WhitespaceSplit' is not supported (ByteLevel, Metaspace, Split, Digits or a Sequence of them)";
     QTest::newRow("template id") << "template-id" << "special token '<s>' has the id 9999, which is not a token of this tokenizer";
     QTest::newRow("template token") << "template-name" << "uses '<bos>', which its special_tokens do not list with ids";
     QTest::newRow("template without $A") << "template-no-a" << "'single' must hold the sequence $A exactly once";
@@ -264,7 +264,9 @@ class TestLlamaTokenizer : public QObject {
       j["pre_tokenizer"] = {{"type", "Metaspace"}, {"replacement", kMeta}, {"prepend_scheme", "always"}, {"add_prefix_space", false}};
     }
     if (change == "replacement") j["pre_tokenizer"] = {{"type", "Metaspace"}, {"replacement", "__"}};
-    if (change == "pre-sequence") j["pre_tokenizer"] = {{"type", "Sequence"}, {"pretokenizers", json::array()}};
+    if (change == "pre-sequence") {
+      j["pre_tokenizer"] = {{"type", "Sequence"}, {"pretokenizers", {{{"type", "WhitespaceSplit"}}, {{"type", "Metaspace"}, {"replacement", kMeta}}}}};
+    }
     if (change == "template-id") j["post_processor"]["special_tokens"]["<s>"]["ids"] = {9999};
     if (change == "template-name") j["post_processor"]["single"][0]["SpecialToken"]["id"] = "<bos>";
     if (change == "template-no-a") j["post_processor"]["single"].erase(1);
