@@ -272,6 +272,9 @@ std::vector<std::string> PreTokenizer::apply(const Step& step, const std::string
       const icu::UnicodeString unicode = icu::UnicodeString::fromUTF8(piece);
       UErrorCode status = U_ZERO_ERROR;
       std::unique_ptr<icu::RegexMatcher> matcher(step.regex->pattern->matcher(unicode, status));
+      // A pattern that backtracks without end fails (U_REGEX_TIME_OUT) instead of hanging: the
+      // limit is in the engine's steps, about a millisecond each.
+      if (U_SUCCESS(status)) matcher->setTimeLimit(5000, status);
       std::vector<std::pair<std::size_t, std::size_t>> matches;
       std::size_t byte = 0;
       int32_t unit = 0;

@@ -7,6 +7,7 @@
 #include <unicode/unistr.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <stdexcept>
 #include <fstream>
@@ -110,6 +111,7 @@ struct Tokenizer::Impl {
   std::unordered_map<std::int64_t, std::string> idToToken;
   std::optional<BpeModel> model;
   std::vector<AddedToken> added;
+  std::array<std::array<bool, 256>, 2> addedFirstBytes{};  ///< [normalized kind][byte]: some match starts so
   Normalizer normalizer;
   PreTokenizer preTokenizer;
   PostProcessor postProcessor;
@@ -123,7 +125,9 @@ struct Tokenizer::Impl {
   /// Finds the leftmost-longest match of the added tokens of one kind at or after `from`.
   bool findAdded(const std::string& text, std::size_t from, bool normalizedKind, std::size_t& start,
                  std::size_t& end, const AddedToken*& token) const {
+    const auto& firstBytes = addedFirstBytes[normalizedKind ? 1 : 0];
     for (std::size_t at = from; at < text.size(); ++at) {
+      if (!firstBytes[static_cast<unsigned char>(text[at])]) continue;
       const AddedToken* best = nullptr;
       for (const AddedToken& t : added) {
         if (t.normalized != normalizedKind || t.match.empty()) continue;
@@ -333,6 +337,7 @@ Tokenizer Tokenizer::load(const std::string& path) {
         token.match = token.normalized ? impl->normalizer.apply(token.content) : token.content;
         impl->idToToken[token.id] = token.content;
         impl->vocabSize = std::max(impl->vocabSize, token.id + 1);
+        if (!token.match.empty()) impl->addedFirstBytes[token.normalized ? 1 : 0][static_cast<unsigned char>(token.match[0])] = true;
         impl->added.push_back(token);
       }
     }
