@@ -119,6 +119,20 @@ void tokenizerSeeds() {
        R"({"model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": ["a b"]},
            "added_tokens": [{"id": 3, "content": "<|endoftext|>", "special": true}],
            "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": false}})");
+  seedFile("tokenizer_json", "llama", SHELLSCOPE_TEST_DATA "/tokenizer_llama_small.json");
+  seed("tokenizer_json", "metaspace",
+       R"({"model": {"type": "BPE", "vocab": {"<unk>": 0, "\u2581": 1, "a": 2, "\u2581a": 3, "<0x62>": 4},
+                     "merges": [["\u2581", "a"]], "unk_token": "<unk>", "byte_fallback": true, "fuse_unk": true},
+           "added_tokens": [{"id": 0, "content": "<unk>", "special": true}],
+           "pre_tokenizer": {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "first", "split": false},
+           "decoder": {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "first", "split": false}})");
+  seed("tokenizer_json", "split-digits",
+       R"({"model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2, "1": 3, "\u0120": 4}, "merges": ["a b"]},
+           "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+             {"type": "Split", "pattern": {"Regex": "\\p{N}{1,3}|\\s+(?!\\S)|\\s+|[^\\s\\p{N}]+"}, "behavior": "Isolated", "invert": false},
+             {"type": "Digits", "individual_digits": true},
+             {"type": "ByteLevel", "add_prefix_space": false, "use_regex": false}]},
+           "post_processor": {"type": "Sequence", "processors": [{"type": "ByteLevel"}]}})");
   seed("tokenizer_text", "english", "The quick brown fox jumps over the lazy dog.\n  It's 1,234 steps.");
   seed("tokenizer_text", "unicode", "caf\xc3\xa9 na\xc3\xafve \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80 e\xcc\x81");
   seed("tokenizer_text", "special", "<|endoftext|>x<|padding|>    y\t\r\n");

@@ -23,12 +23,14 @@ int tokenizeCommand(const Arguments& args) {
                  "NAME.idx (an MMIDIDX pair, one sequence per document), NAME.u16/.u32/.i32/.i64 (raw tokens).");
   std::string tokenizerPath, out, unit = "file", dtypeName;
   std::vector<std::string> inputs;
-  bool endOfDocument = false;
-  cl.option("tokenizer", "FILE", "a Hugging Face tokenizer.json (byte-level BPE)", tokenizerPath);
+  bool endOfDocument = false, noSpecialTokens = false;
+  cl.option("tokenizer", "FILE", "a Hugging Face tokenizer.json (byte-level or SentencePiece-style BPE)", tokenizerPath);
   cl.option("input", "FILE", "UTF-8 text", inputs);
   cl.option("out", "OUT", "output file (format by extension)", out);
   cl.option("documents", "UNIT", "what a document is: file | line", unit);
-  cl.flag("eod", "append <|endoftext|> after every document", endOfDocument);
+  cl.flag("eod", "append <|endoftext|> (or </s>) after every document", endOfDocument);
+  cl.flag("no-special-tokens", "leave out the post-processor's tokens (Llama's <s> before every document)",
+          noSpecialTokens);
   cl.option("dtype", "TYPE", "token dtype", dtypeName).defaultText("u16 when the vocabulary fits, else i32");
   if (!cl.parse(args)) {
     std::cout << cl.help();
@@ -42,15 +44,15 @@ int tokenizeCommand(const Arguments& args) {
   const Tokenizer tokenizer = Tokenizer::load(tokenizerPath);
   std::optional<std::int64_t> eod;
   if (endOfDocument) {
-    eod = tokenizer.tokenId("<|endoftext|>");
-    if (!eod) throw std::runtime_error(tokenizer.path() + ": has no <|endoftext|> token for --eod");
+    eod = tokenizer.endOfDocumentId();
+    if (!eod) throw std::runtime_error(tokenizer.path() + ": has no <|endoftext|> or </s> token for --eod");
   }
   const TokenDType dtype = !dtypeName.empty() ? parseTokenDType(dtypeName)
                                            : (tokenizer.vocabSize() <= 65536 ? TokenDType::U16 : TokenDType::I32);
 
   std::vector<std::vector<std::int64_t>> documents;
   auto addDocument = [&](const std::string& text) {
-    std::vector<std::int64_t> ids = tokenizer.encode(text);
+    std::vector<std::int64_t> ids = tokenizer.encode(text, /*addSpecialTokens=*/!noSpecialTokens);
     if (eod) ids.push_back(*eod);
     if (!ids.empty()) documents.push_back(std::move(ids));
   };

@@ -118,6 +118,6 @@ step "the ordinary shellscope-cli does not know the family and says which it kno
 "$cli" compute --model "$work/bigram/step10" --data "$work/tokens.i32" --batches 1 --batch-size 2 --seq-len 8 \
   --out "$work/x.h5" 2>"$work/unknown.err" && fail "an unknown model_type was accepted"
 cat "$work/unknown.err"
-grep -q "config.json: model_type 'toy_bigram' is not a model family this build knows (known: gpt_neox, gpt2, llama)" \
+grep -q "config.json: model_type 'toy_bigram' is not a model family this build knows (known: gpt_neox, gpt2, llama, olmo2)" \
   "$work/unknown.err" || fail "no clear message for an unknown model_type"
 echo "PASS"

@@ -1,12 +1,13 @@
-// Byte-level BPE from a Hugging Face tokenizer.json (shared/docs/formats.md, "GPT-NeoX
-// tokenizer.json"). Unicode normalisation and character classes come from ICU.
+// A Hugging Face tokenizer.json read and applied (tokenizer.h has the order of the stages; the
+// stages are tokenizer_pipeline.cpp, the BPE model bpe_model.cpp; shared/docs/formats.md,
+// "GPT-NeoX tokenizer.json"). Unicode normalisation and character classes come from ICU.
 #include "shellscope/data/tokenizer.h"
 
-#include <unicode/normalizer2.h>
 #include <unicode/regex.h>
 #include <unicode/unistr.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <stdexcept>
 #include <fstream>
@@ -16,8 +17,10 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "bpe_model.h"
 #include "shellscope/base/file_error.h"
 #include "shellscope/base/input_file.h"
+#include "tokenizer_pipeline.h"
 
 namespace shellscope {
 
@@ -56,18 +59,6 @@ std::string utf8(char32_t c) {
   return out;
 }
 
-/// Splits UTF-8 text into its characters (each as a UTF-8 string).
-std::vector<std::string> characters(const std::string& text) {
-  std::vector<std::string> chars;
-  for (std::size_t i = 0; i < text.size();) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    const std::size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
-    chars.push_back(text.substr(i, length));
-    i += length;
-  }
-  return chars;
-}
-
 /// The GPT-2 pre-tokenizer regex with \s spelled as Unicode White_Space, as the Rust regex
 /// engine behind Hugging Face tokenizers reads it.
 const char* kSplitPattern =
@@ -77,6 +68,7 @@ const char* kSplitPattern =
 struct AddedToken {
   std::int64_t id = 0;
   std::string content;
+  std::string match;  ///< what is matched: the content, normalised for a normalized token
   bool special = false;
   bool normalized = false;
   bool lstrip = false, rstrip = false, singleWord = false;
@@ -117,48 +109,40 @@ struct Tokenizer::Impl {
   std::string path;
   std::unordered_map<std::string, std::int64_t> vocab;
   std::unordered_map<std::int64_t, std::string> idToToken;
-  std::map<std::pair<std::string, std::string>, int> mergeRanks;
+  std::optional<BpeModel> model;
   std::vector<AddedToken> added;
-  bool nfc = false;
-  bool addPrefixSpace = false;
-  bool ignoreMerges = false;
+  std::array<std::array<bool, 256>, 2> addedFirstBytes{};  ///< [normalized kind][byte]: some match starts so
+  Normalizer normalizer;
+  PreTokenizer preTokenizer;
+  PostProcessor postProcessor;
+  std::optional<Decoder> decoder;
   std::int64_t vocabSize = 0;
-  std::unordered_map<std::string, char> unicodeToByte;  ///< byte-level alphabet, reversed
   mutable std::mutex cacheMutex;
   mutable std::unordered_map<std::string, std::vector<std::int64_t>> wordCache;
 
   [[noreturn]] void fail(const std::string& problem) const { throw FileFormatError(path, problem); }
 
-  std::string normalize(const std::string& text) const {
-    if (!nfc || text.empty()) return text;
-    UErrorCode status = U_ZERO_ERROR;
-    const icu::Normalizer2* normalizer = icu::Normalizer2::getNFCInstance(status);
-    const icu::UnicodeString result = normalizer->normalize(icu::UnicodeString::fromUTF8(text), status);
-    if (U_FAILURE(status)) fail(std::string("NFC normalisation failed: ") + u_errorName(status));
-    std::string out;
-    result.toUTF8String(out);
-    return out;
-  }
-
   /// Finds the leftmost-longest match of the added tokens of one kind at or after `from`.
   bool findAdded(const std::string& text, std::size_t from, bool normalizedKind, std::size_t& start,
                  std::size_t& end, const AddedToken*& token) const {
+    const auto& firstBytes = addedFirstBytes[normalizedKind ? 1 : 0];
     for (std::size_t at = from; at < text.size(); ++at) {
+      if (!firstBytes[static_cast<unsigned char>(text[at])]) continue;
       const AddedToken* best = nullptr;
       for (const AddedToken& t : added) {
-        if (t.normalized != normalizedKind || t.content.empty()) continue;
-        if (text.compare(at, t.content.size(), t.content) != 0) continue;
+        if (t.normalized != normalizedKind || t.match.empty()) continue;
+        if (text.compare(at, t.match.size(), t.match) != 0) continue;
         if (t.singleWord) {
           const bool leftOk = at == 0 || !isWordByte(static_cast<unsigned char>(text[at - 1]));
-          const std::size_t after = at + t.content.size();
+          const std::size_t after = at + t.match.size();
           const bool rightOk = after >= text.size() || !isWordByte(static_cast<unsigned char>(text[after]));
           if (!leftOk || !rightOk) continue;
         }
-        if (!best || t.content.size() > best->content.size()) best = &t;
+        if (!best || t.match.size() > best->match.size()) best = &t;
       }
       if (best) {
         start = at;
-        end = at + best->content.size();
+        end = at + best->match.size();
         if (best->lstrip) while (start > from && isSpace(text[start - 1])) --start;
         if (best->rstrip) while (end < text.size() && isSpace(text[end])) ++end;
         token = best;
@@ -168,31 +152,33 @@ struct Tokenizer::Impl {
     return false;
   }
 
-  /// Calls `onText` for the text between added tokens of one kind and `onToken` for each match.
+  /// Calls `onText(piece, offset)` for the text between added tokens of one kind and `onToken`
+  /// for each match.
   template <typename OnText, typename OnToken>
   void splitAdded(const std::string& text, bool normalizedKind, OnText onText, OnToken onToken) const {
     std::size_t position = 0, start = 0, end = 0;
     const AddedToken* token = nullptr;
     while (findAdded(text, position, normalizedKind, start, end, token)) {
-      if (start > position) onText(text.substr(position, start - position));
+      if (start > position) onText(text.substr(position, start - position), position);
       onToken(*token);
       position = end;
     }
-    if (position < text.size()) onText(text.substr(position));
+    if (position < text.size()) onText(text.substr(position), position);
   }
 
-  void encodePiece(const std::string& piece, std::vector<std::int64_t>& out) const {
-    std::string text = piece;
-    if (addPrefixSpace && !text.empty() && text[0] != ' ') text.insert(text.begin(), ' ');
+  void encodePiece(const std::string& piece, bool atStart, std::vector<std::int64_t>& out) const {
     try {
-      for (const std::string& word : splitPreTokens(text)) encodeWord(word, out);
-    } catch (const std::runtime_error& e) {
+      for (const std::string& word : preTokenizer.split(piece, atStart)) encodeWord(word, out);
+    } catch (const std::runtime_error& e) {  // the regex
+      fail(e.what());
+    } catch (const std::invalid_argument& e) {  // a character the vocabulary cannot express
       fail(e.what());
     }
   }
 
   void encodeWord(const std::string& word, std::vector<std::int64_t>& out) const {
-    {
+    constexpr std::size_t kCachedLength = 256;  // SentencePiece-style pre-tokens can be whole lines
+    if (word.size() < kCachedLength) {
       std::lock_guard<std::mutex> lock(cacheMutex);
       const auto cached = wordCache.find(word);
       if (cached != wordCache.end()) {
@@ -200,43 +186,9 @@ struct Tokenizer::Impl {
         return;
       }
     }
-    const std::string mapped = byteLevelString(word);
-    std::vector<std::int64_t> ids;
-    const auto whole = vocab.find(mapped);
-    if (ignoreMerges && whole != vocab.end()) {
-      ids.push_back(whole->second);
-    } else {
-      std::vector<std::string> symbols = characters(mapped);
-      // Repeatedly merge the adjacent pair of lowest rank, every occurrence left to right.
-      while (symbols.size() > 1) {
-        int bestRank = std::numeric_limits<int>::max();
-        std::pair<std::string, std::string> bestPair;
-        for (std::size_t i = 0; i + 1 < symbols.size(); ++i) {
-          const auto found = mergeRanks.find({symbols[i], symbols[i + 1]});
-          if (found != mergeRanks.end() && found->second < bestRank) {
-            bestRank = found->second;
-            bestPair = found->first;
-          }
-        }
-        if (bestRank == std::numeric_limits<int>::max()) break;
-        std::vector<std::string> merged;
-        for (std::size_t i = 0; i < symbols.size(); ++i) {
-          if (i + 1 < symbols.size() && symbols[i] == bestPair.first && symbols[i + 1] == bestPair.second) {
-            merged.push_back(symbols[i] + symbols[i + 1]);
-            ++i;
-          } else {
-            merged.push_back(symbols[i]);
-          }
-        }
-        symbols = std::move(merged);
-      }
-      for (const std::string& symbol : symbols) {
-        const auto id = vocab.find(symbol);
-        if (id == vocab.end()) fail("the BPE vocabulary has no entry for '" + symbol + "'");
-        ids.push_back(id->second);
-      }
-    }
+    std::vector<std::int64_t> ids = model->encode(word);
     out.insert(out.end(), ids.begin(), ids.end());
+    if (word.size() >= kCachedLength) return;
     std::lock_guard<std::mutex> lock(cacheMutex);
     if (wordCache.size() < 200000) wordCache.emplace(word, std::move(ids));
   }
@@ -296,18 +248,28 @@ Tokenizer Tokenizer::load(const std::string& path) {
   } catch (const json::exception& e) {
     throw FileFormatError(path, std::string("not valid JSON: ") + e.what());
   }
-  // SentencePiece-derived tokenizers (Llama's: metaspace pre-tokenizer, Prepend/Replace normalizers,
-  // byte fallback) are not implemented: say so, and what works instead.
-  const std::string notByteLevel =
-      " (SentencePiece-style tokenizers, as Llama checkpoints ship, are not supported: tokenize the text "
-      "elsewhere and pass the token ids as .npy, .bin/.idx or raw token files)";
   try {
+    if (!root.is_object()) impl->fail("not a JSON object");
     const json& model = root.at("model");
+    if (!model.is_object()) impl->fail("model is not an object");
     if (model.value("type", std::string("BPE")) != "BPE") {
-      impl->fail("model type '" + model.value("type", std::string()) + "' is not supported (only byte-level BPE)");
+      impl->fail("model type '" + model.value("type", std::string()) + "' is not supported (only BPE)");
     }
-    if (model.value("byte_fallback", false)) impl->fail("BPE with byte_fallback is not supported" + notByteLevel);
-    impl->ignoreMerges = model.value("ignore_merges", false);
+    for (const char* affix : {"continuing_subword_prefix", "end_of_word_suffix"}) {
+      if (model.contains(affix) && !model[affix].is_null()) impl->fail(std::string("model.") + affix + " is not supported");
+    }
+    if (model.contains("dropout") && !model["dropout"].is_null() && model["dropout"] != 0) {
+      impl->fail("model.dropout is not supported (it makes encoding random)");
+    }
+    const auto modelFlag = [&](const char* key) {
+      if (!model.contains(key) || model[key].is_null()) return false;
+      if (!model[key].is_boolean()) impl->fail(std::string("model.") + key + " is not true or false");
+      return model[key].get<bool>();
+    };
+    BpeModel::Options options;
+    options.byteFallback = modelFlag("byte_fallback");
+    options.fuseUnk = modelFlag("fuse_unk");
+    options.ignoreMerges = modelFlag("ignore_merges");
     // Ids are whole numbers in [0, 2^31): a token id indexes the embedding, and our token files
     // store at most 32-bit ids in practice. A duplicate id would make decoding ambiguous.
     constexpr std::int64_t kLargestId = (std::int64_t(1) << 31) - 1;
@@ -317,8 +279,8 @@ Tokenizer Tokenizer::load(const std::string& path) {
       if (value < 0 || value > kLargestId) impl->fail(what + " has the id " + std::to_string(value) + ", outside [0, 2^31)");
       return value;
     };
-    if (!model.at("vocab").is_object()) impl->fail("model.vocab is not an object of token: id");
-    for (const auto& [token, id] : model.at("vocab").items()) {
+    if (!model.contains("vocab") || !model["vocab"].is_object()) impl->fail("model.vocab is not an object of token: id");
+    for (const auto& [token, id] : model["vocab"].items()) {
       const std::int64_t value = checkedId(id, "vocabulary token '" + token + "'");
       if (!impl->idToToken.emplace(value, token).second) {
         impl->fail("vocabulary tokens '" + impl->idToToken[value] + "' and '" + token + "' share the id " + std::to_string(value));
@@ -326,103 +288,117 @@ Tokenizer Tokenizer::load(const std::string& path) {
       impl->vocab[token] = value;
       impl->vocabSize = std::max(impl->vocabSize, value + 1);
     }
+    if (model.contains("unk_token") && !model["unk_token"].is_null()) {
+      if (!model["unk_token"].is_string()) impl->fail("model.unk_token is not a string");
+      const auto unk = impl->vocab.find(model["unk_token"].get<std::string>());
+      if (unk == impl->vocab.end()) impl->fail("model.unk_token '" + model["unk_token"].get<std::string>() + "' is not in the vocabulary");
+      options.unk = unk->second;
+    }
+    impl->model.emplace(impl->vocab, options);
+    if (!model.contains("merges") || !model["merges"].is_array()) impl->fail("model.merges is not a list");
     int rank = 0;
-    for (const json& merge : model.at("merges")) {
+    for (const json& merge : model["merges"]) {
       std::pair<std::string, std::string> pair;
       if (merge.is_string()) {  // "a b"
         const std::string text = merge.get<std::string>();
         const std::size_t space = text.find(' ', 1);
         if (space == std::string::npos) impl->fail("merge '" + text + "' is not two symbols");
         pair = {text.substr(0, space), text.substr(space + 1)};
-      } else if (merge.is_array() && merge.size() == 2) {  // ["a", "b"]
+        if (pair.second.find(' ') != std::string::npos) impl->fail("merge '" + text + "' has more than two symbols");
+      } else if (merge.is_array() && merge.size() == 2 && merge[0].is_string() && merge[1].is_string()) {  // ["a", "b"]
         pair = {merge[0].get<std::string>(), merge[1].get<std::string>()};
       } else {
         impl->fail("merge " + std::to_string(rank) + " is neither \"a b\" nor [\"a\", \"b\"]");
       }
-      if (pair.second.find(' ') != std::string::npos && merge.is_string()) {
-        impl->fail("merge '" + merge.get<std::string>() + "' has more than two symbols");
+      try {
+        impl->model->addMerge(pair.first, pair.second);
+      } catch (const std::invalid_argument& e) {
+        impl->fail(e.what());
       }
-      for (const std::string* symbol : {&pair.first, &pair.second}) {
-        if (!impl->vocab.count(*symbol)) impl->fail("merge " + std::to_string(rank) + " uses '" + *symbol + "', which is not in the vocabulary");
-      }
-      impl->mergeRanks.emplace(pair, rank++);
+      ++rank;
     }
+    impl->normalizer = Normalizer::fromJson(root.value("normalizer", json()), path);
+    impl->preTokenizer = PreTokenizer::fromJson(root.value("pre_tokenizer", json()), path);
     if (root.contains("added_tokens") && !root["added_tokens"].is_array() && !root["added_tokens"].is_null()) {
       impl->fail("added_tokens is not a list");
     }
     if (root.contains("added_tokens") && root["added_tokens"].is_array()) {
       for (const json& t : root["added_tokens"]) {
+        if (!t.is_object() || !t.contains("content") || !t["content"].is_string()) impl->fail("an added token has no string content");
         AddedToken token;
-        token.id = checkedId(t.at("id"), "added token " + t.value("content", std::string("?")));
-        token.content = t.at("content").get<std::string>();
+        token.id = checkedId(t.value("id", json()), "added token " + t["content"].get<std::string>());
+        token.content = t["content"].get<std::string>();
         token.special = t.value("special", false);
         token.normalized = t.value("normalized", !token.special);
         token.lstrip = t.value("lstrip", false);
         token.rstrip = t.value("rstrip", false);
         token.singleWord = t.value("single_word", false);
+        // A normalized token is matched in normalised text, so by its normalised content.
+        token.match = token.normalized ? impl->normalizer.apply(token.content) : token.content;
         impl->idToToken[token.id] = token.content;
         impl->vocabSize = std::max(impl->vocabSize, token.id + 1);
+        if (!token.match.empty()) impl->addedFirstBytes[token.normalized ? 1 : 0][static_cast<unsigned char>(token.match[0])] = true;
         impl->added.push_back(token);
       }
     }
-    const auto describe = [](const json& j) { return j.is_object() ? j.value("type", std::string("?")) : std::string("?"); };
-    const json normalizer = root.value("normalizer", json());
-    if (!normalizer.is_null()) {
-      std::vector<json> parts = describe(normalizer) == "Sequence" ? normalizer.at("normalizers").get<std::vector<json>>()
-                                                                  : std::vector<json>{normalizer};
-      for (const json& part : parts) {
-        if (describe(part) != "NFC") {
-          impl->fail("normalizer '" + describe(part) + "' is not supported (only NFC)" + notByteLevel);
-        }
-        impl->nfc = true;
-      }
-    }
-    const json pre = root.value("pre_tokenizer", json());
-    if (describe(pre) != "ByteLevel") {
-      impl->fail("pre-tokenizer '" + describe(pre) + "' is not supported (only ByteLevel)" + notByteLevel);
-    }
-    if (!pre.value("use_regex", true)) impl->fail("a ByteLevel pre-tokenizer without its regex is not supported");
-    impl->addPrefixSpace = pre.value("add_prefix_space", false);
+    const Impl& known = *impl;
+    impl->postProcessor = PostProcessor::fromJson(root.value("post_processor", json()), path,
+                                                  [&known](std::int64_t id) { return known.idToToken.count(id) > 0; });
+    impl->decoder = Decoder::fromJson(root.value("decoder", json()), path, impl->preTokenizer.byteLevel());
   } catch (const json::exception& e) {
     throw FileFormatError(path, std::string("unexpected tokenizer.json structure: ") + e.what());
+  } catch (const std::runtime_error& e) {  // NFC of an added token
+    if (dynamic_cast<const FileFormatError*>(&e)) throw;
+    throw FileFormatError(path, e.what());
   }
-  for (int b = 0; b < 256; ++b) impl->unicodeToByte[utf8(byteToUnicode(static_cast<std::uint8_t>(b)))] = static_cast<char>(b);
   Tokenizer tokenizer;
   tokenizer.impl_ = impl;
   return tokenizer;
 }
 
-std::vector<std::int64_t> Tokenizer::encode(const std::string& text) const {
+std::vector<std::int64_t> Tokenizer::encode(const std::string& text, bool addSpecialTokens) const {
   const Impl& d = *impl_;
   std::vector<std::int64_t> ids;
+  const auto addToken = [&](const AddedToken& token) { ids.push_back(token.id); };
   d.splitAdded(
       text, /*normalizedKind=*/false,
-      [&](const std::string& raw) {
+      [&](const std::string& raw, std::size_t rawOffset) {
+        std::string normalized;
+        try {
+          normalized = d.normalizer.apply(raw);
+        } catch (const std::runtime_error& e) {
+          d.fail(e.what());
+        }
         d.splitAdded(
-            d.normalize(raw), /*normalizedKind=*/true, [&](const std::string& piece) { d.encodePiece(piece, ids); },
-            [&](const AddedToken& token) { ids.push_back(token.id); });
+            normalized, /*normalizedKind=*/true,
+            [&](const std::string& piece, std::size_t offset) { d.encodePiece(piece, rawOffset == 0 && offset == 0, ids); },
+            addToken);
       },
-      [&](const AddedToken& token) { ids.push_back(token.id); });
+      addToken);
+  if (addSpecialTokens) d.postProcessor.apply(ids);
   return ids;
 }
 
 std::string Tokenizer::decode(const std::vector<std::int64_t>& ids) const {
   const Impl& d = *impl_;
-  std::string out;
+  std::vector<std::string> tokens;
+  std::vector<bool> added;
+  tokens.reserve(ids.size());
   for (std::int64_t id : ids) {
     const auto found = d.idToToken.find(id);
     if (found == d.idToToken.end()) throw std::out_of_range("token id " + std::to_string(id) + " is not in " + d.path);
-    const bool isAdded = std::any_of(d.added.begin(), d.added.end(), [&](const AddedToken& t) { return t.id == id; });
-    if (isAdded) {
-      out += found->second;
-      continue;
-    }
-    for (const std::string& c : characters(found->second)) {
-      const auto byte = d.unicodeToByte.find(c);
-      out += byte != d.unicodeToByte.end() ? std::string(1, byte->second) : c;
-    }
+    tokens.push_back(found->second);
+    added.push_back(std::any_of(d.added.begin(), d.added.end(), [&](const AddedToken& t) { return t.id == id; }));
   }
-  return out;
+  return d.decoder->decode(std::move(tokens), std::move(added));
+}
+
+const std::vector<std::int64_t>& Tokenizer::templatePrefix() const { return impl_->postProcessor.prefix(); }
+const std::vector<std::int64_t>& Tokenizer::templateSuffix() const { return impl_->postProcessor.suffix(); }
+
+std::optional<std::int64_t> Tokenizer::endOfDocumentId() const {
+  if (const auto id = tokenId("<|endoftext|>")) return id;
+  return tokenId("</s>");
 }
 
 std::int64_t Tokenizer::vocabSize() const { return impl_->vocabSize; }

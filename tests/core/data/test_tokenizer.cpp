@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "shellscope/base/file_error.h"
+#include "pre_tokenizer.h"
 #include "shellscope/data/tokenizer.h"
 #include "test_support.h"
 
@@ -15,6 +16,9 @@ using Ids = std::vector<std::int64_t>;
 
 namespace {
 const char* kFixture = SHELLSCOPE_TEST_DATA "/tokenizer_small.json";
+/// The cl100k-style split regex of Llama 3 / OLMo 2 tokenizer.json files.
+const char* kCl100k = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|"
+                      "\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 }
 
 class TestTokenizer : public QObject {
@@ -80,6 +84,99 @@ class TestTokenizer : public QObject {
     QCOMPARE(*b.tokenId("<|endoftext|>"), std::int64_t(270));
   }
 
+  void addedTokensDecodeAsTheirText() {
+    // Content in the byte-level alphabet's range (é is the alphabet's byte 0xE9) is text, not bytes.
+    std::ifstream in(kFixture);
+    nlohmann::json j = nlohmann::json::parse(in);
+    j["added_tokens"].push_back({{"id", 275}, {"content", "<\u00e9>"}, {"special", true}, {"normalized", false}});
+    const std::string path = dir_.filePath("latin-added.json").toStdString();
+    std::ofstream(path) << j.dump();
+    const Tokenizer tokenizer = Tokenizer::load(path);
+    const std::string text = "x<\xc3\xa9>y";
+    QCOMPARE(tokenizer.encode(text), (Ids{120, 275, 121}));
+    QCOMPARE(tokenizer.decode(tokenizer.encode(text)), text);
+  }
+
+  // Split behaviours on Hugging Face's own documented example (SplitDelimiterBehavior).
+  void splitBehaviours_data() {
+    QTest::addColumn<QString>("behavior");
+    QTest::addColumn<QStringList>("pieces");
+    QTest::newRow("Removed") << "Removed" << QStringList{"the", "final", "countdown"};
+    QTest::newRow("Isolated") << "Isolated" << QStringList{"the", "-", "final", "-", "-", "countdown"};
+    QTest::newRow("MergedWithPrevious") << "MergedWithPrevious" << QStringList{"the-", "final-", "-", "countdown"};
+    QTest::newRow("MergedWithNext") << "MergedWithNext" << QStringList{"the", "-final", "-", "-countdown"};
+    QTest::newRow("Contiguous") << "Contiguous" << QStringList{"the", "-", "final", "--", "countdown"};
+  }
+  void splitBehaviours() {
+    QFETCH(QString, behavior);
+    QFETCH(QStringList, pieces);
+    for (const char* pattern : {R"({"String": "-"})", R"({"Regex": "-"})"}) {
+      const nlohmann::json pre = {{"type", "Split"}, {"pattern", nlohmann::json::parse(pattern)}, {"behavior", behavior.toStdString()}};
+      QStringList got;
+      for (const std::string& p : PreTokenizer::fromJson(pre, "t.json").split("the-final--countdown", true)) got << QString::fromStdString(p);
+      QCOMPARE(got, pieces);
+    }
+  }
+
+  void digitsAndRegexSplits() {
+    const auto pieces = [](const nlohmann::json& pre, const std::string& text) {
+      QStringList got;
+      for (const std::string& p : PreTokenizer::fromJson(pre, "t.json").split(text, true)) got << QString::fromStdString(p);
+      return got;
+    };
+    // Digits: Nd, Nl and No (the superscript three is No).
+    QCOMPARE(pieces({{"type", "Digits"}, {"individual_digits", true}}, "a 12b\u00b3"),
+             (QStringList{"a ", "1", "2", "b", QString::fromUtf8("\u00b3")}));
+    QCOMPARE(pieces({{"type", "Digits"}, {"individual_digits", false}}, "a 12b\u00b3"),
+             (QStringList{"a ", "12", "b", QString::fromUtf8("\u00b3")}));
+    // The cl100k-style regex of Llama 3 / OLMo 2 files, worked through by hand: letters with one
+    // leading non-letter, numbers in threes, a space run's last space left for the next word.
+    const nlohmann::json split = {{"type", "Split"}, {"pattern", {{"Regex", kCl100k}}}, {"behavior", "Isolated"}, {"invert", false}};
+    QCOMPARE(pieces(split, "Hello world  1234\n\n x"),
+             (QStringList{"Hello", " world", " ", " ", "123", "4", "\n\n", " x"}));
+    QCOMPARE(pieces(split, "DON'T"), (QStringList{"DON", "'T"}));
+    // \s is White_Space as Oniguruma reads it: \v (U+000B) is a space (ICU's own \s says no).
+    QCOMPARE(pieces(split, "a\v\vb"), (QStringList{"a", "\v", "\vb"}));
+  }
+
+  void sequencePreTokenizersGiveTheirIds() {
+    std::ifstream in(kFixture);
+    const nlohmann::json original = nlohmann::json::parse(in);
+    const auto load = [&](const nlohmann::json& pre, const std::string& name) {
+      nlohmann::json j = original;
+      j["pre_tokenizer"] = pre;
+      const std::string path = dir_.filePath(QString::fromStdString(name)).toStdString();
+      std::ofstream(path) << j.dump();
+      return Tokenizer::load(path);
+    };
+    const nlohmann::json byteLevel = {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", true}};
+    // StarCoder / SmolLM2 style: every digit its own piece (no "123" merge), then ByteLevel.
+    const nlohmann::json digits = {{"type", "Sequence"}, {"pretokenizers", {{{"type", "Digits"}, {"individual_digits", true}}, byteLevel}}};
+    const Tokenizer starcoder = load(digits, "digits.json");
+    QCOMPARE(starcoder.encode("x123"), (Ids{120, 49, 50, 51}));
+    QCOMPARE(starcoder.encode("a 12b"), (Ids{97, 32, 49, 50, 98}));
+    QCOMPARE(starcoder.decode(starcoder.encode("a 12b")), std::string("a 12b"));
+    // Llama 3 / OLMo 2 style: a Split regex, then ByteLevel without its own regex.
+    const nlohmann::json split = {{"type", "Sequence"},
+                                  {"pretokenizers",
+                                   {{{"type", "Split"}, {"pattern", {{"Regex", kCl100k}}}, {"behavior", "Isolated"}, {"invert", false}},
+                                    {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", false}}}}};
+    const Tokenizer llama3 = load(split, "split.json");
+    QCOMPARE(llama3.encode("x1234"), (Ids{120, 268, 52}));
+    QCOMPARE(llama3.encode("don't"), (Ids{266, 264}));
+    QCOMPARE(llama3.encode("the the"), (Ids{257, 258}));
+    // Refused: ByteLevel before another step, a regex that does not compile, an unknown behaviour.
+    const auto refused = [&](const nlohmann::json& pre, const std::string& name) {
+      return shellscope::test::messageOf([&] { load(pre, name); });
+    };
+    QVERIFY(refused({{"type", "Sequence"}, {"pretokenizers", {byteLevel, {{"type", "Digits"}}}}}, "order.json")
+                .contains("pre_tokenizer ByteLevel is supported only as the last step of its Sequence"));
+    QVERIFY(refused({{"type", "Split"}, {"pattern", {{"Regex", "(unclosed"}}}, {"behavior", "Isolated"}}, "regex.json")
+                .contains("pre_tokenizer Split regex does not compile"));
+    QVERIFY(refused({{"type", "Split"}, {"pattern", {{"String", "-"}}}, {"behavior", "Sideways"}}, "behavior.json")
+                .contains("pre_tokenizer Split 'behavior' 'Sideways' is not one Hugging Face defines"));
+  }
+
   void utf8IsCheckedWithTheOffsetOfTheFirstBadSequence() {
     using std::string;
     QCOMPARE(firstInvalidUtf8("plain ascii"), string::npos);
@@ -101,11 +198,7 @@ class TestTokenizer : public QObject {
     QTest::newRow("unigram model") << "unigram" << "model type 'Unigram' is not supported";
     QTest::newRow("other normalizer") << "nfkc" << "normalizer 'NFKC' is not supported";
     QTest::newRow("other pre-tokenizer") << "whitespace" << "pre-tokenizer 'Whitespace' is not supported";
-    QTest::newRow("Llama-style metaspace") << "metaspace"
-                                           << "pre-tokenizer 'Metaspace' is not supported (only ByteLevel) (SentencePiece-style "
-                                              "tokenizers, as Llama checkpoints ship, are not supported: tokenize the text elsewhere";
-    QTest::newRow("Llama-style normalizer") << "prepend" << "normalizer 'Prepend' is not supported (only NFC) (SentencePiece-style";
-    QTest::newRow("byte fallback") << "byte-fallback" << "BPE with byte_fallback is not supported (SentencePiece-style";
+    QTest::newRow("merge of a token not in the vocabulary") << "merge-out" << "makes 'qz', which is not in the vocabulary";
     QTest::newRow("bad merge") << "merge" << "is not two symbols";
     QTest::newRow("negative id") << "id-negative" << "has the id -1, outside [0, 2^31)";
     QTest::newRow("fractional id") << "id-fraction" << "has the id 1.5, not a whole number";
@@ -126,11 +219,7 @@ class TestTokenizer : public QObject {
     if (change == "unigram") j["model"]["type"] = "Unigram";
     if (change == "nfkc") j["normalizer"]["type"] = "NFKC";
     if (change == "whitespace") j["pre_tokenizer"] = {{"type", "Whitespace"}};
-    if (change == "metaspace") j["pre_tokenizer"] = {{"type", "Metaspace"}, {"replacement", "\u2581"}};
-    if (change == "prepend") {
-      j["normalizer"] = nlohmann::json::parse(R"({"type": "Sequence", "normalizers": [{"type": "Prepend", "prepend": "\u2581"}]})");
-    }
-    if (change == "byte-fallback") j["model"]["byte_fallback"] = true;
+    if (change == "merge-out") j["model"]["merges"].push_back("q z");
     if (change == "merge") j["model"]["merges"][0] = "nospace";
     if (change == "id-negative") j["model"]["vocab"]["zz-new"] = -1;
     if (change == "id-fraction") j["model"]["vocab"]["zz-new"] = 1.5;

@@ -1,6 +1,7 @@
-// The Llama family: a plain scalar-loop forward written out in this test (RMSNorm, rotary on the
-// full head with fp32 angles, grouped-query attention with key/value head h / (heads / kv),
-// SwiGLU, optional biases, tied or untied output) agrees with LlamaModel in float64; the tangent
+// The Llama family and its OLMo 2 variant: a plain scalar-loop forward written out in this test
+// (RMSNorm, rotary on the full head with fp32 angles, grouped-query attention with key/value head
+// h / (heads / kv), SwiGLU, optional biases, tied or untied output; OLMo 2: q_norm/k_norm over the
+// whole projections before RoPE, norms on the sublayers' outputs) agrees with LlamaModel in float64; the tangent
 // pass, the VJP and (untied) the exact output-layer split agree with an explicit Jacobian (itself
 // checked by finite differences); every
 // layout and storage dtype gives bit-identical log-probs; malformed configs, unsupported
@@ -51,11 +52,22 @@ LlamaConfig tinyConfig(const QString& variant) {
     c.attentionBias = false;
     c.tieWordEmbeddings = false;
     c.ropeLinearFactor = 2.0;
+  } else if (variant == "olmo2-gqa-tied") {  // OLMo 2: no MLP biases; attention biases still an option
+    c.variant = LlamaConfig::Variant::Olmo2;
+    c.mlpBias = false;
+  } else if (variant == "olmo2-untied-head-dim") {  // q_norm over 4 heads x 4 = 16 != hidden_size
+    c.variant = LlamaConfig::Variant::Olmo2;
+    c.numKeyValueHeads = 4;
+    c.headDim = 4;
+    c.attentionBias = c.mlpBias = false;
+    c.tieWordEmbeddings = false;
   }
   return c;
 }
 
-const char* const kVariants[] = {"gqa-tied-biases", "mha-untied", "mqa-head-dim-linear-rope"};
+const char* const kVariants[] = {"gqa-tied-biases", "mha-untied", "mqa-head-dim-linear-rope", "olmo2-gqa-tied",
+                                 "olmo2-untied-head-dim"};
+constexpr int kVariantCount = 5;
 
 std::unique_ptr<LlamaModel> randomModel(const LlamaConfig& c, std::uint64_t seed) {
   return shellscope::test::randomFamilyModel<LlamaModel>(c, seed, c.initializerRange);
@@ -77,16 +89,23 @@ std::vector<double> plainLogProbs(const LlamaModel& model, const std::vector<std
   const int heads = static_cast<int>(c.numHeads), kv = static_cast<int>(c.numKeyValueHeads);
   const int hd = static_cast<int>(c.headDim > 0 ? c.headDim : c.hiddenSize / c.numHeads);
   using Matrix = std::vector<std::vector<double>>;
-  auto rmsNorm = [&](const Matrix& x, const std::string& name) {
+  auto rmsNorm = [&](const Matrix& x, const std::string& name) {  // over each row, whatever its width
     Matrix y = x;
     auto g = V(name);
     for (auto& row : y) {
+      const double width = static_cast<double>(row.size());
       double square = 0;
-      for (double v : row) square += v * v / H;
-      for (int h = 0; h < H; ++h) row[h] = row[h] / std::sqrt(square + c.rmsNormEps) * g[h];
+      for (double v : row) square += v * v / width;
+      for (size_t h = 0; h < row.size(); ++h) row[h] = row[h] / std::sqrt(square + c.rmsNormEps) * g[static_cast<int>(h)];
     }
     return y;
   };
+  auto addTo = [&](Matrix& x, const Matrix& y) {
+    for (int t = 0; t < T; ++t) {
+      for (int h = 0; h < H; ++h) x[t][h] += y[t][h];
+    }
+  };
+  const bool olmo2 = c.variant == LlamaConfig::Variant::Olmo2;
   auto linear = [&](const Matrix& x, const std::string& prefix) {  // y[o] = b[o] + Σ_i W[o][i] x[i]
     auto m = W(prefix + ".weight");
     const bool bias = has(prefix + ".bias");
@@ -119,9 +138,14 @@ std::vector<double> plainLogProbs(const LlamaModel& model, const std::vector<std
   }
   for (int l = 0; l < c.numLayers; ++l) {
     const std::string p = "model.layers." + std::to_string(l) + ".";
-    const Matrix a = rmsNorm(x, p + "input_layernorm.weight");
-    const Matrix q = linear(a, p + "self_attn.q_proj"), k = linear(a, p + "self_attn.k_proj"),
-                 v = linear(a, p + "self_attn.v_proj");
+    // Llama normalises the sublayer's input; OLMo 2 its output, and q and k over all heads.
+    const Matrix a = olmo2 ? x : rmsNorm(x, p + "input_layernorm.weight");
+    Matrix q = linear(a, p + "self_attn.q_proj"), k = linear(a, p + "self_attn.k_proj");
+    const Matrix v = linear(a, p + "self_attn.v_proj");
+    if (olmo2) {
+      q = rmsNorm(q, p + "self_attn.q_norm.weight");
+      k = rmsNorm(k, p + "self_attn.k_norm.weight");
+    }
     Matrix merged(T, std::vector<double>(static_cast<size_t>(heads * hd), 0.0));
     for (int n = 0; n < heads; ++n) {
       const int g = n / (heads / kv);  // the key/value head serving query head n
@@ -147,19 +171,15 @@ std::vector<double> plainLogProbs(const LlamaModel& model, const std::vector<std
       }
     }
     const Matrix attn = linear(merged, p + "self_attn.o_proj");
-    for (int t = 0; t < T; ++t) {
-      for (int h = 0; h < H; ++h) x[t][h] += attn[t][h];
-    }
-    const Matrix b = rmsNorm(x, p + "post_attention_layernorm.weight");
+    addTo(x, olmo2 ? rmsNorm(attn, p + "post_attention_layernorm.weight") : attn);
+    const Matrix b = olmo2 ? x : rmsNorm(x, p + "post_attention_layernorm.weight");
     const Matrix gate = linear(b, p + "mlp.gate_proj"), up = linear(b, p + "mlp.up_proj");
     Matrix product = gate;
     for (int t = 0; t < T; ++t) {
       for (size_t i = 0; i < gate[t].size(); ++i) product[t][i] = gate[t][i] / (1.0 + std::exp(-gate[t][i])) * up[t][i];
     }
     const Matrix m = linear(product, p + "mlp.down_proj");
-    for (int t = 0; t < T; ++t) {
-      for (int h = 0; h < H; ++h) x[t][h] += m[t][h];
-    }
+    addTo(x, olmo2 ? rmsNorm(m, p + "post_feedforward_layernorm.weight") : m);
   }
   const Matrix final = rmsNorm(x, "model.norm.weight");
   auto out = W(c.tieWordEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight");
@@ -232,8 +252,14 @@ class TestLlama : public QObject {
     }
   }
 
+  void explicitJacobianMatchesFiniteDifferences_data() {
+    QTest::addColumn<QString>("variant");
+    QTest::newRow("gqa-tied-biases") << QString("gqa-tied-biases");
+    QTest::newRow("olmo2-gqa-tied") << QString("olmo2-gqa-tied");
+  }
   void explicitJacobianMatchesFiniteDifferences() {
-    auto model = randomModel(tinyConfig("gqa-tied-biases"), 3);
+    QFETCH(QString, variant);
+    auto model = randomModel(tinyConfig(variant), 3);
     model->to(at::kCPU, at::kDouble);
     const Batch batch = sampleBatch(11, 4);
     const Eigen::MatrixXd rows = shellscope::test::jacobianByRows(*model, batch);
@@ -246,6 +272,7 @@ class TestLlama : public QObject {
     QTest::addColumn<int>("method");
     for (const char* v : kVariants) QTest::newRow((std::string(v) + " forward").c_str()) << QString(v) << int(JvpMethod::ForwardMode);
     QTest::newRow("gqa-tied-biases forward-ad") << QString(kVariants[0]) << int(JvpMethod::ForwardAD);
+    QTest::newRow("olmo2-untied-head-dim forward-ad") << QString(kVariants[4]) << int(JvpMethod::ForwardAD);
   }
   void productMatchesExplicitJacobian() {
     QFETCH(QString, variant);
@@ -280,8 +307,9 @@ class TestLlama : public QObject {
     QTest::addColumn<QString>("variant");
     for (int layout : {int(Layout::Safetensors), int(Layout::ShardedSafetensors), int(Layout::TorchBin),
                        int(Layout::ShardedTorchBin)}) {
+      int row = 0;
       for (const char* dtype : {"F32", "F16", "BF16"}) {
-        const char* variant = kVariants[layout % 3];
+        const char* variant = kVariants[(3 * layout + row++) % kVariantCount];
         QTest::newRow((std::to_string(layout) + " " + dtype + " " + variant).c_str())
             << layout << QString(dtype) << QString(variant);
       }
@@ -296,7 +324,7 @@ class TestLlama : public QObject {
     const std::string folder = path("layout-" + std::to_string(layout) + dtype.toStdString());
     saveCheckpoint(*model, folder, static_cast<Layout>(layout), stored, 3);
     const LoadedCheckpoint loaded = loadCheckpoint(folder, at::kFloat);
-    QCOMPARE(loaded.family, std::string("llama"));
+    QCOMPARE(loaded.family, model->config().modelType());
     QCOMPARE(QString::fromStdString(loaded.storedDtypes), dtype);
     size_t i = 0;
     const LlamaModel rounded(model->config(), [&](const std::string&, const std::vector<std::int64_t>&, TensorRole) {
@@ -308,6 +336,36 @@ class TestLlama : public QObject {
     QCOMPARE(llama->config().numKeyValueHeads, model->config().numKeyValueHeads);
     QCOMPARE(llama->config().headDim, model->config().headDim);
     QCOMPARE(llama->config().ropeLinearFactor, model->config().ropeLinearFactor);
+    QVERIFY(llama->config().variant == model->config().variant);
+  }
+
+  void olmo2TensorsAndConfig() {
+    const auto model = randomModel(tinyConfig("olmo2-untied-head-dim"), 2);
+    std::map<std::string, std::vector<std::int64_t>> shapes;
+    for (size_t i = 0; i < model->parameters().size(); ++i) {
+      shapes[model->parameterNames()[i]] = model->parameters()[i].sizes().vec();
+    }
+    QVERIFY(!shapes.count("model.layers.0.input_layernorm.weight"));
+    QCOMPARE(shapes.at("model.layers.1.self_attn.q_norm.weight"), (std::vector<std::int64_t>{16}));
+    QCOMPARE(shapes.at("model.layers.1.self_attn.k_norm.weight"), (std::vector<std::int64_t>{16}));
+    QCOMPARE(shapes.at("model.layers.1.post_feedforward_layernorm.weight"), (std::vector<std::int64_t>{8}));
+    QCOMPARE(model->description().family, std::string("olmo2"));
+    const json config = llamaConfigJson(model->config(), "float32");
+    QCOMPARE(config["model_type"].get<std::string>(), std::string("olmo2"));
+    QCOMPARE(config["architectures"][0].get<std::string>(), std::string("Olmo2ForCausalLM"));
+    QVERIFY(!config.contains("mlp_bias"));
+    // Selected by architectures alone; mlp_bias true and a model_type of the other variant refused.
+    json byArchitecture = config;
+    byArchitecture.erase("model_type");
+    QVERIFY(ModelFamilyRegistry::instance().forConfig(byArchitecture, "config.json").modelType() == "olmo2");
+    json biased = config;
+    biased["mlp_bias"] = true;
+    QCOMPARE(messageOf([&] { llamaConfigFromJson(biased, "config.json", LlamaConfig::Variant::Olmo2); }),
+             QString("config.json: 'mlp_bias' true is not an OLMo 2 option (its MLP has no biases)"));
+    QCOMPARE(messageOf([&] { llamaConfigFromJson(config, "config.json"); }), QString("config.json: model_type 'olmo2' is not llama"));
+    json defaults = config;
+    defaults.erase("rms_norm_eps");
+    QCOMPARE(llamaConfigFromJson(defaults, "config.json", LlamaConfig::Variant::Olmo2).rmsNormEps, 1e-5);
   }
 
   void buffersAndTiedCopyAreSkipped() {
@@ -375,6 +433,11 @@ class TestLlama : public QObject {
     const std::string folder = path("spectrum/step1000-tokens4B");
     shellscope::test::checkSpectrumThroughCompute(*randomModel(tinyConfig("gqa-tied-biases"), 6), folder, folder,
                                                   path("spectrum/tokens.npy"), Layout::TorchBin, at::kBFloat16, -1);
+    // OLMo 2, untied (the output layer split off), sharded safetensors.
+    const std::string olmo = path("spectrum-olmo2/step2000-tokens9B");
+    shellscope::test::checkSpectrumThroughCompute(*randomModel(tinyConfig("olmo2-untied-head-dim"), 8), olmo, olmo,
+                                                  path("spectrum-olmo2/tokens.npy"), Layout::ShardedSafetensors,
+                                                  at::kFloat, -1);
   }
 };
 

@@ -7,6 +7,10 @@
 //   x'      = x + (P v merged) W_o^T (+ b_o)
 //   x_{l+1} = x' + (silu(b W_gate^T) ⊙ (b W_up^T)) W_down^T (+ biases),  b = norm_2(x')
 //   z       = norm(x_L) W_out^T,  W_out = embed_tokens when tie_word_embeddings
+// OLMo 2 (HF modeling_olmo2.py, Olmo2DecoderLayer / Olmo2Attention) moves the norms after the sublayers
+// and normalises q and k over all heads before RoPE:
+//   q = rope(q_norm(x W_q^T)), k = rope(k_norm(x W_k^T)), v = x W_v^T
+//   x' = x + norm_1(attn(x)),  x_{l+1} = x' + norm_2(mlp(x'))
 // Verified against a scalar-loop reference in tests/core/engine/test_llama.cpp.
 #include "models/llama.h"
 
@@ -30,6 +34,7 @@ void LlamaConfig::validate() const {
   require(maxPositions > 0, "max_position_embeddings must be positive");
   require(rmsNormEps > 0.0, "rms_norm_eps must be positive");
   require(ropeTheta > 0.0 && ropeLinearFactor > 0.0, "rope_theta and the rope_scaling factor must be positive");
+  require(!olmo2() || !mlpBias, "OLMo 2 has no MLP biases");
 }
 
 int LlamaModel::add(const TensorSource& source, const std::string& name, std::vector<std::int64_t> shape,
@@ -49,10 +54,12 @@ LlamaModel::LlamaModel(const LlamaConfig& config, const TensorSource& source, st
   const bool ab = config_.attentionBias, mb = config_.mlpBias;
   using R = TensorRole;
   embed_ = add(source, "model.embed_tokens.weight", {V, H}, R::Weight);
+  const bool olmo2 = config_.olmo2();
   for (std::int64_t l = 0; l < config_.numLayers; ++l) {
     const std::string p = "model.layers." + std::to_string(l) + ".";
     LayerSlots s{};
-    s.ln1Weight = add(source, p + "input_layernorm.weight", {H}, R::NormWeight);
+    s.qNorm = s.kNorm = -1;
+    if (!olmo2) s.attentionNorm = add(source, p + "input_layernorm.weight", {H}, R::NormWeight);
     s.qWeight = add(source, p + "self_attn.q_proj.weight", {qSize, H}, R::Weight);
     s.qBias = addOptional(ab, source, p + "self_attn.q_proj.bias", qSize);
     s.kWeight = add(source, p + "self_attn.k_proj.weight", {kvSize, H}, R::Weight);
@@ -61,13 +68,20 @@ LlamaModel::LlamaModel(const LlamaConfig& config, const TensorSource& source, st
     s.vBias = addOptional(ab, source, p + "self_attn.v_proj.bias", kvSize);
     s.oWeight = add(source, p + "self_attn.o_proj.weight", {H, qSize}, R::Weight);
     s.oBias = addOptional(ab, source, p + "self_attn.o_proj.bias", H);
-    s.ln2Weight = add(source, p + "post_attention_layernorm.weight", {H}, R::NormWeight);
+    if (olmo2) {
+      s.qNorm = add(source, p + "self_attn.q_norm.weight", {qSize}, R::NormWeight);
+      s.kNorm = add(source, p + "self_attn.k_norm.weight", {kvSize}, R::NormWeight);
+      s.attentionNorm = add(source, p + "post_attention_layernorm.weight", {H}, R::NormWeight);
+    } else {
+      s.mlpNorm = add(source, p + "post_attention_layernorm.weight", {H}, R::NormWeight);
+    }
     s.gateWeight = add(source, p + "mlp.gate_proj.weight", {I, H}, R::Weight);
     s.gateBias = addOptional(mb, source, p + "mlp.gate_proj.bias", I);
     s.upWeight = add(source, p + "mlp.up_proj.weight", {I, H}, R::Weight);
     s.upBias = addOptional(mb, source, p + "mlp.up_proj.bias", I);
     s.downWeight = add(source, p + "mlp.down_proj.weight", {H, I}, R::Weight);
     s.downBias = addOptional(mb, source, p + "mlp.down_proj.bias", H);
+    if (olmo2) s.mlpNorm = add(source, p + "post_feedforward_layernorm.weight", {H}, R::NormWeight);
     layers_.push_back(s);
   }
   finalNorm_ = add(source, "model.norm.weight", {H}, R::NormWeight);
@@ -81,7 +95,7 @@ std::unique_ptr<LlamaModel> LlamaModel::randomlyInitialised(const LlamaConfig& c
 
 ModelDescription LlamaModel::description() const {
   ModelDescription d;
-  d.family = "llama";
+  d.family = config_.modelType();
   d.vocabularySize = config_.vocabSize;
   d.contextLength = config_.maxPositions;
   const std::int64_t embedding = params_[embed_].numel(), finalNorm = params_[finalNorm_].numel();
@@ -108,12 +122,18 @@ at::Tensor LlamaModel::attention(const std::vector<at::Tensor>& p, const LayerSl
                                  LayerActivations* record) const {
   const std::int64_t T = x.size(1), kv = config_.numKeyValueHeads, hd = config_.headSize();
   const auto [cos, sin] = rotary(T, x);
-  const at::Tensor q = applyRotary(splitHeads(at::linear(x, p[s.qWeight], optionalParameter(p, s.qBias)), config_.numHeads),
-                                   cos, sin, hd);
-  const at::Tensor k = applyRotary(splitHeads(at::linear(x, p[s.kWeight], optionalParameter(p, s.kBias)), kv), cos, sin, hd);
+  at::Tensor qProjected = at::linear(x, p[s.qWeight], optionalParameter(p, s.qBias));
+  at::Tensor kProjected = at::linear(x, p[s.kWeight], optionalParameter(p, s.kBias));
+  if (s.qNorm >= 0) {  // OLMo 2: over all heads at once, before the split and RoPE
+    qProjected = rmsNorm(p, qProjected, s.qNorm, record ? &record->qNorm : nullptr);
+    kProjected = rmsNorm(p, kProjected, s.kNorm, record ? &record->kNorm : nullptr);
+  }
+  const at::Tensor q = applyRotary(splitHeads(qProjected, config_.numHeads), cos, sin, hd);
+  const at::Tensor k = applyRotary(splitHeads(kProjected, kv), cos, sin, hd);
   const at::Tensor v = splitHeads(at::linear(x, p[s.vWeight], optionalParameter(p, s.vBias)), kv);
   const auto [probabilities, merged] = causalAttention(q, k, v, 1.0 / std::sqrt(static_cast<double>(hd)));
   if (record) {
+    record->attentionInput = x.detach();
     record->query = q.detach();
     record->key = k.detach();
     record->value = v.detach();
@@ -123,31 +143,44 @@ at::Tensor LlamaModel::attention(const std::vector<at::Tensor>& p, const LayerSl
   return at::linear(merged, p[s.oWeight], optionalParameter(p, s.oBias));
 }
 
+at::Tensor LlamaModel::mlp(const std::vector<at::Tensor>& p, const LayerSlots& s, const at::Tensor& x,
+                           LayerActivations* record) const {
+  const at::Tensor gate = at::linear(x, p[s.gateWeight], optionalParameter(p, s.gateBias));
+  const at::Tensor up = at::linear(x, p[s.upWeight], optionalParameter(p, s.upBias));
+  const at::Tensor product = at::silu(gate) * up;
+  if (record) {
+    record->mlpInput = x.detach();
+    record->gate = gate.detach();
+    record->up = up.detach();
+    record->product = product.detach();
+  }
+  return at::linear(product, p[s.downWeight], optionalParameter(p, s.downBias));
+}
+
+at::Tensor LlamaModel::rmsNorm(const std::vector<at::Tensor>& p, const at::Tensor& x, int weight,
+                               NormActivations* record) const {
+  at::Tensor y = x * (x.square().mean(-1, true) + config_.rmsNormEps).rsqrt() * p[weight];
+  if (record) *record = NormActivations{x.detach(), y.detach()};
+  return y;
+}
+
 at::Tensor LlamaModel::forward(const std::vector<at::Tensor>& p, const at::Tensor& inputIds, Activations* record) const {
-  const double eps = config_.rmsNormEps;
-  auto norm = [&](const at::Tensor& x, int weight, NormActivations* keep) {
-    at::Tensor y = x * (x.square().mean(-1, true) + eps).rsqrt() * p[weight];
-    if (keep) *keep = NormActivations{x.detach(), y.detach()};
-    return y;
-  };
   if (record) record->layers.resize(layers_.size());
   at::Tensor x = at::embedding(p[embed_], inputIds);
   for (size_t l = 0; l < layers_.size(); ++l) {
     const LayerSlots& s = layers_[l];
     LayerActivations* keep = record ? &record->layers[l] : nullptr;
-    x = x + attention(p, s, norm(x, s.ln1Weight, keep ? &keep->ln1 : nullptr), keep);
-    const at::Tensor b = norm(x, s.ln2Weight, keep ? &keep->ln2 : nullptr);
-    const at::Tensor gate = at::linear(b, p[s.gateWeight], optionalParameter(p, s.gateBias));
-    const at::Tensor up = at::linear(b, p[s.upWeight], optionalParameter(p, s.upBias));
-    const at::Tensor product = at::silu(gate) * up;
-    if (keep) {
-      keep->gate = gate.detach();
-      keep->up = up.detach();
-      keep->product = product.detach();
+    NormActivations* attentionNorm = keep ? &keep->attentionNorm : nullptr;
+    NormActivations* mlpNorm = keep ? &keep->mlpNorm : nullptr;
+    if (config_.olmo2()) {
+      x = x + rmsNorm(p, attention(p, s, x, keep), s.attentionNorm, attentionNorm);
+      x = x + rmsNorm(p, mlp(p, s, x, keep), s.mlpNorm, mlpNorm);
+    } else {
+      x = x + attention(p, s, rmsNorm(p, x, s.attentionNorm, attentionNorm), keep);
+      x = x + mlp(p, s, rmsNorm(p, x, s.mlpNorm, mlpNorm), keep);
     }
-    x = x + at::linear(product, p[s.downWeight], optionalParameter(p, s.downBias));
   }
-  return norm(x, finalNorm_, record ? &record->finalNorm : nullptr);
+  return rmsNorm(p, x, finalNorm_, record ? &record->finalNorm : nullptr);
 }
 
 at::Tensor LlamaModel::rawOutputs(const std::vector<at::Tensor>& p, const Batch& batch) const {

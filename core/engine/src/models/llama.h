@@ -1,7 +1,9 @@
 #pragma once
-// Llama-style causal language model (Llama 2, TinyLlama, LLM360 Amber, SmolLM2) as a function of
-// its parameters, numerically following Hugging Face LlamaForCausalLM
-// (transformers/models/llama/modeling_llama.py): RMSNorm before each block and after the last,
+// Llama-style causal language model (Llama 2, TinyLlama, LLM360 Amber, SmolLM2, and OLMo 2 as a
+// variant) as a function of its parameters, numerically following Hugging Face LlamaForCausalLM
+// (transformers/models/llama/modeling_llama.py) and Olmo2ForCausalLM (models/olmo2/
+// modeling_olmo2.py): RMSNorm before each block (OLMo 2: after each sublayer, on its output, and
+// RMSNorm q_norm/k_norm over the whole q and k projections before the heads and RoPE) and after the last,
 // rotary embedding on the full head (half-split rotate_half, inv_freq in fp32, rope_theta,
 // optional linear rope_scaling), grouped-query attention (num_key_value_heads, key/value heads
 // repeated as repeat_kv does), separate q/k/v/o projections, SwiGLU MLP down(silu(gate x) * up x),
@@ -18,6 +20,10 @@
 namespace shellscope::engine {
 
 struct LlamaConfig {
+  /// Llama: x + attn(norm(x)), x + mlp(norm(x)).  OLMo 2: x + norm(attn(x)), x + norm(mlp(x)),
+  /// q = q_norm(x W_q^T), k = k_norm(x W_k^T) (RMSNorm over all heads at once), no MLP biases.
+  enum class Variant { Llama, Olmo2 };
+  Variant variant = Variant::Llama;
   std::int64_t vocabSize = 64;
   std::int64_t hiddenSize = 32;
   std::int64_t numLayers = 2;
@@ -35,6 +41,9 @@ struct LlamaConfig {
   double initializerRange = 0.02;
 
   std::int64_t headSize() const { return headDim > 0 ? headDim : hiddenSize / numHeads; }
+  bool olmo2() const { return variant == Variant::Olmo2; }
+  /// config.json's model_type: "llama" or "olmo2".
+  std::string modelType() const { return olmo2() ? "olmo2" : "llama"; }
   /// Throws std::invalid_argument for inconsistent sizes.
   void validate() const;
 };
@@ -59,8 +68,11 @@ class LlamaModel final : public ModelFunction {
   std::unique_ptr<ModelLinearization> linearize(const Batch& batch) const override;
 
  private:
+  /// attentionNorm / mlpNorm: the RMSNorm of each sublayer, before it (Llama's input_layernorm,
+  /// post_attention_layernorm) or after it (OLMo 2's post_attention_layernorm,
+  /// post_feedforward_layernorm); qNorm, kNorm: OLMo 2's, -1 for Llama.
   struct LayerSlots {
-    int ln1Weight, ln2Weight, qWeight, qBias, kWeight, kBias, vWeight, vBias, oWeight, oBias;
+    int attentionNorm, mlpNorm, qNorm, kNorm, qWeight, qBias, kWeight, kBias, vWeight, vBias, oWeight, oBias;
     int gateWeight, gateBias, upWeight, upBias, downWeight, downBias;
   };
   friend class LlamaLinearization;
@@ -69,7 +81,8 @@ class LlamaModel final : public ModelFunction {
     at::Tensor input, output;
   };
   struct LayerActivations {
-    NormActivations ln1, ln2;
+    NormActivations attentionNorm, mlpNorm, qNorm, kNorm;
+    at::Tensor attentionInput, mlpInput;  ///< what the q/k/v and gate/up projections see [B, T, H]
     at::Tensor query, key, value;  ///< [B, heads, T, hd]; key and value repeated to every query head
     at::Tensor probabilities;      ///< [B, heads, T, T]
     at::Tensor merged;             ///< [B, T, heads * hd], before o_proj
@@ -83,6 +96,10 @@ class LlamaModel final : public ModelFunction {
   at::Tensor forward(const std::vector<at::Tensor>& p, const at::Tensor& inputIds, Activations* record) const;
   at::Tensor attention(const std::vector<at::Tensor>& p, const LayerSlots& s, const at::Tensor& x,
                        LayerActivations* record) const;
+  /// down(silu(gate x) ⊙ up x).
+  at::Tensor mlp(const std::vector<at::Tensor>& p, const LayerSlots& s, const at::Tensor& x, LayerActivations* record) const;
+  /// w ⊙ x / √(mean(x²) + eps) over the last dimension.
+  at::Tensor rmsNorm(const std::vector<at::Tensor>& p, const at::Tensor& x, int weight, NormActivations* record) const;
   /// [B, T, heads * hd] -> [B, heads, T, hd], key/value heads repeated to the query heads.
   at::Tensor splitHeads(const at::Tensor& x, std::int64_t heads) const;
   std::pair<at::Tensor, at::Tensor> rotary(std::int64_t length, const at::Tensor& like) const;
@@ -98,9 +115,12 @@ class LlamaModel final : public ModelFunction {
 
 /// The Llama family (model_type "llama", LlamaForCausalLM) for the registry.
 std::unique_ptr<ModelFamily> makeLlamaFamily();
-/// LlamaConfig from a parsed config.json. Throws FileFormatError naming `path` and the key.
-LlamaConfig llamaConfigFromJson(const nlohmann::json& config, const std::string& path);
-/// The config.json Hugging Face's LlamaConfig reads.
+/// The OLMo 2 family (model_type "olmo2", Olmo2ForCausalLM): the Llama model's Olmo2 variant.
+std::unique_ptr<ModelFamily> makeOlmo2Family();
+/// LlamaConfig of `variant` from a parsed config.json. Throws FileFormatError naming `path` and the key.
+LlamaConfig llamaConfigFromJson(const nlohmann::json& config, const std::string& path,
+                                LlamaConfig::Variant variant = LlamaConfig::Variant::Llama);
+/// The config.json Hugging Face's LlamaConfig (Olmo2Config for the OLMo 2 variant) reads.
 nlohmann::json llamaConfigJson(const LlamaConfig& config, const std::string& torchDtype);
 
 }  // namespace shellscope::engine

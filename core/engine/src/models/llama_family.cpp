@@ -1,6 +1,7 @@
-// The Llama family: Hugging Face config.json (LlamaConfig's keys; rope_scaling / rope_parameters
-// of the default and linear kinds, others refused) <-> LlamaConfig, and the buffers older
-// checkpoints carry (rotary_emb.inv_freq) and the tied lm_head copy skipped on loading.
+// The Llama and OLMo 2 families: Hugging Face config.json (LlamaConfig's and Olmo2Config's keys;
+// rope_scaling / rope_parameters of the default and linear kinds, others refused) <-> LlamaConfig,
+// and the buffers older checkpoints carry (rotary_emb.inv_freq) and the tied lm_head copy skipped
+// on loading. One family class serves both: OLMo 2 is LlamaConfig's Olmo2 variant.
 #include <stdexcept>
 
 #include "models/llama.h"
@@ -18,12 +19,15 @@ bool endsWith(const std::string& text, const std::string& suffix) {
 
 class LlamaFamily final : public ModelFamily {
  public:
-  std::string modelType() const override { return "llama"; }
-  std::vector<std::string> architectures() const override { return {"LlamaForCausalLM"}; }
+  explicit LlamaFamily(LlamaConfig::Variant variant) : variant_(variant) {}
+  std::string modelType() const override { return variant_ == LlamaConfig::Variant::Olmo2 ? "olmo2" : "llama"; }
+  std::vector<std::string> architectures() const override {
+    return {variant_ == LlamaConfig::Variant::Olmo2 ? "Olmo2ForCausalLM" : "LlamaForCausalLM"};
+  }
 
   std::unique_ptr<ModelFunction> build(const json& config, const std::string& configPath,
                                        const TensorSource& tensors) const override {
-    return std::make_unique<LlamaModel>(llamaConfigFromJson(config, configPath), tensors);
+    return std::make_unique<LlamaModel>(llamaConfigFromJson(config, configPath, variant_), tensors);
   }
 
   /// rotary_emb.inv_freq buffers; lm_head.weight when tied (an untied model asks for it first).
@@ -33,16 +37,20 @@ class LlamaFamily final : public ModelFamily {
 
   json configOf(const ModelFunction& model, const std::string& torchDtype) const override {
     const auto* llama = dynamic_cast<const LlamaModel*>(&model);
-    if (!llama) throw std::invalid_argument("not a Llama model");
+    if (!llama || llama->config().variant != variant_) throw std::invalid_argument("not a " + modelType() + " model");
     return llamaConfigJson(llama->config(), torchDtype);
   }
+
+ private:
+  LlamaConfig::Variant variant_;
 };
 
 }  // namespace
 
-std::unique_ptr<ModelFamily> makeLlamaFamily() { return std::make_unique<LlamaFamily>(); }
+std::unique_ptr<ModelFamily> makeLlamaFamily() { return std::make_unique<LlamaFamily>(LlamaConfig::Variant::Llama); }
+std::unique_ptr<ModelFamily> makeOlmo2Family() { return std::make_unique<LlamaFamily>(LlamaConfig::Variant::Olmo2); }
 
-LlamaConfig llamaConfigFromJson(const json& j, const std::string& path) {
+LlamaConfig llamaConfigFromJson(const json& j, const std::string& path, LlamaConfig::Variant variant) {
   if (!j.is_object()) throw FileFormatError(path, "not a JSON object");
   const auto present = [](const json& o, const char* key) { return o.contains(key) && !o[key].is_null(); };
   auto integer = [&](const char* key, std::int64_t fallback, bool required) -> std::int64_t {
@@ -63,9 +71,11 @@ LlamaConfig llamaConfigFromJson(const json& j, const std::string& path) {
     if (!j[key].is_boolean()) throw FileFormatError(path, std::string("'") + key + "' is not true or false");
     return j[key].get<bool>();
   };
-  const std::string type = j.value("model_type", std::string("llama"));
-  if (type != "llama") throw FileFormatError(path, "model_type '" + type + "' is not llama");
   LlamaConfig c;
+  c.variant = variant;
+  const bool olmo2 = c.olmo2();
+  const std::string type = j.value("model_type", c.modelType());
+  if (type != c.modelType()) throw FileFormatError(path, "model_type '" + type + "' is not " + c.modelType());
   c.vocabSize = integer("vocab_size", 0, true);
   c.hiddenSize = integer("hidden_size", 0, true);
   c.intermediateSize = integer("intermediate_size", 0, true);
@@ -74,10 +84,11 @@ LlamaConfig llamaConfigFromJson(const json& j, const std::string& path) {
   c.numKeyValueHeads = integer("num_key_value_heads", c.numHeads, false);
   c.headDim = integer("head_dim", 0, false);
   c.maxPositions = integer("max_position_embeddings", 2048, false);
-  c.rmsNormEps = number(j, "rms_norm_eps", 1e-6);
+  c.rmsNormEps = number(j, "rms_norm_eps", olmo2 ? 1e-5 : 1e-6);  // the defaults of LlamaConfig and Olmo2Config
   c.initializerRange = number(j, "initializer_range", 0.02);
   c.attentionBias = flag("attention_bias", false);
   c.mlpBias = flag("mlp_bias", false);
+  if (olmo2 && c.mlpBias) throw FileFormatError(path, "'mlp_bias' true is not an OLMo 2 option (its MLP has no biases)");
   c.tieWordEmbeddings = flag("tie_word_embeddings", false);
   c.ropeTheta = number(j, "rope_theta", 10000.0);
   for (const char* key : {"rope_scaling", "rope_parameters"}) {
@@ -107,9 +118,10 @@ LlamaConfig llamaConfigFromJson(const json& j, const std::string& path) {
 }
 
 json llamaConfigJson(const LlamaConfig& c, const std::string& torchDtype) {
+  const bool olmo2 = c.olmo2();
   json j = {
-      {"architectures", {"LlamaForCausalLM"}},
-      {"model_type", "llama"},
+      {"architectures", {olmo2 ? "Olmo2ForCausalLM" : "LlamaForCausalLM"}},
+      {"model_type", c.modelType()},
       {"vocab_size", c.vocabSize},
       {"hidden_size", c.hiddenSize},
       {"intermediate_size", c.intermediateSize},
@@ -130,6 +142,7 @@ json llamaConfigJson(const LlamaConfig& c, const std::string& torchDtype) {
       {"torch_dtype", torchDtype},
   };
   if (c.headDim > 0) j["head_dim"] = c.headDim;
+  if (olmo2) j.erase("mlp_bias");  // not an Olmo2Config key
   return j;
 }
 

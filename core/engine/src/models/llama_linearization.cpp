@@ -7,6 +7,7 @@
 //   linear     ẏ = ẋ W^T + x Ẇ^T + ḃ          rotary: linear, fixed cos/sin; repeat_kv: linear
 //   attention  ṡ = (q̇ k^T + q k̇^T)/√hd,  Ṗ = P ⊙ (ṡ - Σ_j P ṡ),  ȯ = Ṗ v + P v̇
 //   SwiGLU     m = silu(a) ⊙ b:  ṁ = σ(a)(1 + a(1 - σ(a))) ȧ ⊙ b + silu(a) ⊙ ḃ
+//   OLMo 2     x' = x + N(A(x)):  ẋ' = ẋ + N'(Ȧ(ẋ));  q = q_norm(x W_q^T): q̇ = q_norm'(ẋ W_q^T + x Ẇ_q^T + ḃ_q)
 // Verified against an explicit Jacobian (and so finite differences) in tests/core/engine/test_llama.cpp.
 #include "models/llama.h"
 #include "models/output_head.h"
@@ -41,8 +42,12 @@ class LlamaLinearization final : public OutputHeadLinearization {
     at::NoGradGuard noGrad;
     const double eps = model.config_.rmsNormEps;
     for (const auto& layer : acts_.layers) {
-      ln1_.emplace_back(layer.ln1.input, eps);
-      ln2_.emplace_back(layer.ln2.input, eps);
+      attentionNorm_.emplace_back(layer.attentionNorm.input, eps);
+      mlpNorm_.emplace_back(layer.mlpNorm.input, eps);
+      if (model.config_.olmo2()) {
+        qNorm_.emplace_back(layer.qNorm.input, eps);
+        kNorm_.emplace_back(layer.kNorm.input, eps);
+      }
       const at::Tensor sigma = at::sigmoid(layer.gate);
       siluSlopes_.push_back(sigma * (layer.gate * (1.0 - sigma) + 1.0));
       siluValues_.push_back(layer.gate * sigma);
@@ -58,17 +63,28 @@ class LlamaLinearization final : public OutputHeadLinearization {
     at::Tensor x = at::embedding(g[model_.embed_], batch_.inputs);
     for (size_t l = 0; l < model_.layers_.size(); ++l) {
       const auto& s = model_.layers_[l];
-      const auto& a = acts_.layers[l];
-      x = x + attention(l, ln1_[l].tangent(x, p[s.ln1Weight], g[s.ln1Weight]), g);
-      const at::Tensor bDot = ln2_[l].tangent(x, p[s.ln2Weight], g[s.ln2Weight]);
-      const at::Tensor gateDot =
-          linearTangent(a.ln2.output, bDot, p[s.gateWeight], g[s.gateWeight], optionalParameter(g, s.gateBias));
-      const at::Tensor upDot =
-          linearTangent(a.ln2.output, bDot, p[s.upWeight], g[s.upWeight], optionalParameter(g, s.upBias));
-      const at::Tensor productDot = (siluSlopes_[l] * gateDot).mul_(a.up).add_(siluValues_[l] * upDot);
-      x = x + linearTangent(a.product, productDot, p[s.downWeight], g[s.downWeight], optionalParameter(g, s.downBias));
+      const RmsStatistics& an = attentionNorm_[l];
+      const RmsStatistics& mn = mlpNorm_[l];
+      if (model_.config_.olmo2()) {
+        x = x + an.tangent(attention(l, x, g), p[s.attentionNorm], g[s.attentionNorm]);
+        x = x + mn.tangent(mlp(l, x, g), p[s.mlpNorm], g[s.mlpNorm]);
+      } else {
+        x = x + attention(l, an.tangent(x, p[s.attentionNorm], g[s.attentionNorm]), g);
+        x = x + mlp(l, mn.tangent(x, p[s.mlpNorm], g[s.mlpNorm]), g);
+      }
     }
     return final_[0].tangent(x, p[model_.finalNorm_], g[model_.finalNorm_]);
+  }
+
+  at::Tensor mlp(size_t l, const at::Tensor& inputDot, const std::vector<at::Tensor>& g) const {
+    const auto& s = model_.layers_[l];
+    const auto& a = acts_.layers[l];
+    const auto& p = model_.params_;
+    const at::Tensor gateDot =
+        linearTangent(a.mlpInput, inputDot, p[s.gateWeight], g[s.gateWeight], optionalParameter(g, s.gateBias));
+    const at::Tensor upDot = linearTangent(a.mlpInput, inputDot, p[s.upWeight], g[s.upWeight], optionalParameter(g, s.upBias));
+    const at::Tensor productDot = (siluSlopes_[l] * gateDot).mul_(a.up).add_(siluValues_[l] * upDot);
+    return linearTangent(a.product, productDot, p[s.downWeight], g[s.downWeight], optionalParameter(g, s.downBias));
   }
 
   at::Tensor attention(size_t l, const at::Tensor& inputDot, const std::vector<at::Tensor>& g) const {
@@ -78,13 +94,17 @@ class LlamaLinearization final : public OutputHeadLinearization {
     const auto& c = model_.config_;
     const std::int64_t T = inputDot.size(1), hd = c.headSize();
     const auto [cos, sin] = model_.rotary(T, inputDot);
-    auto projected = [&](int weight, int bias, std::int64_t heads) {
-      return model_.splitHeads(
-          linearTangent(a.ln1.output, inputDot, p[weight], g[weight], optionalParameter(g, bias)), heads);
+    auto projected = [&](int weight, int bias, std::int64_t heads, const RmsStatistics* norm, int normWeight) {
+      at::Tensor dot = linearTangent(a.attentionInput, inputDot, p[weight], g[weight], optionalParameter(g, bias));
+      if (norm) dot = norm->tangent(dot, p[normWeight], g[normWeight]);
+      return model_.splitHeads(dot, heads);
     };
-    const at::Tensor qDot = applyRotary(projected(s.qWeight, s.qBias, c.numHeads), cos, sin, hd);
-    const at::Tensor kDot = applyRotary(projected(s.kWeight, s.kBias, c.numKeyValueHeads), cos, sin, hd);
-    const at::Tensor vDot = projected(s.vWeight, s.vBias, c.numKeyValueHeads);
+    const bool qk = c.olmo2();
+    const at::Tensor qDot =
+        applyRotary(projected(s.qWeight, s.qBias, c.numHeads, qk ? &qNorm_[l] : nullptr, s.qNorm), cos, sin, hd);
+    const at::Tensor kDot =
+        applyRotary(projected(s.kWeight, s.kBias, c.numKeyValueHeads, qk ? &kNorm_[l] : nullptr, s.kNorm), cos, sin, hd);
+    const at::Tensor vDot = projected(s.vWeight, s.vBias, c.numKeyValueHeads, nullptr, -1);
     const at::Tensor mergedDot = causalAttentionTangent(a.query, a.key, a.value, a.probabilities, qDot, kDot, vDot,
                                                         1.0 / std::sqrt(static_cast<double>(hd)));
     return linearTangent(a.merged, mergedDot, p[s.oWeight], g[s.oWeight], optionalParameter(g, s.oBias));
@@ -93,7 +113,7 @@ class LlamaLinearization final : public OutputHeadLinearization {
   const LlamaModel& model_;
   Batch batch_;
   LlamaModel::Activations acts_;
-  std::vector<RmsStatistics> ln1_, ln2_, final_;
+  std::vector<RmsStatistics> attentionNorm_, mlpNorm_, qNorm_, kNorm_, final_;
   std::vector<at::Tensor> siluSlopes_, siluValues_;  ///< silu'(a) and silu(a) of every layer's gate
 };
 

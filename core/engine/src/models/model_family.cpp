@@ -43,6 +43,7 @@ ModelFamilyRegistry::ModelFamilyRegistry() {
   families_.push_back(makeGptNeoxFamily());
   families_.push_back(makeGpt2Family());
   families_.push_back(makeLlamaFamily());
+  families_.push_back(makeOlmo2Family());
 }
 
 ModelFamilyRegistry& ModelFamilyRegistry::instance() {

@@ -63,7 +63,7 @@ class ModelFamily {
 
 class ModelFamilyRegistry {
  public:
-  /// The families of this build (GPT-NeoX, GPT-2, Llama), plus any added since.
+  /// The families of this build (GPT-NeoX, GPT-2, Llama, OLMo 2), plus any added since.
   static ModelFamilyRegistry& instance();
 
   /// Adds a family; throws std::invalid_argument when its model_type is taken.

@@ -1,11 +1,15 @@
 #pragma once
-// A Hugging Face tokenizer.json of the GPT-NeoX kind: byte-level BPE.
+// A Hugging Face tokenizer.json with a BPE model, of either kind the supported checkpoints ship:
+//   byte-level (GPT-NeoX, GPT-2): NFC, the GPT-2 split regex, the byte-to-unicode alphabet;
+//   SentencePiece-style (Llama, TinyLlama, Amber): Prepend("▁") + Replace(" " -> "▁") normalisers
+//     or a Metaspace pre-tokenizer, byte_fallback to <0xNN> tokens, unk_token, fuse_unk.
 //
-// encode(): split out added tokens that are matched on the raw text (specials such as
-// <|endoftext|>), NFC-normalise the rest, split out added tokens matched on normalised text (the
-// GPT-NeoX space runs), split the remainder with the GPT-2 regex, map each piece's UTF-8 bytes to
-// the printable byte-level alphabet and apply the BPE merges by rank. Matching of added tokens is
-// leftmost-longest.
+// encode() does what Hugging Face's encode(text) does: split out added tokens matched on the raw
+// text (specials such as <|endoftext|>, <s>), normalise each piece between them, split out added
+// tokens matched on normalised text (the GPT-NeoX space runs), pre-tokenize the rest, apply the
+// BPE merges by rank to each pre-token (bpe_model.h), and with addSpecialTokens apply the
+// post-processor's single template (Llama's <s> $A: a BOS in front; GPT-NeoX's ByteLevel
+// post-processor adds nothing). Matching of added tokens is leftmost-longest.
 
 #include <cstdint>
 #include <memory>
@@ -27,8 +31,16 @@ class Tokenizer {
   /// Reads and checks a tokenizer.json; throws FileFormatError naming the file and the problem.
   static Tokenizer load(const std::string& path);
 
-  std::vector<std::int64_t> encode(const std::string& utf8) const;
+  /// The ids of UTF-8 text; addSpecialTokens: with the post-processor's template (BOS for Llama).
+  /// Throws FileFormatError naming the file for a character the vocabulary cannot express.
+  std::vector<std::int64_t> encode(const std::string& utf8, bool addSpecialTokens = true) const;
+  /// The text of ids through the file's decoder (added tokens included, as their content).
   std::string decode(const std::vector<std::int64_t>& ids) const;
+  /// The ids the post-processor puts before and after every encoded text (empty for GPT-NeoX).
+  const std::vector<std::int64_t>& templatePrefix() const;
+  const std::vector<std::int64_t>& templateSuffix() const;
+  /// The end-of-document token: <|endoftext|> if the tokenizer has one, else </s>.
+  std::optional<std::int64_t> endOfDocumentId() const;
   /// One more than the largest id (vocabulary and added tokens).
   std::int64_t vocabSize() const;
   std::optional<std::int64_t> tokenId(const std::string& token) const;
