@@ -261,6 +261,34 @@ class TestViewStates : public QObject {
     QVERIFY2(error.contains("no view state 'nope'") && error.contains("'paper'"), qPrintable(error));
   }
 
+  void theShownDataHoldTheFitsAtTheShellCentres() {
+    SessionDocument document;
+    QVERIFY(testing::openAndAnalyse(document, fixture_));
+    ProfileView view(&document);
+    view.rebuildNow();
+    const QString csv = view.shownDataCsv();
+    const QStringList lines = csv.split('\n', Qt::SkipEmptyParts);
+    const QStringList header = lines.front().split(',');
+    const int id = header.indexOf("run_id"), centre = header.indexOf("lambda_centre"), piecewise = header.indexOf("piecewise_fit"),
+              theory = header.indexOf("theory_fit");
+    QVERIFY(id >= 0 && centre >= 0 && piecewise >= 0 && theory >= 0);
+    int compared = 0;
+    for (int i = 1; i < lines.size(); ++i) {
+      const QStringList f = lines[i].split(',');
+      const analysis::RunAnalysis* a = document.analysisOf(f[id].toStdString());
+      QVERIFY(a);
+      const double x = f[centre].toDouble();
+      const bool inside = a->piecewise.fit.ok() && x >= a->piecewise.lambdaMin && x <= a->piecewise.lambdaMax;
+      QCOMPARE(f[piecewise].isEmpty(), !inside);
+      if (inside) {
+        QVERIFY(std::abs(f[piecewise].toDouble() / std::pow(10.0, a->piecewise.evaluate(std::log10(x))) - 1) < 1e-12);
+        ++compared;
+      }
+      if (!f[theory].isEmpty()) QVERIFY(std::abs(f[theory].toDouble() / std::pow(10.0, a->theory.evaluate(std::log10(x))) - 1) < 1e-12);
+    }
+    QVERIFY(compared > 10);
+  }
+
   void rowsInRangeKeepsTheHeaderAndTheRowsInside() {
     const QString csv = "model,lambda,label\nm,0.5,\"a, b\"\nm,5,c\nm,,d\nm,50,e\n";
     QCOMPARE(rowsInRange(csv, "lambda", 1, 10), QString("model,lambda,label\nm,5,c\nm,,d\n"));

@@ -15,7 +15,8 @@ QString profileCsv(const std::vector<ProfileEntry>& entries) {
   CsvWriter csv(text);
   csv.header({"model", "step", "run_id", "label", "shell", "lambda_low", "lambda_high", "lambda_centre", "energy",
               "spread", "band_low", "band_high", "batch_minimum", "smoothed_energy", "quadrature_lower",
-              "quadrature_upper", "unconverged", "smooth_shell_energy", "shift_decades", "amplitude_decades"});
+              "quadrature_upper", "unconverged", "smooth_shell_energy", "shift_decades", "amplitude_decades",
+              "piecewise_fit", "theory_fit"});
   for (const ProfileEntry& e : entries) {
     const analysis::RunAnalysis* a = e.analysis;
     const bool stats = a && a->statistics.bootstrapLow.size() == e.run->shellCount();
@@ -40,7 +41,14 @@ QString profileCsv(const std::vector<ProfileEntry>& entries) {
       if (bounds) csv.integer(unresolved[static_cast<std::size_t>(p.shell)] ? 1 : 0);
       else csv.text("");
       csv.optionalNumber(smoothShells ? std::optional<double>(e.run->smoothShellEnergy(p.shell)) : std::nullopt);
-      csv.number(e.shiftDecades).number(e.amplitudeDecades).endRow();
+      csv.number(e.shiftDecades).number(e.amplitudeDecades);
+      // The fitted curves at the shell centre, inside the range each was fitted over.
+      const auto fitted = [&](const auto& fit) -> std::optional<double> {
+        if (!a || !fit.fit.ok() || p.lambdaCentre < fit.lambdaMin || p.lambdaCentre > fit.lambdaMax) return std::nullopt;
+        return std::pow(10.0, fit.evaluate(std::log10(p.lambdaCentre)));
+      };
+      csv.optionalNumber(a ? fitted(a->piecewise) : std::nullopt).optionalNumber(a ? fitted(a->theory) : std::nullopt);
+      csv.endRow();
     }
   }
   return QString::fromStdString(text.str());
