@@ -39,10 +39,17 @@ part1=$(ls "$work"/s32.h5.part-*-1of3.h5 2>/dev/null)
 # before it has done all four on a busy machine.
 nice -n 19 "$cli" compute "${common[@]}" --dtype float32 --shard 1/3 --out "$work/s32.h5" >/dev/null 2>&1 &
 pid=$!
-for _ in $(seq 1 600); do
+# Each item is saved by replacing the partial session (a new inode): the kill follows the first
+# replacement after the part appeared, checked with stat (a millisecond), not with h5py.
+first_inode=""
+for _ in $(seq 1 30000); do
   part1=$(ls "$work"/s32.h5.part-*-1of3.h5 2>/dev/null)
-  [ -n "$part1" ] && [ "$(items_in "$part1")" -ge 1 ] && break
-  sleep 0.02
+  if [ -n "$part1" ]; then
+    inode=$(stat -c %i "$part1" 2>/dev/null)
+    [ -z "$first_inode" ] && first_inode=$inode
+    [ -n "$inode" ] && [ "$inode" != "$first_inode" ] && break
+  fi
+  sleep 0.002
 done
 kill -9 "$pid" 2>/dev/null || fail "shard 1 finished before it could be killed"
 wait "$pid" 2>/dev/null
