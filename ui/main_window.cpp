@@ -17,7 +17,6 @@
 #include <QMimeData>
 #include <QProgressBar>
 #include <QProgressDialog>
-#include <QSaveFile>
 #include <QSettings>
 #include <QStackedWidget>
 #include <QStatusBar>
@@ -729,13 +728,7 @@ void MainWindow::exportData() {
       showMessage(this, QMessageBox::Warning, tr("Export Failed"), error);
     }
   });
-  watcher->setFuture(QtConcurrent::run(backgroundPool(), [csv, path] {
-    QSaveFile file(path);  // written beside, renamed over: no half-written CSV
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Text) || file.write(csv.toUtf8()) < 0 || !file.commit()) {
-      return QString("%1: %2").arg(path, file.errorString());
-    }
-    return QString();
-  }));
+  watcher->setFuture(QtConcurrent::run(backgroundPool(), [csv, path] { return writeShownData(path, csv); }));
 }
 
 void MainWindow::exportAnimation() {

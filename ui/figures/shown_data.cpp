@@ -1,5 +1,6 @@
 #include "ui/figures/shown_data.h"
 
+#include <QSaveFile>
 #include <QStringList>
 
 #include "ui/charts/interactive_chart_view.h"
@@ -49,6 +50,14 @@ QString cursorList(const std::vector<double>& values) {
 }
 
 }  // namespace
+
+QString writeShownData(const QString& path, const QString& csv) {
+  QSaveFile file(path);
+  if (!file.open(QIODevice::WriteOnly | QIODevice::Text) || file.write(csv.toUtf8()) < 0 || !file.commit()) {
+    return QString("%1: %2").arg(path, file.errorString());
+  }
+  return {};
+}
 
 QString rowsInRange(const QString& csv, const QString& column, double from, double to) {
   QStringList lines = csv.split('\n');

@@ -22,6 +22,10 @@ class SessionDocument;
 
 QString shownDataWithHeader(const ChartPage& page, const SessionDocument& document);
 
+/// Writes `csv` to `path` beside it and renames it over (no half-written file); the error naming
+/// the file, or empty. Safe on any thread.
+QString writeShownData(const QString& path, const QString& csv);
+
 /// The rows of `csv` (header line first) whose `column` lies in [from, to]; rows with an empty or
 /// unreadable value there are kept. `csv` unchanged when it has no such column.
 QString rowsInRange(const QString& csv, const QString& column, double from, double to);

@@ -1,6 +1,5 @@
 #include "ui/figures/view_state_replay.h"
 
-#include <QSaveFile>
 #include <QtCharts/QChart>
 #include <memory>
 #include <stdexcept>
@@ -76,10 +75,8 @@ std::vector<std::string> replayViewState(const ReplayRequest& request) {
   if (!request.csvPath.empty()) {
     const QString csv = shownDataWithHeader(*page, document);
     if (csv.isEmpty()) throw std::runtime_error(path + ": view state '" + request.stateName + "' shows no data");
-    QSaveFile file(QString::fromStdString(request.csvPath));
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Text) || file.write(csv.toUtf8()) < 0 || !file.commit()) {
-      throw std::runtime_error(request.csvPath + ": " + file.errorString().toStdString());
-    }
+    const QString error = writeShownData(QString::fromStdString(request.csvPath), csv);
+    if (!error.isEmpty()) throw std::runtime_error(error.toStdString());
     written.push_back(request.csvPath);
   }
   return written;

@@ -193,7 +193,7 @@ void ProfileView::setDifferenceQuantity(DifferenceQuantity quantity) {
   quantity_->setCurrentIndex(quantity_->findData(static_cast<int>(quantity)));
 }
 
-std::vector<DifferenceEntry> ProfileView::differences() const {
+std::vector<DifferenceEntry> ProfileView::computeDifferences() const {
   std::vector<DifferenceEntry> out;
   const std::string baseId = baseRun();
   const Run* base = baseId.empty() ? nullptr : document_->session().findRun(baseId);
@@ -218,8 +218,10 @@ QString ProfileView::differenceTitle() const {
 void ProfileView::rebuildNow() {
   rebuild_.stop();
   quantity_->setEnabled(base_->currentIndex() > 0);
+  // The paired bootstraps run here, once per change; hover, cursors, export and CSV read the result.
+  differences_ = baseRun().empty() ? std::vector<DifferenceEntry>{} : computeDifferences();
   if (!baseRun().empty()) {
-    const std::vector<DifferenceEntry> diffs = differences();
+    const std::vector<DifferenceEntry>& diffs = differences_;
     ChartStyle style;
     style.dark = dark_;
     QChart* chart = differenceChart(diffs, differenceQuantity(), differenceTitle(), style);
@@ -242,14 +244,14 @@ void ProfileView::rebuildNow() {
 }
 
 QChart* ProfileView::exportChart(const ChartStyle& style) const {
-  if (!baseRun().empty()) return differenceChart(differences(), differenceQuantity(), differenceTitle(), style);
+  if (!baseRun().empty()) return differenceChart(differences_, differenceQuantity(), differenceTitle(), style);
   const std::vector<ProfileEntry> list = entries();
   if (list.empty()) return nullptr;
   return layeredProfileChart(list, layers(), title(), style, view_->isZoomed() ? view_->currentRanges() : AxisRanges{});
 }
 
 QString ProfileView::shownDataCsv() const {
-  if (!baseRun().empty()) return differenceCsv(differences(), differenceQuantity());
+  if (!baseRun().empty()) return differenceCsv(differences_, differenceQuantity());
   return profileCsv(entries());
 }
 
@@ -259,7 +261,7 @@ std::vector<CursorReading> ProfileView::cursorReadings() const {
   if (pins.empty()) return out;
   if (!baseRun().empty()) {
     const bool ratio = differenceQuantity() == DifferenceQuantity::Ratio;
-    for (const DifferenceEntry& e : differences()) {
+    for (const DifferenceEntry& e : differences_) {
       CursorReading r{e.label, ratio ? tr("E/E(base)") : QString::fromUtf8("ΔE"), {}};
       for (double lambda : pins) {
         const int shell = e.difference.window.locate(lambda);
@@ -285,8 +287,7 @@ QString ProfileView::hoverText(const QPointF& value) const {
     const DifferenceEntry* best = nullptr;
     int bestShell = -1;
     double bestDistance = INFINITY;
-    const std::vector<DifferenceEntry> diffs = differences();
-    for (const DifferenceEntry& e : diffs) {
+    for (const DifferenceEntry& e : differences_) {
       const analysis::CheckpointDifference& d = e.difference;
       const int shell = d.window.locate(value.x());
       if (shell < 0 || shell >= d.window.shellCount) continue;

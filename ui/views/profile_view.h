@@ -47,8 +47,8 @@ class ProfileView : public ChartPage {
   bool setBaseRun(const std::string& runId);
   DifferenceQuantity differenceQuantity() const;
   void setDifferenceQuantity(DifferenceQuantity quantity);
-  /// The differences drawn now (empty when no base is chosen).
-  std::vector<DifferenceEntry> differences() const;
+  /// The differences drawn now (empty when no base is chosen), computed at the last rebuild.
+  const std::vector<DifferenceEntry>& differences() const { return differences_; }
   /// Rebuilds now instead of on the next turn of the event loop (tests, view states).
   void rebuildNow() override;
 
@@ -59,6 +59,9 @@ class ProfileView : public ChartPage {
   void scheduleRebuild();
   void refreshBaseChoices();
   QString differenceTitle() const;
+  /// ΔE and the ratio of every other checked run of the base's model, with their paired bootstraps.
+  std::vector<DifferenceEntry> computeDifferences() const;
+  std::vector<DifferenceEntry> differences_;
 
   SessionDocument* document_;
   InteractiveChartView* view_;
