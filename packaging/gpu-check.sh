@@ -2,10 +2,10 @@
 # ShellScope's CUDA path, checked on a machine with an NVIDIA GPU and PyTorch installed: builds the
 # core (no Qt GUI) against PyTorch's own LibTorch, runs the core and engine tests with the CUDA
 # comparison required (SHELLSCOPE_REQUIRE_CUDA=1: no GPU is a failure, never a skip), then `bench`
-# and `bench-scale` at Pythia-1B and Pythia-6.9B shapes in bfloat16 on the GPU, and prints one
+# and `bench-scale` at the Pythia-1B, TinyLlama-1.1B and Pythia-6.9B shapes in bfloat16 on the GPU, and prints one
 # table. Every step that fails is named and the script exits non-zero; nothing is skipped quietly.
 #
-#   packaging/gpu-check.sh [--build DIR] [--shapes "pythia-1b pythia-6.9b"] [--batch-size 4]
+#   packaging/gpu-check.sh [--build DIR] [--shapes "pythia-1b tinyllama-1.1b pythia-6.9b"] [--batch-size 4]
 #                          [--seq-len 2048] [--dtype bfloat16] [--work DIR]
 #
 # Needs: cmake, a C++17 compiler, Debian's libeigen3-dev libhdf5-dev libicu-dev nlohmann-json3-dev
@@ -15,7 +15,7 @@
 set -uo pipefail
 
 build=build-gpu
-shapes="pythia-1b pythia-6.9b"
+shapes="pythia-1b tinyllama-1.1b pythia-6.9b"
 batch_size=4
 seq_len=2048
 dtype=bfloat16

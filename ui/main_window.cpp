@@ -662,7 +662,8 @@ QString MainWindow::suggestedPath(const QString& name, const QString& suffix) co
 void MainWindow::exportFigure() {
   ChartPage* page = currentPage();
   if (!page) return;
-  ExportDialog dialog([page](const ChartStyle& style) { return page->exportChart(style); },
+  const CursorModel* cursors = document_->cursors();
+  ExportDialog dialog([page, cursors](const ChartStyle& style) { return page->exportFigure(style, cursors); },
                       suggestedPath(page->figureName(), ".png"), this);
   if (dialog.exec() != QDialog::Accepted) return;
   const QString path = dialog.path();
@@ -673,7 +674,7 @@ void MainWindow::exportFigure() {
 bool MainWindow::exportCurrentFigure(const QString& path, const FigureSettings& s) {
   ChartPage* page = currentPage();
   if (!page) return false;
-  std::unique_ptr<QChart> chart(page->exportChart(s.style));
+  std::unique_ptr<QChart> chart(page->exportFigure(s.style, document_->cursors()));
   if (!chart) return false;
   try {
     if (path.endsWith(".png", Qt::CaseInsensitive)) {

@@ -19,6 +19,7 @@
 #include <QtCharts/QBarSeries>
 #include <QtCharts/QBarSet>
 #include <QtCharts/QChart>
+#include <QtCharts/QLineSeries>
 #include <cmath>
 #include <memory>
 
@@ -408,6 +409,59 @@ class TestLabViews : public QObject {
     QTemporaryDir dir;
     exportChart(chart.get(), dir.filePath("transport.svg"));
     QVERIFY(QFileInfo(dir.filePath("transport.svg")).size() > 1000);
+  }
+
+  void transportHeatmapShowsTheLinkedCursorsOnBothAxes() {
+    // λ is the heatmap's left axis (shell edges), steps its bottom axis (no learning rates known):
+    // a λ pinned elsewhere is a horizontal line here, a click pins λ only, the mouse moves both
+    // hover cursors, and the exported figure carries the pinned λ as a line at exactly its value.
+    SessionDocument document;
+    TransportView view(&document);
+    view.resize(900, 600);
+    view.setTransports({smallTransport(false)});
+    view.rebuildNow();
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    InteractiveChartView* chartView = view.chartView();
+    QVERIFY(view.hasCursorAxis(CursorAxis::Lambda) && view.hasCursorAxis(CursorAxis::Step));
+    Qt::Orientation along = Qt::Horizontal;
+    QVERIFY(chartView->isCursorLinked(CursorAxis::Lambda, &along) && along == Qt::Vertical);
+    QVERIFY(chartView->isCursorLinked(CursorAxis::Step, &along) && along == Qt::Horizontal);
+    // Chart y <-> λ on the log axis, both ways.
+    const double y = chartView->chartYOf(1.0);
+    QVERIFY(std::isfinite(y));
+    QVERIFY(std::abs(chartView->leftValueAt(y) - 1.0) < 1e-9);
+    QVERIFY(!std::isfinite(chartView->chartYOf(1e3)));  // above the shown edges
+    // The mouse: hover λ and step from the pixel; a click pins λ, not the step.
+    CursorModel* cursors = document.cursors();
+    const QPoint at(static_cast<int>(std::lround(chartView->chartXOf(10.0))), static_cast<int>(std::lround(y)));
+    QTest::mouseMove(chartView->viewport(), at);
+    QTRY_VERIFY(std::isfinite(cursors->hover(CursorAxis::Lambda)));
+    QVERIFY(std::abs(std::log10(cursors->hover(CursorAxis::Lambda))) < 0.05);
+    QVERIFY(std::abs(cursors->hover(CursorAxis::Step) - 10.0) < 0.5);
+    QTest::mouseClick(chartView->viewport(), Qt::LeftButton, {}, at);
+    QCOMPARE(cursors->pinned(CursorAxis::Lambda).size(), std::size_t{1});
+    QVERIFY(cursors->pinned(CursorAxis::Step).empty());
+    // In τ the bottom axis is no longer steps: only λ stays linked.
+    view.setTransports({smallTransport(true)});
+    view.rebuildNow();
+    QVERIFY(view.timeAxis().tau);
+    QVERIFY(!view.hasCursorAxis(CursorAxis::Step));
+    QVERIFY(!chartView->isCursorLinked(CursorAxis::Step));
+    // The export: a horizontal line at the pinned λ across the shown time range, named in the legend.
+    cursors->setPinned(CursorAxis::Lambda, {0.5});
+    std::unique_ptr<QChart> figure(view.exportFigure(ChartStyle{}, cursors));
+    QVERIFY(figure);
+    QLineSeries* mark = nullptr;
+    for (QAbstractSeries* series : figure->series()) {
+      if (series->name().startsWith("cursor 1")) mark = qobject_cast<QLineSeries*>(series);
+    }
+    QVERIFY(mark);
+    QCOMPARE(mark->name(), QString::fromUtf8("cursor 1: λ = 0.5"));
+    QCOMPARE(mark->count(), 2);
+    QCOMPARE(mark->at(0).y(), 0.5);
+    QCOMPARE(mark->at(1).y(), 0.5);
+    QVERIFY(mark->at(0).x() < mark->at(1).x());
   }
 
   void sessionFilesLabRunsAndEstimatesAreReadInTheBackground() {

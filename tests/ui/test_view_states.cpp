@@ -14,11 +14,15 @@
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QtCharts/QChart>
+#include <QtCharts/QLineSeries>
 #include <cmath>
+#include <memory>
 
 #include "session_fixtures.h"
 #include "shellscope/session/session_file.h"
 #include "test_support.h"
+#include "ui/charts/chart_axes.h"
 #include "ui/charts/interactive_chart_view.h"
 #include "ui/document/session_document.h"
 #include "ui/dialogs/export_dialog.h"
@@ -214,6 +218,30 @@ class TestViewStates : public QObject {
       window.tabs()->setCurrentWidget(window.profileView());
       QVERIFY(settle(window));
       window.profileView()->chartView()->setRanges({2e-3, 0.5, 1e-5, 2.0});
+      // Pinned cursors are drawn into the figure (both exports), at their values, ranges kept;
+      // one outside the shown range is not drawn.
+      CursorModel* cursors = window.document()->cursors();
+      cursors->setPinned(CursorAxis::Lambda, {0.01, 0.1});
+      {
+        std::unique_ptr<QChart> marked(window.profileView()->exportFigure(ChartStyle{}, cursors));
+        QVERIFY(marked);
+        std::vector<double> at;
+        for (QAbstractSeries* series : marked->series()) {
+          if (!series->name().startsWith("cursor ")) continue;
+          auto* line = qobject_cast<QLineSeries*>(series);
+          QVERIFY(line && line->count() == 2 && line->at(0).x() == line->at(1).x());
+          at.push_back(line->at(0).x());
+        }
+        QCOMPARE(at, (std::vector<double>{0.01, 0.1}));
+        double min = 0, max = 0;
+        QVERIFY(axisRange(marked->axes(Qt::Horizontal).first(), &min, &max));
+        QCOMPARE(min, 2e-3);
+        QCOMPARE(max, 0.5);
+        cursors->setPinned(CursorAxis::Lambda, {0.01, 3.0});
+        std::unique_ptr<QChart> outside(window.profileView()->exportFigure(ChartStyle{}, cursors));
+        QCOMPARE(outside->series().size(), marked->series().size() - 1);
+        cursors->setPinned(CursorAxis::Lambda, {0.01, 0.1});
+      }
       FigureSettings figure;
       figure.options.size = QSize(640, 420);
       figure.options.dpi = 120;

@@ -126,64 +126,123 @@ void InteractiveChartView::setChartOwned(QChart* newChart) {
   }
 }
 
-void InteractiveChartView::linkCursor(CursorModel* cursors, CursorAxis axis) {
+void InteractiveChartView::linkCursor(CursorModel* cursors, CursorAxis axis, Qt::Orientation along, bool pinOnClick) {
+  links_.erase(std::remove_if(links_.begin(), links_.end(), [&](const CursorLink& l) { return l.along == along; }),
+               links_.end());
+  if (cursors) links_.push_back({axis, along, pinOnClick});
+  if (cursors == cursors_ && (cursors || links_.empty())) {
+    viewport()->update();
+    return;
+  }
   if (cursors_) cursors_->disconnect(this);
+  if (!cursors) {  // unlinking one orientation keeps the model of the other
+    if (links_.empty()) cursors_ = nullptr;
+    viewport()->update();
+    return;
+  }
   cursors_ = cursors;
-  cursorAxis_ = axis;
-  if (!cursors_) return;
   const auto repaint = [this](CursorAxis changed) {
-    if (changed == cursorAxis_) viewport()->update();
+    if (isCursorLinked(changed)) viewport()->update();
   };
   connect(cursors_, &CursorModel::hoverChanged, this, repaint);
   connect(cursors_, &CursorModel::pinnedChanged, this, repaint);
-  connect(cursors_, &QObject::destroyed, this, [this] { cursors_ = nullptr; });
+  connect(cursors_, &QObject::destroyed, this, [this] {
+    cursors_ = nullptr;
+    links_.clear();
+  });
+  viewport()->update();
 }
 
-double InteractiveChartView::bottomValueAt(double chartX) const {
-  const QAbstractAxis* axis = bottomAxis(chart());
-  const QRectF plot = chart()->plotArea();
+bool InteractiveChartView::isCursorLinked(CursorAxis axis, Qt::Orientation* along) const {
+  for (const CursorLink& link : links_) {
+    if (link.axis != axis) continue;
+    if (along) *along = link.along;
+    return true;
+  }
+  return false;
+}
+
+namespace {
+
+/// The value at fraction `t` (0: low end) of `axis`'s shown range, NaN outside it.
+double valueAtFraction(const QAbstractAxis* axis, double t) {
   double min = 0, max = 0;
-  if (!axis || !rangeOf(axis, min, max) || plot.width() <= 0 || chartX < plot.left() || chartX > plot.right()) return NAN;
+  if (!axis || !rangeOf(axis, min, max) || !(t >= 0 && t <= 1)) return NAN;
   if (isLog(axis) && !(min > 0)) return NAN;
-  const double t = (chartX - plot.left()) / plot.width();
   return fromSpace(axis, toSpace(axis, min) + t * (toSpace(axis, max) - toSpace(axis, min)));
 }
 
-double InteractiveChartView::chartXOf(double value) const {
-  const QAbstractAxis* axis = bottomAxis(chart());
-  const QRectF plot = chart()->plotArea();
+/// The fraction of `axis`'s shown range at which `value` lies, NaN when outside it.
+double fractionOf(const QAbstractAxis* axis, double value) {
   double min = 0, max = 0;
   if (!axis || !rangeOf(axis, min, max) || !(max > min) || !std::isfinite(value)) return NAN;
   if (isLog(axis) && (!(min > 0) || !(value > 0))) return NAN;
   if (value < min || value > max) return NAN;
-  const double t = (toSpace(axis, value) - toSpace(axis, min)) / (toSpace(axis, max) - toSpace(axis, min));
-  return plot.left() + t * plot.width();
+  return (toSpace(axis, value) - toSpace(axis, min)) / (toSpace(axis, max) - toSpace(axis, min));
+}
+
+}  // namespace
+
+double InteractiveChartView::bottomValueAt(double chartX) const {
+  const QRectF plot = chart()->plotArea();
+  if (plot.width() <= 0) return NAN;
+  return valueAtFraction(bottomAxis(chart()), (chartX - plot.left()) / plot.width());
+}
+
+double InteractiveChartView::chartXOf(double value) const {
+  const QRectF plot = chart()->plotArea();
+  return plot.left() + fractionOf(bottomAxis(chart()), value) * plot.width();
+}
+
+double InteractiveChartView::leftValueAt(double chartY) const {
+  const QRectF plot = chart()->plotArea();
+  if (plot.height() <= 0) return NAN;
+  return valueAtFraction(leftAxis(chart()), (plot.bottom() - chartY) / plot.height());
+}
+
+double InteractiveChartView::chartYOf(double value) const {
+  const QRectF plot = chart()->plotArea();
+  return plot.bottom() - fractionOf(leftAxis(chart()), value) * plot.height();
+}
+
+double InteractiveChartView::cursorValueAt(const CursorLink& link, const QPointF& chartPos) const {
+  return link.along == Qt::Horizontal ? bottomValueAt(chartPos.x()) : leftValueAt(chartPos.y());
 }
 
 void InteractiveChartView::drawForeground(QPainter* painter, const QRectF& rect) {
   QChartView::drawForeground(painter, rect);
-  if (!cursors_) return;
+  if (!cursors_ || links_.empty()) return;
   const QRectF plot = chart()->mapRectToScene(chart()->plotArea());
   const QColor ink = palette().color(QPalette::WindowText);
   painter->save();
   painter->setRenderHint(QPainter::Antialiasing, false);
-  const auto line = [&](double value, Qt::PenStyle style, const QString& label) {
-    const double x = chartXOf(value);
-    if (!std::isfinite(x)) return;
-    const double sceneX = chart()->mapToScene(QPointF(x, 0)).x();
-    QPen pen(ink, 1, style);
-    painter->setPen(pen);
-    painter->drawLine(QPointF(sceneX, plot.top()), QPointF(sceneX, plot.bottom()));
-    if (!label.isEmpty()) painter->drawText(QPointF(sceneX + 3, plot.top() + 12), label);
-  };
-  const std::vector<double>& pinned = cursors_->pinned(cursorAxis_);
-  for (std::size_t i = 0; i < pinned.size(); ++i) line(pinned[i], Qt::SolidLine, QString::number(i + 1));
-  line(cursors_->hover(cursorAxis_), Qt::DashLine, QString());
+  for (const CursorLink& link : links_) {
+    const bool vertical = link.along == Qt::Horizontal;  // a bottom-axis cursor is a vertical line
+    const auto line = [&](double value, Qt::PenStyle style, const QString& label) {
+      const double at = vertical ? chartXOf(value) : chartYOf(value);
+      if (!std::isfinite(at)) return;
+      painter->setPen(QPen(ink, 1, style));
+      if (vertical) {
+        const double sceneX = chart()->mapToScene(QPointF(at, 0)).x();
+        painter->drawLine(QPointF(sceneX, plot.top()), QPointF(sceneX, plot.bottom()));
+        if (!label.isEmpty()) painter->drawText(QPointF(sceneX + 3, plot.top() + 12), label);
+      } else {
+        const double sceneY = chart()->mapToScene(QPointF(0, at)).y();
+        painter->drawLine(QPointF(plot.left(), sceneY), QPointF(plot.right(), sceneY));
+        if (!label.isEmpty()) painter->drawText(QPointF(plot.right() - 10, sceneY - 3), label);
+      }
+    };
+    const std::vector<double>& pinned = cursors_->pinned(link.axis);
+    for (std::size_t i = 0; i < pinned.size(); ++i) line(pinned[i], Qt::SolidLine, QString::number(i + 1));
+    line(cursors_->hover(link.axis), Qt::DashLine, QString());
+  }
   painter->restore();
 }
 
 void InteractiveChartView::leaveEvent(QEvent* event) {
-  if (cursors_) cursors_->setHover(cursorAxis_, NAN);
+  if (cursors_) {
+    for (const CursorLink& link : links_) cursors_->setHover(link.axis, NAN);
+  }
   QChartView::leaveEvent(event);
 }
 
@@ -354,7 +413,9 @@ void InteractiveChartView::mouseMoveEvent(QMouseEvent* event) {
   }
   QChartView::mouseMoveEvent(event);
   if (event->buttons() == Qt::NoButton) updateHover(pos);
-  if (cursors_) cursors_->setHover(cursorAxis_, bottomValueAt(toChart(pos).x()));
+  if (cursors_) {
+    for (const CursorLink& link : links_) cursors_->setHover(link.axis, cursorValueAt(link, toChart(pos)));
+  }
 }
 
 void InteractiveChartView::mouseReleaseEvent(QMouseEvent* event) {
@@ -402,9 +463,11 @@ void InteractiveChartView::mouseReleaseEvent(QMouseEvent* event) {
     }
     const QPoint drag = pos - pressPos_;
     const bool click = std::abs(drag.x()) < kMinRubberBandPixels && std::abs(drag.y()) < kMinRubberBandPixels;
-    if (click && cursors_) {  // a click pins the linked cursor
-      const double value = bottomValueAt(toChart(pos).x());
-      if (std::isfinite(value)) cursors_->pin(cursorAxis_, value);
+    if (click && cursors_) {  // a click pins the linked cursors that pin
+      for (const CursorLink& link : links_) {
+        const double value = cursorValueAt(link, toChart(pos));
+        if (link.pinOnClick && std::isfinite(value)) cursors_->pin(link.axis, value);
+      }
     }
     if (band && band->isVisible() &&
         (std::abs(drag.x()) < kMinRubberBandPixels || std::abs(drag.y()) < kMinRubberBandPixels)) {

@@ -33,7 +33,8 @@ namespace shellscope::ui {
 ///   its labels) selects a range of x: a band follows the mouse and axisSpanSelected() reports it.
 /// - with linkCursor(), the mouse moves that axis's shared cursor (a dashed line in every linked
 ///   view), a click without dragging pins a cursor there (two at most; then the nearer moves), Esc
-///   unpins them; pinned cursors are solid lines labelled 1 and 2.
+///   unpins them; pinned cursors are solid lines labelled 1 and 2. A view may link its bottom and
+///   its left axis (the transport heatmap: steps across, λ up).
 /// Legend clicks toggle every series whose "entry" property equals the clicked series' one; the
 /// hidden entry's markers stay in the legend, faded.
 class InteractiveChartView : public QChartView {
@@ -68,15 +69,21 @@ class InteractiveChartView : public QChartView {
   /// a logarithmic axis cannot show, change nothing. Emits zoomChanged when something changed.
   void setRanges(const AxisRanges& ranges);
 
-  /// Links the bottom axis to `cursors`' `axis` (null: unlinked). The view draws the hover and
-  /// pinned positions over the chart and moves them with the mouse.
-  void linkCursor(CursorModel* cursors, CursorAxis axis);
-  CursorModel* linkedCursors() const { return cursors_; }
-  CursorAxis cursorAxis() const { return cursorAxis_; }
+  /// Links an axis to `cursors`' `axis`: the bottom one (`along` Qt::Horizontal, cursors drawn as
+  /// vertical lines) or the left one (Qt::Vertical, horizontal lines; the transport heatmap's λ).
+  /// Null `cursors` unlinks that orientation. The view draws the hover and pinned positions and
+  /// moves the hover with the mouse; a click pins on the links made with `pinOnClick`.
+  void linkCursor(CursorModel* cursors, CursorAxis axis, Qt::Orientation along = Qt::Horizontal, bool pinOnClick = true);
+  CursorModel* linkedCursors() const { return links_.empty() ? nullptr : cursors_; }
+  /// Whether `axis` is linked, and along which orientation.
+  bool isCursorLinked(CursorAxis axis, Qt::Orientation* along = nullptr) const;
   /// The bottom-axis value at chart x `chartX` (plot-area pixels), NaN outside the plot area.
   double bottomValueAt(double chartX) const;
   /// The chart x (pixels) of the bottom-axis value `value`, NaN when it is not inside the shown range.
   double chartXOf(double value) const;
+  /// The same for the left axis and chart y.
+  double leftValueAt(double chartY) const;
+  double chartYOf(double value) const;
 
   /// Shows or hides every series of `entry`; emits entryVisibilityChanged when something changed.
   void setEntryVisible(int entry, bool visible);
@@ -129,8 +136,16 @@ class InteractiveChartView : public QChartView {
   void updateHover(const QPoint& viewportPos);
   void hideHover();
 
+  struct CursorLink {
+    CursorAxis axis;
+    Qt::Orientation along;
+    bool pinOnClick;
+  };
+  /// The value of `link`'s axis at chart position `chartPos`, NaN outside the plot area.
+  double cursorValueAt(const CursorLink& link, const QPointF& chartPos) const;
+
   CursorModel* cursors_ = nullptr;
-  CursorAxis cursorAxis_ = CursorAxis::Lambda;
+  std::vector<CursorLink> links_;  // at most one per orientation
   bool keepZoomOnReplace_ = false;
   HoverText hoverText_;
   std::vector<AxisHome> home_;

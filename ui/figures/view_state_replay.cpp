@@ -67,7 +67,7 @@ std::vector<std::string> replayViewState(const ReplayRequest& request) {
     if (request.width) figure.options.size.setWidth(*request.width);
     if (request.height) figure.options.size.setHeight(*request.height);
     if (request.dpi) figure.options.dpi = *request.dpi;
-    std::unique_ptr<QChart> chart(page->exportChart(figure.style));
+    std::unique_ptr<QChart> chart(page->exportFigure(figure.style, document.cursors()));
     if (!chart) throw std::runtime_error(path + ": view state '" + request.stateName + "' shows nothing to draw");
     exportChart(chart.get(), QString::fromStdString(request.figurePath), figure.options);
     written.push_back(request.figurePath);

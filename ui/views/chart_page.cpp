@@ -4,9 +4,19 @@
 #include <QStringList>
 #include <cmath>
 
+#include "ui/charts/cursor_marks.h"
 #include "ui/views/page_state.h"
 
 namespace shellscope::ui {
+
+QChart* ChartPage::exportFigure(const ChartStyle& style, const CursorModel* cursors) const {
+  QChart* chart = exportChart(style);
+  if (!chart || !cursors) return chart;
+  for (const CursorAxis axis : {CursorAxis::Lambda, CursorAxis::Step}) {
+    if (exportHasCursorAxis(axis)) addCursorMarks(chart, axis, cursors->pinned(axis), cursorAlong(axis), style);
+  }
+  return chart;
+}
 
 QString cursorReadout(bool lambdaAxis, const std::vector<double>& pinned, const std::vector<CursorReading>& readings) {
   if (pinned.empty()) return {};

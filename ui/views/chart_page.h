@@ -56,6 +56,15 @@ class ChartPage : public QWidget {
   /// draws at the pinned cursors of that axis.
   virtual bool hasCursorAxis(CursorAxis axis) const { (void)axis; return false; }
   virtual std::vector<CursorReading> cursorReadings() const { return {}; }
+  /// Where a cursor of `axis` lies: on the bottom axis (Qt::Horizontal, the default) or the left.
+  virtual Qt::Orientation cursorAlong(CursorAxis axis) const { (void)axis; return Qt::Horizontal; }
+  /// Whether the figure exportChart() makes has that axis where cursorAlong() says (a page whose
+  /// export can be another panel says no for it).
+  virtual bool exportHasCursorAxis(CursorAxis axis) const { return hasCursorAxis(axis); }
+
+  /// exportChart() with the pinned cursors of `cursors` drawn in (cursor_marks.h); what File ▸
+  /// Export Figure and `render --state` write. Null `cursors`: the chart alone.
+  QChart* exportFigure(const ChartStyle& style, const CursorModel* cursors) const;
 
  protected:
   /// Applies a state restoreState() kept while the page was not settled.

@@ -445,6 +445,10 @@ QString GeneralisationView::summaryHtml() const {
   return html;
 }
 
+bool GeneralisationView::exportHasCursorAxis(CursorAxis axis) const {
+  return axis == CursorAxis::Lambda && exportPanel() == GeneralisationPanel::Profiles;
+}
+
 QChart* GeneralisationView::exportChart(const ChartStyle& style) const {
   const int r = currentRun();
   if (r < 0) return nullptr;

@@ -52,6 +52,8 @@ class GeneralisationView : public ChartPage {
   bool isSettled() const override { return !loading_; }
   /// The profiles panel has a λ axis (the others: shell bins and time).
   bool hasCursorAxis(CursorAxis axis) const override { return axis == CursorAxis::Lambda; }
+  /// Only the profiles panel, exported alone, has the λ axis.
+  bool exportHasCursorAxis(CursorAxis axis) const override;
   /// The chosen run's index in runs() (-1 when there are none) and checkpoint.
   int currentRun() const;
   int checkpoint() const;

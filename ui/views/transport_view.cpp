@@ -206,6 +206,7 @@ void TransportView::rebuild() {
   ChartStyle style;
   style.dark = dark_;
   view_->setChartOwned(transportChart(transports_[t], timeAxis(), style));
+  linkCursors();
   summary_->setText(summaryHtml());
   stack_->setCurrentIndex(1);
 }
@@ -235,6 +236,19 @@ QString TransportView::summaryHtml() const {
   html += tr("<p style='color:gray'>J<sub>≤b</sub> is the energy per unit time crossing shell edge b downwards "
              "(J &gt; 0: toward small λ). Lighter cells: the interval contains 0.</p>");
   return html;
+}
+
+void TransportView::linkCursors() {
+  // λ up the heatmap (shell edges): a click pins the edge. Steps across, when the time axis is in
+  // steps: the step cursor of Trends shows here and follows the mouse, but a click pins only λ.
+  view_->linkCursor(document_->cursors(), CursorAxis::Lambda, Qt::Vertical, /*pinOnClick=*/true);
+  view_->linkCursor(hasCursorAxis(CursorAxis::Step) ? document_->cursors() : nullptr, CursorAxis::Step, Qt::Horizontal,
+                    /*pinOnClick=*/false);
+}
+
+bool TransportView::hasCursorAxis(CursorAxis axis) const {
+  if (currentTransport() < 0) return false;
+  return axis == CursorAxis::Lambda || !timeAxis().tau;
 }
 
 QChart* TransportView::exportChart(const ChartStyle& style) const {

@@ -56,6 +56,11 @@ class TransportView : public ChartPage {
   QString emptyText() const;
   InteractiveChartView* chartView() const { return view_; }
   void rebuildNow() override { rebuild(); }
+  /// λ (the shell edges, the left axis) always; steps when the time axis is in steps.
+  bool hasCursorAxis(CursorAxis axis) const override;
+  Qt::Orientation cursorAlong(CursorAxis axis) const override {
+    return axis == CursorAxis::Lambda ? Qt::Vertical : Qt::Horizontal;
+  }
 
  Q_SIGNALS:
   void transportsChanged();
@@ -64,6 +69,7 @@ class TransportView : public ChartPage {
   void refreshTransports();
   void chooseDefaultAxis();
   void rebuild();
+  void linkCursors();
   QString summaryHtml() const;
 
   SessionDocument* document_;

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -74,6 +75,13 @@ void sortByStep(std::vector<CheckpointEntry>& entries) {
   });
 }
 
+/// The series a checkpoint named `label` belongs to: the model, or "<model>-<trajectory>" for
+/// OLMo 2's stage-2 ingredients (their steps restart at 0).
+std::string seriesName(const std::string& model, const std::string& label) {
+  const std::string trajectory = trajectoryFromName(label);
+  return trajectory.empty() ? model : model + "-" + trajectory;
+}
+
 std::vector<CheckpointEntry> discoverCache(const fs::path& cache) {
   const std::string model = cacheModelName(basename(cache));
   std::map<std::string, std::vector<std::string>> revisionsOfHash;
@@ -101,6 +109,7 @@ std::vector<CheckpointEntry> discoverCache(const fs::path& cache) {
         if (step >= 0) entry.step = step;
       }
     }
+    entry.modelName = seriesName(model, entry.label);
     entries.push_back(entry);
   }
   return entries;
@@ -118,7 +127,7 @@ CheckpointEntry singleCheckpoint(const fs::path& folder) {
       if (fs::equivalent(e.path, folder)) return e;
     }
   }
-  entry.modelName = entry.step >= 0 ? basename(parent) : entry.label;
+  entry.modelName = entry.step >= 0 ? seriesName(basename(parent), entry.label) : entry.label;
   if (entry.modelName.empty()) entry.modelName = entry.label;
   return entry;
 }
@@ -170,7 +179,25 @@ CheckpointFiles locateCheckpoint(const std::string& folder) {
                                 "pytorch_model.bin.index.json)");
 }
 
-std::int64_t stepFromName(const std::string& name) {
+namespace {
+
+/// Length of OLMo 2's stage prefix ("stage1-", "stage2-ingredient3-") at the start of `name`, 0 when none.
+std::size_t stagePrefixLength(const std::string& name) {
+  static const std::regex stage(R"(^stage[0-9]+-(ingredient[0-9]+-)?)");
+  std::smatch match;
+  return std::regex_search(name, match, stage) ? static_cast<std::size_t>(match.length(0)) : 0;
+}
+
+}  // namespace
+
+std::string trajectoryFromName(const std::string& name) {
+  const std::size_t prefix = stagePrefixLength(name);
+  if (prefix == 0 || name.rfind("stage1-", 0) == 0) return {};
+  return name.substr(0, prefix - 1);  // without the dash
+}
+
+std::int64_t stepFromName(const std::string& fullName) {
+  const std::string name = fullName.substr(stagePrefixLength(fullName));
   // Pythia step1000, OLMo step1000-tokens4B, TinyLlama step-50K-token-105B, SmolLM2 step-125000,
   // Amber ckpt_000 (the checkpoint's index), Trainer checkpoint-1000, Megatron iter_0001000.
   for (const char* prefix : {"global_step", "checkpoint-", "checkpoint_", "step-", "step_", "step", "iter_", "ckpt_",
@@ -222,7 +249,7 @@ std::vector<CheckpointEntry> discoverCheckpoints(const std::string& path) {
         entry.path = child.path().string();
         entry.label = name;
         entry.step = stepFromName(name);
-        entry.modelName = model;
+        entry.modelName = seriesName(model, name);
         entries.push_back(entry);
       }
     }

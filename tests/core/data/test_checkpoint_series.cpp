@@ -4,6 +4,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 
 #include "shellscope/data/checkpoint_series.h"
 #include "test_support.h"
@@ -51,6 +53,51 @@ class TestCheckpointSeries : public QObject {
     QCOMPARE(stepFromName("ckpt_007"), std::int64_t(7));
     QCOMPARE(stepFromName("step-token-105B"), std::int64_t(-1));
     QCOMPARE(stepFromName("step12x-tokens4B"), std::int64_t(-1));
+  }
+
+  void olmo2StageNames() {
+    // allenai/OLMo-2-1124-7B's branches: stage-1 pretraining (with and without the prefix) and the
+    // stage-2 "ingredients", annealing runs whose steps restart at 0.
+    QCOMPARE(stepFromName("stage1-step928646-tokens3896B"), std::int64_t(928646));
+    QCOMPARE(stepFromName("stage2-ingredient3-step11931-tokens50B"), std::int64_t(11931));
+    QCOMPARE(stepFromName("stage2-ingredient1"), std::int64_t(-1));
+    QCOMPARE(stepFromName("stagex-step10"), std::int64_t(-1));
+    QCOMPARE(trajectoryFromName("stage1-step150-tokens1B"), std::string());
+    QCOMPARE(trajectoryFromName("step150-tokens1B"), std::string());
+    QCOMPARE(trajectoryFromName("stage2-ingredient2-step1000-tokens5B"), std::string("stage2-ingredient2"));
+    QCOMPARE(trajectoryFromName("stage3-step10"), std::string("stage3"));
+
+    // A folder of such revisions: one series per trajectory, each in step order, steps shared
+    // between trajectories allowed.
+    const fs::path model = root() / "OLMo-2-1124-7B";
+    for (const char* s : {"stage1-step2000-tokens9B", "step150-tokens1B", "stage2-ingredient1-step1000-tokens5B",
+                          "stage2-ingredient1-step0-tokens0B", "stage2-ingredient2-step1000-tokens5B"}) {
+      makeCheckpoint(model / s);
+    }
+    const auto entries = discoverCheckpoints(model.string());
+    QCOMPARE(entries.size(), size_t(5));
+    std::map<std::string, std::vector<std::int64_t>> bySeries;
+    for (const auto& e : entries) bySeries[e.modelName].push_back(e.step);
+    QCOMPARE(bySeries["OLMo-2-1124-7B"], (std::vector<std::int64_t>{150, 2000}));
+    QCOMPARE(bySeries["OLMo-2-1124-7B-stage2-ingredient1"], (std::vector<std::int64_t>{0, 1000}));
+    QCOMPARE(bySeries["OLMo-2-1124-7B-stage2-ingredient2"], (std::vector<std::int64_t>{1000}));
+
+    // The same revisions in a Hugging Face cache, and one ingredient snapshot on its own.
+    const fs::path cache = root() / "hub-olmo" / "models--allenai--OLMo-2-1124-7B";
+    makeCheckpoint(cache / "snapshots" / "s1");
+    makeCheckpoint(cache / "snapshots" / "s2");
+    fs::create_directories(cache / "refs");
+    std::ofstream(cache / "refs" / "stage1-step1000-tokens5B") << "s1";
+    std::ofstream(cache / "refs" / "stage2-ingredient2-step1000-tokens5B") << "s2";
+    const auto cached = discoverCheckpoints(cache.string());
+    QCOMPARE(cached.size(), size_t(2));
+    QCOMPARE(cached[0].step, std::int64_t(1000));
+    QCOMPARE(cached[1].step, std::int64_t(1000));
+    std::set<std::string> names{cached[0].modelName, cached[1].modelName};
+    QVERIFY(names.count("OLMo-2-1124-7B") == 1 && names.count("OLMo-2-1124-7B-stage2-ingredient2") == 1);
+    const auto one = discoverCheckpoints((model / "stage2-ingredient1-step1000-tokens5B").string());
+    QCOMPARE(one.size(), size_t(1));
+    QCOMPARE(one[0].modelName, std::string("OLMo-2-1124-7B-stage2-ingredient1"));
   }
 
   void stepFoldersInStepOrder() {

@@ -61,6 +61,9 @@ bool llamaShapeNamed(const std::string& name, engine::LlamaConfig& config) {
     config = llamaShape(32000, 2048, 5632, 22, 32, 4, 2048, 1e-5, 10000.0, false);
   } else if (name == "amber-7b") {  // LLM360/Amber: Llama-7B shape
     config = llamaShape(32000, 4096, 11008, 32, 32, 32, 2048, 1e-6, 10000.0, false);
+  } else if (name == "olmo2-7b") {  // allenai/OLMo-2-1124-7B: post-sublayer norms and q/k norms, 7.30B parameters
+    config = llamaShape(100352, 4096, 11008, 32, 32, 32, 4096, 1e-6, 500000.0, false);
+    config.variant = engine::LlamaConfig::Variant::Olmo2;
   } else {
     return false;
   }
@@ -95,7 +98,8 @@ at::ScalarType storeType(const std::string& text) {
 
 std::vector<std::string> knownModelShapes() {
   return {"pythia-14m", "pythia-70m", "pythia-160m", "pythia-410m", "pythia-1b", "pythia-1.4b", "pythia-2.8b",
-          "pythia-6.9b", "tiny-lm", "small-lm", "base-lm", "gpt2-small", "smollm2-135m", "tinyllama-1.1b", "amber-7b"};
+          "pythia-6.9b", "tiny-lm", "small-lm", "base-lm", "gpt2-small", "smollm2-135m", "tinyllama-1.1b", "amber-7b",
+          "olmo2-7b"};
 }
 
 CheckpointFiles::Layout parseLayout(const std::string& text) {

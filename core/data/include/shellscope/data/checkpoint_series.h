@@ -40,7 +40,16 @@ struct CheckpointEntry {
 
 /// The step a folder or revision name encodes: step1000, checkpoint-1000, global_step1000,
 /// iter_0001000, step1000-tokens4B, step-1K-token-2B -> 1000; ckpt_007 -> 7; -1 otherwise.
+/// OLMo 2's stage prefixes are read past: stage1-step1000-tokens5B and
+/// stage2-ingredient1-step1000-tokens5B -> 1000 (see trajectoryFromName).
 std::int64_t stepFromName(const std::string& name);
+
+/// The training trajectory a revision name belongs to when one model publishes several whose
+/// steps restart: OLMo 2's stage-2 "ingredients" (annealing runs from the end of stage 1, each
+/// counting from step 0) -> "stage2-ingredient1". Empty for the main pretraining run (stage1-...,
+/// an unprefixed step name, anything else). discoverCheckpoints() makes each trajectory its own
+/// series, modelName "<model>-stage2-ingredient1", so their steps do not collide.
+std::string trajectoryFromName(const std::string& name);
 
 /// The checkpoints under `path`, ordered by step (unknown steps last, by label). Snapshots of a
 /// Hugging Face cache reached by several revisions appear once, under the revision that names a

@@ -13,7 +13,7 @@ namespace shellscope {
 
 /// Named shapes: GPT-NeoX pythia-14m, -70m, -160m, -410m, -1b, -1.4b, -2.8b, -6.9b (vocabulary
 /// 50432, the others 50304) and the built-in language models tiny-lm, small-lm, base-lm; GPT-2
-/// gpt2-small (124M); Llama smollm2-135m, tinyllama-1.1b and amber-7b.
+/// gpt2-small (124M); Llama smollm2-135m, tinyllama-1.1b and amber-7b; OLMo 2 olmo2-7b.
 std::vector<std::string> knownModelShapes();
 
 struct RandomCheckpointOptions {
