@@ -54,6 +54,11 @@ AnalysisOptionsDialog::AnalysisOptionsDialog(const analysis::AnalysisOptions& op
   confidence_->setDecimals(3);
   confidence_->setSingleStep(0.01);
   confidence_->setValue(options.confidence);
+  confidence_->setToolTip(tr("Coverage of the bootstrap bands and intervals (0.95: 95%)"));
+  collapse_->setToolTip(tr("The frontier's cut-off: the λ below the peak where the profile falls to this fraction "
+                           "of the peak energy (docs/analysis.md)"));
+  lambdaMin_->setToolTip(tr("The smallest λ the piecewise and theory fits use; empty: the whole profile"));
+  lambdaMax_->setToolTip(tr("The largest λ the fits use; empty: the whole profile"));
   auto* form = new QFormLayout;
   form->addRow(tr("&Smoothing width:"), smoothing_);
   form->addRow(tr("&Bootstrap resamples:"), bootstrap_);

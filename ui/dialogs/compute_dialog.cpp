@@ -102,6 +102,8 @@ void ComputeDialog::buildUi() {
   sourceGroup_->addButton(builtinRadio_);
   sourceGroup_->addButton(folderRadio_);
   builtinRadio_->setChecked(true);
+  builtinRadio_->setToolTip(tr("Compute a small built-in model on its own synthetic data (no files needed)"));
+  folderRadio_->setToolTip(tr("Compute Hugging Face checkpoints: one folder, a folder of step folders, or a cache"));
   builtinCombo_ = new QComboBox;
   builtinCombo_->setObjectName(QStringLiteral("builtinModel"));
   for (const std::string& name : builtinModelNames()) {
@@ -111,7 +113,10 @@ void ComputeDialog::buildUi() {
   folderEdit_ = new QLineEdit;
   folderEdit_->setObjectName(QStringLiteral("checkpointFolder"));
   folderEdit_->setPlaceholderText(tr("a checkpoint folder, a folder of step folders, or a Hugging Face cache folder"));
+  folderEdit_->setToolTip(tr("A checkpoint folder (config.json + weights), a folder of step folders such as "
+                             "step1000/, or a Hugging Face cache folder models--org--name; scanned as you type"));
   folderBrowse_ = new QPushButton(tr("Browse…"));
+  folderBrowse_->setToolTip(tr("Choose the checkpoint folder"));
   scanLabel_ = new QLabel;
   scanLabel_->setWordWrap(true);
   scanLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -121,6 +126,8 @@ void ComputeDialog::buildUi() {
   checkpointList_->setMinimumHeight(120);
   allButton_ = new QPushButton(tr("All"));
   noneButton_ = new QPushButton(tr("None"));
+  allButton_->setToolTip(tr("Tick every checkpoint found"));
+  noneButton_->setToolTip(tr("Untick every checkpoint"));
   countLabel_ = new QLabel;
   scanTimer_ = new QTimer(this);
   scanTimer_->setSingleShot(true);
@@ -146,7 +153,10 @@ void ComputeDialog::buildUi() {
   dataEdit_ = new QLineEdit;
   dataEdit_->setObjectName(QStringLiteral("dataFile"));
   dataEdit_->setPlaceholderText(tr("optional for built-in models"));
+  dataEdit_->setToolTip(tr("Token data: MMIDIDX .bin/.idx (Pythia's Pile, also as its shards), .npy, a raw "
+                           "token file, or text with a tokenizer; empty for a built-in model's own data"));
   auto* dataBrowse = new QPushButton(tr("Browse…"));
+  dataBrowse->setToolTip(tr("Choose the token data file"));
   auto* dataRow = new QHBoxLayout;
   dataRow->addWidget(dataEdit_, 1);
   dataRow->addWidget(dataBrowse);
@@ -159,7 +169,9 @@ void ComputeDialog::buildUi() {
   rawDtypeCombo_->setToolTip(tr("Width and sign of each token id in the raw little-endian file"));
   tokenizerEdit_ = new QLineEdit;
   tokenizerEdit_->setPlaceholderText(tr("empty: the checkpoint folder's tokenizer.json"));
+  tokenizerEdit_->setToolTip(tr("The tokenizer.json that turns text data into tokens; empty: the checkpoint's own"));
   auto* tokenizerBrowse = new QPushButton(tr("Browse…"));
+  tokenizerBrowse->setToolTip(tr("Choose a tokenizer.json"));
   auto* tokenizerRow = new QHBoxLayout;
   tokenizerRow->addWidget(tokenizerEdit_, 1);
   tokenizerRow->addWidget(tokenizerBrowse);
@@ -173,6 +185,7 @@ void ComputeDialog::buildUi() {
                               "also stores their profile, loss and the held-out loss rate per training shell "
                               "(docs/generalisation.md)"));
   heldOutBrowse_ = new QPushButton(tr("Browse…"));
+  heldOutBrowse_->setToolTip(tr("Choose the held-out token data file"));
   auto* heldOutRow = new QHBoxLayout;
   heldOutRow->addWidget(heldOutEdit_, 1);
   heldOutRow->addWidget(heldOutBrowse_);
@@ -234,6 +247,9 @@ void ComputeDialog::buildUi() {
   lanczosModeCombo_->addItem(tr("full (re-orthogonalised)"), static_cast<int>(LanczosMode::Full));
   lanczosModeCombo_->addItem(tr("plain (three-term recurrence only)"), static_cast<int>(LanczosMode::Plain));
   lanczosModeCombo_->addItem(tr("Golub-Kahan bidiagonalisation"), static_cast<int>(LanczosMode::GolubKahan));
+  lanczosModeCombo_->setToolTip(tr("Full: Lanczos with re-orthogonalisation (the default); plain: the three-term "
+                                   "recurrence alone (cheaper, loses orthogonality); Golub-Kahan: on J itself "
+                                   "(docs/engine.md)"));
   lanczosStepsSpin_ = spinBox(1, 100000, tr("Lanczos steps (operator products) per batch; with adaptive m, at least"));
   adaptiveSpin_ = new QDoubleSpinBox;
   adaptiveSpin_->setObjectName(QStringLiteral("adaptiveTolerance"));
@@ -261,7 +277,9 @@ void ComputeDialog::buildUi() {
       item->setToolTip(tr("This LibTorch build has no CUDA or no GPU is visible"));
     }
   }
+  deviceCombo_->setToolTip(tr("Where the products run: auto takes a GPU when this build and the machine have one"));
   dtypeCombo_ = new QComboBox;
+  dtypeCombo_->setToolTip(tr("The precision of the model and the Lanczos vectors (float64: slower, for checks)"));
   dtypeCombo_->addItem(QStringLiteral("float32"), static_cast<int>(ComputeDType::Float32));
   dtypeCombo_->addItem(QStringLiteral("float64"), static_cast<int>(ComputeDType::Float64));
   seedEdit_ = new QLineEdit;

@@ -27,7 +27,11 @@ ExperimentDialog::ExperimentDialog(QWidget* parent)
   threads_->setRange(0, QThread::idealThreadCount());
   threads_->setSpecialValueText(tr("all cores"));
   threads_->setValue(0);
+  folder_->setToolTip(tr("Where the checkpoints, the data and session.h5 go; a stopped experiment there is resumed"));
+  size_->setToolTip(tr("How much to train: the standard run is the one the docs' figures show"));
+  threads_->setToolTip(tr("CPU threads for training and the products; all cores: every available core"));
   auto* browse = new QPushButton(tr("&Browse…"));
+  browse->setToolTip(tr("Choose the experiment folder"));
   auto* folderRow = new QHBoxLayout;
   folderRow->addWidget(folder_, 1);
   folderRow->addWidget(browse);

@@ -74,7 +74,12 @@ FigureStyleForm::FigureStyleForm(QWidget* parent)
   lineWidth_->setValue(2.0);
   lineWidth_->setSuffix(tr(" pt"));
   for (const auto& [name, alignment] : kLegendPlaces) legend_->addItem(tr(name), alignment);
+  preset_->setToolTip(tr("Sizes and fonts for a journal column, a full page width or a slide; Custom: as set below"));
   width_->setToolTip(tr("Logical size in 1/96 inch: the size the figure has in a document"));
+  height_->setToolTip(width_->toolTip());
+  font_->setToolTip(tr("Size of the axis labels, titles and legend"));
+  lineWidth_->setToolTip(tr("Width of the curves"));
+  legend_->setToolTip(tr("Where the legend goes, or hidden"));
   dpi_->setToolTip(tr("Resolution of PNG files (SVG and PDF are vector graphics)"));
   sizeNote_->setEnabled(false);
 
@@ -193,6 +198,7 @@ ExportDialog::ExportDialog(ChartFactory makeChart, const QString& suggestedPath,
   pathRow->addWidget(path_, 1);
   pathRow->addWidget(browse);
   path_->setToolTip(tr("The format follows the extension: .png, .svg or .pdf"));
+  browse->setToolTip(tr("Choose the file to write"));
   preview_->setMinimumSize(420, 300);
   preview_->setAlignment(Qt::AlignCenter);
   preview_->setFrameShape(QFrame::StyledPanel);
@@ -276,8 +282,13 @@ AnimationExportDialog::AnimationExportDialog(int checkpoints, const QString& sug
   const bool ffmpeg = !findFfmpeg().isEmpty();
   video_->setEnabled(ffmpeg);
   video_->setChecked(ffmpeg);
-  if (!ffmpeg) video_->setToolTip(tr("Install ffmpeg to encode a video from the frames"));
+  video_->setToolTip(ffmpeg ? tr("Encode the frames with ffmpeg into animation.mp4 in the folder")
+                            : tr("Install ffmpeg to encode a video from the frames"));
   auto* browse = new QPushButton(tr("&Browse…"));
+  browse->setToolTip(tr("Choose the folder for the frames"));
+  folder_->setToolTip(tr("The frames are written here as frame-0000.png, …"));
+  frames_->setToolTip(tr("Frames drawn between two checkpoints (the profile is interpolated in log E)"));
+  fps_->setToolTip(tr("Frames per second of the video"));
   auto* folderRow = new QHBoxLayout;
   folderRow->addWidget(folder_, 1);
   folderRow->addWidget(browse);

@@ -115,6 +115,11 @@ LabRunDialog::LabRunDialog(const QString& sessionPath, QWidget* parent)
   heldOutPoints_->setSpecialValueText(tr("none"));
   labelNoise_->setObjectName(QStringLiteral("labelNoise"));
   storeSpectra_->setChecked(true);
+  model_->setToolTip(tr("The model trained exactly: the built-in regressor (builtin:mlp) or a small language model"));
+  objective_->setToolTip(tr("The loss gradient descent follows, and so the flow the balance law describes (docs/lab.md)"));
+  scaleOn_->setToolTip(tr("What the output scale α multiplies: f itself, or a language model's logits"));
+  storeSpectra_->setToolTip(tr("Keep the dense eigendecomposition of every checkpoint in the session (for the "
+                               "mode-tracking views); off saves space"));
   error_->setStyleSheet("color: #c0392b");
   error_->setWordWrap(true);
   error_->setVisible(false);

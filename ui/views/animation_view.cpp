@@ -64,6 +64,8 @@ AnimationView::AnimationView(SessionDocument* document, QWidget* parent)
   model_->setObjectName("model");
   speed_->setObjectName("speed");
   loop_->setObjectName("loop");
+  model_->setToolTip(tr("The model whose checkpoints the animation steps through"));
+  loop_->setToolTip(tr("Start again from the first checkpoint after the last"));
   // Top: the model and the layers.
   auto* top = new QHBoxLayout;
   top->setContentsMargins(6, 4, 6, 0);

@@ -93,6 +93,7 @@ LabView::LabView(SessionDocument* document, QWidget* parent)
   empty_->setWordWrap(true);
   auto* runButton = new QPushButton(tr("New Lab Run…"));
   runButton->setObjectName("labRunButton");
+  runButton->setToolTip(tr("Train a small model exactly and compute its shell balance (Lab ▸ New Lab Run…)"));
   connect(runButton, &QPushButton::clicked, this, &LabView::labRunRequested);
   emptyLayout->addStretch();
   emptyLayout->addWidget(empty_);

@@ -55,6 +55,8 @@ OverlayView::OverlayView(SessionDocument* document, QWidget* parent)
   step_->setObjectName("step");
   align_->setObjectName("align");
   smoothed_->setObjectName("smoothed");
+  step_->setToolTip(tr("The checkpoint step each model is drawn at (only steps every model has are listed)"));
+  smoothed_->setToolTip(tr("Draw each model's smoothed profile instead of its shell energies"));
   models_->setMaximumWidth(180);
   models_->setToolTip(tr("The models to overlay"));
   auto* controls = new QVBoxLayout;

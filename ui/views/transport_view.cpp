@@ -35,6 +35,7 @@ TransportView::TransportView(SessionDocument* document, QWidget* parent)
   // Named for view states (page_state.h).
   transport_->setObjectName("transport");
   time_->setObjectName("time");
+  time_->setToolTip(tr("The heatmap's time axis: τ (the accumulated learning rate, when the series knows it) or steps"));
   logTime_->setObjectName("logTime");
   logColor_->setObjectName("logColor");
   view_->setKeepZoomOnReplace(false);

@@ -50,6 +50,7 @@ TrendsView::TrendsView(SessionDocument* document, QWidget* parent)
       autoWindow_(new QPushButton(tr("Detect"))) {
   // Named for view states (page_state.h).
   quantity_->setObjectName("quantity");
+  quantity_->setToolTip(tr("What is drawn over training: the frontier λ*, its width, the fits' parameters, …"));
   axis_->setObjectName("axis");
   models_->setObjectName("models");
   for (TrendQuantity q : trendQuantities()) {

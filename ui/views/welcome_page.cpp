@@ -17,6 +17,7 @@ WelcomePage::WelcomePage(QWidget* parent) : QWidget(parent), recent_(new QListWi
                                          tr("Shell energies of a checkpoint series on token data, in the background (Ctrl+R)"));
   auto* experiment = new QCommandLinkButton(tr("Run the built-in experiment…"),
                                             tr("Train three small models and measure every checkpoint (a few minutes)"));
+  for (QCommandLinkButton* button : {open, compute, experiment}) button->setToolTip(button->description());
   recent_->setMaximumHeight(170);
   recent_->setToolTip(tr("Double-click or press Enter to open"));
   auto* column = new QVBoxLayout;
