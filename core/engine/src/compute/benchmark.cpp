@@ -240,6 +240,7 @@ ScaleBenchmarkResult runScaleBenchmark(const ScaleBenchmarkOptions& options, con
   r.nPoints = batch.pointCount();
 
   const Eigen::VectorXd u = engine::toEigen(at::randn({r.nPoints}, at::kDouble));
+  ::malloc_trim(0);
   const double baseline = residentGiB();
   // One phase: the batch's linearisation, then the timed products; memory above `baseline`.
   auto measure = [&](bool recompute, const ProgressToken& part) {
