@@ -40,6 +40,11 @@ for mode in kept recomputed; do
 done
 "$cli" info "$work/recomputed.h5" --run run-0001 | grep -q "activations recomputed" || fail "info --run: not recomputed"
 "$cli" info "$work/kept.h5" --run run-0001 | grep -q "activations kept" || fail "info --run: not kept"
+for mode in kept recomputed; do "$cli" export-csv "$work/$mode.h5" --out "$work/csv-$mode" >/dev/null || fail "export-csv $mode"; done
+for table in batches ritz shells; do
+  cmp -s "$work/csv-kept/run-0001.$table.csv" "$work/csv-recomputed/run-0001.$table.csv" \
+    || fail "recomputed activations changed run-0001.$table.csv"
+done
 if "$python" -c "import h5py" 2>/dev/null; then
   "$python" "$(dirname "$checker")/compare_sessions.py" "$work/kept.h5" "$work/recomputed.h5" \
     || fail "recomputed activations changed the session's numbers"
