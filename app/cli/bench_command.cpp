@@ -95,6 +95,12 @@ int benchScaleCommand(const Arguments& args) {
   cl.option("products", "N", "products to time (median)", options.products);
   cl.option("lanczos-steps", "M", "m for the projection", options.lanczosSteps).setting("lanczos_steps");
   cl.option("batches", "N", "batches for the projection", options.batches).setting("batches");
+  cl.flag("recompute-activations", "products run the layers again from their kept inputs (as compute --recompute-activations)",
+          options.recomputeActivations);
+  cl.flag("compare-recompute",
+          "measure setup, product time and memory with activations recomputed and kept, in this process, "
+          "and print the ratios",
+          options.compareRecompute);
   addRuntimeOptions(cl, options.device, options.dtype, options.threads);
   if (!cl.parse(args)) {
     std::cout << cl.help();
@@ -124,6 +130,17 @@ int benchScaleCommand(const Arguments& args) {
               r.productSeconds / r.forwardBackwardSeconds);
   std::printf("peak memory      %8.2f GiB (resident, through load, setup and products; %.2f GiB after load)\n",
               r.peakMemoryGiB, r.loadedMemoryGiB);
+  for (const ScaleBenchmarkPhase& p : r.phases) {
+    std::printf("activations %-10s setup %8.2f s, product %8.2f s, held %6.3f GiB, peak %6.3f GiB (resident above the loaded model)\n",
+                p.recomputeActivations ? "recomputed" : "kept", p.setupSeconds, p.productSeconds, p.heldMemoryGiB,
+                p.peakMemoryGiB);
+  }
+  if (r.phases.size() == 2) {
+    const ScaleBenchmarkPhase &recomputed = r.phases[0], &kept = r.phases[1];
+    std::printf("recomputed/kept  setup %.2fx, product %.2fx, held memory %.2fx, peak memory %.2fx\n",
+                recomputed.setupSeconds / kept.setupSeconds, recomputed.productSeconds / kept.productSeconds,
+                recomputed.heldMemoryGiB / kept.heldMemoryGiB, recomputed.peakMemoryGiB / kept.peakMemoryGiB);
+  }
   std::printf("one batch, m=%d  %8.1f s  (%.1f min)\n", options.lanczosSteps, r.projectedBatchSeconds,
               r.projectedBatchSeconds / 60);
   std::printf("%d batches       %8.1f h\n", options.batches, r.projectedRunSeconds / 3600);

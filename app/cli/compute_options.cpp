@@ -75,6 +75,12 @@ void addSpectrumOptions(CommandLine& cl, ComputeSettings& s) {
   cl.choice("jvp", "METHOD", "forward | forward-ad | double-backward (see docs/engine.md)", s.jvpMethod, parseJvpMethod,
             static_cast<std::string (*)(JvpMethod)>(toString))
       .setting("jvp_method");
+  cl.flag("recompute-activations",
+          "keep only each layer's input and run the layers again, one at a time, in every product: the\n"
+          "same numbers with far less memory per batch, about one more forward pass per product\n"
+          "(docs/engine.md)",
+          s.recomputeActivations)
+      .setting("recompute_activations");
 }
 
 void addRuntimeOptions(CommandLine& cl, DevicePreference& device, ComputeDType& dtype, int& threads, int* deviceIndex) {

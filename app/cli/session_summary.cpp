@@ -70,7 +70,7 @@ void printRunProfile(std::ostream& out, const Run& run) {
       << "  data " << m.dataSource << ", " << run.batchCount() << " batches of " << m.batchSize << "x" << m.seqLen
       << " points\n"
       << "  Lanczos " << m.lanczosMode << " (vectors " << m.vectorDtype << "), " << run.lanczosStepsText() << ", JVP "
-      << m.jvpMethod << ", "
+      << m.jvpMethod << (m.recomputeActivations ? " (activations recomputed)" : " (activations kept)") << ", "
       << m.shellsPerDecade << " shells per decade, created " << m.createdAt << " by " << m.softwareVersion << "\n";
   const double underflow = run.underflow.mean(), overflow = run.overflow.mean();
   const double maxEnergy = run.shellEnergy.size() ? run.shellEnergy.maxCoeff() : 0.0;

@@ -32,6 +32,26 @@ grep -q "run-0001 *mlp" "$work/info.out" || fail "info misses run-0001"
 grep -q "run-0002 *tiny-lm" "$work/info.out" || fail "info misses run-0002"
 grep -q "underflow" "$work/info.out" || fail "info --run printed no profile"
 
+step "compute --recompute-activations: the same session numbers, recorded in the run"
+for mode in kept recomputed; do
+  flag=""; [ "$mode" = recomputed ] && flag="--recompute-activations"
+  "$cli" compute --model builtin:tiny-lm --batches 2 --batch-size 2 --seq-len 16 --lanczos-steps 12 --dtype float64 \
+    --threads 1 $flag --out "$work/$mode.h5" >"$work/$mode.out" 2>&1 || { cat "$work/$mode.out"; fail "compute $mode"; }
+done
+"$cli" info "$work/recomputed.h5" --run run-0001 | grep -q "activations recomputed" || fail "info --run: not recomputed"
+"$cli" info "$work/kept.h5" --run run-0001 | grep -q "activations kept" || fail "info --run: not kept"
+for mode in kept recomputed; do "$cli" export-csv "$work/$mode.h5" --out "$work/csv-$mode" >/dev/null || fail "export-csv $mode"; done
+for table in batches ritz shells; do
+  cmp -s "$work/csv-kept/run-0001.$table.csv" "$work/csv-recomputed/run-0001.$table.csv" \
+    || fail "recomputed activations changed run-0001.$table.csv"
+done
+if "$python" -c "import h5py" 2>/dev/null; then
+  "$python" "$(dirname "$checker")/compare_sessions.py" "$work/kept.h5" "$work/recomputed.h5" \
+    || fail "recomputed activations changed the session's numbers"
+  "$python" -c "import h5py, sys; f = h5py.File(sys.argv[1]); r = f['runs/run-0001'].attrs; sys.exit(int(r['recompute_activations']) != 1)" \
+    "$work/recomputed.h5" || fail "recompute_activations attribute"
+fi
+
 step "another program (h5py) reads every field"
 if "$python" -c "import h5py" 2>/dev/null; then
   "$python" "$checker" "$work/s.h5" 2 || fail "h5py check"

@@ -56,6 +56,7 @@ void writeRun(H5::Group& runs, const Run& run, const std::filesystem::path& sess
   writeAttribute(group, "data_source", m.dataSource);
   // Provenance beyond the fixed schema.
   writeAttribute(group, "jvp_method", m.jvpMethod);
+  writeAttribute(group, "recompute_activations", static_cast<std::int64_t>(m.recomputeActivations ? 1 : 0));
   writeAttribute(group, "lanczos_tolerance", m.lanczosTolerance);
   writeAttribute(group, "adaptive_tolerance", m.adaptiveTolerance);
   writeAttribute(group, "lanczos_max_steps", m.lanczosMaxSteps > 0 ? m.lanczosMaxSteps : m.lanczosSteps);
@@ -210,6 +211,7 @@ Run readRun(const std::string& filePath, H5::Group group, const std::string& id,
   m.nBatches = r.integer("n_batches");
   m.dataSource = r.text("data_source");
   m.jvpMethod = r.optionalText("jvp_method");
+  m.recomputeActivations = r.optionalInteger("recompute_activations", 0) != 0;
   m.lanczosTolerance = r.optionalReal("lanczos_tolerance", 0.0);
   m.adaptiveTolerance = r.optionalReal("adaptive_tolerance", 0.0);
   m.lanczosMaxSteps = r.optionalInteger("lanczos_max_steps", m.lanczosSteps);

@@ -2,6 +2,7 @@
 
 #include <torch/csrc/autograd/autograd.h>
 
+#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -169,6 +170,28 @@ double residentGiB() {
   return static_cast<double>(resident) * static_cast<double>(::sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0 * 1024.0);
 }
 
+/// Resets the peak resident memory (VmHWM) to the resident memory now (Linux 4.0+); false where
+/// it cannot be reset.
+bool resetPeakResident() {
+  std::ofstream clear("/proc/self/clear_refs");
+  clear << "5";
+  return static_cast<bool>(clear.flush());
+}
+
+/// Peak resident memory since the last reset (/proc/self/status VmHWM), GiB.
+double peakResidentSinceResetGiB() {
+  std::ifstream status("/proc/self/status");
+  std::string key;
+  while (status >> key) {
+    if (key == "VmHWM:") {
+      double kib = 0;
+      status >> kib;
+      return kib / (1024.0 * 1024.0);
+    }
+  }
+  return peakResidentGiB();
+}
+
 }  // namespace
 
 ScaleBenchmarkResult runScaleBenchmark(const ScaleBenchmarkOptions& options, const ProgressToken& progress) {
@@ -216,26 +239,48 @@ ScaleBenchmarkResult runScaleBenchmark(const ScaleBenchmarkOptions& options, con
   batch.targets = batch.targets.to(device);
   r.nPoints = batch.pointCount();
 
-  progress.report(0.2, "recorded forward pass and output-layer block");
-  double start = monotonicSeconds();
-  auto linearization = std::make_unique<engine::BatchLinearization>(model, batch, JvpMethod::ForwardMode);
-  (void)linearization->outputs().sum().item<double>();  // waits for the device
-  r.setupSeconds = monotonicSeconds() - start;
-  engine::FunctionSpaceOperator op(*linearization);
   const Eigen::VectorXd u = engine::toEigen(at::randn({r.nPoints}, at::kDouble));
-  Eigen::VectorXd out(u.size());
-  std::vector<double> times;
-  for (int i = 0; i < options.products; ++i) {
-    progress.throwIfCancelled();
-    progress.part(0.3, 0.8).report(static_cast<double>(i) / options.products, "product M·u " + std::to_string(i + 1));
-    start = monotonicSeconds();
-    op.apply(u, out);
-    times.push_back(monotonicSeconds() - start);
+  ::malloc_trim(0);
+  const double baseline = residentGiB();
+  // One phase: the batch's linearisation, then the timed products; memory above `baseline`.
+  auto measure = [&](bool recompute, const ProgressToken& part) {
+    ScaleBenchmarkPhase phase;
+    phase.recomputeActivations = recompute;
+    ::malloc_trim(0);  // what an earlier phase freed goes back to the system
+    resetPeakResident();
+    part.report(0.0, recompute ? "forward pass keeping the layer inputs, output-layer block"
+                               : "recorded forward pass and output-layer block");
+    double start = monotonicSeconds();
+    auto linearization = std::make_unique<engine::BatchLinearization>(model, batch, JvpMethod::ForwardMode, recompute);
+    (void)linearization->outputs().sum().item<double>();  // waits for the device
+    phase.setupSeconds = monotonicSeconds() - start;
+    phase.heldMemoryGiB = residentGiB() - baseline;
+    engine::FunctionSpaceOperator op(*linearization);
+    Eigen::VectorXd out(u.size());
+    std::vector<double> times;
+    for (int i = 0; i < options.products; ++i) {
+      progress.throwIfCancelled();
+      part.part(0.1, 1.0).report(static_cast<double>(i) / options.products, "product M·u " + std::to_string(i + 1));
+      start = monotonicSeconds();
+      op.apply(u, out);
+      times.push_back(monotonicSeconds() - start);
+    }
+    std::sort(times.begin(), times.end());
+    phase.productSeconds = times[times.size() / 2];
+    phase.peakMemoryGiB = peakResidentSinceResetGiB() - baseline;
+    return phase;
+  };
+  if (options.compareRecompute) {
+    r.phases.push_back(measure(true, progress.part(0.2, 0.5)));
+    r.phases.push_back(measure(false, progress.part(0.5, 0.8)));
+  } else {
+    r.phases.push_back(measure(options.recomputeActivations, progress.part(0.2, 0.8)));
   }
-  std::sort(times.begin(), times.end());
-  r.productSeconds = times[times.size() / 2];
+  const ScaleBenchmarkPhase& measured = r.phases.back();
+  r.setupSeconds = measured.setupSeconds;
+  r.productSeconds = measured.productSeconds;
   r.peakMemoryGiB = peakResidentGiB();
-  linearization.reset();
+  double start = 0;
 
   progress.report(0.85, "plain forward + backward");
   start = monotonicSeconds();

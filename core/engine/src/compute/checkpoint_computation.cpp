@@ -219,6 +219,7 @@ CheckpointComputation::CheckpointComputation(const ComputeSettings& settings, co
                            std::to_string(settings.trainingStepRows * kPythiaRowsPerStep) + "+, first L+1 tokens)"
                      : "sequential";
   m.jvpMethod = toString(settings.jvpMethod);
+  m.recomputeActivations = settings.recomputeActivations;
   m.lanczosTolerance = settings.effectiveTolerance();
   m.relativeFloor = settings.effectiveRelativeFloor();
   m.seed = static_cast<std::int64_t>(settings.seed);

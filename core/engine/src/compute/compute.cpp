@@ -155,6 +155,7 @@ ComputeSettings recomputeSettings(const RunMetadata& meta, const std::string& ch
   s.device = meta.device.rfind("cuda", 0) == 0 ? DevicePreference::Cuda : DevicePreference::Cpu;
   s.dtype = parseDType(meta.dtype);
   if (!meta.jvpMethod.empty()) s.jvpMethod = parseJvpMethod(meta.jvpMethod);
+  s.recomputeActivations = meta.recomputeActivations;
   s.seed = static_cast<std::uint64_t>(meta.seed);
   s.threads = static_cast<int>(meta.threads);
   return s;

@@ -51,6 +51,8 @@ std::string campaignSettingsText(const ComputeSettings& s, const std::vector<Che
        << "\nshells_per_decade=" << s.shellsPerDecade << "\nlambda_min=" << s.lambdaMin << "\nlambda_max=" << s.lambdaMax
        << "\nrelative_floor=" << s.effectiveRelativeFloor() << "\ndevice=" << (s.device == DevicePreference::Cpu ? "cpu" : "gpu-if-any")
        << "\ndtype=" << toString(s.dtype) << "\njvp_method=" << toString(s.jvpMethod) << "\nseed=" << s.seed << "\n";
+  // Only when on, so that campaigns planned before the option keep their keys.
+  if (s.recomputeActivations) text << "recompute_activations=1\n";
   return text.str();
 }
 

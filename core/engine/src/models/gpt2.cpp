@@ -119,30 +119,38 @@ at::Tensor Gpt2Model::attention(const std::vector<at::Tensor>& p, std::int64_t l
   return conv1d(merged, p[s.attnProjWeight], p[s.attnProjBias]);
 }
 
-at::Tensor Gpt2Model::forward(const std::vector<at::Tensor>& p, const at::Tensor& inputIds, Activations* record) const {
-  const std::vector<std::int64_t> normShape{config_.hiddenSize};
-  const double eps = config_.layerNormEps;
-  auto norm = [&](const at::Tensor& x, int weight, int bias, NormActivations* keep) {
-    at::Tensor y = at::layer_norm(x, normShape, p[weight], p[bias], eps);
-    if (keep) *keep = NormActivations{x.detach(), y.detach()};
-    return y;
-  };
-  if (record) record->layers.resize(layers_.size());
-  at::Tensor x = at::embedding(p[wte_], inputIds) + p[wpe_].narrow(0, 0, inputIds.size(-1));
-  for (size_t l = 0; l < layers_.size(); ++l) {
-    const LayerSlots& s = layers_[l];
-    LayerActivations* keep = record ? &record->layers[l] : nullptr;
-    x = x + attention(p, static_cast<std::int64_t>(l), norm(x, s.ln1Weight, s.ln1Bias, keep ? &keep->ln1 : nullptr),
-                      keep);
-    const at::Tensor pre = conv1d(norm(x, s.ln2Weight, s.ln2Bias, keep ? &keep->ln2 : nullptr), p[s.fcWeight], p[s.fcBias]);
-    const at::Tensor post = activation(pre);
-    if (keep) {
-      keep->preGelu = pre.detach();
-      keep->postGelu = post.detach();
-    }
-    x = x + conv1d(post, p[s.mlpProjWeight], p[s.mlpProjBias]);
+at::Tensor Gpt2Model::layerNorm(const std::vector<at::Tensor>& p, const at::Tensor& x, int weight, int bias,
+                                NormActivations* record) const {
+  at::Tensor y = at::layer_norm(x, {config_.hiddenSize}, p[weight], p[bias], config_.layerNormEps);
+  if (record) *record = NormActivations{x.detach(), y.detach()};
+  return y;
+}
+
+at::Tensor Gpt2Model::embed(const std::vector<at::Tensor>& p, const at::Tensor& inputIds) const {
+  return at::embedding(p[wte_], inputIds) + p[wpe_].narrow(0, 0, inputIds.size(-1));
+}
+
+at::Tensor Gpt2Model::layer(const std::vector<at::Tensor>& p, size_t l, const at::Tensor& input,
+                            LayerActivations* keep) const {
+  const LayerSlots& s = layers_[l];
+  const at::Tensor x =
+      input + attention(p, static_cast<std::int64_t>(l),
+                        layerNorm(p, input, s.ln1Weight, s.ln1Bias, keep ? &keep->ln1 : nullptr), keep);
+  const at::Tensor pre =
+      conv1d(layerNorm(p, x, s.ln2Weight, s.ln2Bias, keep ? &keep->ln2 : nullptr), p[s.fcWeight], p[s.fcBias]);
+  const at::Tensor post = activation(pre);
+  if (keep) {
+    keep->preGelu = pre.detach();
+    keep->postGelu = post.detach();
   }
-  return norm(x, finalNormWeight_, finalNormBias_, record ? &record->finalNorm : nullptr);
+  return x + conv1d(post, p[s.mlpProjWeight], p[s.mlpProjBias]);
+}
+
+at::Tensor Gpt2Model::forward(const std::vector<at::Tensor>& p, const at::Tensor& inputIds, Activations* record) const {
+  if (record) record->layers.resize(layers_.size());
+  at::Tensor x = embed(p, inputIds);
+  for (size_t l = 0; l < layers_.size(); ++l) x = layer(p, l, x, record ? &record->layers[l] : nullptr);
+  return layerNorm(p, x, finalNormWeight_, finalNormBias_, record ? &record->finalNorm : nullptr);
 }
 
 at::Tensor Gpt2Model::rawOutputs(const std::vector<at::Tensor>& p, const Batch& batch) const {

@@ -58,7 +58,8 @@ class Gpt2Model final : public ModelFunction {
   at::Tensor rawOutputs(const std::vector<at::Tensor>& params, const Batch& batch) const override;
   /// Hand-written tangent pass (gpt2_linearization.cpp) for observables that linearise at the
   /// logits; the tied output layer is not split off (plain product); nullptr otherwise.
-  std::unique_ptr<ModelLinearization> linearize(const Batch& batch) const override;
+  std::unique_ptr<ModelLinearization> linearize(const Batch& batch,
+                                                const LinearizationOptions& options = {}) const override;
 
  private:
   struct LayerSlots {
@@ -83,6 +84,11 @@ class Gpt2Model final : public ModelFunction {
   };
 
   at::Tensor forward(const std::vector<at::Tensor>& p, const at::Tensor& inputIds, Activations* record) const;
+  /// The pieces of forward(): x_0, x_{l+1} from x_l, and a LayerNorm.
+  at::Tensor embed(const std::vector<at::Tensor>& p, const at::Tensor& inputIds) const;
+  at::Tensor layer(const std::vector<at::Tensor>& p, size_t l, const at::Tensor& x, LayerActivations* record) const;
+  at::Tensor layerNorm(const std::vector<at::Tensor>& p, const at::Tensor& x, int weight, int bias,
+                       NormActivations* record) const;
   at::Tensor attention(const std::vector<at::Tensor>& p, std::int64_t layer, const at::Tensor& x,
                        LayerActivations* record) const;
   at::Tensor activation(const at::Tensor& x) const;

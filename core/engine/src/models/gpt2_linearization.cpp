@@ -14,9 +14,13 @@
 //   Conv1D     ẏ = ẋ W + x Ẇ + ḃ   (W stored [in, out])
 //   attention  ṡ = c_l (q̇ k^T + q k̇^T),  Ṗ = P ⊙ (ṡ - Σ_j P ṡ),  ȯ = Ṗ v + P v̇
 //   gelu_new   ẏ = (0.5 (1 + t) + 0.5 x (1 - t²) √(2/π) (1 + 0.134145 x²)) ẋ,  t = tanh(√(2/π)(x + 0.044715 x³))
-// Verified against an explicit Jacobian (and so finite differences) in tests/core/engine/test_gpt2.cpp.
+// With options.recomputeActivations only the layer inputs are kept and each product runs the
+// layers again one at a time (models/recomputed_body.h), the same tangent step on the same values.
+// Verified against an explicit Jacobian (and so finite differences) in tests/core/engine/test_gpt2.cpp;
+// recomputed against kept in tests/core/engine/test_recompute.cpp.
 #include "models/gpt2.h"
 #include "models/output_head.h"
+#include "models/recomputed_body.h"
 #include "models/tensor_ops.h"
 
 namespace shellscope::engine {
@@ -32,43 +36,86 @@ at::Tensor conv1dTangent(const at::Tensor& x, const at::Tensor& xDot, const at::
 
 class Gpt2Linearization final : public OutputHeadLinearization {
  public:
-  Gpt2Linearization(const Gpt2Model& model, const Batch& batch) : model_(model), batch_(batch) {
+  Gpt2Linearization(const Gpt2Model& model, const Batch& batch, const LinearizationOptions& options)
+      : model_(model), batch_(batch) {
+    const auto& p = model.params_;
     at::Tensor hiddenGraph;
-    {
-      at::AutoGradMode enableGrad(true);
-      hiddenGraph = model.forward(model.params_, batch.inputs, &acts_);
+    OutputHead::BodyVjp bodyVjp;
+    if (options.recomputeActivations) {
+      body_ = std::make_unique<RecomputedBody>(
+          p, model.layers_.size(), [this](const std::vector<at::Tensor>& q) { return model_.embed(q, batch_.inputs); },
+          [this](size_t l, const at::Tensor& x) { return model_.layer(model_.params_, l, x, nullptr); },
+          [this](const at::Tensor& x) {
+            return model_.layerNorm(model_.params_, x, model_.finalNormWeight_, model_.finalNormBias_, &finalNorm_);
+          });
+      hiddenGraph = body_->hidden();
+      bodyVjp = [this](const at::Tensor& cotangent) { return body_->backward(cotangent); };
+    } else {
+      Gpt2Model::Activations acts;
+      {
+        at::AutoGradMode enableGrad(true);
+        hiddenGraph = model.forward(p, batch.inputs, &acts);
+      }
+      at::NoGradGuard noGrad;
+      for (auto& layer : acts.layers) layers_.push_back(state(std::move(layer)));
+      finalNorm_ = acts.finalNorm;
     }
     at::NoGradGuard noGrad;
-    const double eps = model.config_.layerNormEps;
-    for (const auto& layer : acts_.layers) {
-      ln1_.emplace_back(layer.ln1.input, eps);
-      ln2_.emplace_back(layer.ln2.input, eps);
-      activationSlopes_.push_back(model.activationSlope(layer.preGelu));
-    }
-    final_ = NormStatistics(acts_.finalNorm.input, eps);
-    setHead(OutputHead(model.observable(), hiddenGraph, model.params_, model.wte_, batch.targets, /*split=*/false),
-            model.params_);
+    final_ = NormStatistics(finalNorm_.input, model.config_.layerNormEps);
+    setHead(OutputHead(model.observable(), hiddenGraph, p, model.wte_, batch.targets, /*split=*/false,
+                       std::move(bodyVjp)),
+            p);
   }
 
  private:
+  /// What layer l's tangent step reads: its recorded activations and their statistics.
+  struct LayerState {
+    Gpt2Model::LayerActivations acts;
+    NormStatistics ln1, ln2;
+    at::Tensor activationSlope;
+  };
+
+  LayerState state(Gpt2Model::LayerActivations acts) const {
+    const double eps = model_.config_.layerNormEps;
+    LayerState s;
+    s.ln1 = NormStatistics(acts.ln1.input, eps);
+    s.ln2 = NormStatistics(acts.ln2.input, eps);
+    s.activationSlope = model_.activationSlope(acts.preGelu);
+    s.acts = std::move(acts);
+    return s;
+  }
+
   at::Tensor hiddenTangent(const std::vector<at::Tensor>& g) const override {
     const auto& p = model_.params_;
     at::Tensor x = at::embedding(g[model_.wte_], batch_.inputs) + g[model_.wpe_].narrow(0, 0, batch_.inputs.size(-1));
-    for (size_t l = 0; l < model_.layers_.size(); ++l) {
-      const auto& s = model_.layers_[l];
-      const auto& a = acts_.layers[l];
-      x = x + attention(l, ln1_[l].tangent(x, p[s.ln1Weight], g[s.ln1Weight], g[s.ln1Bias]), g);
-      const at::Tensor inputDot = ln2_[l].tangent(x, p[s.ln2Weight], g[s.ln2Weight], g[s.ln2Bias]);
-      const at::Tensor preDot = conv1dTangent(a.ln2.output, inputDot, p[s.fcWeight], g[s.fcWeight], g[s.fcBias]);
-      x = x + conv1dTangent(a.postGelu, activationSlopes_[l] * preDot, p[s.mlpProjWeight], g[s.mlpProjWeight],
-                            g[s.mlpProjBias]);
+    if (body_) {
+      x = body_->tangent(x, [&](size_t l, const at::Tensor& input, const at::Tensor& inputDot) {
+        Gpt2Model::LayerActivations acts;
+        model_.layer(p, l, input, &acts);
+        return layerTangent(l, state(std::move(acts)), inputDot, g);
+      });
+    } else {
+      for (size_t l = 0; l < layers_.size(); ++l) x = layerTangent(l, layers_[l], x, g);
     }
     return final_.tangent(x, p[model_.finalNormWeight_], g[model_.finalNormWeight_], g[model_.finalNormBias_]);
   }
 
-  at::Tensor attention(size_t l, const at::Tensor& inputDot, const std::vector<at::Tensor>& g) const {
+  /// ẋ_{l+1} from ẋ_l.
+  at::Tensor layerTangent(size_t l, const LayerState& state, at::Tensor x, const std::vector<at::Tensor>& g) const {
+    const auto& p = model_.params_;
     const auto& s = model_.layers_[l];
-    const auto& a = acts_.layers[l];
+    const auto& a = state.acts;
+    x = x + attention(l, state, state.ln1.tangent(x, p[s.ln1Weight], g[s.ln1Weight], g[s.ln1Bias]), g);
+    const at::Tensor inputDot = state.ln2.tangent(x, p[s.ln2Weight], g[s.ln2Weight], g[s.ln2Bias]);
+    const at::Tensor preDot = conv1dTangent(a.ln2.output, inputDot, p[s.fcWeight], g[s.fcWeight], g[s.fcBias]);
+    return x + conv1dTangent(a.postGelu, state.activationSlope * preDot, p[s.mlpProjWeight], g[s.mlpProjWeight],
+                             g[s.mlpProjBias]);
+  }
+
+  at::Tensor attention(size_t l, const LayerState& state, const at::Tensor& inputDot,
+                       const std::vector<at::Tensor>& g) const {
+    const auto& s = model_.layers_[l];
+    const auto& a = state.acts;
     const auto& p = model_.params_;
     const auto& c = model_.config_;
     const std::int64_t B = inputDot.size(0), T = inputDot.size(1), H = c.hiddenSize, heads = c.numHeads;
@@ -84,15 +131,15 @@ class Gpt2Linearization final : public OutputHeadLinearization {
 
   const Gpt2Model& model_;
   Batch batch_;
-  Gpt2Model::Activations acts_;
-  std::vector<NormStatistics> ln1_, ln2_;
-  std::vector<at::Tensor> activationSlopes_;
+  std::vector<LayerState> layers_;        ///< kept activations (empty with recompute)
+  std::unique_ptr<RecomputedBody> body_;  ///< the layer inputs (recompute only)
+  Gpt2Model::NormActivations finalNorm_;
   NormStatistics final_;
 };
 
-std::unique_ptr<ModelLinearization> Gpt2Model::linearize(const Batch& batch) const {
+std::unique_ptr<ModelLinearization> Gpt2Model::linearize(const Batch& batch, const LinearizationOptions& options) const {
   if (!observable().linearizesAtLogits()) return nullptr;
-  return std::make_unique<Gpt2Linearization>(*this, batch);
+  return std::make_unique<Gpt2Linearization>(*this, batch, options);
 }
 
 }  // namespace shellscope::engine

@@ -122,30 +122,36 @@ at::Tensor GptNeoxModel::mlp(const std::vector<at::Tensor>& p, const LayerSlots&
   return at::linear(post, p[s.downWeight], p[s.downBias]);
 }
 
+at::Tensor GptNeoxModel::layerNorm(const std::vector<at::Tensor>& p, const at::Tensor& x, int weight, int bias,
+                                   NormActivations* record) const {
+  at::Tensor y = at::layer_norm(x, {config_.hiddenSize}, p[weight], p[bias], config_.layerNormEps);
+  if (record) *record = NormActivations{x.detach(), y.detach()};
+  return y;
+}
+
+at::Tensor GptNeoxModel::embed(const std::vector<at::Tensor>& p, const at::Tensor& inputIds) const {
+  return at::embedding(p[embedIn_], inputIds);
+}
+
+at::Tensor GptNeoxModel::layer(const std::vector<at::Tensor>& p, size_t l, const at::Tensor& x,
+                               LayerActivations* keep) const {
+  const LayerSlots& s = layers_[l];
+  const at::Tensor attn =
+      attention(p, s, layerNorm(p, x, s.ln1Weight, s.ln1Bias, keep ? &keep->ln1 : nullptr), keep);
+  if (config_.parallelResidual) {
+    // x + Attn(LN1(x)) + MLP(LN2(x)): LN2 sees x, not x + attn.
+    return x + attn + mlp(p, s, layerNorm(p, x, s.ln2Weight, s.ln2Bias, keep ? &keep->ln2 : nullptr), keep);
+  }
+  const at::Tensor mid = x + attn;
+  return mid + mlp(p, s, layerNorm(p, mid, s.ln2Weight, s.ln2Bias, keep ? &keep->ln2 : nullptr), keep);
+}
+
 at::Tensor GptNeoxModel::forward(const std::vector<at::Tensor>& p, const at::Tensor& inputIds,
                                  Activations* record) const {
-  const std::vector<std::int64_t> normShape{config_.hiddenSize};
-  const double eps = config_.layerNormEps;
-  auto norm = [&](const at::Tensor& x, int weight, int bias, NormActivations* keep) {
-    at::Tensor y = at::layer_norm(x, normShape, p[weight], p[bias], eps);
-    if (keep) *keep = NormActivations{x.detach(), y.detach()};
-    return y;
-  };
   if (record) record->layers.resize(layers_.size());
-  at::Tensor x = at::embedding(p[embedIn_], inputIds);
-  for (size_t l = 0; l < layers_.size(); ++l) {
-    const LayerSlots& s = layers_[l];
-    LayerActivations* keep = record ? &record->layers[l] : nullptr;
-    const at::Tensor attn = attention(p, s, norm(x, s.ln1Weight, s.ln1Bias, keep ? &keep->ln1 : nullptr), keep);
-    if (config_.parallelResidual) {
-      // x + Attn(LN1(x)) + MLP(LN2(x)): LN2 sees x, not x + attn.
-      x = x + attn + mlp(p, s, norm(x, s.ln2Weight, s.ln2Bias, keep ? &keep->ln2 : nullptr), keep);
-    } else {
-      x = x + attn;
-      x = x + mlp(p, s, norm(x, s.ln2Weight, s.ln2Bias, keep ? &keep->ln2 : nullptr), keep);
-    }
-  }
-  return norm(x, finalNormWeight_, finalNormBias_, record ? &record->finalNorm : nullptr);
+  at::Tensor x = embed(p, inputIds);
+  for (size_t l = 0; l < layers_.size(); ++l) x = layer(p, l, x, record ? &record->layers[l] : nullptr);
+  return layerNorm(p, x, finalNormWeight_, finalNormBias_, record ? &record->finalNorm : nullptr);
 }
 
 at::Tensor GptNeoxModel::hiddenStates(const std::vector<at::Tensor>& p, const at::Tensor& inputIds) const {

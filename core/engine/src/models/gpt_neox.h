@@ -58,7 +58,8 @@ class GptNeoxModel final : public ModelFunction {
   at::Tensor rawOutputs(const std::vector<at::Tensor>& params, const Batch& batch) const override;
   /// Linearisation with the output layer split off exactly (gpt_neox_linearization.cpp), for
   /// observables that offer a logit linearisation; nullptr otherwise.
-  std::unique_ptr<ModelLinearization> linearize(const Batch& batch) const override;
+  std::unique_ptr<ModelLinearization> linearize(const Batch& batch,
+                                                const LinearizationOptions& options = {}) const override;
   /// Final hidden states [B, L, H] (after final_layer_norm).
   at::Tensor hiddenStates(const std::vector<at::Tensor>& params, const at::Tensor& inputIds) const;
   /// Logits [B, L, V].
@@ -92,6 +93,11 @@ class GptNeoxModel final : public ModelFunction {
   /// The body up to the final LayerNorm, [B, T, H]; with `record`, the activations the tangent
   /// pass needs go there.
   at::Tensor forward(const std::vector<at::Tensor>& p, const at::Tensor& inputIds, Activations* record) const;
+  /// The pieces of forward(): x_0, x_{l+1} from x_l, and the final LayerNorm.
+  at::Tensor embed(const std::vector<at::Tensor>& p, const at::Tensor& inputIds) const;
+  at::Tensor layer(const std::vector<at::Tensor>& p, size_t l, const at::Tensor& x, LayerActivations* record) const;
+  at::Tensor layerNorm(const std::vector<at::Tensor>& p, const at::Tensor& x, int weight, int bias,
+                       NormActivations* record) const;
   int add(const TensorSource& source, const std::string& name, std::vector<std::int64_t> shape, TensorRole role);
   at::Tensor attention(const std::vector<at::Tensor>& p, const LayerSlots& slots, const at::Tensor& x,
                        LayerActivations* record) const;

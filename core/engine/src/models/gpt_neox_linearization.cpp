@@ -12,58 +12,103 @@
 //   linear     ẏ = ẋ W^T + x Ẇ^T + ḃ          rotary: linear, fixed cos/sin
 //   attention  ṡ = (q̇ k^T + q k̇^T)/√d,  Ṗ = P ⊙ (ṡ - Σ_j P ṡ),  ȯ = Ṗ v + P v̇
 //   GELU       ẏ = (Φ(x) + x φ(x)) ẋ
+// With options.recomputeActivations only the layer inputs are kept and each product runs the
+// layers again one at a time (models/recomputed_body.h); the tangent step of a layer is the same
+// code on the same recorded values either way.
 // Verified against an explicit Jacobian, finite differences and LibTorch's dual numbers in
-// tests/core/engine/test_operator.cpp.
+// tests/core/engine/test_operator.cpp; recomputed against kept in tests/core/engine/test_recompute.cpp.
 #include <cmath>
 
 #include "models/gpt_neox.h"
 #include "models/output_head.h"
+#include "models/recomputed_body.h"
 #include "models/tensor_ops.h"
 
 namespace shellscope::engine {
 
 class GptNeoxLinearization final : public OutputHeadLinearization {
  public:
-  GptNeoxLinearization(const GptNeoxModel& model, const Batch& batch) : model_(model), batch_(batch) {
+  GptNeoxLinearization(const GptNeoxModel& model, const Batch& batch, const LinearizationOptions& options)
+      : model_(model), batch_(batch) {
+    const auto& p = model.params_;
     at::Tensor hiddenGraph;
-    {
-      at::AutoGradMode enableGrad(true);
-      hiddenGraph = model.forward(model.params_, batch.inputs, &acts_);
+    OutputHead::BodyVjp bodyVjp;
+    if (options.recomputeActivations) {
+      body_ = std::make_unique<RecomputedBody>(
+          p, model.layers_.size(), [this](const std::vector<at::Tensor>& q) { return model_.embed(q, batch_.inputs); },
+          [this](size_t l, const at::Tensor& x) { return model_.layer(model_.params_, l, x, nullptr); },
+          [this](const at::Tensor& x) {
+            return model_.layerNorm(model_.params_, x, model_.finalNormWeight_, model_.finalNormBias_, &finalNorm_);
+          });
+      hiddenGraph = body_->hidden();
+      bodyVjp = [this](const at::Tensor& cotangent) { return body_->backward(cotangent); };
+    } else {
+      GptNeoxModel::Activations acts;
+      {
+        at::AutoGradMode enableGrad(true);
+        hiddenGraph = model.forward(p, batch.inputs, &acts);
+      }
+      at::NoGradGuard noGrad;
+      for (auto& layer : acts.layers) layers_.push_back(state(std::move(layer)));
+      finalNorm_ = acts.finalNorm;
     }
     at::NoGradGuard noGrad;
-    const double eps = model.config_.layerNormEps;
-    for (const auto& layer : acts_.layers) {
-      ln1_.emplace_back(layer.ln1.input, eps);
-      ln2_.emplace_back(layer.ln2.input, eps);
-      geluSlopes_.push_back(geluSlope(layer.preGelu));
-    }
-    final_ = NormStatistics(acts_.finalNorm.input, eps);
-    setHead(OutputHead(model.observable(), hiddenGraph, model.params_, model.embedOut_, batch.targets, /*split=*/true),
-            model.params_);
+    final_ = NormStatistics(finalNorm_.input, model.config_.layerNormEps);
+    setHead(OutputHead(model.observable(), hiddenGraph, p, model.embedOut_, batch.targets, /*split=*/true,
+                       std::move(bodyVjp)),
+            p);
   }
 
  private:
+  /// What layer l's tangent step reads: its recorded activations and their statistics.
+  struct LayerState {
+    GptNeoxModel::LayerActivations acts;
+    NormStatistics ln1, ln2;
+    at::Tensor geluSlope;
+  };
+
+  LayerState state(GptNeoxModel::LayerActivations acts) const {
+    const double eps = model_.config_.layerNormEps;
+    LayerState s;
+    s.ln1 = NormStatistics(acts.ln1.input, eps);
+    s.ln2 = NormStatistics(acts.ln2.input, eps);
+    s.geluSlope = geluSlope(acts.preGelu);
+    s.acts = std::move(acts);
+    return s;
+  }
+
   /// ḣ: the tangent of the final hidden states along g (g's output-layer entry is not read).
   at::Tensor hiddenTangent(const std::vector<at::Tensor>& g) const override {
     const auto& p = model_.params_;
-    const bool parallel = model_.config_.parallelResidual;
     at::Tensor x = at::embedding(g[model_.embedIn_], batch_.inputs);
-    for (size_t l = 0; l < model_.layers_.size(); ++l) {
-      const auto& s = model_.layers_[l];
-      const at::Tensor attn = attention(l, ln1_[l].tangent(x, p[s.ln1Weight], g[s.ln1Weight], g[s.ln1Bias]), g);
-      if (parallel) {
-        x = x + attn + mlp(l, ln2_[l].tangent(x, p[s.ln2Weight], g[s.ln2Weight], g[s.ln2Bias]), g);
-      } else {
-        x = x + attn;
-        x = x + mlp(l, ln2_[l].tangent(x, p[s.ln2Weight], g[s.ln2Weight], g[s.ln2Bias]), g);
-      }
+    if (body_) {
+      x = body_->tangent(x, [&](size_t l, const at::Tensor& input, const at::Tensor& inputDot) {
+        GptNeoxModel::LayerActivations acts;
+        model_.layer(p, l, input, &acts);
+        return layerTangent(l, state(std::move(acts)), inputDot, g);
+      });
+    } else {
+      for (size_t l = 0; l < layers_.size(); ++l) x = layerTangent(l, layers_[l], x, g);
     }
     return final_.tangent(x, p[model_.finalNormWeight_], g[model_.finalNormWeight_], g[model_.finalNormBias_]);
   }
 
-  at::Tensor attention(size_t l, const at::Tensor& inputDot, const std::vector<at::Tensor>& g) const {
+  /// ẋ_{l+1} from ẋ_l.
+  at::Tensor layerTangent(size_t l, const LayerState& a, at::Tensor x, const std::vector<at::Tensor>& g) const {
+    const auto& p = model_.params_;
     const auto& s = model_.layers_[l];
-    const auto& a = acts_.layers[l];
+    const at::Tensor attn = attention(l, a, a.ln1.tangent(x, p[s.ln1Weight], g[s.ln1Weight], g[s.ln1Bias]), g);
+    if (model_.config_.parallelResidual) {
+      return x + attn + mlp(l, a, a.ln2.tangent(x, p[s.ln2Weight], g[s.ln2Weight], g[s.ln2Bias]), g);
+    }
+    x = x + attn;
+    return x + mlp(l, a, a.ln2.tangent(x, p[s.ln2Weight], g[s.ln2Weight], g[s.ln2Bias]), g);
+  }
+
+  at::Tensor attention(size_t l, const LayerState& state, const at::Tensor& inputDot,
+                       const std::vector<at::Tensor>& g) const {
+    const auto& s = model_.layers_[l];
+    const auto& a = state.acts;
     const auto& p = model_.params_;
     const auto& c = model_.config_;
     const std::int64_t B = inputDot.size(0), T = inputDot.size(1), heads = c.numHeads, hs = c.headSize();
@@ -81,26 +126,26 @@ class GptNeoxLinearization final : public OutputHeadLinearization {
     return linearTangent(a.merged, mergedDot, p[s.denseWeight], g[s.denseWeight], optionalParameter(g, s.denseBias));
   }
 
-  at::Tensor mlp(size_t l, const at::Tensor& inputDot, const std::vector<at::Tensor>& g) const {
+  at::Tensor mlp(size_t l, const LayerState& state, const at::Tensor& inputDot, const std::vector<at::Tensor>& g) const {
     const auto& s = model_.layers_[l];
-    const auto& a = acts_.layers[l];
+    const auto& a = state.acts;
     const auto& p = model_.params_;
     const at::Tensor preDot = linearTangent(a.ln2.output, inputDot, p[s.upWeight], g[s.upWeight], g[s.upBias]);
-    return linearTangent(a.postGelu, geluSlopes_[l] * preDot, p[s.downWeight], g[s.downWeight], g[s.downBias]);
+    return linearTangent(a.postGelu, state.geluSlope * preDot, p[s.downWeight], g[s.downWeight], g[s.downBias]);
   }
 
   const GptNeoxModel& model_;
   Batch batch_;
-  GptNeoxModel::Activations acts_;
-  std::vector<NormStatistics> ln1_, ln2_;
-  std::vector<at::Tensor> geluSlopes_;
+  std::vector<LayerState> layers_;        ///< kept activations (empty with recompute)
+  std::unique_ptr<RecomputedBody> body_;  ///< the layer inputs (recompute only)
+  GptNeoxModel::NormActivations finalNorm_;
   NormStatistics final_;
 };
 
-std::unique_ptr<ModelLinearization> GptNeoxModel::linearize(const Batch& batch) const {
+std::unique_ptr<ModelLinearization> GptNeoxModel::linearize(const Batch& batch, const LinearizationOptions& options) const {
   // The split needs the observable's gradient at the logits; others go through autograd.
   if (!observable().linearizesAtLogits()) return nullptr;
-  return std::make_unique<GptNeoxLinearization>(*this, batch);
+  return std::make_unique<GptNeoxLinearization>(*this, batch, options);
 }
 
 }  // namespace shellscope::engine

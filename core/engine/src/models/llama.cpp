@@ -164,22 +164,27 @@ at::Tensor LlamaModel::rmsNorm(const std::vector<at::Tensor>& p, const at::Tenso
   return y;
 }
 
+at::Tensor LlamaModel::embed(const std::vector<at::Tensor>& p, const at::Tensor& inputIds) const {
+  return at::embedding(p[embed_], inputIds);
+}
+
+at::Tensor LlamaModel::layer(const std::vector<at::Tensor>& p, size_t l, const at::Tensor& input,
+                             LayerActivations* keep) const {
+  const LayerSlots& s = layers_[l];
+  NormActivations* attentionNorm = keep ? &keep->attentionNorm : nullptr;
+  NormActivations* mlpNorm = keep ? &keep->mlpNorm : nullptr;
+  if (config_.olmo2()) {
+    const at::Tensor x = input + rmsNorm(p, attention(p, s, input, keep), s.attentionNorm, attentionNorm);
+    return x + rmsNorm(p, mlp(p, s, x, keep), s.mlpNorm, mlpNorm);
+  }
+  const at::Tensor x = input + attention(p, s, rmsNorm(p, input, s.attentionNorm, attentionNorm), keep);
+  return x + mlp(p, s, rmsNorm(p, x, s.mlpNorm, mlpNorm), keep);
+}
+
 at::Tensor LlamaModel::forward(const std::vector<at::Tensor>& p, const at::Tensor& inputIds, Activations* record) const {
   if (record) record->layers.resize(layers_.size());
-  at::Tensor x = at::embedding(p[embed_], inputIds);
-  for (size_t l = 0; l < layers_.size(); ++l) {
-    const LayerSlots& s = layers_[l];
-    LayerActivations* keep = record ? &record->layers[l] : nullptr;
-    NormActivations* attentionNorm = keep ? &keep->attentionNorm : nullptr;
-    NormActivations* mlpNorm = keep ? &keep->mlpNorm : nullptr;
-    if (config_.olmo2()) {
-      x = x + rmsNorm(p, attention(p, s, x, keep), s.attentionNorm, attentionNorm);
-      x = x + rmsNorm(p, mlp(p, s, x, keep), s.mlpNorm, mlpNorm);
-    } else {
-      x = x + attention(p, s, rmsNorm(p, x, s.attentionNorm, attentionNorm), keep);
-      x = x + mlp(p, s, rmsNorm(p, x, s.mlpNorm, mlpNorm), keep);
-    }
-  }
+  at::Tensor x = embed(p, inputIds);
+  for (size_t l = 0; l < layers_.size(); ++l) x = layer(p, l, x, record ? &record->layers[l] : nullptr);
   return rmsNorm(p, x, finalNorm_, record ? &record->finalNorm : nullptr);
 }
 

@@ -65,7 +65,8 @@ class LlamaModel final : public ModelFunction {
   at::Tensor rawOutputs(const std::vector<at::Tensor>& params, const Batch& batch) const override;
   /// Hand-written tangent pass (llama_linearization.cpp) with the plain product (no output split),
   /// for observables that linearise at the logits; nullptr otherwise.
-  std::unique_ptr<ModelLinearization> linearize(const Batch& batch) const override;
+  std::unique_ptr<ModelLinearization> linearize(const Batch& batch,
+                                                const LinearizationOptions& options = {}) const override;
 
  private:
   /// attentionNorm / mlpNorm: the RMSNorm of each sublayer, before it (Llama's input_layernorm,
@@ -94,6 +95,9 @@ class LlamaModel final : public ModelFunction {
   };
 
   at::Tensor forward(const std::vector<at::Tensor>& p, const at::Tensor& inputIds, Activations* record) const;
+  /// The pieces of forward(): x_0 and x_{l+1} from x_l.
+  at::Tensor embed(const std::vector<at::Tensor>& p, const at::Tensor& inputIds) const;
+  at::Tensor layer(const std::vector<at::Tensor>& p, size_t l, const at::Tensor& x, LayerActivations* record) const;
   at::Tensor attention(const std::vector<at::Tensor>& p, const LayerSlots& s, const at::Tensor& x,
                        LayerActivations* record) const;
   /// down(silu(gate x) ⊙ up x).

@@ -84,7 +84,7 @@ class MlpLinearization final : public ModelLinearization {
 
 }  // namespace
 
-std::unique_ptr<ModelLinearization> MlpRegressor::linearize(const Batch& batch) const {
+std::unique_ptr<ModelLinearization> MlpRegressor::linearize(const Batch& batch, const LinearizationOptions&) const {
   if (!observable().isModelOutput()) return nullptr;
   return std::make_unique<MlpLinearization>(params_, batch);
 }

@@ -25,7 +25,8 @@ class MlpRegressor final : public ModelFunction {
   /// The prediction for every point, [n].
   at::Tensor rawOutputs(const std::vector<at::Tensor>& params, const Batch& batch) const override;
   /// The hand-written tangent pass, for observables that are the output itself (mse).
-  std::unique_ptr<ModelLinearization> linearize(const Batch& batch) const override;
+  std::unique_ptr<ModelLinearization> linearize(const Batch& batch,
+                                                const LinearizationOptions& options = {}) const override;
   void to(at::Device device, at::ScalarType dtype) override { convertParameters(params_, device, dtype); }
 
  private:

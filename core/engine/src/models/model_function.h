@@ -67,6 +67,13 @@ class ModelLinearization {
   virtual at::Tensor restProduct(const at::Tensor& u);
 };
 
+/// How a model linearises itself (ModelFunction::linearize).
+struct LinearizationOptions {
+  /// Keep only each layer's input and recompute one layer at a time in every product
+  /// (models/recomputed_body.h) instead of keeping every layer's activations and graph.
+  bool recomputeActivations = false;
+};
+
 class ModelFunction {
  public:
   /// `observable` must read what this model outputs.
@@ -83,8 +90,10 @@ class ModelFunction {
   virtual at::Tensor rawOutputs(const std::vector<at::Tensor>& params, const Batch& batch) const = 0;
   /// The model's own linearisation on `batch`; nullptr when it has none for its observable (the
   /// engine then uses LibTorch's autograd: reverse mode through the graph, dual numbers or double
-  /// backward).
-  virtual std::unique_ptr<ModelLinearization> linearize(const Batch& batch) const { return nullptr; }
+  /// backward). Models without layers to recompute ignore options.recomputeActivations.
+  virtual std::unique_ptr<ModelLinearization> linearize(const Batch& batch, const LinearizationOptions& options = {}) const {
+    return nullptr;
+  }
   /// Moves and converts the parameters (they stay leaves that require grad).
   virtual void to(at::Device device, at::ScalarType dtype) = 0;
 

@@ -28,13 +28,18 @@ class OutputHead {
  public:
   /// ḣ [B, T, H] for a tangent with one tensor per parameter (the output layer's is not read).
   using HiddenTangent = std::function<at::Tensor(const std::vector<at::Tensor>&)>;
+  /// The body's J^T from the cotangent at h [B, T, H]: one gradient per parameter (undefined for
+  /// those h does not depend on). Empty: a backward through the retained graph of `hiddenGraph`.
+  using BodyVjp = std::function<std::vector<at::Tensor>(const at::Tensor&)>;
 
   OutputHead() = default;
   /// `hiddenGraph` [B, T, H] carries the body's graph; params[outputSlot] is W [V, H]; `split`
-  /// when W is used nowhere else.
+  /// when W is used nowhere else; `bodyVjp` replaces the backward through the retained graph
+  /// (activation recompute, models/recomputed_body.h).
   OutputHead(const Observable& observable, const at::Tensor& hiddenGraph, const std::vector<at::Tensor>& params,
-             int outputSlot, const at::Tensor& targets, bool split)
-      : hiddenGraph_(hiddenGraph), outputSlot_(static_cast<size_t>(outputSlot)), split_(split) {
+             int outputSlot, const at::Tensor& targets, bool split, BodyVjp bodyVjp = {})
+      : hiddenGraph_(hiddenGraph), outputSlot_(static_cast<size_t>(outputSlot)), split_(split),
+        customBodyVjp_(std::move(bodyVjp)) {
     for (size_t i = 0; i < params.size(); ++i) {
       if (!split || i != outputSlot_) bodyParams_.push_back(params[i]);
     }
@@ -102,6 +107,15 @@ class OutputHead {
   std::vector<at::Tensor> bodyVjp(const at::Tensor& u) const {
     const at::Tensor cotangent =
         (outputSlope_ * u.view({hiddenGraph_.size(0), hiddenGraph_.size(1), 1})).to(hiddenGraph_.scalar_type());
+    if (customBodyVjp_) {
+      std::vector<at::Tensor> all = customBodyVjp_(cotangent), grads;
+      for (size_t i = 0, b = 0; i < all.size(); ++i) {
+        if (split_ && i == outputSlot_) continue;
+        grads.push_back(all[i].defined() ? all[i] : at::zeros_like(bodyParams_[b]));
+        ++b;
+      }
+      return grads;
+    }
     auto grads = torch::autograd::grad({hiddenGraph_}, bodyParams_, {cotangent}, /*retain_graph=*/true,
                                        /*create_graph=*/false, /*allow_unused=*/true);
     for (size_t i = 0; i < grads.size(); ++i) {
@@ -118,6 +132,7 @@ class OutputHead {
   std::unique_ptr<LogitLinearization> logits_;  ///< the observable at z = W h
   at::Tensor outputSlope_;                      ///< a, [B, T, H]
   at::Tensor outputGram_;                       ///< K, [n, n], when split
+  BodyVjp customBodyVjp_;                       ///< empty: through hiddenGraph_'s retained graph
 };
 
 /// A language model's own linearisation on an OutputHead: the model records its activations, sets

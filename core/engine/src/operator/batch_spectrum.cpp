@@ -55,7 +55,7 @@ struct HeldOutGradients {
 HeldOutGradients heldOutSide(const ModelFunction& model, const Batch& heldOut, const ComputeSettings& settings,
                              const std::function<void(int)>& onStep, const std::string& where,
                              BatchSpectrum::HeldOut& out) {
-  BatchLinearization held(model, heldOut, settings.jvpMethod);
+  BatchLinearization held(model, heldOut, settings.jvpMethod, settings.recomputeActivations);
   const Eigen::VectorXd e = toEigen(held.errors());
   if (!e.allFinite()) {
     throw std::runtime_error(where + " (held-out batch " + std::to_string(heldOut.index) +
@@ -109,7 +109,7 @@ BatchSpectrum batchSpectrum(const ModelFunction& model, Batch batch, const Compu
     BatchSpectrum::HeldOut held;
     HeldOutGradients heldOutGradient;
     if (heldOut) heldOutGradient = heldOutSide(model, *heldOut, settings, nextSteps(), where, held);
-    BatchLinearization linearization(model, std::move(batch), settings.jvpMethod);
+    BatchLinearization linearization(model, std::move(batch), settings.jvpMethod, settings.recomputeActivations);
     const Eigen::VectorXd e = toEigen(linearization.errors());
     if (!e.allFinite()) {
       throw std::runtime_error(where + ": the model's outputs are not finite (NaN or infinite logits)");

@@ -30,10 +30,13 @@ at::Tensor definedOrZeros(const at::Tensor& value, const at::Tensor& like) {
 
 }  // namespace
 
-BatchLinearization::BatchLinearization(const ModelFunction& model, Batch batch, JvpMethod method)
+BatchLinearization::BatchLinearization(const ModelFunction& model, Batch batch, JvpMethod method,
+                                       bool recomputeActivations)
     : model_(model), batch_(std::move(batch)), method_(method) {
   at::AutoGradMode enableGrad(true);
-  if (method_ == JvpMethod::ForwardMode) own_ = model_.linearize(batch_);
+  LinearizationOptions options;
+  options.recomputeActivations = recomputeActivations;
+  if (method_ == JvpMethod::ForwardMode) own_ = model_.linearize(batch_, options);
   if (own_) {
     outputs_ = own_->outputs();
   } else {

@@ -20,7 +20,9 @@ namespace shellscope::engine {
 
 class BatchLinearization {
  public:
-  BatchLinearization(const ModelFunction& model, Batch batch, JvpMethod method);
+  /// `recomputeActivations`: the model's own linearisation keeps only its layer inputs and runs
+  /// the layers again in every product (models/recomputed_body.h); the products are the same.
+  BatchLinearization(const ModelFunction& model, Batch batch, JvpMethod method, bool recomputeActivations = false);
 
   std::int64_t pointCount() const { return outputs_.numel(); }
   const at::Tensor& outputs() const { return outputs_; }  ///< f, detached

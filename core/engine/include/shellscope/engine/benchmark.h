@@ -61,6 +61,20 @@ struct ScaleBenchmarkOptions {
   ComputeDType dtype = ComputeDType::Float32;
   DevicePreference device = DevicePreference::Cpu;
   int threads = 0;
+  bool recomputeActivations = false;  ///< the products run the layers again (compute --recompute-activations)
+  /// Also measure the other choice of recomputeActivations in the same process (recomputed first,
+  /// then kept) and report both and their ratios.
+  bool compareRecompute = false;
+};
+
+/// One batch's setup and products with activations kept or recomputed. Memory is host resident
+/// memory above the resident memory after the load (on CUDA it does not see the device's).
+struct ScaleBenchmarkPhase {
+  bool recomputeActivations = false;
+  double setupSeconds = 0;          ///< the linearisation of the batch (forward pass, output-layer block K)
+  double productSeconds = 0;        ///< one M·u (median)
+  double heldMemoryGiB = 0;         ///< resident after the setup, above the loaded model
+  double peakMemoryGiB = 0;         ///< peak resident through setup and products, above the loaded model
 };
 
 struct ScaleBenchmarkResult {
@@ -75,6 +89,8 @@ struct ScaleBenchmarkResult {
   double productSeconds = 0;        ///< one M·u (median)
   double forwardBackwardSeconds = 0;  ///< plain forward + backward of Σ f on the same batch
   double peakMemoryGiB = 0;         ///< peak resident memory through load, setup and products
+  /// The measured phases: one, or with compareRecompute the recomputed one and then the kept one.
+  std::vector<ScaleBenchmarkPhase> phases;
   double projectedBatchSeconds = 0;   ///< setup + lanczosSteps products
   double projectedRunSeconds = 0;     ///< batches x projectedBatchSeconds
 };

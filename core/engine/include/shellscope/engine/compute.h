@@ -86,6 +86,10 @@ struct ComputeSettings {
   int deviceIndex = -1;             ///< CUDA device K (--device cuda:K, or a rank's local rank); -1: the current one
   ComputeDType dtype = ComputeDType::Float32;
   JvpMethod jvpMethod = JvpMethod::ForwardMode;
+  /// Keep only each layer's input and run the layers again, one at a time, in every VJP and JVP
+  /// (docs/engine.md "Activation recompute"): far less memory per batch, about one more forward
+  /// pass per product, the same numbers. Language models with their own linearisation only.
+  bool recomputeActivations = false;
   std::uint64_t seed = 0;
   int threads = 0;                  ///< 0: every available core
 

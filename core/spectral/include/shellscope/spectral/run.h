@@ -35,6 +35,9 @@ struct RunMetadata {
 
   // Provenance beyond the fixed schema.
   std::string jvpMethod;           ///< "forward" or "double-backward"
+  /// The products ran every layer again from its kept input (compute --recompute-activations);
+  /// the same numbers, less memory. False in sessions written before it was recorded.
+  bool recomputeActivations = false;
   double lanczosTolerance = 0.0;
   /// Adaptive m (shell_convergence.h): batches ran until every shell holding >= 1% of the mass had
   /// bounds within this relative tolerance, or lanczosMaxSteps. 0: m fixed at lanczosSteps.
