@@ -302,9 +302,12 @@ class TestComputeDialog : public QObject {
     in.threads = 2;
     in.lambdaMin = 1e-3;  // not shown: kept as given
     in.jvpMethod = JvpMethod::DoubleBackward;
+    in.recomputeActivations = true;
     ComputeDialog dialog;
     dialog.setSettings(in);
     const ComputeSettings out = dialog.settings();
+    QVERIFY(out.recomputeActivations);
+    QVERIFY(dialog.findChild<QCheckBox*>(QStringLiteral("recomputeActivations"))->isChecked());
     QCOMPARE(out.models, in.models);
     QCOMPARE(out.data, in.data);
     QCOMPARE(out.trainingStepRows, in.trainingStepRows);

@@ -265,6 +265,11 @@ void ComputeDialog::buildUi() {
   crossDissipationCheck_->setObjectName(QStringLiteral("crossDissipation"));
   crossDissipationCheck_->setToolTip(tr("Two more Lanczos runs per batch, from e + 1 and e − 1: the dissipation "
                                         "cross-entropy training implies, for the flux between shells (docs/lab.md)"));
+  recomputeCheck_ = new QCheckBox(tr("recompute activations (less memory)"));
+  recomputeCheck_->setObjectName(QStringLiteral("recomputeActivations"));
+  recomputeCheck_->setToolTip(tr("Keep only each layer's input and run the layers again in every product: about half "
+                                 "the memory per batch, each product 1.6-1.9× slower, the same numbers bitwise "
+                                 "(docs/engine.md, for large models on one GPU)"));
   shellsSpin_ = spinBox(1, 1000, tr("Shells per decade of eigenvalue"));
   deviceCombo_ = new QComboBox;
   deviceCombo_->addItem(tr("auto"), static_cast<int>(DevicePreference::Auto));
@@ -301,6 +306,7 @@ void ComputeDialog::buildUi() {
   right->addRow(tr("&Adaptive m:"), adaptiveSpin_);
   right->addRow(tr("Step ca&p:"), maxStepsSpin_);
   right->addRow(tr("Cross dissipation:"), crossDissipationCheck_);
+  right->addRow(tr("Memory:"), recomputeCheck_);
   right->addRow(tr("S&hells per decade:"), shellsSpin_);
   right->addRow(tr("S&eed:"), seedEdit_);
   right->addRow(tr("Thr&eads:"), threadsSpin_);
@@ -411,6 +417,7 @@ ComputeSettings ComputeDialog::settings() const {
   s.adaptiveTolerance = adaptiveSpin_->value();
   s.lanczosMaxSteps = maxStepsSpin_->value();
   s.crossDissipation = crossDissipationCheck_->isChecked();
+  s.recomputeActivations = recomputeCheck_->isChecked();
   s.shellsPerDecade = shellsSpin_->value();
   s.device = static_cast<DevicePreference>(deviceCombo_->currentData().toInt());
   s.dtype = static_cast<ComputeDType>(dtypeCombo_->currentData().toInt());
@@ -470,6 +477,7 @@ void ComputeDialog::setSettings(const ComputeSettings& s) {
   maxStepsSpin_->setValue(s.lanczosMaxSteps);
   maxStepsSpin_->setEnabled(s.adaptiveTolerance > 0);
   crossDissipationCheck_->setChecked(s.crossDissipation);
+  recomputeCheck_->setChecked(s.recomputeActivations);
   shellsSpin_->setValue(s.shellsPerDecade);
   selectData(deviceCombo_, static_cast<int>(s.device));
   selectData(dtypeCombo_, static_cast<int>(s.dtype));
@@ -506,6 +514,7 @@ void ComputeDialog::loadStoredSettings() {
   s.adaptiveTolerance = stored.value(QStringLiteral("adaptiveTolerance"), s.adaptiveTolerance).toDouble();
   s.lanczosMaxSteps = stored.value(QStringLiteral("lanczosMaxSteps"), s.lanczosMaxSteps).toInt();
   s.crossDissipation = stored.value(QStringLiteral("crossDissipation"), s.crossDissipation).toBool();
+  s.recomputeActivations = stored.value(QStringLiteral("recomputeActivations"), s.recomputeActivations).toBool();
   s.shellsPerDecade = stored.value(QStringLiteral("shellsPerDecade"), s.shellsPerDecade).toInt();
   s.seed = stored.value(QStringLiteral("seed"), qulonglong(s.seed)).toULongLong();
   s.threads = stored.value(QStringLiteral("threads"), s.threads).toInt();
@@ -543,6 +552,7 @@ void ComputeDialog::storeSettings() const {
   stored.setValue(QStringLiteral("adaptiveTolerance"), s.adaptiveTolerance);
   stored.setValue(QStringLiteral("lanczosMaxSteps"), s.lanczosMaxSteps);
   stored.setValue(QStringLiteral("crossDissipation"), s.crossDissipation);
+  stored.setValue(QStringLiteral("recomputeActivations"), s.recomputeActivations);
   stored.setValue(QStringLiteral("shellsPerDecade"), s.shellsPerDecade);
   stored.setValue(QStringLiteral("device"), deviceName(s.device));
   stored.setValue(QStringLiteral("dtype"), QString::fromStdString(toString(s.dtype)));

@@ -124,6 +124,7 @@ class ComputeDialog : public QDialog {
   QDoubleSpinBox* adaptiveSpin_ = nullptr;
   QSpinBox* maxStepsSpin_ = nullptr;
   QCheckBox* crossDissipationCheck_ = nullptr;
+  QCheckBox* recomputeCheck_ = nullptr;
   QSpinBox* shellsSpin_ = nullptr;
   QComboBox* deviceCombo_ = nullptr;
   QComboBox* dtypeCombo_ = nullptr;
